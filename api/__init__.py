@@ -1,0 +1,13 @@
+"""The JSON API under /api: one router per area."""
+
+from fastapi import FastAPI
+
+from api import auth, health, users
+from api.errors import install_error_handlers
+
+
+def register(app: FastAPI) -> None:
+    """Mount every router and the error handlers on the app."""
+    install_error_handlers(app)
+    for module in (auth, users, health):
+        app.include_router(module.router)

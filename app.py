@@ -1,0 +1,115 @@
+"""Espaze's composition root: settings -> database -> repositories -> services -> API and pages -> ui.run."""
+
+import logging
+import os
+import sys
+from datetime import timedelta
+from pathlib import Path
+
+from config import ConfigurationError, Settings, load_settings, resolve_secrets
+
+try:
+    settings = load_settings()
+    secrets = resolve_secrets(settings)
+except ConfigurationError as error:
+    sys.exit(f'Espaze cannot start. {error}')
+
+os.environ.setdefault('NICEGUI_STORAGE_PATH', str((settings.data_dir / 'sessions').resolve()))
+
+from nicegui import app, ui
+
+import api
+import pages
+from embedded_db import EmbeddedMongo
+from http_middleware import BodyLimitMiddleware, RequestContextMiddleware
+from pages.errors import register_error_page
+from pages.session import LoginRequiredMiddleware
+from repositories.database import open_database, ping
+from repositories.instance import InstanceRepository
+from repositories.sessions import SessionRepository
+from repositories.users import UserRepository
+from services.accounts import AccountService
+from services.auth import AuthService
+from services.passwords import PasswordHasher
+from services.registry import HealthService, Services
+from services.tokens import TokenCodec
+
+logging.basicConfig(level=settings.log_level.upper(), format='%(asctime)s %(levelname)s %(name)s: %(message)s')
+log = logging.getLogger('espaze')
+
+
+def public_url(settings: Settings) -> str:
+    scheme = 'https' if settings.tls_enabled else 'http'
+    host = 'localhost' if settings.host in ('0.0.0.0', '::') else settings.host
+    return f'{scheme}://{host}:{settings.port}'
+
+
+embedded = None
+mongo_url = settings.mongo_url.get_secret_value() if settings.mongo_url else None
+if mongo_url is None:
+    embedded = EmbeddedMongo(settings.data_dir / 'db')
+    embedded.start()
+    mongo_url = embedded.url
+client, db = open_database(mongo_url, settings.db_timeout_seconds)
+
+users = UserRepository(db)
+sessions = SessionRepository(db)
+instance = InstanceRepository(db)
+tokens = TokenCodec(
+    secrets.jwt_secret, timedelta(minutes=settings.access_token_minutes), timedelta(days=settings.refresh_token_days)
+)
+services = Services(
+    auth=AuthService(users, sessions, instance, PasswordHasher(), tokens, settings.allow_signup),
+    accounts=AccountService(users, sessions, instance),
+    health=HealthService(lambda: ping(db)),
+)
+
+app.state.services = services
+app.add_middleware(LoginRequiredMiddleware)
+app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+app.add_middleware(RequestContextMiddleware)
+app.add_static_files('/assets', Path(__file__).parent / 'assets')
+api.register(app)
+pages.register_all(services)
+register_error_page()
+
+
+async def startup() -> None:
+    await services.auth.ensure_indexes()
+    if settings.admin_email and settings.admin_password:
+        try:
+            await services.auth.bootstrap_admin(settings.admin_email, settings.admin_password.get_secret_value())
+        except ValidationFailed as error:
+            variable = 'ESPAZE_ADMIN_EMAIL' if error.field == 'email' else 'ESPAZE_ADMIN_PASSWORD'
+            log.error('%s %s: no admin was created from the environment', variable, error.message)
+    url = public_url(settings)
+    print(f'Espaze is running at {url}', flush=True)
+    setup_token = await services.auth.prepare_setup()
+    if setup_token:
+        print(f'No account exists yet. Create the first admin at {url}/setup?token={setup_token}', flush=True)
+    services.health.mark_started()
+
+
+async def shutdown() -> None:
+    await client.close()
+    if embedded is not None:
+        embedded.stop()
+
+
+app.on_startup(startup)
+app.on_shutdown(shutdown)
+
+if __name__ in {'__main__', '__mp_main__'}:
+    ui.run(
+        host=settings.host,
+        port=settings.port,
+        title='Espaze',
+        favicon=Path(__file__).parent / 'assets' / 'favicon.svg',
+        storage_secret=secrets.storage_secret,
+        fastapi_docs=True,
+        reload=False,
+        show=False,
+        show_welcome_message=False,
+        ssl_certfile=str(settings.tls_certfile) if settings.tls_enabled else None,
+        ssl_keyfile=str(settings.tls_keyfile) if settings.tls_enabled else None,
+    )

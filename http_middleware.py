@@ -1,0 +1,124 @@
+"""ASGI middleware: a request id and one log line per request, a JSON 500 for the API, and a body size limit."""
+
+import contextvars
+import json
+import logging
+import re
+import time
+import uuid
+from typing import Any
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+log = logging.getLogger('espaze.requests')
+
+_request_id: contextvars.ContextVar[str] = contextvars.ContextVar('request_id', default='-')
+_SAFE_REQUEST_ID = re.compile(r'^[A-Za-z0-9._-]{1,64}$')
+_QUIET_PREFIXES = ('/_nicegui',)
+
+
+def current_request_id() -> str:
+    return _request_id.get()
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope.get('headers', []):
+        if key == name:
+            return value.decode('latin-1')
+    return None
+
+
+async def _send_json(send: Send, status: int, body: dict[str, Any], request_id: str) -> None:
+    payload = json.dumps(body).encode()
+    await send(
+        {
+            'type': 'http.response.start',
+            'status': status,
+            'headers': [
+                (b'content-type', b'application/json'),
+                (b'content-length', str(len(payload)).encode()),
+                (b'x-request-id', request_id.encode()),
+            ],
+        }
+    )
+    await send({'type': 'http.response.body', 'body': payload})
+
+
+class RequestContextMiddleware:
+    """Tags each request with an id (echoed as X-Request-ID), logs method, path, status and duration.
+
+    Query strings are never logged: they may carry tokens (the setup link does).
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope['type'] != 'http':
+            await self.app(scope, receive, send)
+            return
+        incoming = _header(scope, b'x-request-id')
+        request_id = incoming if incoming and _SAFE_REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        token = _request_id.set(request_id)
+        started = time.perf_counter()
+        status = 500
+        response_started = False
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status, response_started
+            if message['type'] == 'http.response.start':
+                status = message['status']
+                response_started = True
+                message = {**message, 'headers': [*message.get('headers', []), (b'x-request-id', request_id.encode())]}
+            await send(message)
+
+        path = scope.get('path', '')
+        try:
+            await self.app(scope, receive, send_with_id)
+        except Exception:
+            log.exception('unhandled error [request %s] %s %s', request_id, scope.get('method'), path)
+            if response_started or not path.startswith('/api'):
+                raise
+            await _send_json(send, 500, {'error': 'Internal server error', 'requestId': request_id}, request_id)
+        finally:
+            elapsed_ms = (time.perf_counter() - started) * 1000
+            level = logging.DEBUG if path.startswith(_QUIET_PREFIXES) else logging.INFO
+            log.log(level, '%s %s %s %.1fms [request %s]', scope.get('method'), path, status, elapsed_ms, request_id)
+            _request_id.reset(token)
+
+
+class BodyTooLarge(Exception):
+    pass
+
+
+class BodyLimitMiddleware:
+    """Answers 413 when a request body is larger than the limit, declared or streamed."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope['type'] != 'http':
+            await self.app(scope, receive, send)
+            return
+        too_large = {'error': f'Request body larger than {self.max_bytes} bytes', 'requestId': current_request_id()}
+        declared = _header(scope, b'content-length')
+        if declared is not None and (not declared.isdigit() or int(declared) > self.max_bytes):
+            await _send_json(send, 413, too_large, current_request_id())
+            return
+        received = 0
+
+        async def limited_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message['type'] == 'http.request':
+                received += len(message.get('body', b''))
+                if received > self.max_bytes:
+                    raise BodyTooLarge
+            return message
+
+        try:
+            await self.app(scope, limited_receive, send)
+        except BodyTooLarge:
+            await _send_json(send, 413, too_large, current_request_id())

@@ -1,0 +1,36 @@
+"""The Account page: who you are, and changing your password."""
+
+from nicegui import ui
+
+from errors import EspazeError
+from models import User
+from pages.forms import FormErrors, password_input
+from pages.layout import signed_in_page
+from pages.session import log_in_browser
+from services.registry import Services
+
+
+def register(services: Services) -> None:
+    @signed_in_page(services, '/account', 'Account')
+    async def account_page(user: User) -> None:
+        with ui.card().classes('w-full max-w-md'):
+            ui.label(user.name).classes('font-medium')
+            ui.label(f'{user.email} · {user.role.value}').classes('text-slate-600')
+
+        async def submit() -> None:
+            errors.clear()
+            try:
+                await services.auth.change_password(user, current.value or '', new.value or '')
+            except EspazeError as error:
+                errors.show(error)
+                return
+            await log_in_browser(services, user)
+            current.value = new.value = ''
+            ui.notify('Password changed. Other sessions were logged out.', type='positive')
+
+        with ui.card().classes('w-full max-w-md gap-3'):
+            ui.label('Change password').classes('text-lg')
+            current = password_input('Current password')
+            new = password_input('New password', autocomplete='new-password')
+            errors = FormErrors({'currentPassword': current, 'newPassword': new})
+            ui.button('Change password', on_click=submit)

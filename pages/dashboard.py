@@ -1,0 +1,34 @@
+"""The Dashboard: the home page after login."""
+
+from nicegui import ui
+
+from models import User
+from pages.layout import empty_state, signed_in_page
+from services.registry import Services
+
+
+def register(services: Services) -> None:
+    @signed_in_page(services, '/', 'Dashboard')
+    async def dashboard(user: User) -> None:
+        ui.label(f'Welcome, {user.name}.').classes('text-slate-700')
+        with ui.grid().classes('w-full grid-cols-1 md:grid-cols-2 gap-4'):
+            empty_state(
+                'rocket_launch',
+                'No deployments yet',
+                'Deployments from GitHub repositories will be listed here by status once they exist.',
+            )
+            empty_state(
+                'hub',
+                'No edge nodes enrolled',
+                'Nodes that enroll and send heartbeats will be counted here as online, offline or pending.',
+            )
+            empty_state(
+                'monitoring',
+                'No cluster metrics collected',
+                'Cluster and fleet metrics appear here once the Observatory collects samples.',
+            )
+            empty_state(
+                'task_alt',
+                'Nothing needs attention',
+                'Failed deployments and nodes that went offline will be listed here.',
+            )

@@ -1,0 +1,52 @@
+"""Small pieces shared by the forms: a centred card, and errors shown beside the field they concern."""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from nicegui import ui
+
+from errors import EspazeError, ValidationFailed
+
+
+@contextmanager
+def auth_card(heading: str) -> Iterator[None]:
+    """The centred card of the login, sign-up and setup pages."""
+    with ui.column().classes('w-full min-h-screen items-center justify-center bg-slate-100 p-4'):
+        with ui.card().classes('w-full max-w-sm gap-3 p-6'):
+            ui.label('Espaze').classes('text-2xl font-bold text-slate-800')
+            ui.label(heading).classes('text-lg text-slate-600')
+            yield
+
+
+def email_input() -> ui.input:
+    return ui.input('Email').props('type=email autocomplete=email outlined').classes('w-full')
+
+
+def password_input(label: str = 'Password', autocomplete: str = 'current-password') -> ui.input:
+    return (
+        ui.input(label, password=True, password_toggle_button=True)
+        .props(f'autocomplete={autocomplete} outlined')
+        .classes('w-full')
+    )
+
+
+class FormErrors:
+    """Shows a service error next to its field, or in the form's alert line."""
+
+    def __init__(self, fields: dict[str, ui.input]) -> None:
+        self.fields = fields
+        self.banner = ui.label().classes('text-red-700 text-sm').props('role=alert')
+        self.banner.set_visibility(False)
+
+    def clear(self) -> None:
+        for field in self.fields.values():
+            field.error = None
+        self.banner.set_visibility(False)
+
+    def show(self, error: EspazeError) -> None:
+        self.clear()
+        if isinstance(error, ValidationFailed) and error.field in self.fields:
+            self.fields[error.field].error = error.message[:1].upper() + error.message[1:]
+            return
+        self.banner.set_text(str(error))
+        self.banner.set_visibility(True)

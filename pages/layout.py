@@ -1,0 +1,83 @@
+"""The frame every signed-in page lives in: header, user menu and navigation drawer."""
+
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+
+from fastapi import Request
+from nicegui import ui
+
+from models import User
+from pages.session import log_out_browser, login_redirect, session_user
+from services.registry import Services
+
+NAVIGATION = [
+    ('Dashboard', 'dashboard', '/'),
+    ('Deployments', 'rocket_launch', '/deployments'),
+    ('Nodes', 'hub', '/nodes'),
+    ('Observatory', 'monitoring', '/observatory'),
+]
+
+PageBody = Callable[[User], Awaitable[None]]
+
+
+@contextmanager
+def frame(services: Services, user: User, title: str) -> Iterator[None]:
+    """Header with product name and user menu, a drawer with the sections, and the page's content column."""
+    ui.context.client.on_exception(
+        lambda: ui.notify('Something went wrong. Please try again.', type='negative', multi_line=True)
+    )
+
+    async def log_out() -> None:
+        await log_out_browser(services)
+        ui.navigate.to('/login')
+
+    with ui.header().classes('items-center justify-between bg-slate-800 px-3 py-2'):
+        with ui.row().classes('items-center gap-2 no-wrap'):
+            ui.button(icon='menu', on_click=lambda: drawer.toggle()).props('flat round color=white aria-label=Menu')
+            ui.label('Espaze').classes('text-xl font-semibold text-white')
+        with ui.button(icon='account_circle').props('flat no-caps color=white aria-label="User menu"'):
+            ui.label(user.name).classes('ml-1 max-w-[10rem] truncate gt-xs')
+            with ui.menu():
+                ui.menu_item(f'{user.email} ({user.role.value})').props('disable')
+                ui.menu_item('Account', on_click=lambda: ui.navigate.to('/account'))
+                ui.menu_item('Log out', on_click=log_out)
+    with ui.left_drawer().classes('bg-slate-50').props('width=220 bordered') as drawer:
+        links = [*NAVIGATION, ('Users', 'group', '/users')] if user.is_admin else NAVIGATION
+        for label, icon, target in links:
+            with ui.link(target=target).classes(
+                'flex items-center gap-3 px-2 py-2 rounded no-underline text-slate-800'
+            ):
+                ui.icon(icon)
+                ui.label(label)
+    with ui.column().classes('w-full max-w-6xl mx-auto p-4 gap-4'):
+        ui.label(title).classes('text-2xl font-semibold')
+        yield
+
+
+def signed_in_page(services: Services, path: str, title: str, admin_only: bool = False):
+    """Register a page that needs a session (and, optionally, the admin role), built inside the frame."""
+
+    def decorator(body: PageBody) -> PageBody:
+        @ui.page(path, title=f'{title} · Espaze')
+        async def page(request: Request):
+            user = await session_user(services)
+            if user is None:
+                return login_redirect(request.url.path)
+            with frame(services, user, title):
+                if admin_only and not user.is_admin:
+                    ui.label('Only admins can see this page.').classes('text-red-700')
+                    return None
+                await body(user)
+            return None
+
+        return page
+
+    return decorator
+
+
+def empty_state(icon: str, headline: str, explanation: str) -> None:
+    """An honest 'nothing here yet' card."""
+    with ui.card().classes('w-full items-center text-center py-8'):
+        ui.icon(icon, size='3rem').classes('text-slate-400')
+        ui.label(headline).classes('text-lg font-medium')
+        ui.label(explanation).classes('text-slate-600 max-w-xl')

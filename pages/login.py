@@ -1,0 +1,42 @@
+"""The login page."""
+
+from fastapi.responses import RedirectResponse
+from nicegui import ui
+
+from errors import EspazeError
+from pages.forms import FormErrors, auth_card, email_input, password_input
+from pages.session import log_in_browser, safe_next, session_user
+from services.registry import Services
+
+
+def register(services: Services) -> None:
+    @ui.page('/login', title='Log in · Espaze')
+    async def login_page(redirect_to: str = '/'):
+        target = safe_next(redirect_to)
+        if await session_user(services) is not None:
+            return RedirectResponse(target, status_code=303)
+        if await services.auth.needs_setup():
+            with auth_card('Not set up yet'):
+                ui.label('Open the one-time setup link that Espaze printed when it started.')
+            return None
+
+        async def submit() -> None:
+            errors.clear()
+            try:
+                user = await services.auth.authenticate(email.value or '', password.value or '')
+            except EspazeError as error:
+                errors.show(error)
+                return
+            await log_in_browser(services, user)
+            ui.navigate.to(target)
+
+        with auth_card('Log in'):
+            email = email_input().on('keydown.enter', submit)
+            password = password_input().on('keydown.enter', submit)
+            errors = FormErrors({'email': email, 'password': password})
+            ui.button('Log in', on_click=submit).classes('w-full')
+            if await services.auth.signup_allowed():
+                with ui.row().classes('gap-1 text-sm'):
+                    ui.label('No account yet?')
+                    ui.link('Sign up', '/register')
+        return None

@@ -1,0 +1,1 @@
+"""MongoDB access, one module per collection; pymongo stays inside this package."""

@@ -1,0 +1,44 @@
+"""The `instance` collection: instance-wide settings and the one-time setup token."""
+
+from datetime import UTC, datetime
+
+from pymongo.asynchronous.database import AsyncDatabase
+
+SETTINGS_ID = 'settings'
+SETUP_ID = 'setup'
+
+
+class InstanceRepository:
+    def __init__(self, db: AsyncDatabase) -> None:
+        self._instance = db['instance']
+
+    async def signup_allowed(self, default: bool) -> bool:
+        """Whether self sign-up is open; `default` until an admin has chosen."""
+        doc = await self._instance.find_one({'_id': SETTINGS_ID})
+        if doc is None or 'allow_signup' not in doc:
+            return default
+        return bool(doc['allow_signup'])
+
+    async def set_signup_allowed(self, allowed: bool) -> None:
+        """Open or close self sign-up."""
+        await self._instance.update_one(
+            {'_id': SETTINGS_ID}, {'$set': {'allow_signup': allowed, 'updated_at': datetime.now(UTC)}}, upsert=True
+        )
+
+    async def store_setup_token(self, token_hash: str) -> None:
+        """Replace the setup token (only its hash is kept)."""
+        await self._instance.replace_one(
+            {'_id': SETUP_ID}, {'token_hash': token_hash, 'created_at': datetime.now(UTC)}, upsert=True
+        )
+
+    async def setup_token_matches(self, token_hash: str) -> bool:
+        """Whether this hash is the current setup token's."""
+        return await self._instance.count_documents({'_id': SETUP_ID, 'token_hash': token_hash}) == 1
+
+    async def consume_setup_token(self, token_hash: str) -> bool:
+        """Delete the setup token if the hash matches; only one caller ever gets True."""
+        return await self._instance.find_one_and_delete({'_id': SETUP_ID, 'token_hash': token_hash}) is not None
+
+    async def drop_setup_token(self) -> None:
+        """Forget any setup token."""
+        await self._instance.delete_one({'_id': SETUP_ID})

@@ -1,0 +1,66 @@
+"""The `sessions` collection: one document per login, holding the hash of its current refresh token."""
+
+from datetime import UTC, datetime
+from typing import Any
+
+from pymongo import ASCENDING
+from pymongo.asynchronous.database import AsyncDatabase
+
+from models import Session
+
+
+def _to_session(doc: dict[str, Any]) -> Session:
+    return Session(
+        id=doc['_id'],
+        user_id=doc['user_id'],
+        kind=doc['kind'],
+        revoked=doc.get('revoked', False),
+        expires_at=doc['expires_at'],
+    )
+
+
+class SessionRepository:
+    def __init__(self, db: AsyncDatabase) -> None:
+        self._sessions = db['sessions']
+
+    async def ensure_indexes(self) -> None:
+        """Index by user, and let MongoDB drop sessions once they expire (idempotent)."""
+        await self._sessions.create_index([('user_id', ASCENDING)], name='user_id')
+        await self._sessions.create_index([('expires_at', ASCENDING)], expireAfterSeconds=0, name='expires_ttl')
+
+    async def create(self, session_id: str, user_id: str, kind: str, refresh_hash: str | None, expires_at: datetime):
+        """Record a new login."""
+        await self._sessions.insert_one(
+            {
+                '_id': session_id,
+                'user_id': user_id,
+                'kind': kind,
+                'refresh_hash': refresh_hash,
+                'revoked': False,
+                'created_at': datetime.now(UTC),
+                'expires_at': expires_at,
+            }
+        )
+
+    async def get_active(self, session_id: str) -> Session | None:
+        """The session if it exists, is not revoked and has not expired."""
+        doc = await self._sessions.find_one(
+            {'_id': session_id, 'revoked': False, 'expires_at': {'$gt': datetime.now(UTC)}}
+        )
+        return _to_session(doc) if doc else None
+
+    async def rotate_refresh(self, session_id: str, old_hash: str, new_hash: str, expires_at: datetime) -> bool:
+        """Swap the current refresh token atomically; False when `old_hash` is not the current one."""
+        result = await self._sessions.update_one(
+            {'_id': session_id, 'revoked': False, 'refresh_hash': old_hash, 'expires_at': {'$gt': datetime.now(UTC)}},
+            {'$set': {'refresh_hash': new_hash, 'expires_at': expires_at}},
+        )
+        return result.modified_count == 1
+
+    async def revoke(self, session_id: str) -> None:
+        """End one login (its refresh token and every access token issued under it)."""
+        await self._sessions.update_one({'_id': session_id}, {'$set': {'revoked': True, 'refresh_hash': None}})
+
+    async def revoke_all(self, user_id: str) -> None:
+        """End every login of a user."""
+        await self._sessions.update_many({'user_id': user_id}, {'$set': {'revoked': True, 'refresh_hash': None}})

@@ -1,0 +1,108 @@
+"""The `users` collection."""
+
+from datetime import UTC, datetime
+from typing import Any
+
+from bson import ObjectId
+from bson.errors import InvalidId
+from pymongo import ASCENDING, DESCENDING, ReturnDocument
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import DuplicateKeyError
+
+from errors import Conflict
+from models import Role, User, UserPage
+
+
+def object_id(value: str) -> ObjectId | None:
+    """The ObjectId spelled by `value`, or None when it spells none."""
+    try:
+        return ObjectId(value)
+    except (InvalidId, TypeError):
+        return None
+
+
+def _to_user(doc: dict[str, Any]) -> User:
+    return User(
+        id=str(doc['_id']),
+        email=doc['email'],
+        name=doc['name'],
+        role=Role(doc['role']),
+        disabled=doc.get('disabled', False),
+        created_at=doc['created_at'],
+        password_hash=doc['password_hash'],
+    )
+
+
+class UserRepository:
+    def __init__(self, db: AsyncDatabase) -> None:
+        self._users = db['users']
+
+    async def ensure_indexes(self) -> None:
+        """Create the unique email index and the listing index (idempotent)."""
+        await self._users.create_index([('email', ASCENDING)], unique=True, name='email_unique')
+        await self._users.create_index([('created_at', DESCENDING)], name='created_at')
+
+    async def create(self, email: str, name: str, role: Role, password_hash: str) -> User:
+        """Insert a user; an email already taken raises Conflict."""
+        doc = {
+            'email': email,
+            'name': name,
+            'role': role.value,
+            'disabled': False,
+            'created_at': datetime.now(UTC),
+            'password_hash': password_hash,
+        }
+        try:
+            result = await self._users.insert_one(doc)
+        except DuplicateKeyError:
+            raise Conflict('An account with this email already exists') from None
+        doc['_id'] = result.inserted_id
+        return _to_user(doc)
+
+    async def get(self, user_id: str) -> User | None:
+        """The user with this id, or None (also for ids that are not ObjectIds)."""
+        oid = object_id(user_id)
+        if oid is None:
+            return None
+        doc = await self._users.find_one({'_id': oid})
+        return _to_user(doc) if doc else None
+
+    async def get_by_email(self, email: str) -> User | None:
+        """The user with this canonical email, or None."""
+        doc = await self._users.find_one({'email': email})
+        return _to_user(doc) if doc else None
+
+    async def count(self) -> int:
+        """How many accounts exist."""
+        return await self._users.count_documents({})
+
+    async def count_active_admins(self) -> int:
+        """How many admins can still log in."""
+        return await self._users.count_documents({'role': Role.ADMIN.value, 'disabled': False})
+
+    async def list(self, skip: int, limit: int) -> UserPage:
+        """One page of users, newest first."""
+        cursor = self._users.find({}).sort('created_at', DESCENDING).skip(skip).limit(limit)
+        items = [_to_user(doc) async for doc in cursor]
+        return UserPage(items=items, total=await self._users.count_documents({}))
+
+    async def update_access(self, user_id: str, role: Role | None, disabled: bool | None) -> User | None:
+        """Change role and/or disabled."""
+        oid = object_id(user_id)
+        if oid is None:
+            return None
+        changes: dict[str, Any] = {}
+        if role is not None:
+            changes['role'] = role.value
+        if disabled is not None:
+            changes['disabled'] = disabled
+        if not changes:
+            return await self.get(user_id)
+        doc = await self._users.find_one_and_update(
+            {'_id': oid}, {'$set': changes}, return_document=ReturnDocument.AFTER
+        )
+        return _to_user(doc) if doc else None
+
+    async def set_password(self, user_id: str, password_hash: str) -> None:
+        """Store a new password hash."""
+        await self._users.update_one({'_id': object_id(user_id)}, {'$set': {'password_hash': password_hash}})

@@ -1,0 +1,51 @@
+"""Administration of accounts: listing, roles, disabling, and whether sign-up is open."""
+
+from errors import Conflict, Forbidden, NotFound
+from models import Role, User, UserPage
+from repositories.instance import InstanceRepository
+from repositories.sessions import SessionRepository
+from repositories.users import UserRepository
+
+MAX_PAGE_SIZE = 200
+
+
+def _require_admin(actor: User) -> None:
+    if not actor.is_admin:
+        raise Forbidden('Only admins manage accounts')
+
+
+class AccountService:
+    def __init__(self, users: UserRepository, sessions: SessionRepository, instance: InstanceRepository) -> None:
+        self._users = users
+        self._sessions = sessions
+        self._instance = instance
+
+    async def list_users(self, actor: User, page: int = 1, page_size: int = 50) -> UserPage:
+        """One page of accounts, newest first (admins only)."""
+        _require_admin(actor)
+        page_size = max(1, min(page_size, MAX_PAGE_SIZE))
+        return await self._users.list(skip=(max(page, 1) - 1) * page_size, limit=page_size)
+
+    async def update_user(self, actor: User, user_id: str, role: Role | None, disabled: bool | None) -> User:
+        """Change an account's role or disable it; Espaze always keeps one active admin."""
+        _require_admin(actor)
+        target = await self._users.get(user_id)
+        if target is None:
+            raise NotFound('No such user')
+        loses_admin = (
+            target.is_admin and not target.disabled and ((role is not None and role != Role.ADMIN) or disabled is True)
+        )
+        if loses_admin and await self._users.count_active_admins() <= 1:
+            raise Conflict('Espaze needs at least one active admin')
+        updated = await self._users.update_access(user_id, role, disabled)
+        if updated is None:
+            raise NotFound('No such user')
+        if disabled:
+            await self._sessions.revoke_all(user_id)
+        return updated
+
+    async def set_signup_allowed(self, actor: User, allowed: bool) -> bool:
+        """Open or close self sign-up (admins only)."""
+        _require_admin(actor)
+        await self._instance.set_signup_allowed(allowed)
+        return allowed

@@ -1,0 +1,183 @@
+"""Accounts and logins: setup of the first admin, sign-up, login, refresh rotation, logout, password change."""
+
+import logging
+import uuid
+from datetime import UTC, datetime, timedelta
+
+from errors import Forbidden, Unauthorized, ValidationFailed
+from models import Role, TokenPair, User
+from repositories.instance import InstanceRepository
+from repositories.sessions import SessionRepository
+from repositories.users import UserRepository
+from services.credentials import canonical_email, display_name, normalized_password
+from services.passwords import PasswordHasher
+from services.tokens import TokenCodec, new_opaque_token, token_hash
+
+log = logging.getLogger(__name__)
+
+INVALID_LOGIN = 'Invalid email or password'
+UI_SESSION_TTL = timedelta(days=7)
+
+
+class AuthService:
+    def __init__(
+        self,
+        users: UserRepository,
+        sessions: SessionRepository,
+        instance: InstanceRepository,
+        hasher: PasswordHasher,
+        tokens: TokenCodec,
+        signup_default: bool,
+    ) -> None:
+        self._users = users
+        self._sessions = sessions
+        self._instance = instance
+        self._hasher = hasher
+        self._tokens = tokens
+        self._signup_default = signup_default
+
+    async def ensure_indexes(self) -> None:
+        """Create the indexes of every collection this service uses."""
+        await self._users.ensure_indexes()
+        await self._sessions.ensure_indexes()
+
+    async def needs_setup(self) -> bool:
+        """True while no account exists."""
+        return await self._users.count() == 0
+
+    async def prepare_setup(self) -> str | None:
+        """On an empty instance, a fresh one-time setup token (only its hash is stored); else None."""
+        if not await self.needs_setup():
+            await self._instance.drop_setup_token()
+            return None
+        token = new_opaque_token()
+        await self._instance.store_setup_token(token_hash(token))
+        return token
+
+    async def bootstrap_admin(self, email: str, password: str) -> User | None:
+        """Create this admin when no account exists (headless installs); None when accounts exist."""
+        if not await self.needs_setup():
+            return None
+        user = await self._create(email, password, None, Role.ADMIN)
+        await self._instance.drop_setup_token()
+        log.info('created the first admin from ESPAZE_ADMIN_EMAIL')
+        return user
+
+    async def setup_token_valid(self, token: str) -> bool:
+        """Whether this is the current one-time setup token."""
+        return bool(token) and await self._instance.setup_token_matches(token_hash(token))
+
+    async def complete_setup(self, token: str, email: str, password: str, name: str | None) -> User:
+        """Create the first admin with the one-time setup token, which is then spent."""
+        canonical = canonical_email(email)
+        secret = normalized_password(password)
+        name = display_name(name, canonical)
+        if not await self._instance.consume_setup_token(token_hash(token)) or not await self.needs_setup():
+            raise Forbidden('This setup link is no longer valid')
+        return await self._users.create(canonical, name, Role.ADMIN, await self._hasher.hash(secret))
+
+    async def signup_allowed(self) -> bool:
+        """Whether new accounts may sign up by themselves."""
+        return await self._instance.signup_allowed(self._signup_default)
+
+    async def register(self, email: str, password: str, name: str | None) -> User:
+        """Sign up a new operator."""
+        if await self.needs_setup():
+            raise Forbidden('Espaze is not set up yet: open the setup link printed when it started')
+        if not await self.signup_allowed():
+            raise Forbidden('Sign-up is turned off on this instance; ask an admin for an account')
+        return await self._create(email, password, name, Role.OPERATOR)
+
+    async def _create(self, email: str, password: str, name: str | None, role: Role) -> User:
+        canonical = canonical_email(email)
+        secret = normalized_password(password)
+        name = display_name(name, canonical)
+        return await self._users.create(canonical, name, role, await self._hasher.hash(secret))
+
+    async def authenticate(self, email: str, password: str) -> User:
+        """The account these credentials open; the same Unauthorized for unknown email and wrong password."""
+        secret = normalized_password(password)
+        try:
+            canonical = canonical_email(email)
+        except ValidationFailed:
+            canonical = None
+        user = await self._users.get_by_email(canonical) if canonical else None
+        if not await self._hasher.verify(secret, user.password_hash if user else None) or user is None:
+            raise Unauthorized(INVALID_LOGIN)
+        if user.disabled:
+            raise Forbidden('This account is disabled')
+        return user
+
+    async def login(self, email: str, password: str) -> TokenPair:
+        """Open an API session: an access token and a refresh token."""
+        user = await self.authenticate(email, password)
+        session_id = uuid.uuid4().hex
+        refresh = self._refresh_token_for(user.id, session_id)
+        await self._sessions.create(
+            session_id, user.id, 'api', token_hash(refresh), datetime.now(UTC) + self._tokens.refresh_ttl
+        )
+        return self._pair(user, session_id, refresh)
+
+    async def refresh(self, refresh_token: str) -> TokenPair:
+        """Rotate a refresh token; presenting a spent one revokes its whole session."""
+        claims = self._tokens.decode(refresh_token, 'refresh')
+        session_id = str(claims.get('sid', ''))
+        user = await self._users.get(claims['sub'])
+        new_refresh = self._refresh_token_for(claims['sub'], session_id)
+        rotated = await self._sessions.rotate_refresh(
+            session_id,
+            token_hash(refresh_token),
+            token_hash(new_refresh),
+            datetime.now(UTC) + self._tokens.refresh_ttl,
+        )
+        if not rotated:
+            await self._sessions.revoke(session_id)
+            log.warning('refresh token reuse or revoked session; session revoked')
+            raise Unauthorized('Refresh token is no longer valid')
+        if user is None or user.disabled:
+            await self._sessions.revoke(session_id)
+            raise Unauthorized('Refresh token is no longer valid')
+        return self._pair(user, session_id, new_refresh)
+
+    async def user_for_access_token(self, token: str) -> tuple[User, str]:
+        """The user and session behind a valid access token, checked against the database on every call."""
+        claims = self._tokens.decode(token, 'access')
+        user = await self.user_for_session(str(claims.get('sid', '')))
+        if user is None or user.id != claims['sub']:
+            raise Unauthorized('Session ended: log in again')
+        return user, str(claims['sid'])
+
+    async def start_ui_session(self, user: User) -> str:
+        """Open a browser session; its id lives in the browser's signed session storage."""
+        session_id = uuid.uuid4().hex
+        await self._sessions.create(session_id, user.id, 'ui', None, datetime.now(UTC) + UI_SESSION_TTL)
+        return session_id
+
+    async def user_for_session(self, session_id: str) -> User | None:
+        """The enabled user of an active session, or None."""
+        if not session_id:
+            return None
+        session = await self._sessions.get_active(session_id)
+        if session is None:
+            return None
+        user = await self._users.get(session.user_id)
+        return None if user is None or user.disabled else user
+
+    async def logout(self, session_id: str) -> None:
+        """End one session: its refresh token and access tokens stop working."""
+        await self._sessions.revoke(session_id)
+
+    async def change_password(self, user: User, current: str, new: str) -> None:
+        """Replace the password after checking the current one; every session of the user ends."""
+        new_secret = normalized_password(new, 'newPassword')
+        if not await self._hasher.verify(normalized_password(current, 'currentPassword'), user.password_hash):
+            raise Forbidden('The current password is not correct')
+        await self._users.set_password(user.id, await self._hasher.hash(new_secret))
+        await self._sessions.revoke_all(user.id)
+
+    def _refresh_token_for(self, user_id: str, session_id: str) -> str:
+        return self._tokens.encode('refresh', user_id, self._tokens.refresh_ttl, sid=session_id)
+
+    def _pair(self, user: User, session_id: str, refresh: str) -> TokenPair:
+        access = self._tokens.encode('access', user.id, self._tokens.access_ttl, sid=session_id)
+        return TokenPair(access, refresh, int(self._tokens.access_ttl.total_seconds()), user)

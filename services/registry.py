@@ -1,0 +1,34 @@
+"""The services app.py builds, handed to the API and the pages as one object."""
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from services.accounts import AccountService
+from services.auth import AuthService
+
+
+class HealthService:
+    def __init__(self, database_ping: Callable[[], Awaitable[bool]], startup_timeout: float = 30.0) -> None:
+        self._database_ping = database_ping
+        self._started = asyncio.Event()
+        self._startup_timeout = startup_timeout
+
+    def mark_started(self) -> None:
+        """Startup work (indexes, first admin) is done."""
+        self._started.set()
+
+    async def wait_started(self) -> None:
+        """Wait for startup work; raises TimeoutError if it takes too long."""
+        await asyncio.wait_for(self._started.wait(), self._startup_timeout)
+
+    async def ready(self) -> bool:
+        """Whether startup is done and the database answers."""
+        return self._started.is_set() and await self._database_ping()
+
+
+@dataclass(frozen=True)
+class Services:
+    auth: AuthService
+    accounts: AccountService
+    health: HealthService

@@ -1,0 +1,41 @@
+"""Fixtures shared by every test: one embedded database server per run, a fresh database per test."""
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from embedded_db import EmbeddedMongo
+
+pytest_plugins = ['nicegui.testing.user_plugin']
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope='session')
+def mongo_server() -> Iterator[EmbeddedMongo]:
+    """The same SecantusDB daemon the app embeds, over the wire, with a throwaway store."""
+    server = EmbeddedMongo(':memory:')
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def mongo_url(mongo_server: EmbeddedMongo) -> str:
+    """A URL naming a database no other test uses."""
+    return f'mongodb://127.0.0.1:{mongo_server.port}/t{uuid.uuid4().hex[:16]}?directConnection=true'
+
+
+@pytest.fixture(autouse=True)
+def app_environment(monkeypatch: pytest.MonkeyPatch, mongo_url: str, tmp_path: Path) -> Path:
+    """Point app.py at this test's database and data dir, with nothing inherited from the shell."""
+    for name in list(os.environ):
+        if name.startswith('ESPAZE_') or name == 'MONGO_URL':
+            monkeypatch.delenv(name)
+    data_dir = tmp_path / 'data'
+    monkeypatch.setenv('MONGO_URL', mongo_url)
+    monkeypatch.setenv('ESPAZE_DATA_DIR', str(data_dir))
+    return data_dir
