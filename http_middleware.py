@@ -87,12 +87,11 @@ class RequestContextMiddleware:
             _request_id.reset(token)
 
 
-class BodyTooLarge(Exception):
-    pass
-
-
 class BodyLimitMiddleware:
-    """Answers 413 when a request body is larger than the limit, declared or streamed."""
+    """Answers 413 when a request body is larger than the limit, declared or streamed.
+
+    A body without Content-Length is read here (up to the limit) and replayed to the app.
+    """
 
     def __init__(self, app: ASGIApp, max_bytes: int) -> None:
         self.app = app
@@ -104,21 +103,30 @@ class BodyLimitMiddleware:
             return
         too_large = {'error': f'Request body larger than {self.max_bytes} bytes', 'requestId': current_request_id()}
         declared = _header(scope, b'content-length')
-        if declared is not None and (not declared.isdigit() or int(declared) > self.max_bytes):
-            await _send_json(send, 413, too_large, current_request_id())
+        if declared is not None:
+            if not declared.isdigit() or int(declared) > self.max_bytes:
+                await _send_json(send, 413, too_large, current_request_id())
+                return
+            await self.app(scope, receive, send)
             return
-        received = 0
-
-        async def limited_receive() -> Message:
-            nonlocal received
+        body = bytearray()
+        while True:
             message = await receive()
-            if message['type'] == 'http.request':
-                received += len(message.get('body', b''))
-                if received > self.max_bytes:
-                    raise BodyTooLarge
-            return message
+            if message['type'] != 'http.request':
+                return
+            body += message.get('body', b'')
+            if len(body) > self.max_bytes:
+                await _send_json(send, 413, too_large, current_request_id())
+                return
+            if not message.get('more_body', False):
+                break
+        replayed = False
 
-        try:
-            await self.app(scope, limited_receive, send)
-        except BodyTooLarge:
-            await _send_json(send, 413, too_large, current_request_id())
+        async def replay() -> Message:
+            nonlocal replayed
+            if replayed:
+                return await receive()
+            replayed = True
+            return {'type': 'http.request', 'body': bytes(body), 'more_body': False}
+
+        await self.app(scope, replay, send)

@@ -3,6 +3,7 @@
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
 
 from errors import Conflict, EspazeError, Forbidden, NotFound, Unauthorized, ValidationFailed
 from http_middleware import current_request_id
@@ -42,7 +43,13 @@ async def _invalid_request(request: Request, error: Exception) -> JSONResponse:
     return JSONResponse(error_body(f'Invalid {names}', fields=fields), status_code=422)
 
 
+async def _http_error(request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, HTTPException)
+    return JSONResponse(error_body(str(error.detail)), status_code=error.status_code, headers=error.headers)
+
+
 def install_error_handlers(app: FastAPI) -> None:
-    """Map EspazeError subclasses and request validation failures to JSON answers."""
+    """Map EspazeError subclasses, HTTP errors and request validation failures to JSON answers."""
     app.add_exception_handler(EspazeError, _espaze_error)
+    app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _invalid_request)

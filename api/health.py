@@ -1,9 +1,7 @@
 """Liveness and readiness probes."""
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
-
-from fastapi import Request
 
 from services.registry import Services
 

@@ -40,7 +40,7 @@ def frame(services: Services, user: User, title: str) -> Iterator[None]:
             with ui.menu():
                 ui.menu_item(f'{user.email} ({user.role.value})').props('disable')
                 ui.menu_item('Account', on_click=lambda: ui.navigate.to('/account'))
-                ui.menu_item('Log out', on_click=log_out)
+                ui.menu_item('Log out', on_click=log_out).mark('log-out')
     with ui.left_drawer().classes('bg-slate-50').props('width=220 bordered') as drawer:
         links = [*NAVIGATION, ('Users', 'group', '/users')] if user.is_admin else NAVIGATION
         for label, icon, target in links:

@@ -40,8 +40,12 @@ async def test_login_returns_tokens_and_user_in_camel_case(user: User):
     tokens = await signup(user.http_client, 'op@example.com', 'Op')
     assert tokens['tokenType'] == 'bearer' and tokens['expiresIn'] == 900
     assert tokens['user'] == {
-        'id': tokens['user']['id'], 'email': 'op@example.com', 'name': 'Op', 'role': 'operator',
-        'disabled': False, 'createdAt': tokens['user']['createdAt'],
+        'id': tokens['user']['id'],
+        'email': 'op@example.com',
+        'name': 'Op',
+        'role': 'operator',
+        'disabled': False,
+        'createdAt': tokens['user']['createdAt'],
     }
     me = await user.http_client.get('/api/auth/me', headers=bearer(tokens))
     assert me.status_code == 200 and me.json()['email'] == 'op@example.com'

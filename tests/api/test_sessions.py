@@ -85,7 +85,9 @@ async def test_password_change_ends_every_session(user: User):
     for tokens in (phone, laptop):
         assert await me_status(user, tokens) == 401
         assert (await refresh(user, tokens['refreshToken'])).status_code == 401
-    assert (await user.http_client.post('/api/auth/login', json={'email': 'op@example.com', 'password': PASSWORD})).status_code == 401
+    assert (
+        await user.http_client.post('/api/auth/login', json={'email': 'op@example.com', 'password': PASSWORD})
+    ).status_code == 401
     await login(user.http_client, 'op@example.com', 'a brand new password')
 
 

@@ -1,0 +1,18 @@
+"""Driving the pages as a person would, with NiceGUI's simulated user."""
+
+from nicegui import ui
+from nicegui.testing import User
+
+from tests.api.helpers import ADMIN_EMAIL, PASSWORD
+
+
+def press(user: User, label: str) -> None:
+    user.find(kind=ui.button, content=label).click()
+
+
+async def log_in(user: User, email: str = ADMIN_EMAIL, password: str = PASSWORD) -> None:
+    await user.open('/login')
+    user.find('Email').type(email)
+    user.find('Password').type(password)
+    press(user, 'Log in')
+    await user.should_see('Dashboard', retries=20)

@@ -1,0 +1,100 @@
+"""The frame around every page: navigation by role, honest empty sections, users admin, account, logout."""
+
+import pytest
+from nicegui.testing import User
+
+from tests.api.helpers import PASSWORD, admin_tokens, bearer, login, signup
+from tests.ui.helpers import log_in, press
+
+
+async def test_admin_sees_every_section_and_users(user: User):
+    await admin_tokens(user.http_client)
+    await log_in(user)
+    for section in ('Dashboard', 'Deployments', 'Nodes', 'Observatory', 'Users'):
+        await user.should_see(section)
+
+
+async def test_operator_has_no_users_section_and_is_refused_the_page(user: User):
+    await admin_tokens(user.http_client)
+    await signup(user.http_client, 'op@example.com', 'Op')
+    await log_in(user, 'op@example.com')
+    await user.should_not_see('Users')
+    await user.open('/users')
+    await user.should_see('Only admins can see this page.')
+    await user.should_not_see('Allow sign-up')
+
+
+@pytest.mark.parametrize(
+    ('path', 'message'),
+    [
+        ('/deployments', 'No deployments yet'),
+        ('/nodes', 'No edge nodes enrolled'),
+        ('/observatory', 'No metrics collected'),
+    ],
+)
+async def test_sections_not_built_yet_say_so_honestly(user: User, path: str, message: str):
+    await admin_tokens(user.http_client)
+    await log_in(user)
+    await user.open(path)
+    await user.should_see(message)
+
+
+async def test_admin_changes_a_role_on_the_users_page(user: User):
+    admin = await admin_tokens(user.http_client)
+    operator = await signup(user.http_client, 'op@example.com', 'Op')
+    await log_in(user)
+    await user.open('/users')
+    await user.should_see('op@example.com')
+    user.find(marker='role op@example.com').click()
+    user.find('viewer').click()
+    await user.should_see('op@example.com updated')
+    me = await user.http_client.get('/api/auth/me', headers=bearer(operator))
+    assert me.json()['role'] == 'viewer'
+    listed = await user.http_client.get('/api/users', headers=bearer(admin))
+    assert {u['email']: u['role'] for u in listed.json()['items']}['op@example.com'] == 'viewer'
+
+
+async def test_admin_disables_an_account_on_the_users_page(user: User):
+    await admin_tokens(user.http_client)
+    operator = await signup(user.http_client, 'op@example.com', 'Op')
+    await log_in(user)
+    await user.open('/users')
+    user.find(marker='active op@example.com').click()
+    await user.should_see('op@example.com updated')
+    assert (await user.http_client.get('/api/auth/me', headers=bearer(operator))).status_code == 401
+
+
+async def test_users_page_refuses_to_disable_the_last_admin(user: User):
+    await admin_tokens(user.http_client)
+    await log_in(user)
+    await user.open('/users')
+    user.find(marker='active admin@example.com').click()
+    await user.should_see('Espaze needs at least one active admin')
+    await login(user.http_client, 'admin@example.com')
+
+
+async def test_log_out_ends_the_session(user: User):
+    await admin_tokens(user.http_client)
+    await log_in(user)
+    user.find(marker='log-out').click()
+    await user.should_see('Log in', retries=20)
+    await user.open('/')
+    await user.should_see('Log in')
+    await user.should_not_see('Dashboard')
+
+
+async def test_account_page_changes_the_password(user: User):
+    await admin_tokens(user.http_client)
+    await signup(user.http_client, 'op@example.com', 'Op')
+    await log_in(user, 'op@example.com')
+    await user.open('/account')
+    user.find('Current password').type('wrong password')
+    user.find('New password').type('another good password')
+    press(user, 'Change password')
+    await user.should_see('The current password is not correct')
+    user.find('Current password').clear().type(PASSWORD)
+    press(user, 'Change password')
+    await user.should_see('Password changed. Other sessions were logged out.', retries=20)
+    await login(user.http_client, 'op@example.com', 'another good password')
+    await user.open('/')
+    await user.should_see('Welcome, Op.')
