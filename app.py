@@ -21,6 +21,7 @@ from nicegui import app, ui
 import api
 import pages
 from embedded_db import EmbeddedMongo
+from errors import ValidationFailed
 from http_middleware import BodyLimitMiddleware, RequestContextMiddleware
 from pages.errors import register_error_page
 from pages.session import LoginRequiredMiddleware
