@@ -95,6 +95,7 @@ async def shutdown() -> None:
     await client.close()
     if embedded is not None:
         embedded.stop()
+    log.info('Espaze stopped')
 
 
 app.on_startup(startup)

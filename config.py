@@ -53,7 +53,7 @@ class Secrets:
     storage_secret: str
 
 
-def _env_name(field: str) -> str:
+def env_variable_name(field: str) -> str:
     return 'MONGO_URL' if field == 'mongo_url' else f'ESPAZE_{field.upper()}'
 
 
@@ -62,7 +62,7 @@ def load_settings() -> Settings:
     try:
         return Settings()
     except ValidationError as error:
-        problems = '; '.join(f'{_env_name(str(e["loc"][0]))} {e["msg"]}' for e in error.errors(include_input=False))
+        problems = '; '.join(f'{env_variable_name(str(e["loc"][0]))} {e["msg"]}' for e in error.errors(include_input=False))
         raise ConfigurationError(f'Invalid configuration: {problems}') from None
 
 

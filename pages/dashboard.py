@@ -23,7 +23,7 @@ def register(services: Services) -> None:
                 'Nodes that enroll and send heartbeats will be counted here as online, offline or pending.',
             )
             empty_state(
-                'monitoring',
+                'show_chart',
                 'No cluster metrics collected',
                 'Cluster and fleet metrics appear here once the Observatory collects samples.',
             )

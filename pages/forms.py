@@ -11,7 +11,8 @@ from errors import EspazeError, ValidationFailed
 @contextmanager
 def auth_card(heading: str) -> Iterator[None]:
     """The centred card of the login, sign-up and setup pages."""
-    with ui.column().classes('w-full min-h-screen items-center justify-center bg-slate-100 p-4'):
+    ui.query('body').classes('bg-slate-100')
+    with ui.column().classes('w-full min-h-[80vh] items-center justify-center'):
         with ui.card().classes('w-full max-w-sm gap-3 p-6'):
             ui.label('Espaze').classes('text-2xl font-bold text-slate-800')
             ui.label(heading).classes('text-lg text-slate-600')

@@ -14,7 +14,7 @@ NAVIGATION = [
     ('Dashboard', 'dashboard', '/'),
     ('Deployments', 'rocket_launch', '/deployments'),
     ('Nodes', 'hub', '/nodes'),
-    ('Observatory', 'monitoring', '/observatory'),
+    ('Observatory', 'show_chart', '/observatory'),
 ]
 
 PageBody = Callable[[User], Awaitable[None]]

@@ -25,7 +25,7 @@ def register(services: Services) -> None:
     @signed_in_page(services, '/observatory', 'Observatory')
     async def observatory(user: User) -> None:
         empty_state(
-            'monitoring',
+            'show_chart',
             'No metrics collected',
             'Cluster and fleet metrics are not collected on this instance yet.',
         )
