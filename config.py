@@ -62,7 +62,9 @@ def load_settings() -> Settings:
     try:
         return Settings()
     except ValidationError as error:
-        problems = '; '.join(f'{env_variable_name(str(e["loc"][0]))} {e["msg"]}' for e in error.errors(include_input=False))
+        problems = '; '.join(
+            f'{env_variable_name(str(e["loc"][0]))} {e["msg"]}' for e in error.errors(include_input=False)
+        )
         raise ConfigurationError(f'Invalid configuration: {problems}') from None
 
 
