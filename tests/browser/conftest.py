@@ -1,4 +1,8 @@
-"""The real app as a process on a free port, and Debian's Chromium driven by Playwright."""
+"""The real app as a process on a free port, and Debian's Chromium driven by Playwright.
+
+Playwright's sync API runs an event loop of its own: its fixtures are module-scoped so that the loop is gone
+before the asyncio tests of other modules run.
+"""
 
 import os
 import re
@@ -92,13 +96,13 @@ def espaze(tmp_path: Path) -> Iterator[RunningApp]:
     stop_app(running)
 
 
-@pytest.fixture(scope='session')
+@pytest.fixture(scope='module')
 def playwright() -> Iterator[Playwright]:
     with sync_playwright() as p:
         yield p
 
 
-@pytest.fixture(scope='session')
+@pytest.fixture(scope='module')
 def browser(playwright: Playwright) -> Iterator[Browser]:
     assert Path(CHROMIUM).exists(), 'Debian Chromium is missing: `make test` installs it (apt-get install chromium)'
     browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
