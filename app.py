@@ -3,7 +3,7 @@
 import logging
 import os
 import sys
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from config import ConfigurationError, Settings, load_settings, resolve_secrets
@@ -23,14 +23,22 @@ import pages
 from embedded_db import EmbeddedMongo
 from errors import ValidationFailed
 from http_middleware import BodyLimitMiddleware, RequestContextMiddleware
+from jobs import build_scheduler
 from pages.errors import register_error_page
 from pages.session import LoginRequiredMiddleware
 from repositories.database import open_database, ping
+from repositories.enrollment import EnrollmentTokenRepository
 from repositories.instance import InstanceRepository
+from repositories.node_activity import NodeActivityRepository
+from repositories.nodes import NodeRepository
 from repositories.sessions import SessionRepository
 from repositories.users import UserRepository
 from services.accounts import AccountService
 from services.auth import AuthService
+from services.fleet_monitor import FleetMonitor
+from services.heartbeats import HeartbeatService
+from services.node_tokens import NodeTokenCache
+from services.nodes import NodeService
 from services.passwords import PasswordHasher
 from services.registry import HealthService, Services
 from services.tokens import TokenCodec
@@ -53,17 +61,49 @@ if mongo_url is None:
     mongo_url = embedded.url
 client, db = open_database(mongo_url, settings.db_timeout_seconds)
 
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
 users = UserRepository(db)
 sessions = SessionRepository(db)
 instance = InstanceRepository(db)
+nodes = NodeRepository(db)
+activity = NodeActivityRepository(
+    db, metrics_retention=timedelta(days=settings.node_metrics_retention_days), events_retention=timedelta(days=90)
+)
 tokens = TokenCodec(
     secrets.jwt_secret, timedelta(minutes=settings.access_token_minutes), timedelta(days=settings.refresh_token_days)
 )
+node_tokens = NodeTokenCache(nodes)
+heartbeats = HeartbeatService(nodes, activity, tokens, node_tokens, settings.heartbeat_interval_seconds, utc_now)
 services = Services(
     auth=AuthService(users, sessions, instance, PasswordHasher(), tokens, settings.allow_signup),
     accounts=AccountService(users, sessions, instance),
     health=HealthService(lambda: ping(db)),
+    nodes=NodeService(
+        nodes,
+        activity,
+        EnrollmentTokenRepository(db),
+        users,
+        tokens,
+        node_tokens,
+        settings.allow_private_node_ips,
+        utc_now,
+    ),
+    heartbeats=heartbeats,
+    fleet=FleetMonitor(
+        nodes,
+        activity,
+        instance,
+        heartbeats,
+        timedelta(seconds=settings.node_offline_after),
+        timedelta(seconds=settings.offline_sweep_seconds),
+        utc_now,
+    ),
 )
+scheduler = build_scheduler(services, settings)
 
 app.state.services = services
 app.add_middleware(LoginRequiredMiddleware)
@@ -77,6 +117,7 @@ register_error_page()
 
 async def startup() -> None:
     await services.auth.ensure_indexes()
+    await services.nodes.ensure_indexes()
     if settings.admin_email and settings.admin_password:
         try:
             await services.auth.bootstrap_admin(settings.admin_email, settings.admin_password.get_secret_value())
@@ -88,10 +129,14 @@ async def startup() -> None:
     setup_token = await services.auth.prepare_setup()
     if setup_token:
         print(f'No account exists yet. Create the first admin at {url}/setup?token={setup_token}', flush=True)
+    scheduler.start()
     services.health.mark_started()
 
 
 async def shutdown() -> None:
+    if scheduler.running:
+        scheduler.shutdown(wait=False)
+    await services.heartbeats.flush()
     await client.close()
     if embedded is not None:
         embedded.stop()

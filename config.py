@@ -34,6 +34,12 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
     db_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
     log_level: str = 'INFO'
+    node_offline_after: int = Field(default=90, ge=5, le=86_400)
+    allow_private_node_ips: bool = False
+    heartbeat_interval_seconds: int = Field(default=30, ge=1, le=3600)
+    heartbeat_flush_seconds: float = Field(default=1.0, gt=0, le=10)
+    offline_sweep_seconds: float = Field(default=10.0, gt=0, le=600)
+    node_metrics_retention_days: int = Field(default=7, ge=1, le=365)
 
     @field_validator('jwt_secret', 'storage_secret')
     @classmethod

@@ -54,3 +54,130 @@ class TokenPair:
 class UserPage:
     items: list[User]
     total: int
+
+
+class NodeStatus(StrEnum):
+    PENDING = 'pending'
+    ONLINE = 'online'
+    OFFLINE = 'offline'
+
+
+@dataclass(frozen=True)
+class GeoLocation:
+    latitude: float
+    longitude: float
+    accuracy_meters: float | None = None
+
+
+@dataclass(frozen=True)
+class NodeMetrics:
+    cpu_percent: float | None = None
+    memory_percent: float | None = None
+    disk_percent: float | None = None
+    load1: float | None = None
+    uptime_seconds: float | None = None
+
+
+@dataclass(frozen=True)
+class NodeCapacity:
+    cpu_cores: float | None = None
+    memory_bytes: int | None = None
+
+
+@dataclass(frozen=True)
+class NodeRegistration:
+    """What a node says about itself when it enrolls."""
+
+    mac_address: str
+    public_ip: str
+    location: GeoLocation
+    name: str | None = None
+    labels: dict[str, str] | None = None
+    agent_version: str | None = None
+    capacity: NodeCapacity | None = None
+
+
+@dataclass(frozen=True)
+class Node:
+    id: str
+    owner_id: str
+    name: str
+    mac_address: str
+    public_ip: str
+    seen_ip: str | None
+    location: GeoLocation
+    labels: dict[str, str]
+    agent_version: str | None
+    capacity: NodeCapacity | None
+    status: NodeStatus
+    created_at: datetime
+    last_seen_at: datetime | None
+    last_metrics: NodeMetrics | None
+    has_token: bool
+
+
+@dataclass(frozen=True)
+class NodeListQuery:
+    status: NodeStatus | None = None
+    label: tuple[str, str] | None = None
+    text: str | None = None
+    sort: str = 'created_at'
+    descending: bool = True
+    page: int = 1
+    page_size: int = 50
+
+
+@dataclass(frozen=True)
+class NodePage:
+    items: list[Node]
+    total: int
+
+
+@dataclass(frozen=True)
+class NodeCounts:
+    total: int
+    online: int
+    offline: int
+    pending: int
+
+
+@dataclass(frozen=True)
+class NodeEvent:
+    node_id: str
+    from_status: NodeStatus | None
+    to_status: NodeStatus
+    at: datetime
+    reason: str
+
+
+@dataclass(frozen=True)
+class MetricsPoint:
+    at: datetime
+    metrics: NodeMetrics
+
+
+@dataclass(frozen=True)
+class Heartbeat:
+    """One beat as the server received it; liveness uses `received_at`, never the node's clock."""
+
+    node_id: str
+    received_at: datetime
+    seen_ip: str | None
+    metrics: NodeMetrics | None = None
+    location: GeoLocation | None = None
+    agent_version: str | None = None
+
+
+@dataclass(frozen=True)
+class EnrollmentToken:
+    id: str
+    owner_id: str
+    name: str
+    expires_at: datetime
+    max_uses: int
+    uses: int
+    revoked: bool
+    created_at: datetime
+
+    def usable(self, now: datetime) -> bool:
+        return not self.revoked and self.uses < self.max_uses and self.expires_at > now

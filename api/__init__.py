@@ -2,12 +2,12 @@
 
 from fastapi import FastAPI
 
-from api import auth, health, users
+from api import auth, health, nodes, users
 from api.errors import install_error_handlers
 
 
 def register(app: FastAPI) -> None:
     """Mount every router and the error handlers on the app."""
     install_error_handlers(app)
-    for module in (auth, users, health):
+    for module in (auth, users, nodes, health):
         app.include_router(module.router)

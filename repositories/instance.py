@@ -1,11 +1,13 @@
 """The `instance` collection: instance-wide settings and the one-time setup token."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
+from pymongo import ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
 
 SETTINGS_ID = 'settings'
 SETUP_ID = 'setup'
+SWEEP_ID = 'offline_sweep'
 
 
 class InstanceRepository:
@@ -42,3 +44,17 @@ class InstanceRepository:
     async def drop_setup_token(self) -> None:
         """Forget any setup token."""
         await self._instance.delete_one({'_id': SETUP_ID})
+
+    async def offline_sweep_checkpoint(self, now: datetime, max_gap: timedelta, grace: timedelta) -> datetime:
+        """Record a sweep at `now`; returns the time before which no node may be marked offline.
+
+        A gap longer than `max_gap` since the previous sweep (of any replica) means Espaze was down: grace starts.
+        """
+        previous = await self._instance.find_one_and_update(
+            {'_id': SWEEP_ID}, {'$set': {'last_run_at': now}}, upsert=True, return_document=ReturnDocument.BEFORE
+        )
+        if previous is None or now - previous['last_run_at'] > max_gap:
+            grace_until = now + grace
+            await self._instance.update_one({'_id': SWEEP_ID}, {'$set': {'grace_until': grace_until}})
+            return grace_until
+        return previous.get('grace_until', now)

@@ -80,7 +80,7 @@ class UserRepository:
         """How many admins can still log in."""
         return await self._users.count_documents({'role': Role.ADMIN.value, 'disabled': False})
 
-    async def list(self, skip: int, limit: int) -> UserPage:
+    async def page(self, skip: int, limit: int) -> UserPage:
         """One page of users, newest first."""
         cursor = self._users.find({}).sort('created_at', DESCENDING).skip(skip).limit(limit)
         items = [_to_user(doc) async for doc in cursor]

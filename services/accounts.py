@@ -24,7 +24,7 @@ class AccountService:
         """One page of accounts, newest first (admins only)."""
         _require_admin(actor)
         page_size = max(1, min(page_size, MAX_PAGE_SIZE))
-        return await self._users.list(skip=(max(page, 1) - 1) * page_size, limit=page_size)
+        return await self._users.page(skip=(max(page, 1) - 1) * page_size, limit=page_size)
 
     async def update_user(self, actor: User, user_id: str, role: Role | None, disabled: bool | None) -> User:
         """Change an account's role or disable it; Espaze always keeps one active admin."""

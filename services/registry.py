@@ -6,6 +6,9 @@ from dataclasses import dataclass
 
 from services.accounts import AccountService
 from services.auth import AuthService
+from services.fleet_monitor import FleetMonitor
+from services.heartbeats import HeartbeatService
+from services.nodes import NodeService
 
 
 class HealthService:
@@ -20,6 +23,8 @@ class HealthService:
 
     async def wait_started(self) -> None:
         """Wait for startup work; raises TimeoutError if it takes too long."""
+        if self._started.is_set():
+            return
         await asyncio.wait_for(self._started.wait(), self._startup_timeout)
 
     async def ready(self) -> bool:
@@ -32,3 +37,6 @@ class Services:
     auth: AuthService
     accounts: AccountService
     health: HealthService
+    nodes: NodeService
+    heartbeats: HeartbeatService
+    fleet: FleetMonitor

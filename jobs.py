@@ -1,0 +1,23 @@
+"""APScheduler wiring: each job calls one service method."""
+
+import logging
+from datetime import UTC
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from config import Settings
+from services.registry import Services
+
+
+def build_scheduler(services: Services, settings: Settings) -> AsyncIOScheduler:
+    """The scheduler of this process's periodic jobs (started by app.py on startup)."""
+    logging.getLogger('apscheduler').setLevel(logging.WARNING)
+    scheduler = AsyncIOScheduler(timezone=UTC)
+    every = {'trigger': 'interval', 'max_instances': 1, 'coalesce': True}
+    scheduler.add_job(
+        services.heartbeats.flush, id='flush-heartbeats', seconds=settings.heartbeat_flush_seconds, **every
+    )
+    scheduler.add_job(
+        services.fleet.mark_silent_nodes_offline, id='offline-sweep', seconds=settings.offline_sweep_seconds, **every
+    )
+    return scheduler

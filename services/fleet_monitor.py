@@ -1,0 +1,52 @@
+"""Offline detection: nodes silent for longer than the limit go offline, after a grace period if Espaze was down."""
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from models import NodeEvent, NodeStatus
+from repositories.instance import InstanceRepository
+from repositories.node_activity import NodeActivityRepository
+from repositories.nodes import NodeRepository
+from services.heartbeats import HeartbeatService
+
+
+class FleetMonitor:
+    def __init__(
+        self,
+        nodes: NodeRepository,
+        activity: NodeActivityRepository,
+        instance: InstanceRepository,
+        heartbeats: HeartbeatService,
+        offline_after: timedelta,
+        sweep_interval: timedelta,
+        clock: Callable[[], datetime],
+    ) -> None:
+        self._nodes = nodes
+        self._activity = activity
+        self._instance = instance
+        self._heartbeats = heartbeats
+        self.offline_after = offline_after
+        self._sweep_interval = sweep_interval
+        self._clock = clock
+
+    async def mark_silent_nodes_offline(self) -> int:
+        """Mark online nodes unseen for `offline_after` offline; returns how many changed.
+
+        When no sweep ran for a while (Espaze was down), nodes first get a full `offline_after` to beat again.
+        """
+        await self._heartbeats.flush()
+        now = self._clock()
+        grace_until = await self._instance.offline_sweep_checkpoint(
+            now, max_gap=self._sweep_interval * 3, grace=self.offline_after
+        )
+        if now < grace_until:
+            return 0
+        changed = 0
+        for node_id, owner_id in await self._nodes.stale_online(now - self.offline_after):
+            if await self._nodes.set_status_if(node_id, NodeStatus.ONLINE, NodeStatus.OFFLINE, now):
+                reason = f'no heartbeat for {int(self.offline_after.total_seconds())} s'
+                await self._activity.record_event(
+                    node_id, owner_id, NodeEvent(node_id, NodeStatus.ONLINE, NodeStatus.OFFLINE, now, reason)
+                )
+                changed += 1
+        return changed

@@ -1,0 +1,106 @@
+"""Heartbeats: checked against the node's token, gathered in memory, written in one bulk write a second."""
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from errors import Forbidden, Unauthorized
+from models import GeoLocation, Heartbeat, NodeEvent, NodeMetrics, NodeStatus
+from repositories.node_activity import NodeActivityRepository
+from repositories.nodes import NodeRepository
+from services.node_rules import checked_position
+from services.node_tokens import NodeTokenCache
+from services.tokens import TokenCodec
+
+
+@dataclass
+class HeartbeatStats:
+    received: int = 0
+    flushes: int = 0
+    written: int = 0
+    largest_batch: int = 0
+
+
+class HeartbeatService:
+    def __init__(
+        self,
+        nodes: NodeRepository,
+        activity: NodeActivityRepository,
+        tokens: TokenCodec,
+        token_cache: NodeTokenCache,
+        interval_seconds: int,
+        clock: Callable[[], datetime],
+    ) -> None:
+        self._nodes = nodes
+        self._activity = activity
+        self._tokens = tokens
+        self._token_cache = token_cache
+        self.interval_seconds = interval_seconds
+        self._clock = clock
+        self._pending: dict[str, Heartbeat] = {}
+        self._minute_stored: dict[str, datetime] = {}
+        self._flush_lock = asyncio.Lock()
+        self.stats = HeartbeatStats()
+
+    async def beat(
+        self,
+        node_id: str,
+        node_token: str,
+        seen_ip: str | None,
+        metrics: NodeMetrics | None = None,
+        location: GeoLocation | None = None,
+        agent_version: str | None = None,
+    ) -> datetime:
+        """Accept one beat from the node its token names; returns the server's receive time."""
+        claims = self._tokens.decode(node_token, 'node')
+        if claims['sub'] != node_id:
+            raise Forbidden('This node token belongs to another node')
+        if not await self._token_cache.matches(node_id, node_token):
+            raise Unauthorized('Node token revoked: enroll the node again')
+        if location is not None:
+            checked_position(location.latitude, location.longitude, location.accuracy_meters)
+        received_at = self._clock()
+        self._pending[node_id] = Heartbeat(node_id, received_at, seen_ip, metrics, location, agent_version)
+        self.stats.received += 1
+        return received_at
+
+    @property
+    def pending(self) -> int:
+        return len(self._pending)
+
+    async def flush(self) -> int:
+        """Write the beats gathered since the last flush in one bulk write; returns how many."""
+        async with self._flush_lock:
+            beats, self._pending = list(self._pending.values()), {}
+            if not beats:
+                return 0
+            try:
+                await self._nodes.record_beats(beats)
+            except Exception:
+                for beat in beats:  # keep them for the next flush unless newer beats arrived meanwhile
+                    self._pending.setdefault(beat.node_id, beat)
+                raise
+            await self._mark_online([beat.node_id for beat in beats], beats[-1].received_at)
+            await self._store_minute_points(beats)
+            self.stats.flushes += 1
+            self.stats.written += len(beats)
+            self.stats.largest_batch = max(self.stats.largest_batch, len(beats))
+            return len(beats)
+
+    async def _mark_online(self, node_ids: list[str], at: datetime) -> None:
+        for node_id, owner_id, status in await self._nodes.not_online(node_ids):
+            if await self._nodes.set_status_if(node_id, status, NodeStatus.ONLINE, at):
+                event = NodeEvent(node_id, status, NodeStatus.ONLINE, at, 'heartbeat received')
+                await self._activity.record_event(node_id, owner_id, event)
+
+    async def _store_minute_points(self, beats: list[Heartbeat]) -> None:
+        points = []
+        for beat in beats:
+            if beat.metrics is None:
+                continue
+            minute = beat.received_at.replace(second=0, microsecond=0)
+            if self._minute_stored.get(beat.node_id) != minute:
+                self._minute_stored[beat.node_id] = minute
+                points.append((beat.node_id, minute, beat.metrics))
+        await self._activity.add_minute_points(points)

@@ -1,0 +1,207 @@
+"""The fleet: enrolling nodes, reading and changing them, and the enrollment tokens that let them in."""
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+
+from errors import Conflict, Forbidden, NotFound, Unauthorized
+from models import (
+    EnrollmentToken,
+    MetricsPoint,
+    Node,
+    NodeCounts,
+    NodeEvent,
+    NodeListQuery,
+    NodePage,
+    NodeRegistration,
+    Role,
+    User,
+)
+from repositories.enrollment import EnrollmentTokenRepository
+from repositories.node_activity import NodeActivityRepository
+from repositories.nodes import NodeRepository
+from repositories.users import UserRepository
+from services.node_rules import canonical_mac, checked_ip, checked_labels, checked_node_name, checked_position
+from services.node_tokens import NodeTokenCache
+from services.tokens import TokenCodec, new_opaque_token, token_hash
+
+ENROLLMENT_PREFIX = 'espe_'
+NODE_TOKEN_TTL = timedelta(days=3650)
+
+
+@dataclass(frozen=True)
+class Enrollment:
+    node: Node
+    node_token: str
+    created: bool
+
+
+def can_read_all(actor: User) -> bool:
+    """Admins and viewers read the whole fleet; operators their own nodes."""
+    return actor.role in (Role.ADMIN, Role.VIEWER)
+
+
+class NodeService:
+    def __init__(
+        self,
+        nodes: NodeRepository,
+        activity: NodeActivityRepository,
+        enrollment: EnrollmentTokenRepository,
+        users: UserRepository,
+        tokens: TokenCodec,
+        token_cache: NodeTokenCache,
+        allow_private_ips: bool,
+        clock: Callable[[], datetime],
+    ) -> None:
+        self._nodes = nodes
+        self._activity = activity
+        self._enrollment = enrollment
+        self._users = users
+        self._tokens = tokens
+        self._token_cache = token_cache
+        self._allow_private_ips = allow_private_ips
+        self._clock = clock
+
+    async def ensure_indexes(self) -> None:
+        """Create the indexes of the fleet's collections."""
+        await self._nodes.ensure_indexes()
+        await self._activity.ensure_indexes()
+        await self._enrollment.ensure_indexes()
+
+    def validated(self, registration: NodeRegistration) -> NodeRegistration:
+        """The registration in canonical form; raises ValidationFailed naming the first bad field."""
+        mac = canonical_mac(registration.mac_address)
+        location = registration.location
+        checked_position(location.latitude, location.longitude, location.accuracy_meters)
+        return replace(
+            registration,
+            mac_address=mac,
+            public_ip=checked_ip(registration.public_ip, self._allow_private_ips),
+            name=checked_node_name(registration.name, mac),
+            labels=checked_labels(registration.labels) if registration.labels is not None else None,
+        )
+
+    async def register(self, actor: User, registration: NodeRegistration, seen_ip: str | None) -> Enrollment:
+        """Enroll a node for an operator or admin; the same owner and MAC get the same node and a fresh token."""
+        if not actor.can_manage:
+            raise Forbidden('Viewers cannot register nodes')
+        return await self._register(actor.id, self.validated(registration), seen_ip)
+
+    async def register_with_enrollment_token(
+        self, enrollment_token: str, registration: NodeRegistration, seen_ip: str | None
+    ) -> Enrollment:
+        """Enroll a node for the creator of an enrollment token, counting one use of it."""
+        registration = self.validated(registration)
+        used = await self._enrollment.use(token_hash(enrollment_token))
+        if used is None:
+            raise Unauthorized('Enrollment token is invalid, expired, used up or revoked')
+        owner = await self._users.get(used.owner_id)
+        try:
+            if owner is None or owner.disabled or not owner.can_manage:
+                raise Unauthorized('Enrollment token is no longer valid')
+            return await self._register(used.owner_id, registration, seen_ip)
+        except Exception:
+            await self._enrollment.give_back(used.id)
+            raise
+
+    async def _register(self, owner_id: str, registration: NodeRegistration, seen_ip: str | None) -> Enrollment:
+        existing = await self._nodes.get_by_mac(registration.mac_address)
+        if existing is None:
+            node_id = self._nodes.new_id()
+            node_token = self._tokens.encode('node', node_id, NODE_TOKEN_TTL)
+            try:
+                node = await self._nodes.create(node_id, owner_id, registration, seen_ip, token_hash(node_token))
+                return Enrollment(node, node_token, created=True)
+            except Conflict:
+                existing = await self._nodes.get_by_mac(registration.mac_address)  # enrolled concurrently
+                if existing is None:
+                    raise
+        if existing.owner_id != owner_id:
+            raise Conflict('This MAC address belongs to a node of another account')
+        node_token = self._tokens.encode('node', existing.id, NODE_TOKEN_TTL)
+        node = await self._nodes.re_register(existing.id, registration, seen_ip, token_hash(node_token))
+        if node is None:
+            raise NotFound('No such node')
+        self._token_cache.forget(node.id)
+        return Enrollment(node, node_token, created=False)
+
+    async def find(self, actor: User, query: NodeListQuery) -> NodePage:
+        """One page of the nodes this user may read."""
+        return await self._nodes.find_page(query, None if can_read_all(actor) else actor.id)
+
+    async def counts(self, actor: User) -> NodeCounts:
+        """Totals by status of the nodes this user may read."""
+        return await self._nodes.counts(None if can_read_all(actor) else actor.id)
+
+    async def map_points(self, actor: User) -> list[tuple[str, str, str, float, float]]:
+        """(id, name, status, latitude, longitude) of the nodes this user may read."""
+        return await self._nodes.located(None if can_read_all(actor) else actor.id)
+
+    async def get(self, actor: User, node_id: str) -> Node:
+        """A node this user may read; NotFound otherwise, whether or not it exists."""
+        node = await self._nodes.get(node_id)
+        if node is None or not (can_read_all(actor) or node.owner_id == actor.id):
+            raise NotFound('No such node')
+        return node
+
+    async def _managed(self, actor: User, node_id: str) -> Node:
+        node = await self.get(actor, node_id)  # operators only get their own nodes
+        if not actor.can_manage:
+            raise Forbidden('Viewers cannot change nodes')
+        return node
+
+    async def update(self, actor: User, node_id: str, name: str | None, labels: dict[str, str] | None) -> Node:
+        """Rename a node or replace its labels."""
+        node = await self._managed(actor, node_id)
+        new_name = checked_node_name(name, node.mac_address) if name is not None else None
+        new_labels = checked_labels(labels) if labels is not None else None
+        updated = await self._nodes.update_details(node.id, new_name, new_labels)
+        if updated is None:
+            raise NotFound('No such node')
+        return updated
+
+    async def revoke_token(self, actor: User, node_id: str) -> None:
+        """Refuse the node's beats until it enrolls again."""
+        node = await self._managed(actor, node_id)
+        await self._nodes.clear_token(node.id)
+        self._token_cache.forget(node.id)
+
+    async def delete(self, actor: User, node_id: str) -> None:
+        """Remove a node, its token and its history."""
+        node = await self._managed(actor, node_id)
+        await self._nodes.delete(node.id)
+        await self._activity.delete_node(node.id)
+        self._token_cache.forget(node.id)
+
+    async def events(self, actor: User, node_id: str) -> list[NodeEvent]:
+        """The node's status changes, newest first."""
+        node = await self.get(actor, node_id)
+        return await self._activity.events(node.id)
+
+    async def metrics(self, actor: User, node_id: str, hours: int = 24) -> list[MetricsPoint]:
+        """The node's metrics, one point a minute at most, oldest first."""
+        node = await self.get(actor, node_id)
+        return await self._activity.metrics_since(node.id, self._clock() - timedelta(hours=hours))
+
+    async def create_enrollment_token(
+        self, actor: User, name: str, ttl: timedelta, max_uses: int
+    ) -> tuple[EnrollmentToken, str]:
+        """A new enrollment token; its secret is returned only here."""
+        if not actor.can_manage:
+            raise Forbidden('Viewers cannot create enrollment tokens')
+        secret = ENROLLMENT_PREFIX + new_opaque_token()
+        record = await self._enrollment.create(actor.id, name, token_hash(secret), self._clock() + ttl, max_uses)
+        return record, secret
+
+    async def enrollment_tokens(self, actor: User) -> list[EnrollmentToken]:
+        """The enrollment tokens this user may see."""
+        return await self._enrollment.newest(None if actor.is_admin else actor.id)
+
+    async def revoke_enrollment_token(self, actor: User, token_id: str) -> None:
+        """Stop an enrollment token from enrolling more nodes."""
+        record = await self._enrollment.get(token_id)
+        if record is None or not (actor.is_admin or record.owner_id == actor.id):
+            raise NotFound('No such enrollment token')
+        if not actor.can_manage:
+            raise Forbidden('Viewers cannot revoke enrollment tokens')
+        await self._enrollment.revoke(record.id)

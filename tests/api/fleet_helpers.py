@@ -1,0 +1,51 @@
+"""Helpers for the fleet tests: node bodies, enrollment, heartbeats, and direct looks at the database."""
+
+from datetime import datetime
+from typing import Any
+
+import httpx
+from bson import ObjectId
+from pymongo import MongoClient
+
+from tests.api.helpers import bearer
+
+
+def node_body(mac: str = '00:1a:2b:3c:4d:5e', ip: str = '8.8.8.8', **extra: Any) -> dict[str, Any]:
+    return {'macAddress': mac, 'publicIp': ip, 'location': {'latitude': 48.8566, 'longitude': 2.3522}, **extra}
+
+
+async def enroll(client: httpx.AsyncClient, tokens: dict, **body: Any) -> dict:
+    response = await client.post('/api/nodes/register', json=node_body(**body), headers=bearer(tokens))
+    assert response.status_code in (200, 201), response.text
+    return response.json()
+
+
+async def beat(client: httpx.AsyncClient, node_id: str, node_token: str, body: dict | None = None) -> httpx.Response:
+    return await client.post(
+        f'/api/nodes/{node_id}/heartbeat', json=body, headers={'Authorization': f'Bearer {node_token}'}
+    )
+
+
+def database(mongo_url: str):
+    client = MongoClient(mongo_url, serverSelectionTimeoutMS=5000, tz_aware=True)
+    return client, client.get_default_database()
+
+
+def set_node_fields(mongo_url: str, node_id: str, **fields: Any) -> None:
+    client, db = database(mongo_url)
+    with client:
+        db.nodes.update_one({'_id': ObjectId(node_id)}, {'$set': fields})
+
+
+def node_doc(mongo_url: str, node_id: str) -> dict:
+    client, db = database(mongo_url)
+    with client:
+        return db.nodes.find_one({'_id': ObjectId(node_id)})
+
+
+def set_sweep_checkpoint(mongo_url: str, last_run_at: datetime, grace_until: datetime) -> None:
+    client, db = database(mongo_url)
+    with client:
+        db.instance.update_one(
+            {'_id': 'offline_sweep'}, {'$set': {'last_run_at': last_run_at, 'grace_until': grace_until}}, upsert=True
+        )

@@ -1,0 +1,167 @@
+"""Heartbeats: token scoping, coalesced writes, metrics history, offline detection and the restart grace."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from nicegui.testing import User
+from nicegui.testing.user_simulation import user_simulation
+
+from tests.api.fleet_helpers import beat, database, enroll, node_doc, set_node_fields, set_sweep_checkpoint
+from tests.api.helpers import admin_tokens, bearer, signup, started
+from tests.conftest import ROOT
+
+METRICS = {'cpuPercent': 12.5, 'memoryPercent': 40, 'diskPercent': 70, 'load1': 0.4, 'uptimeSeconds': 3600}
+
+
+@pytest.fixture(autouse=True)
+def no_background_sweeps(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests drive flushes and sweeps themselves."""
+    monkeypatch.setenv('ESPAZE_HEARTBEAT_FLUSH_SECONDS', '10')
+    monkeypatch.setenv('ESPAZE_OFFLINE_SWEEP_SECONDS', '600')
+
+
+async def operator_with_node(user: User, **body) -> tuple[dict, dict]:
+    await admin_tokens(user.http_client)
+    operator = await signup(user.http_client, 'op@example.com')
+    return operator, await enroll(user.http_client, operator, **body)
+
+
+async def test_a_beat_is_answered_with_server_time_and_updates_last_seen_after_the_flush(user: User, mongo_url: str):
+    operator, node = await operator_with_node(user)
+    node_id = node['node']['id']
+    response = await beat(user.http_client, node_id, node['nodeToken'], {'metrics': METRICS, 'agentVersion': '1.2'})
+    assert response.status_code == 200
+    answer = response.json()
+    assert answer['nextHeartbeatSeconds'] == 30
+    server_time = datetime.fromisoformat(answer['serverTime'])
+    assert abs((server_time - datetime.now(UTC)).total_seconds()) < 5
+    assert node_doc(mongo_url, node_id)['last_seen_at'] is None  # gathered, not yet written
+    assert await (await started()).heartbeats.flush() == 1
+    doc = node_doc(mongo_url, node_id)
+    assert abs((doc['last_seen_at'] - server_time).total_seconds()) < 0.01
+    assert doc['status'] == 'online' and doc['agent_version'] == '1.2'
+    assert doc['last_metrics']['cpu_percent'] == 12.5
+    events = await user.http_client.get(f'/api/nodes/{node_id}/events', headers=bearer(operator))
+    assert [(e['fromStatus'], e['toStatus']) for e in events.json()] == [('pending', 'online')]
+
+
+async def test_many_beats_are_written_in_one_bulk_write(user: User, mongo_url: str):
+    operator, _ = await operator_with_node(user)
+    nodes = [await enroll(user.http_client, operator, mac=f'02:00:00:00:00:{n:02x}') for n in range(1, 21)]
+    for node in nodes:
+        for _ in range(3):
+            assert (await beat(user.http_client, node['node']['id'], node['nodeToken'])).status_code == 200
+    heartbeats = (await started()).heartbeats
+    before = heartbeats.stats.flushes
+    assert await heartbeats.flush() == 20  # 60 beats, one write per node, one round trip
+    assert heartbeats.stats.flushes == before + 1
+    client, db = database(mongo_url)
+    with client:
+        assert db.nodes.count_documents({'status': 'online'}) == 20
+
+
+async def test_a_token_for_another_node_is_refused_and_changes_nothing(user: User, mongo_url: str):
+    operator, first = await operator_with_node(user)
+    second = await enroll(user.http_client, operator, mac='02:00:00:00:00:02')
+    response = await beat(user.http_client, first['node']['id'], second['nodeToken'])
+    assert response.status_code == 403
+    await (await started()).heartbeats.flush()
+    assert node_doc(mongo_url, first['node']['id'])['last_seen_at'] is None
+    assert node_doc(mongo_url, second['node']['id'])['last_seen_at'] is None
+
+
+async def test_user_tokens_are_refused_for_beats_and_node_tokens_everywhere_else(user: User):
+    operator, node = await operator_with_node(user)
+    node_id = node['node']['id']
+    assert (await beat(user.http_client, node_id, operator['accessToken'])).status_code == 401
+    assert (await beat(user.http_client, node_id, operator['refreshToken'])).status_code == 401
+    node_auth = {'Authorization': f'Bearer {node["nodeToken"]}'}
+    for method, path in [
+        ('GET', '/api/nodes'),
+        ('GET', f'/api/nodes/{node_id}'),
+        ('GET', '/api/auth/me'),
+        ('DELETE', f'/api/nodes/{node_id}'),
+        ('POST', '/api/nodes/enrollment-tokens'),
+    ]:
+        response = await user.http_client.request(method, path, headers=node_auth, json={})
+        assert response.status_code == 401, (method, path)
+    enroll_with_node_token = await user.http_client.post(
+        '/api/nodes/register',
+        json={'macAddress': '02:00:00:00:00:09', 'publicIp': '8.8.4.4', 'location': {'latitude': 1, 'longitude': 1}},
+        headers=node_auth,
+    )
+    assert enroll_with_node_token.status_code == 401
+    assert (await user.http_client.get(f'/api/nodes/{node_id}', headers=bearer(operator))).status_code == 200
+
+
+async def test_metrics_history_keeps_at_most_one_point_a_minute(user: User):
+    operator, node = await operator_with_node(user)
+    node_id = node['node']['id']
+    heartbeats = (await started()).heartbeats
+    for cpu in (10, 20, 30):
+        await beat(user.http_client, node_id, node['nodeToken'], {'metrics': {**METRICS, 'cpuPercent': cpu}})
+        await heartbeats.flush()
+    points = (await user.http_client.get(f'/api/nodes/{node_id}/metrics', headers=bearer(operator))).json()
+    assert len(points) == 1 and points[0]['metrics']['cpuPercent'] in (10, 20, 30)
+    assert datetime.fromisoformat(points[0]['at']).second == 0
+
+
+async def test_beats_still_in_memory_are_written_at_shutdown(mongo_url: str):
+    async with user_simulation(main_file=ROOT / 'app.py') as user:
+        operator, node = await operator_with_node(user)
+        assert (await beat(user.http_client, node['node']['id'], node['nodeToken'])).status_code == 200
+        assert (await started()).heartbeats.pending == 1
+    assert node_doc(mongo_url, node['node']['id'])['last_seen_at'] is not None
+
+
+async def test_silent_nodes_go_offline_and_come_back_with_events(user: User, mongo_url: str):
+    operator, node = await operator_with_node(user)
+    node_id = node['node']['id']
+    services = await started()
+    await beat(user.http_client, node_id, node['nodeToken'])
+    await services.heartbeats.flush()
+    now = datetime.now(UTC)
+    set_sweep_checkpoint(mongo_url, last_run_at=now, grace_until=now - timedelta(seconds=1))
+    assert await services.fleet.mark_silent_nodes_offline() == 0  # seen just now
+    set_node_fields(mongo_url, node_id, last_seen_at=now - timedelta(seconds=91))
+    assert await services.fleet.mark_silent_nodes_offline() == 1
+    assert node_doc(mongo_url, node_id)['status'] == 'offline'
+    await beat(user.http_client, node_id, node['nodeToken'])
+    await services.heartbeats.flush()
+    assert node_doc(mongo_url, node_id)['status'] == 'online'
+    events = (await user.http_client.get(f'/api/nodes/{node_id}/events', headers=bearer(operator))).json()
+    assert [(e['fromStatus'], e['toStatus']) for e in events] == [
+        ('offline', 'online'),
+        ('online', 'offline'),
+        ('pending', 'online'),
+    ]
+    assert events[1]['reason'] == 'no heartbeat for 90 s'
+
+
+async def test_pending_nodes_never_go_offline(user: User, mongo_url: str):
+    _, node = await operator_with_node(user)
+    services = await started()
+    now = datetime.now(UTC)
+    set_sweep_checkpoint(mongo_url, last_run_at=now, grace_until=now - timedelta(seconds=1))
+    set_node_fields(mongo_url, node['node']['id'], created_at=now - timedelta(days=1))
+    assert await services.fleet.mark_silent_nodes_offline() == 0
+    assert node_doc(mongo_url, node['node']['id'])['status'] == 'pending'
+
+
+async def test_after_espaze_was_down_nodes_get_a_full_grace_period(user: User, mongo_url: str):
+    _, node = await operator_with_node(user)
+    node_id = node['node']['id']
+    services = await started()
+    now = datetime.now(UTC)
+    down_since = now - timedelta(hours=2)  # longer than three sweep intervals: Espaze was down
+    set_node_fields(mongo_url, node_id, status='online', last_seen_at=down_since)
+    set_sweep_checkpoint(mongo_url, last_run_at=down_since, grace_until=down_since)
+    assert await services.fleet.mark_silent_nodes_offline() == 0
+    assert node_doc(mongo_url, node_id)['status'] == 'online'
+    client, db = database(mongo_url)
+    with client:
+        grace_until = db.instance.find_one({'_id': 'offline_sweep'})['grace_until']
+    assert 85 <= (grace_until - now).total_seconds() <= 95
+    set_sweep_checkpoint(mongo_url, last_run_at=datetime.now(UTC), grace_until=now - timedelta(seconds=1))
+    assert await services.fleet.mark_silent_nodes_offline() == 1
+    assert node_doc(mongo_url, node_id)['status'] == 'offline'
