@@ -12,7 +12,7 @@ WORKDIR /app
 COPY requirements.txt .
 RUN pip install --disable-pip-version-check -r requirements.txt
 
-COPY app.py config.py embedded_db.py errors.py http_middleware.py models.py ./
+COPY app.py agent.py config.py embedded_db.py errors.py http_middleware.py jobs.py models.py ./
 COPY api ./api
 COPY pages ./pages
 COPY repositories ./repositories

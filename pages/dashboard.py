@@ -7,6 +7,20 @@ from pages.layout import empty_state, signed_in_page
 from services.registry import Services
 
 
+async def _fleet_card(services: Services, user: User) -> None:
+    counts = await services.nodes.counts(user)
+    if counts.total == 0:
+        empty_state('hub', 'No edge nodes enrolled', 'Add a node on the Nodes page; it shows up here once it enrolls.')
+        return
+    with ui.card().classes('w-full gap-2'):
+        with ui.row().classes('items-center gap-2'):
+            ui.icon('hub', size='1.5rem').classes('text-slate-500')
+            ui.link('Fleet', '/nodes').classes('text-lg font-medium')
+        ui.label(
+            f'{counts.total} nodes: {counts.online} online, {counts.offline} offline, {counts.pending} pending'
+        ).mark('fleet summary')
+
+
 def register(services: Services) -> None:
     @signed_in_page(services, '/', 'Dashboard')
     async def dashboard(user: User) -> None:

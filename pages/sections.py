@@ -1,4 +1,4 @@
-"""Deployments, Nodes and Observatory: sections whose content later work fills; each says honestly it is empty."""
+"""Deployments and Observatory: sections whose content later work fills; each says honestly it is empty."""
 
 from models import User
 from pages.layout import empty_state, signed_in_page

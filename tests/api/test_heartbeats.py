@@ -108,7 +108,7 @@ async def test_metrics_history_keeps_at_most_one_point_a_minute(user: User):
 
 async def test_beats_still_in_memory_are_written_at_shutdown(mongo_url: str):
     async with user_simulation(main_file=ROOT / 'app.py') as user:
-        operator, node = await operator_with_node(user)
+        _, node = await operator_with_node(user)
         assert (await beat(user.http_client, node['node']['id'], node['nodeToken'])).status_code == 200
         assert (await started()).heartbeats.pending == 1
     assert node_doc(mongo_url, node['node']['id'])['last_seen_at'] is not None

@@ -28,7 +28,6 @@ async def test_operator_has_no_users_section_and_is_refused_the_page(user: User)
     ('path', 'message'),
     [
         ('/deployments', 'No deployments yet'),
-        ('/nodes', 'No edge nodes enrolled'),
         ('/observatory', 'No metrics collected'),
     ],
 )

@@ -1,0 +1,115 @@
+"""The Nodes page and a node's own page, driven with NiceGUI's simulated user."""
+
+from nicegui import ui
+from nicegui.testing import User
+
+from tests.api.fleet_helpers import beat, enroll, node_doc
+from tests.api.helpers import admin_tokens, bearer, signup, started
+from tests.ui.helpers import log_in, press
+
+
+async def fleet(user: User) -> tuple[dict, dict, list[dict]]:
+    admin = await admin_tokens(user.http_client)
+    alice = await signup(user.http_client, 'alice@example.com', 'Alice')
+    bob = await signup(user.http_client, 'bob@example.com', 'Bob')
+    nodes = [
+        await enroll(user.http_client, alice, mac=f'02:00:00:00:00:0{n}', name=f'alice-{n}', labels={'site': site})
+        for n, site in ((1, 'lisbon'), (2, 'oslo'))
+    ]
+    await enroll(user.http_client, bob, mac='02:00:00:00:00:09', name='bob-node')
+    await beat(user.http_client, nodes[0]['node']['id'], nodes[0]['nodeToken'])
+    await (await started()).heartbeats.flush()
+    return admin, alice, nodes
+
+
+async def open_nodes(user: User) -> None:
+    await user.open('/nodes')
+    await user.should_see('Page 1 of', retries=30)  # the page finishes loading after the first HTML
+
+
+def table_names(user: User) -> list[str]:
+    [table] = user.find(ui.table).elements
+    return [row['name'] for row in table.rows]
+
+
+async def test_operator_sees_counts_map_and_only_their_nodes(user: User):
+    await fleet(user)
+    await log_in(user, 'alice@example.com')
+    await open_nodes(user)
+    assert sorted(table_names(user)) == ['alice-1', 'alice-2']
+    counts = {key: user.find(marker=f'count {key}').elements.pop().text for key in ('total', 'online', 'pending')}
+    assert counts == {'total': '2', 'online': '1', 'pending': '1'}
+    [plot] = user.find(ui.plotly).elements
+    plotted = {name for trace in plot.figure['data'] for name in trace['text']}
+    assert plotted == {'alice-1', 'alice-2'}
+
+
+async def test_filters_run_on_the_server(user: User):
+    await fleet(user)
+    await log_in(user, 'alice@example.com')
+    await open_nodes(user)
+    user.find('Label (key=value)').type('site=oslo')
+    await user.should_see('Page 1 of 1 · 1 nodes', retries=20)
+    assert table_names(user) == ['alice-2']
+
+
+async def test_add_node_creates_an_enrollment_token_and_shows_the_command(user: User):
+    _, alice, _ = await fleet(user)
+    await log_in(user, 'alice@example.com')
+    await open_nodes(user)
+    press(user, 'Add node')
+    press(user, 'Create enrollment token')
+    await user.should_see(marker='agent command', retries=20)
+    [code] = user.find(marker='agent command').elements
+    assert 'agent.py --server' in code.content and '--enrollment-token espe_' in code.content
+    tokens = await user.http_client.get('/api/nodes/enrollment-tokens', headers=bearer(alice))
+    assert len(tokens.json()) == 1
+
+
+async def test_viewers_get_no_add_button(user: User):
+    admin, _, _ = await fleet(user)
+    viewer = await signup(user.http_client, 'viewer@example.com')
+    await user.http_client.patch(f'/api/users/{viewer["user"]["id"]}', json={'role': 'viewer'}, headers=bearer(admin))
+    await log_in(user, 'viewer@example.com')
+    await open_nodes(user)
+    await user.should_not_see('Add node')
+    assert sorted(table_names(user)) == ['alice-1', 'alice-2', 'bob-node']
+
+
+async def test_node_page_shows_liveness_and_edits_labels(user: User, mongo_url: str):
+    _, _, nodes = await fleet(user)
+    node_id = nodes[0]['node']['id']
+    await log_in(user, 'alice@example.com')
+    await user.open(f'/nodes/{node_id}')
+    await user.should_see('pending → online', retries=30)
+    await user.should_see('02:00:00:00:00:01')
+    assert user.find(marker='node status').elements.pop().text == 'online'
+    assert user.find(marker='last seen').elements.pop().text.endswith('s ago')
+    editor = user.find('Labels (key=value, one per line)')
+    editor.clear().type('site=lisbon\nbad key=x')
+    press(user, 'Save labels')
+    await user.should_see('bad key', retries=20)
+    assert [p['k'] for p in node_doc(mongo_url, node_id)['labels']] == ['site']
+    editor.clear().type('site=porto\ntier=edge')
+    press(user, 'Save labels')
+    await user.should_see('Labels saved', retries=20)
+    assert {p['k']: p['v'] for p in node_doc(mongo_url, node_id)['labels']} == {'site': 'porto', 'tier': 'edge'}
+
+
+async def test_someone_elses_node_page_says_not_found(user: User):
+    await fleet(user)
+    await log_in(user, 'bob@example.com')
+    await user.open('/nodes/ffffffffffffffffffffffff')
+    await user.should_see('There is no such node, or it is not yours.')
+
+
+async def test_deleting_a_node_from_its_page(user: User, mongo_url: str):
+    _, _, nodes = await fleet(user)
+    node_id = nodes[1]['node']['id']
+    await log_in(user, 'alice@example.com')
+    await user.open(f'/nodes/{node_id}')
+    await user.should_see('Status history', retries=30)
+    press(user, 'Delete')
+    press(user, 'Delete node')
+    await user.should_see('Add node', retries=20)
+    assert node_doc(mongo_url, node_id) is None

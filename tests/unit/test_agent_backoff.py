@@ -1,0 +1,46 @@
+"""The agent's retry rhythm, without a network: jittered beats, exponential backoff, stop on 401."""
+
+import pytest
+
+import agent
+
+
+@pytest.fixture
+def enrolled(monkeypatch: pytest.MonkeyPatch, tmp_path):
+    state = tmp_path / 'state.json'
+    agent.save_state(state, {'server': 'http://x', 'nodeId': 'n1', 'nodeToken': 't'})
+    sleeps: list[float] = []
+    monkeypatch.setattr(agent.time, 'sleep', sleeps.append)
+    return agent.parse_args(['--state-file', str(state), '--server', 'http://x']), sleeps
+
+
+def test_failures_back_off_exponentially_and_a_success_resets(monkeypatch: pytest.MonkeyPatch, enrolled):
+    args, sleeps = enrolled
+    outcomes = iter([OSError('down'), OSError('down'), OSError('down'), 30, agent.Refused('revoked')])
+
+    def fake_beat(*_):
+        outcome = next(outcomes)
+        if isinstance(outcome, Exception):
+            raise outcome
+        return outcome
+
+    monkeypatch.setattr(agent, 'send_beat', fake_beat)
+    assert agent.run(args) == agent.EXIT_REFUSED
+    backoff, beat_wait = sleeps[:3], sleeps[3]
+    for attempt, delay in enumerate(backoff, start=1):
+        assert 0.9 * 2**attempt <= delay <= 1.1 * 2**attempt
+    assert 27 <= beat_wait <= 33  # 30 s with +-10 % jitter
+
+
+def test_backoff_is_capped(monkeypatch: pytest.MonkeyPatch, enrolled):
+    args, sleeps = enrolled
+    calls = iter(range(12))
+
+    def always_down(*_):
+        if next(calls) == 11:
+            raise agent.Refused('stop')
+        raise OSError('down')
+
+    monkeypatch.setattr(agent, 'send_beat', always_down)
+    agent.run(args)
+    assert max(sleeps) <= agent.MAX_BACKOFF_SECONDS * 1.1
