@@ -13,6 +13,7 @@ from pages.layout import frame
 from pages.session import login_redirect, session_user
 from services.registry import Services
 
+STATUS_COLORS = {'online': 'positive', 'offline': 'negative', 'pending': 'warning', 'deleted': 'grey'}
 METRIC_SERIES = {'cpu_percent': 'CPU %', 'memory_percent': 'Memory %', 'disk_percent': 'Disk %'}
 
 
@@ -68,13 +69,13 @@ def register(services: Services) -> None:
 
 async def _node_body(services: Services, user: User, node: Node) -> None:
     with ui.row().classes('items-center gap-3'):
-        status = ui.badge(node.status.value).mark('node status')
+        status = ui.badge(node.status.value, color=STATUS_COLORS[node.status.value]).mark('node status')
         seen = ui.label(f'last seen {ago(node.last_seen_at)}').classes('text-slate-600').mark('last seen')
     with ui.grid().classes('w-full grid-cols-1 md:grid-cols-2 gap-4'):
         with ui.card().classes('gap-1'):
             _identity(node)
-        with ui.card().classes('p-0 overflow-hidden'):
-            FleetMap(height=240).show(
+        with ui.card().classes('p-0 overflow-hidden justify-center'):
+            FleetMap(max_height=260).show(
                 [(node.id, node.name, node.status.value, node.location.latitude, node.location.longitude)]
             )
 
@@ -85,6 +86,7 @@ async def _node_body(services: Services, user: User, node: Node) -> None:
             status.set_text('deleted')
             return
         status.set_text(fresh.status.value)
+        status.props(f'color={STATUS_COLORS[fresh.status.value]}')
         seen.set_text(f'last seen {ago(fresh.last_seen_at, datetime.now(UTC))}')
 
     ui.timer(5, tick)

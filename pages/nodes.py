@@ -20,7 +20,6 @@ COLUMNS = [
     {'name': 'labels', 'label': 'Labels', 'field': 'labels', 'align': 'left'},
     {'name': 'seen', 'label': 'Last seen', 'field': 'seen', 'align': 'left'},
 ]
-STATUS_COLORS = {'online': 'positive', 'offline': 'negative', 'pending': 'warning'}
 NAME_CELL = (
     '<q-td :props="props"><a :href="\'/nodes/\' + props.row.id" class="text-primary">{{ props.value }}</a></q-td>'
 )

@@ -6,7 +6,7 @@ STATUS_COLORS = {'online': '#16a34a', 'offline': '#dc2626', 'pending': '#f59e0b'
 Point = tuple[str, str, str, float, float]  # id, name, status, latitude, longitude
 
 
-def map_figure(points: list[Point], height: int = 360) -> dict:
+def map_figure(points: list[Point]) -> dict:
     """Plotly figure: one scattergeo trace per status, no tile server or CDN needed."""
     traces = []
     for status, color in STATUS_COLORS.items():
@@ -27,7 +27,7 @@ def map_figure(points: list[Point], height: int = 360) -> dict:
     return {
         'data': traces,
         'layout': {
-            'height': height,
+            'autosize': True,
             'margin': {'l': 0, 'r': 0, 't': 0, 'b': 0},
             'showlegend': True,
             'legend': {'orientation': 'h', 'x': 0, 'y': 0, 'bgcolor': 'rgba(255,255,255,0.7)'},
@@ -48,16 +48,20 @@ def map_figure(points: list[Point], height: int = 360) -> dict:
 
 
 class FleetMap:
-    """The map element; `show` redraws it only when the points changed."""
+    """The map element, as tall as half its width; `show` redraws it only when the points changed."""
 
-    def __init__(self, height: int = 360) -> None:
-        self._height = height
+    def __init__(self, max_height: int = 380) -> None:
         self._shown: list[Point] | None = None
-        self.plot = ui.plotly(map_figure([], height)).classes('w-full').props('aria-label="Map of nodes"')
+        self.plot = (
+            ui.plotly(map_figure([]))
+            .classes('w-full')
+            .style(f'height: clamp(180px, 50vw, {max_height}px)')
+            .props('aria-label="Map of nodes"')
+        )
 
     def show(self, points: list[Point]) -> None:
         if points == self._shown:
             return
         self._shown = points
-        self.plot.figure = map_figure(points, self._height)
+        self.plot.figure = map_figure(points)
         self.plot.update()

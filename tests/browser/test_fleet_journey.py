@@ -1,0 +1,106 @@
+"""Enroll a node with the agent, see it online in the table and on the map, stop it, see it go offline."""
+
+import re
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, Playwright, expect
+
+from tests.browser.conftest import RunningApp, start_app, stop_app
+from tests.browser.fleet_setup import PASSWORD, admin_session
+from tests.conftest import ROOT
+
+FAST_FLEET = {
+    'ESPAZE_ALLOW_PRIVATE_NODE_IPS': 'true',
+    'ESPAZE_NODE_OFFLINE_AFTER': '6',
+    'ESPAZE_OFFLINE_SWEEP_SECONDS': '1',
+    'ESPAZE_HEARTBEAT_INTERVAL_SECONDS': '2',
+}
+
+
+@pytest.fixture
+def fast_fleet(tmp_path: Path) -> Iterator[RunningApp]:
+    running = start_app(tmp_path / 'data', FAST_FLEET)
+    admin_session(running)
+    yield running
+    stop_app(running)
+
+
+def log_in(page: Page, espaze: RunningApp) -> None:
+    page.goto(espaze.base_url + '/login')
+    page.get_by_label('Email', exact=True).fill('root@example.com')
+    page.get_by_label('Password', exact=True).fill(PASSWORD)
+    page.get_by_role('button', name='Log in', exact=True).click()
+    expect(page.get_by_text('Welcome, Root.')).to_be_visible()
+
+
+def node_row(page: Page, name: str):
+    return page.get_by_role('row').filter(has_text=name)
+
+
+def test_enroll_with_the_agent_then_watch_the_node_go_online_and_offline(
+    browser: Browser, fast_fleet: RunningApp, tmp_path: Path, screenshot_dir: Path
+):
+    page = browser.new_context(viewport={'width': 1366, 'height': 900}).new_page()
+    log_in(page, fast_fleet)
+    page.goto(fast_fleet.base_url + '/nodes')
+    page.get_by_role('button', name='Add node').click()
+    page.get_by_role('button', name='Create enrollment token').click()
+    command = page.get_by_text('--enrollment-token').inner_text()
+    token = re.search(r'espe_[A-Za-z0-9_-]+', command).group(0)
+    assert f'--server {fast_fleet.base_url}' in command
+    page.screenshot(path=screenshot_dir / 'desktop-nodes-add-node.png')
+    page.get_by_role('button', name='Close').click()
+
+    agent = subprocess.Popen(
+        [
+            sys.executable,
+            'agent.py',
+            '--server',
+            fast_fleet.base_url,
+            '--enrollment-token',
+            token,
+            '--state-file',
+            str(tmp_path / 'state.json'),
+            '--latitude',
+            '38.72',
+            '--longitude',
+            '-9.14',
+            '--name',
+            'lisbon-edge',
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        expect(node_row(page, 'lisbon-edge')).to_contain_text('online', timeout=25_000)
+        expect(page.locator('.js-plotly-plot .scattergeo path.point')).to_have_count(1, timeout=10_000)
+        expect(page.get_by_text('Online (1)')).to_be_visible()
+        page.screenshot(path=screenshot_dir / 'desktop-nodes-online.png', full_page=True)
+    finally:
+        agent.terminate()
+        agent.wait(10)
+    expect(node_row(page, 'lisbon-edge')).to_contain_text('offline', timeout=30_000)
+    expect(page.get_by_text('Offline (1)')).to_be_visible()
+    page.screenshot(path=screenshot_dir / 'desktop-nodes-offline.png', full_page=True)
+
+    page.get_by_role('link', name='lisbon-edge').click()
+    expect(page.get_by_text('online → offline')).to_be_visible()
+    expect(page.locator('.js-plotly-plot .scattergeo path.point')).to_have_count(1)
+    page.screenshot(path=screenshot_dir / 'desktop-node-detail.png', full_page=True)
+
+
+def test_nodes_page_on_a_phone(browser: Browser, playwright: Playwright, fast_fleet: RunningApp, screenshot_dir: Path):
+    device = dict(playwright.devices['iPhone 13'])
+    device.pop('default_browser_type', None)
+    page = browser.new_context(**device).new_page()
+    log_in(page, fast_fleet)
+    page.goto(fast_fleet.base_url + '/nodes')
+    expect(page.get_by_role('button', name='Add node')).to_be_visible()
+    expect(page.locator('.js-plotly-plot .main-svg').first).to_be_visible()
+    page.screenshot(path=screenshot_dir / 'phone-nodes.png', full_page=True)
