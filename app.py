@@ -22,7 +22,7 @@ import api
 import pages
 from embedded_db import EmbeddedMongo
 from errors import ValidationFailed
-from http_middleware import BodyLimitMiddleware, RequestContextMiddleware
+from http_middleware import BodyLimitMiddleware, RequestContextMiddleware, install_api_fast_lane
 from jobs import build_scheduler
 from pages.errors import register_error_page
 from pages.session import LoginRequiredMiddleware
@@ -30,6 +30,8 @@ from repositories.database import open_database, ping
 from repositories.enrollment import EnrollmentTokenRepository
 from repositories.instance import InstanceRepository
 from repositories.node_activity import NodeActivityRepository
+from repositories.node_liveness import NodeLivenessRepository
+from repositories.node_token_revocations import NodeTokenRevocationRepository
 from repositories.nodes import NodeRepository
 from repositories.sessions import SessionRepository
 from repositories.users import UserRepository
@@ -37,7 +39,7 @@ from services.accounts import AccountService
 from services.auth import AuthService
 from services.fleet_monitor import FleetMonitor
 from services.heartbeats import HeartbeatService
-from services.node_tokens import NodeTokenCache
+from services.node_tokens import NodeTokenGuard
 from services.nodes import NodeService
 from services.passwords import PasswordHasher
 from services.registry import HealthService, Services
@@ -69,15 +71,18 @@ def utc_now() -> datetime:
 users = UserRepository(db)
 sessions = SessionRepository(db)
 instance = InstanceRepository(db)
-nodes = NodeRepository(db)
+liveness = NodeLivenessRepository(db)
+nodes = NodeRepository(db, liveness)
 activity = NodeActivityRepository(
     db, metrics_retention=timedelta(days=settings.node_metrics_retention_days), events_retention=timedelta(days=90)
 )
 tokens = TokenCodec(
     secrets.jwt_secret, timedelta(minutes=settings.access_token_minutes), timedelta(days=settings.refresh_token_days)
 )
-node_tokens = NodeTokenCache(nodes)
-heartbeats = HeartbeatService(nodes, activity, tokens, node_tokens, settings.heartbeat_interval_seconds, utc_now)
+node_tokens = NodeTokenGuard(NodeTokenRevocationRepository(db), utc_now)
+heartbeats = HeartbeatService(
+    nodes, liveness, activity, tokens, node_tokens, settings.heartbeat_interval_seconds, utc_now
+)
 services = Services(
     auth=AuthService(users, sessions, instance, PasswordHasher(), tokens, settings.allow_signup),
     accounts=AccountService(users, sessions, instance),
@@ -95,6 +100,7 @@ services = Services(
     heartbeats=heartbeats,
     fleet=FleetMonitor(
         nodes,
+        liveness,
         activity,
         instance,
         heartbeats,
@@ -103,7 +109,7 @@ services = Services(
         utc_now,
     ),
 )
-scheduler = build_scheduler(services, settings)
+scheduler = build_scheduler(services, node_tokens, settings)
 
 app.state.services = services
 app.add_middleware(LoginRequiredMiddleware)
@@ -116,8 +122,11 @@ register_error_page()
 
 
 async def startup() -> None:
+    install_api_fast_lane(app, frozenset({'/healthz', '/readyz', '/openapi.json'}), ('/api/',))
     await services.auth.ensure_indexes()
     await services.nodes.ensure_indexes()
+    await node_tokens.ensure_indexes()
+    await node_tokens.poll()
     if settings.admin_email and settings.admin_password:
         try:
             await services.auth.bootstrap_admin(settings.admin_email, settings.admin_password.get_secret_value())

@@ -130,3 +130,36 @@ class BodyLimitMiddleware:
             return {'type': 'http.request', 'body': bytes(body), 'more_body': False}
 
         await self.app(scope, replay, send)
+
+
+class PathDispatcher:
+    """Sends requests for some paths to a lean stack and everything else to the full one."""
+
+    def __init__(self, lean: ASGIApp, full: ASGIApp, paths: frozenset[str], prefixes: tuple[str, ...]) -> None:
+        self.lean = lean
+        self.full = full
+        self.paths = paths
+        self.prefixes = prefixes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope.get('path', '')
+        if scope['type'] == 'http' and (path in self.paths or path.startswith(self.prefixes)):
+            await self.lean(scope, receive, send)
+        else:
+            await self.full(scope, receive, send)
+
+
+def install_api_fast_lane(app: Any, paths: frozenset[str], prefixes: tuple[str, ...]) -> None:
+    """Let API requests skip the browser's middleware (sessions, per-session storage, gzip, login redirects).
+
+    Call once the app has built its middleware stack (on startup). The lean stack keeps the app's routes and
+    exception handlers and only this module's middleware: request ids, JSON 500s and the body limit.
+    """
+    full = app.middleware_stack or app.build_middleware_stack()
+    everything = app.user_middleware
+    app.user_middleware = [m for m in everything if m.cls in (RequestContextMiddleware, BodyLimitMiddleware)]
+    try:
+        lean = app.build_middleware_stack()
+    finally:
+        app.user_middleware = everything
+    app.middleware_stack = PathDispatcher(lean, full, paths, prefixes)

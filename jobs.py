@@ -6,10 +6,13 @@ from datetime import UTC
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from config import Settings
+from services.node_tokens import NodeTokenGuard
 from services.registry import Services
 
+REVOCATION_POLL_SECONDS = 2
 
-def build_scheduler(services: Services, settings: Settings) -> AsyncIOScheduler:
+
+def build_scheduler(services: Services, node_tokens: NodeTokenGuard, settings: Settings) -> AsyncIOScheduler:
     """The scheduler of this process's periodic jobs (started by app.py on startup)."""
     logging.getLogger('apscheduler').setLevel(logging.WARNING)
     scheduler = AsyncIOScheduler(timezone=UTC)
@@ -20,4 +23,5 @@ def build_scheduler(services: Services, settings: Settings) -> AsyncIOScheduler:
     scheduler.add_job(
         services.fleet.mark_silent_nodes_offline, id='offline-sweep', seconds=settings.offline_sweep_seconds, **every
     )
+    scheduler.add_job(node_tokens.poll, id='node-token-revocations', seconds=REVOCATION_POLL_SECONDS, **every)
     return scheduler

@@ -113,7 +113,11 @@ class Node:
     created_at: datetime
     last_seen_at: datetime | None
     last_metrics: NodeMetrics | None
-    has_token: bool
+    token_id: str | None
+
+    @property
+    def has_token(self) -> bool:
+        return self.token_id is not None
 
 
 @dataclass(frozen=True)

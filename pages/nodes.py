@@ -11,7 +11,7 @@ from services.registry import Services
 
 PAGE_SIZE = 25
 REFRESH_SECONDS = 10
-SORTS = {'created_at': 'Newest', 'name': 'Name', 'status': 'Status', 'last_seen_at': 'Last seen'}
+SORTS = {'created_at': 'Newest', 'name': 'Name', 'status': 'Status'}
 COLUMNS = [
     {'name': 'name', 'label': 'Name', 'field': 'name', 'align': 'left'},
     {'name': 'status', 'label': 'Status', 'field': 'status', 'align': 'left'},
@@ -62,7 +62,7 @@ class NodesView:
             label=label,
             text=(self.search.value or '').strip() or None,
             sort=self.sort.value,
-            descending=self.sort.value in ('created_at', 'last_seen_at'),
+            descending=self.sort.value == 'created_at',
             page=self.page,
             page_size=PAGE_SIZE,
         )

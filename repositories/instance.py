@@ -49,11 +49,14 @@ class InstanceRepository:
         """Record a sweep at `now`; returns the time before which no node may be marked offline.
 
         A gap longer than `max_gap` since the previous sweep (of any replica) means Espaze was down: grace starts.
+        The very first sweep of a database has nothing to be lenient about.
         """
         previous = await self._instance.find_one_and_update(
             {'_id': SWEEP_ID}, {'$set': {'last_run_at': now}}, upsert=True, return_document=ReturnDocument.BEFORE
         )
-        if previous is None or now - previous['last_run_at'] > max_gap:
+        if previous is None:
+            return now
+        if now - previous['last_run_at'] > max_gap:
             grace_until = now + grace
             await self._instance.update_one({'_id': SWEEP_ID}, {'$set': {'grace_until': grace_until}})
             return grace_until

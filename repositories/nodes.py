@@ -22,9 +22,11 @@ from models import (
     NodeRegistration,
     NodeStatus,
 )
+from repositories.node_liveness import NodeLivenessRepository
 from repositories.users import object_id
 
-SORTABLE = {'name', 'status', 'mac_address', 'public_ip', 'created_at', 'last_seen_at'}
+SORTABLE = {'name', 'status', 'mac_address', 'public_ip', 'created_at'}
+INDEXED_SORTS = ('name', 'created_at')  # every index slows each heartbeat write: only the common sorts get one
 _ALWAYS_SET_MIN: dict[str, Any] = {
     'name': '',
     'status': '',
@@ -43,8 +45,9 @@ def _location(doc: dict[str, Any]) -> GeoLocation:
     return GeoLocation(doc['latitude'], doc['longitude'], doc.get('accuracy_meters'))
 
 
-def _to_node(doc: dict[str, Any]) -> Node:
-    metrics = doc.get('last_metrics')
+def _to_node(doc: dict[str, Any], live: dict[str, Any] | None) -> Node:
+    live = live or {}
+    metrics = live.get('metrics')
     capacity = doc.get('capacity')
     return Node(
         id=str(doc['_id']),
@@ -52,16 +55,16 @@ def _to_node(doc: dict[str, Any]) -> Node:
         name=doc['name'],
         mac_address=doc['mac_address'],
         public_ip=doc['public_ip'],
-        seen_ip=doc.get('seen_ip'),
+        seen_ip=live.get('seen_ip') or doc.get('seen_ip'),
         location=_location(doc['location']),
         labels={pair['k']: pair['v'] for pair in doc.get('labels', [])},
         agent_version=doc.get('agent_version'),
         capacity=NodeCapacity(**capacity) if capacity else None,
         status=NodeStatus(doc['status']),
         created_at=doc['created_at'],
-        last_seen_at=doc.get('last_seen_at'),
+        last_seen_at=live.get('last_seen_at'),
         last_metrics=NodeMetrics(**metrics) if metrics else None,
-        has_token=bool(doc.get('token_hash')),
+        token_id=doc.get('token_id'),
     )
 
 
@@ -86,33 +89,36 @@ def _registration_fields(registration: NodeRegistration, seen_ip: str | None) ->
 
 
 class NodeRepository:
-    def __init__(self, db: AsyncDatabase) -> None:
+    """Nodes, read together with their liveness (last seen, address seen, latest metrics)."""
+
+    def __init__(self, db: AsyncDatabase, liveness: NodeLivenessRepository) -> None:
         self._nodes = db['nodes']
+        self.liveness = liveness
+
+    async def _with_liveness(self, docs: list[dict[str, Any]]) -> list[Node]:
+        live = await self.liveness.of([str(doc['_id']) for doc in docs])
+        return [_to_node(doc, live.get(str(doc['_id']))) for doc in docs]
+
+    async def _one(self, doc: dict[str, Any] | None) -> Node | None:
+        return (await self._with_liveness([doc]))[0] if doc else None
 
     async def ensure_indexes(self) -> None:
         """Unique MAC, and the indexes behind listing, counting and the offline sweep (idempotent)."""
         await self._nodes.create_index([('mac_address', ASCENDING)], unique=True, name='mac_unique')
         await self._nodes.create_index([('owner_id', ASCENDING), ('created_at', DESCENDING)], name='owner_created')
-        await self._nodes.create_index([('status', ASCENDING), ('last_seen_at', ASCENDING)], name='status_seen')
-        for field in SORTABLE - {'status'}:
+        await self._nodes.create_index([('status', ASCENDING)], name='status')
+        await self.liveness.ensure_indexes()
+        for field in INDEXED_SORTS:
             await self._nodes.create_index([(field, ASCENDING)], name=f'sort_{field}')
 
     async def get(self, node_id: str) -> Node | None:
         """The node with this id, or None (also for ids that are not ObjectIds)."""
         oid = object_id(node_id)
-        doc = await self._nodes.find_one({'_id': oid}) if oid else None
-        return _to_node(doc) if doc else None
+        return await self._one(await self._nodes.find_one({'_id': oid}) if oid else None)
 
     async def get_by_mac(self, mac: str) -> Node | None:
         """The node with this canonical MAC, or None."""
-        doc = await self._nodes.find_one({'mac_address': mac})
-        return _to_node(doc) if doc else None
-
-    async def token_hash(self, node_id: str) -> str | None:
-        """The node's token hash; None when the node or its token is gone."""
-        oid = object_id(node_id)
-        doc = await self._nodes.find_one({'_id': oid}, {'token_hash': 1}) if oid else None
-        return doc.get('token_hash') if doc else None
+        return await self._one(await self._nodes.find_one({'mac_address': mac}))
 
     @staticmethod
     def new_id() -> str:
@@ -120,9 +126,9 @@ class NodeRepository:
         return str(ObjectId())
 
     async def create(
-        self, node_id: str, owner_id: str, registration: NodeRegistration, seen_ip: str | None, token_hash: str
+        self, node_id: str, owner_id: str, registration: NodeRegistration, seen_ip: str | None, token: tuple[str, str]
     ) -> Node:
-        """Insert a pending node; a MAC that exists already raises Conflict."""
+        """Insert a pending node with its token (hash, id); a MAC that exists already raises Conflict."""
         doc = {
             '_id': ObjectId(node_id),
             'owner_id': owner_id,
@@ -132,27 +138,27 @@ class NodeRepository:
             'capacity': None,
             'status': NodeStatus.PENDING.value,
             'created_at': datetime.now(UTC),
-            'last_seen_at': None,
-            'last_metrics': None,
-            'token_hash': token_hash,
+            'token_hash': token[0],
+            'token_id': token[1],
             **_registration_fields(registration, seen_ip),
         }
         try:
             await self._nodes.insert_one(doc)
         except DuplicateKeyError:
             raise Conflict('A node with this MAC address is already registered') from None
-        return _to_node(doc)
+        await self.liveness.create(node_id)
+        return _to_node(doc, None)
 
     async def re_register(
-        self, node_id: str, registration: NodeRegistration, seen_ip: str | None, token_hash: str
+        self, node_id: str, registration: NodeRegistration, seen_ip: str | None, token: tuple[str, str]
     ) -> Node | None:
         """Refresh a node's claims and replace its token (the old one stops working)."""
         doc = await self._nodes.find_one_and_update(
             {'_id': object_id(node_id)},
-            {'$set': {**_registration_fields(registration, seen_ip), 'token_hash': token_hash}},
+            {'$set': {**_registration_fields(registration, seen_ip), 'token_hash': token[0], 'token_id': token[1]}},
             return_document=ReturnDocument.AFTER,
         )
-        return _to_node(doc) if doc else None
+        return await self._one(doc)
 
     async def update_details(self, node_id: str, name: str | None, labels: dict[str, str] | None) -> Node | None:
         """Rename a node or replace its labels."""
@@ -166,14 +172,15 @@ class NodeRepository:
         doc = await self._nodes.find_one_and_update(
             {'_id': object_id(node_id)}, {'$set': changes}, return_document=ReturnDocument.AFTER
         )
-        return _to_node(doc) if doc else None
+        return await self._one(doc)
 
     async def clear_token(self, node_id: str) -> None:
         """Revoke the node's token: its beats are refused until it enrolls again."""
-        await self._nodes.update_one({'_id': object_id(node_id)}, {'$set': {'token_hash': None}})
+        await self._nodes.update_one({'_id': object_id(node_id)}, {'$set': {'token_hash': None, 'token_id': None}})
 
     async def delete(self, node_id: str) -> bool:
         """Remove a node; False when there was none."""
+        await self.liveness.delete(node_id)
         return (await self._nodes.delete_one({'_id': object_id(node_id)})).deleted_count == 1
 
     async def not_online(self, node_ids: list[str]) -> list[tuple[str, str, NodeStatus]]:
@@ -184,37 +191,28 @@ class NodeRepository:
         )
         return [(str(doc['_id']), doc['owner_id'], NodeStatus(doc['status'])) async for doc in cursor]
 
-    async def set_status_if(self, node_id: str, expected: NodeStatus, status: NodeStatus, at: datetime) -> bool:
-        """Move a node from `expected` to `status`; False when another writer got there first."""
-        result = await self._nodes.update_one(
+    async def set_status_if(self, node_id: str, expected: NodeStatus, status: NodeStatus, at: datetime) -> str | None:
+        """Move a node from `expected` to `status`; its owner id, or None when another writer got there first."""
+        doc = await self._nodes.find_one_and_update(
             {'_id': object_id(node_id), 'status': expected.value},
             {'$set': {'status': status.value, 'status_changed_at': at}},
+            projection={'owner_id': 1},
         )
-        return result.modified_count == 1
+        return doc['owner_id'] if doc else None
 
-    async def record_beats(self, beats: list[Heartbeat]) -> int:
-        """Write many beats in one round trip; returns how many nodes matched."""
+    async def update_reported(self, beats: list[Heartbeat]) -> None:
+        """Store what beats reported about the nodes themselves (agent version, position), in one round trip."""
         operations = []
         for beat in beats:
-            changes: dict[str, Any] = {'last_seen_at': beat.received_at, 'seen_ip': beat.seen_ip}
-            if beat.metrics is not None:
-                changes['last_metrics'] = vars(beat.metrics)
-            if beat.location is not None:
-                changes['location'] = _location_doc(beat.location)
+            changes: dict[str, Any] = {}
             if beat.agent_version is not None:
                 changes['agent_version'] = beat.agent_version
-            operations.append(UpdateOne({'_id': object_id(beat.node_id)}, {'$set': changes}))
-        if not operations:
-            return 0
-        result = await self._nodes.bulk_write(operations, ordered=False)
-        return result.matched_count
-
-    async def stale_online(self, cutoff: datetime, limit: int = 1000) -> list[tuple[str, str]]:
-        """Online nodes not seen since `cutoff`: (id, owner_id)."""
-        cursor = self._nodes.find(
-            {'status': NodeStatus.ONLINE.value, 'last_seen_at': {'$lt': cutoff}}, {'owner_id': 1}
-        ).limit(limit)
-        return [(str(doc['_id']), doc['owner_id']) async for doc in cursor]
+            if beat.location is not None:
+                changes['location'] = _location_doc(beat.location)
+            if changes:
+                operations.append(UpdateOne({'_id': object_id(beat.node_id)}, {'$set': changes}))
+        if operations:
+            await self._nodes.bulk_write(operations, ordered=False)
 
     async def find_page(self, query: NodeListQuery, owner_id: str | None) -> NodePage:
         """One page of nodes matching the query (only `owner_id`'s when given)."""
@@ -228,7 +226,7 @@ class NodeRepository:
             .skip((query.page - 1) * query.page_size)
             .limit(query.page_size)
         )
-        items = [_to_node(doc) async for doc in cursor]
+        items = await self._with_liveness([doc async for doc in cursor])
         return NodePage(items=items, total=await self._nodes.count_documents(self._filter(query, owner_id)))
 
     async def counts(self, owner_id: str | None) -> NodeCounts:

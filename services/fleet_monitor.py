@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 from models import NodeEvent, NodeStatus
 from repositories.instance import InstanceRepository
 from repositories.node_activity import NodeActivityRepository
+from repositories.node_liveness import NodeLivenessRepository
 from repositories.nodes import NodeRepository
 from services.heartbeats import HeartbeatService
 
@@ -14,6 +15,7 @@ class FleetMonitor:
     def __init__(
         self,
         nodes: NodeRepository,
+        liveness: NodeLivenessRepository,
         activity: NodeActivityRepository,
         instance: InstanceRepository,
         heartbeats: HeartbeatService,
@@ -22,6 +24,7 @@ class FleetMonitor:
         clock: Callable[[], datetime],
     ) -> None:
         self._nodes = nodes
+        self._liveness = liveness
         self._activity = activity
         self._instance = instance
         self._heartbeats = heartbeats
@@ -42,8 +45,10 @@ class FleetMonitor:
         if now < grace_until:
             return 0
         changed = 0
-        for node_id, owner_id in await self._nodes.stale_online(now - self.offline_after):
-            if await self._nodes.set_status_if(node_id, NodeStatus.ONLINE, NodeStatus.OFFLINE, now):
+        for node_id in await self._liveness.silent_online(now - self.offline_after):
+            owner_id = await self._nodes.set_status_if(node_id, NodeStatus.ONLINE, NodeStatus.OFFLINE, now)
+            await self._liveness.set_offline(node_id)
+            if owner_id:
                 reason = f'no heartbeat for {int(self.offline_after.total_seconds())} s'
                 await self._activity.record_event(
                     node_id, owner_id, NodeEvent(node_id, NodeStatus.ONLINE, NodeStatus.OFFLINE, now, reason)

@@ -8,9 +8,10 @@ from datetime import datetime
 from errors import Forbidden, Unauthorized
 from models import GeoLocation, Heartbeat, NodeEvent, NodeMetrics, NodeStatus
 from repositories.node_activity import NodeActivityRepository
+from repositories.node_liveness import NodeLivenessRepository
 from repositories.nodes import NodeRepository
 from services.node_rules import checked_position
-from services.node_tokens import NodeTokenCache
+from services.node_tokens import NodeTokenGuard
 from services.tokens import TokenCodec
 
 
@@ -26,20 +27,23 @@ class HeartbeatService:
     def __init__(
         self,
         nodes: NodeRepository,
+        liveness: NodeLivenessRepository,
         activity: NodeActivityRepository,
         tokens: TokenCodec,
-        token_cache: NodeTokenCache,
+        token_guard: NodeTokenGuard,
         interval_seconds: int,
         clock: Callable[[], datetime],
     ) -> None:
         self._nodes = nodes
+        self._liveness = liveness
         self._activity = activity
         self._tokens = tokens
-        self._token_cache = token_cache
+        self.token_guard = token_guard
         self.interval_seconds = interval_seconds
         self._clock = clock
         self._pending: dict[str, Heartbeat] = {}
         self._minute_stored: dict[str, datetime] = {}
+        self._reported: dict[str, tuple[str | None, GeoLocation | None]] = {}
         self._flush_lock = asyncio.Lock()
         self.stats = HeartbeatStats()
 
@@ -56,7 +60,7 @@ class HeartbeatService:
         claims = self._tokens.decode(node_token, 'node')
         if claims['sub'] != node_id:
             raise Forbidden('This node token belongs to another node')
-        if not await self._token_cache.matches(node_id, node_token):
+        if self.token_guard.is_revoked(claims['jti']):
             raise Unauthorized('Node token revoked: enroll the node again')
         if location is not None:
             checked_position(location.latitude, location.longitude, location.accuracy_meters)
@@ -76,12 +80,13 @@ class HeartbeatService:
             if not beats:
                 return 0
             try:
-                await self._nodes.record_beats(beats)
+                await self._liveness.record(beats)
             except Exception:
                 for beat in beats:  # keep them for the next flush unless newer beats arrived meanwhile
                     self._pending.setdefault(beat.node_id, beat)
                 raise
             await self._mark_online([beat.node_id for beat in beats], beats[-1].received_at)
+            await self._store_reported(beats)
             await self._store_minute_points(beats)
             self.stats.flushes += 1
             self.stats.written += len(beats)
@@ -89,10 +94,19 @@ class HeartbeatService:
             return len(beats)
 
     async def _mark_online(self, node_ids: list[str], at: datetime) -> None:
-        for node_id, owner_id, status in await self._nodes.not_online(node_ids):
-            if await self._nodes.set_status_if(node_id, status, NodeStatus.ONLINE, at):
+        for node_id, _, status in await self._nodes.not_online(node_ids):
+            if owner_id := await self._nodes.set_status_if(node_id, status, NodeStatus.ONLINE, at):
                 event = NodeEvent(node_id, status, NodeStatus.ONLINE, at, 'heartbeat received')
                 await self._activity.record_event(node_id, owner_id, event)
+
+    async def _store_reported(self, beats: list[Heartbeat]) -> None:
+        changed = []
+        for beat in beats:
+            reported = (beat.agent_version, beat.location)
+            if reported != (None, None) and self._reported.get(beat.node_id) != reported:
+                self._reported[beat.node_id] = reported
+                changed.append(beat)
+        await self._nodes.update_reported(changed)
 
     async def _store_minute_points(self, beats: list[Heartbeat]) -> None:
         points = []

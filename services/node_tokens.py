@@ -1,38 +1,42 @@
-"""Checking node tokens on the heartbeat path without a database round trip per beat."""
+"""Node tokens are checked without a database round trip: a signed JWT, minus the ones revoked.
 
-import hmac
-import time
+Each replica keeps the ids of revoked node tokens in memory, adds its own revocations at once, and picks up other
+replicas' revocations by polling (`poll`, a scheduled job): a token revoked elsewhere stops working within one poll.
+"""
+
 from collections.abc import Callable
+from datetime import datetime, timedelta
 
-from repositories.nodes import NodeRepository
-from services.tokens import token_hash
+from repositories.node_token_revocations import NodeTokenRevocationRepository
 
-Entry = tuple[str | None, float]  # (stored token hash, fetched at)
+POLL_OVERLAP = timedelta(seconds=30)  # tolerates clock differences between replicas
 
 
-class NodeTokenCache:
-    """Each node's stored token hash, re-read after `ttl_seconds`.
+class NodeTokenGuard:
+    def __init__(self, revocations: NodeTokenRevocationRepository, clock: Callable[[], datetime]) -> None:
+        self._revocations = revocations
+        self._clock = clock
+        self._revoked: set[str] = set()
+        self._last_poll: datetime | None = None
 
-    This replica forgets an entry at once when it rotates or revokes the token; other replicas notice within the TTL.
-    """
+    async def ensure_indexes(self) -> None:
+        """Create the revocation list's indexes."""
+        await self._revocations.ensure_indexes()
 
-    def __init__(
-        self, nodes: NodeRepository, ttl_seconds: float = 10.0, monotonic: Callable[[], float] = time.monotonic
-    ):
-        self._nodes = nodes
-        self._ttl = ttl_seconds
-        self._monotonic = monotonic
-        self._entries: dict[str, Entry] = {}
+    def is_revoked(self, token_id: str) -> bool:
+        """Whether this token id was revoked (as far as this replica knows)."""
+        return token_id in self._revoked
 
-    async def matches(self, node_id: str, token: str) -> bool:
-        """Whether `token` is the node's current token."""
-        now = self._monotonic()
-        entry = self._entries.get(node_id)
-        if entry is None or now - entry[1] > self._ttl:
-            entry = (await self._nodes.token_hash(node_id), now)
-            self._entries[node_id] = entry
-        return entry[0] is not None and hmac.compare_digest(entry[0], token_hash(token))
+    async def revoke(self, token_id: str, node_id: str, expires_at: datetime) -> None:
+        """Refuse this token from now on, here at once and on other replicas after their next poll."""
+        self._revoked.add(token_id)
+        await self._revocations.add(token_id, node_id, self._clock(), expires_at)
 
-    def forget(self, node_id: str) -> None:
-        """Drop what is known of a node's token (after a rotation, revocation or deletion)."""
-        self._entries.pop(node_id, None)
+    async def poll(self) -> int:
+        """Learn revocations made since the last poll (all of them on the first); returns how many are new."""
+        started = self._clock()
+        since = self._last_poll - POLL_OVERLAP if self._last_poll else None
+        fresh = set(await self._revocations.revoked_since(since)) - self._revoked
+        self._revoked |= fresh
+        self._last_poll = started
+        return len(fresh)

@@ -1,5 +1,6 @@
 """The fleet: enrolling nodes, reading and changing them, and the enrollment tokens that let them in."""
 
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -22,7 +23,7 @@ from repositories.node_activity import NodeActivityRepository
 from repositories.nodes import NodeRepository
 from repositories.users import UserRepository
 from services.node_rules import canonical_mac, checked_ip, checked_labels, checked_node_name, checked_position
-from services.node_tokens import NodeTokenCache
+from services.node_tokens import NodeTokenGuard
 from services.tokens import TokenCodec, new_opaque_token, token_hash
 
 ENROLLMENT_PREFIX = 'espe_'
@@ -49,7 +50,7 @@ class NodeService:
         enrollment: EnrollmentTokenRepository,
         users: UserRepository,
         tokens: TokenCodec,
-        token_cache: NodeTokenCache,
+        token_guard: NodeTokenGuard,
         allow_private_ips: bool,
         clock: Callable[[], datetime],
     ) -> None:
@@ -58,7 +59,7 @@ class NodeService:
         self._enrollment = enrollment
         self._users = users
         self._tokens = tokens
-        self._token_cache = token_cache
+        self._token_guard = token_guard
         self._allow_private_ips = allow_private_ips
         self._clock = clock
 
@@ -108,9 +109,9 @@ class NodeService:
         existing = await self._nodes.get_by_mac(registration.mac_address)
         if existing is None:
             node_id = self._nodes.new_id()
-            node_token = self._tokens.encode('node', node_id, NODE_TOKEN_TTL)
+            node_token, token = self._new_node_token(node_id)
             try:
-                node = await self._nodes.create(node_id, owner_id, registration, seen_ip, token_hash(node_token))
+                node = await self._nodes.create(node_id, owner_id, registration, seen_ip, token)
                 return Enrollment(node, node_token, created=True)
             except Conflict:
                 existing = await self._nodes.get_by_mac(registration.mac_address)  # enrolled concurrently
@@ -118,12 +119,22 @@ class NodeService:
                     raise
         if existing.owner_id != owner_id:
             raise Conflict('This MAC address belongs to a node of another account')
-        node_token = self._tokens.encode('node', existing.id, NODE_TOKEN_TTL)
-        node = await self._nodes.re_register(existing.id, registration, seen_ip, token_hash(node_token))
+        node_token, token = self._new_node_token(existing.id)
+        node = await self._nodes.re_register(existing.id, registration, seen_ip, token)
         if node is None:
             raise NotFound('No such node')
-        self._token_cache.forget(node.id)
+        await self._revoke_token_of(existing)
         return Enrollment(node, node_token, created=False)
+
+    def _new_node_token(self, node_id: str) -> tuple[str, tuple[str, str]]:
+        """A node token, and what is stored of it: (hash, id)."""
+        token_id = uuid.uuid4().hex
+        node_token = self._tokens.encode('node', node_id, NODE_TOKEN_TTL, jti=token_id)
+        return node_token, (token_hash(node_token), token_id)
+
+    async def _revoke_token_of(self, node: Node) -> None:
+        if node.token_id:
+            await self._token_guard.revoke(node.token_id, node.id, self._clock() + NODE_TOKEN_TTL)
 
     async def find(self, actor: User, query: NodeListQuery) -> NodePage:
         """One page of the nodes this user may read."""
@@ -164,14 +175,14 @@ class NodeService:
         """Refuse the node's beats until it enrolls again."""
         node = await self._managed(actor, node_id)
         await self._nodes.clear_token(node.id)
-        self._token_cache.forget(node.id)
+        await self._revoke_token_of(node)
 
     async def delete(self, actor: User, node_id: str) -> None:
         """Remove a node, its token and its history."""
         node = await self._managed(actor, node_id)
         await self._nodes.delete(node.id)
         await self._activity.delete_node(node.id)
-        self._token_cache.forget(node.id)
+        await self._revoke_token_of(node)
 
     async def events(self, actor: User, node_id: str) -> list[NodeEvent]:
         """The node's status changes, newest first."""

@@ -37,6 +37,18 @@ def set_node_fields(mongo_url: str, node_id: str, **fields: Any) -> None:
         db.nodes.update_one({'_id': ObjectId(node_id)}, {'$set': fields})
 
 
+def set_liveness(mongo_url: str, node_id: str, **fields: Any) -> None:
+    client, db = database(mongo_url)
+    with client:
+        db.node_liveness.update_one({'_id': ObjectId(node_id)}, {'$set': fields})
+
+
+def liveness_doc(mongo_url: str, node_id: str) -> dict:
+    client, db = database(mongo_url)
+    with client:
+        return db.node_liveness.find_one({'_id': ObjectId(node_id)})
+
+
 def node_doc(mongo_url: str, node_id: str) -> dict:
     client, db = database(mongo_url)
     with client:

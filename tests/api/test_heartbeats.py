@@ -6,7 +6,19 @@ import pytest
 from nicegui.testing import User
 from nicegui.testing.user_simulation import user_simulation
 
-from tests.api.fleet_helpers import beat, database, enroll, node_doc, set_node_fields, set_sweep_checkpoint
+from repositories.database import open_database
+from repositories.node_token_revocations import NodeTokenRevocationRepository
+from services.node_tokens import NodeTokenGuard
+from tests.api.fleet_helpers import (
+    beat,
+    database,
+    enroll,
+    liveness_doc,
+    node_doc,
+    set_liveness,
+    set_node_fields,
+    set_sweep_checkpoint,
+)
 from tests.api.helpers import admin_tokens, bearer, signup, started
 from tests.conftest import ROOT
 
@@ -35,12 +47,13 @@ async def test_a_beat_is_answered_with_server_time_and_updates_last_seen_after_t
     assert answer['nextHeartbeatSeconds'] == 30
     server_time = datetime.fromisoformat(answer['serverTime'])
     assert abs((server_time - datetime.now(UTC)).total_seconds()) < 5
-    assert node_doc(mongo_url, node_id)['last_seen_at'] is None  # gathered, not yet written
+    assert liveness_doc(mongo_url, node_id)['last_seen_at'] is None  # gathered, not yet written
     assert await (await started()).heartbeats.flush() == 1
+    live = liveness_doc(mongo_url, node_id)
+    assert abs((live['last_seen_at'] - server_time).total_seconds()) < 0.01
+    assert live['metrics']['cpu_percent'] == 12.5 and live['seen_ip'] == '127.0.0.1'
     doc = node_doc(mongo_url, node_id)
-    assert abs((doc['last_seen_at'] - server_time).total_seconds()) < 0.01
     assert doc['status'] == 'online' and doc['agent_version'] == '1.2'
-    assert doc['last_metrics']['cpu_percent'] == 12.5
     events = await user.http_client.get(f'/api/nodes/{node_id}/events', headers=bearer(operator))
     assert [(e['fromStatus'], e['toStatus']) for e in events.json()] == [('pending', 'online')]
 
@@ -66,8 +79,8 @@ async def test_a_token_for_another_node_is_refused_and_changes_nothing(user: Use
     response = await beat(user.http_client, first['node']['id'], second['nodeToken'])
     assert response.status_code == 403
     await (await started()).heartbeats.flush()
-    assert node_doc(mongo_url, first['node']['id'])['last_seen_at'] is None
-    assert node_doc(mongo_url, second['node']['id'])['last_seen_at'] is None
+    assert liveness_doc(mongo_url, first['node']['id'])['last_seen_at'] is None
+    assert liveness_doc(mongo_url, second['node']['id'])['last_seen_at'] is None
 
 
 async def test_user_tokens_are_refused_for_beats_and_node_tokens_everywhere_else(user: User):
@@ -111,7 +124,7 @@ async def test_beats_still_in_memory_are_written_at_shutdown(mongo_url: str):
         _, node = await operator_with_node(user)
         assert (await beat(user.http_client, node['node']['id'], node['nodeToken'])).status_code == 200
         assert (await started()).heartbeats.pending == 1
-    assert node_doc(mongo_url, node['node']['id'])['last_seen_at'] is not None
+    assert liveness_doc(mongo_url, node['node']['id'])['last_seen_at'] is not None
 
 
 async def test_silent_nodes_go_offline_and_come_back_with_events(user: User, mongo_url: str):
@@ -123,7 +136,7 @@ async def test_silent_nodes_go_offline_and_come_back_with_events(user: User, mon
     now = datetime.now(UTC)
     set_sweep_checkpoint(mongo_url, last_run_at=now, grace_until=now - timedelta(seconds=1))
     assert await services.fleet.mark_silent_nodes_offline() == 0  # seen just now
-    set_node_fields(mongo_url, node_id, last_seen_at=now - timedelta(seconds=91))
+    set_liveness(mongo_url, node_id, last_seen_at=now - timedelta(seconds=91))
     assert await services.fleet.mark_silent_nodes_offline() == 1
     assert node_doc(mongo_url, node_id)['status'] == 'offline'
     await beat(user.http_client, node_id, node['nodeToken'])
@@ -154,7 +167,8 @@ async def test_after_espaze_was_down_nodes_get_a_full_grace_period(user: User, m
     services = await started()
     now = datetime.now(UTC)
     down_since = now - timedelta(hours=2)  # longer than three sweep intervals: Espaze was down
-    set_node_fields(mongo_url, node_id, status='online', last_seen_at=down_since)
+    set_node_fields(mongo_url, node_id, status='online')
+    set_liveness(mongo_url, node_id, online=True, last_seen_at=down_since)
     set_sweep_checkpoint(mongo_url, last_run_at=down_since, grace_until=down_since)
     assert await services.fleet.mark_silent_nodes_offline() == 0
     assert node_doc(mongo_url, node_id)['status'] == 'online'
@@ -165,3 +179,18 @@ async def test_after_espaze_was_down_nodes_get_a_full_grace_period(user: User, m
     set_sweep_checkpoint(mongo_url, last_run_at=datetime.now(UTC), grace_until=now - timedelta(seconds=1))
     assert await services.fleet.mark_silent_nodes_offline() == 1
     assert node_doc(mongo_url, node_id)['status'] == 'offline'
+
+
+async def test_a_token_revoked_on_another_replica_is_refused_after_the_next_poll(user: User, mongo_url: str):
+    _, node = await operator_with_node(user)
+    node_id = node['node']['id']
+    token_id = node_doc(mongo_url, node_id)['token_id']
+    client, db = open_database(mongo_url, 5)
+    try:
+        other_replica = NodeTokenGuard(NodeTokenRevocationRepository(db), lambda: datetime.now(UTC))
+        await other_replica.revoke(token_id, node_id, datetime.now(UTC) + timedelta(days=1))
+    finally:
+        await client.close()
+    assert (await beat(user.http_client, node_id, node['nodeToken'])).status_code == 200  # this replica has not polled
+    assert await (await started()).heartbeats.token_guard.poll() == 1
+    assert (await beat(user.http_client, node_id, node['nodeToken'])).status_code == 401

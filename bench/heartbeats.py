@@ -1,0 +1,265 @@
+"""Heartbeats at fleet scale, measured against baselines in the same run.
+
+    .venv/bin/python bench/heartbeats.py [--nodes 10000] [--interval 30] [--duration 120] [--burst-seconds 10]
+
+Starts the embedded database and Espaze (as `make run` does, on free ports), enrolls the nodes through the API,
+then prints:
+  1. sustained load: every node beats once per interval for `duration` s: beats/s, p50, p99, failures;
+  2. offline detection: one node stops beating; seconds from its last beat until the API shows it offline;
+  3. throughput: closed-loop load on the heartbeat, on Espaze's /healthz, and on a bare FastAPI JSON endpoint
+     (bench/bare_app.py, same uvicorn settings); ratios of the heartbeat to both;
+  4. coalescing: the same beats written as one bulk write against one update per beat.
+"""
+
+import argparse
+import asyncio
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import aiohttp
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from embedded_db import EmbeddedMongo, free_port  # noqa: E402
+from models import Heartbeat, NodeMetrics  # noqa: E402
+from repositories.database import open_database  # noqa: E402
+from repositories.nodes import NodeRepository  # noqa: E402
+
+PASSWORD = 'bench password 123'
+METRICS = {'metrics': {'cpuPercent': 12.5, 'memoryPercent': 41.0, 'diskPercent': 63.0, 'load1': 0.3}}
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))] if ordered else float('nan')
+
+
+def wait_ready(url: str, process: subprocess.Popen, seconds: float = 60) -> None:
+    import urllib.request
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f'{url} exited with {process.returncode}')
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit(f'{url} did not become ready')
+
+
+async def enroll_fleet(session: aiohttp.ClientSession, base: str, count: int) -> list[tuple[str, str]]:
+    setup_output = Path(os.environ['BENCH_APP_LOG']).read_text()
+    token = setup_output.split('/setup?token=', 1)[1].split()[0]
+    admin = {'token': token, 'email': 'bench@example.com', 'password': PASSWORD}
+    async with session.post(f'{base}/api/auth/setup', json=admin) as response:
+        assert response.status == 201, await response.text()
+    async with session.post(f'{base}/api/auth/login', json={k: admin[k] for k in ('email', 'password')}) as response:
+        auth = {'Authorization': f'Bearer {(await response.json())["accessToken"]}'}
+    nodes: list[tuple[str, str]] = []
+    semaphore = asyncio.Semaphore(32)
+
+    async def one(n: int) -> None:
+        body = {
+            'macAddress': '02:' + ':'.join(f'{b:02x}' for b in n.to_bytes(5, 'big')),
+            'publicIp': f'8.{n >> 16 & 255}.{n >> 8 & 255}.{n & 255}',
+            'location': {'latitude': random.uniform(-60, 70), 'longitude': random.uniform(-180, 180)},
+        }
+        async with semaphore, session.post(f'{base}/api/nodes/register', json=body, headers=auth) as response:
+            answer = await response.json()
+            nodes.append((answer['node']['id'], answer['nodeToken']))
+
+    await asyncio.gather(*(one(n) for n in range(1, count + 1)))
+    return nodes
+
+
+async def send_beat(session, base, node, latencies, failures) -> None:
+    started = time.perf_counter()
+    try:
+        async with session.post(
+            f'{base}/api/nodes/{node[0]}/heartbeat', json=METRICS, headers={'Authorization': f'Bearer {node[1]}'}
+        ) as response:
+            await response.read()
+            if response.status != 200:
+                failures.append(response.status)
+    except aiohttp.ClientError as error:
+        failures.append(repr(error))
+    latencies.append(time.perf_counter() - started)
+
+
+async def sustained(session, base, nodes, interval: float, duration: float, is_offline) -> None:
+    """Each node beats once per interval at its own offset; one node stops after 5 s to time offline detection."""
+    latencies: list[float] = []
+    failures: list[object] = []
+    schedule = sorted((random.uniform(0, interval), i) for i in range(len(nodes)))
+    silent = nodes[schedule[0][1]]
+    last_silent_beat: list[float] = []
+    tasks: set[asyncio.Task] = set()
+    start = time.monotonic()
+    beats = cycle = 0
+    while cycle * interval < duration:
+        for offset, i in schedule:
+            due = start + cycle * interval + offset
+            if due - start >= duration:
+                break
+            if (delay := due - time.monotonic()) > 0:
+                await asyncio.sleep(delay)
+            if nodes[i] is silent:
+                if time.monotonic() - start > 5:
+                    continue
+                last_silent_beat.append(time.monotonic())
+            task = asyncio.create_task(send_beat(session, base, nodes[i], latencies, failures))
+            tasks.add(task)
+            task.add_done_callback(tasks.discard)
+            beats += 1
+        cycle += 1
+    await asyncio.gather(*tasks)
+    elapsed = time.monotonic() - start
+    print(
+        f'sustained: {len(nodes)} nodes every {interval:g} s for {elapsed:.0f} s: {beats / elapsed:.0f} beats/s, '
+        f'p50 {percentile(latencies, 0.5) * 1000:.1f} ms, p99 {percentile(latencies, 0.99) * 1000:.1f} ms, '
+        f'{len(failures)} failed {sorted(set(map(str, failures)))[:5]}',
+        flush=True,
+    )
+    offline_after = None
+    while time.monotonic() - last_silent_beat[-1] < 150:
+        if await is_offline(silent[0]):
+            offline_after = time.monotonic() - last_silent_beat[-1]
+            break
+        await asyncio.sleep(1)
+    shown = 'never (within 150 s)' if offline_after is None else f'{offline_after:.0f} s'
+    print(
+        f'offline detection: a node that stopped beating was shown offline {shown} after its last beat '
+        '(goal: within 100 s)',
+        flush=True,
+    )
+
+
+async def closed_loop(session, seconds: float, concurrency: int, request) -> float:
+    """Requests per second with `concurrency` workers each sending the next request when the last one answered."""
+    done = 0
+    stop = time.monotonic() + seconds
+
+    async def worker(w: int) -> None:
+        nonlocal done
+        n = w
+        while time.monotonic() < stop:
+            await request(session, n)
+            n += concurrency
+            done += 1
+
+    started = time.monotonic()
+    await asyncio.gather(*(worker(w) for w in range(concurrency)))
+    return done / (time.monotonic() - started)
+
+
+async def coalescing_ratio(mongo_url: str, nodes: list[tuple[str, str]], count: int = 2000) -> None:
+    client, db = open_database(mongo_url, 30)
+    repository = NodeRepository(db)
+    now = datetime.now(UTC)
+    beats = [Heartbeat(node_id, now, '127.0.0.1', NodeMetrics(cpu_percent=1.0)) for node_id, _ in nodes[:count]]
+    started = time.perf_counter()
+    for beat in beats:
+        await repository.record_beats([beat])
+    one_by_one = time.perf_counter() - started
+    started = time.perf_counter()
+    for batch in range(0, len(beats), 500):
+        await repository.record_beats(beats[batch : batch + 500])
+    bulk = time.perf_counter() - started
+    await client.close()
+    print(
+        f'coalescing: {len(beats)} beats: one write per beat {len(beats) / one_by_one:.0f}/s, bulk writes of 500 '
+        f'{len(beats) / bulk:.0f}/s: {one_by_one / bulk:.1f}x; the app flushes once a second, so at 333 beats/s '
+        f'one round trip carries about 333 beats'
+    )
+
+
+async def run(args: argparse.Namespace, mongo_url: str, base: str, bare: str) -> None:
+    connector = aiohttp.TCPConnector(limit=args.connections)
+    async with aiohttp.ClientSession(connector=connector, timeout=aiohttp.ClientTimeout(total=30)) as session:
+        started = time.monotonic()
+        nodes = await enroll_fleet(session, base, args.nodes)
+        print(f'enrolled {len(nodes)} nodes through the API in {time.monotonic() - started:.0f} s')
+        admin_login = {'email': 'bench@example.com', 'password': PASSWORD}
+        async with session.post(f'{base}/api/auth/login', json=admin_login) as response:
+            auth = {'Authorization': f'Bearer {(await response.json())["accessToken"]}'}
+
+        async def is_offline(node_id: str) -> bool:
+            async with session.get(f'{base}/api/nodes/{node_id}', headers=auth) as response:
+                return (await response.json())['status'] == 'offline'
+
+        await sustained(session, base, nodes, args.interval, args.duration, is_offline)
+
+        async def heartbeat(session, n):
+            await send_beat(session, base, nodes[n % len(nodes)], [], [])
+
+        async def healthz(session, n):
+            async with session.get(f'{base}/healthz') as response:
+                await response.read()
+
+        async def bare_json(session, n):
+            async with session.post(f'{bare}/beat', json=METRICS) as response:
+                await response.read()
+
+        rates = {}
+        for name, request in (('bare FastAPI', bare_json), ('/healthz', healthz), ('heartbeat', heartbeat)):
+            rates[name] = await closed_loop(session, args.burst_seconds, args.concurrency, request)
+        print(
+            f'throughput ({args.concurrency} concurrent, {args.burst_seconds:g} s each): '
+            + ', '.join(f'{name} {rate:.0f}/s' for name, rate in rates.items())
+        )
+        print(
+            f'ratio heartbeat / bare FastAPI JSON endpoint: {rates["heartbeat"] / rates["bare FastAPI"]:.2f} '
+            f'(goal >= 0.80); heartbeat / Espaze /healthz: {rates["heartbeat"] / rates["/healthz"]:.2f}'
+        )
+    await coalescing_ratio(mongo_url, nodes)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument('--nodes', type=int, default=10_000)
+    parser.add_argument('--interval', type=float, default=30.0, help='seconds between beats of one node')
+    parser.add_argument('--duration', type=float, default=120.0, help='seconds of sustained load')
+    parser.add_argument('--burst-seconds', type=float, default=10.0)
+    parser.add_argument('--concurrency', type=int, default=32)
+    parser.add_argument('--connections', type=int, default=128)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix='espaze-bench-') as workdir:
+        database = EmbeddedMongo(Path(workdir) / 'db')
+        database.start()
+        app_port, bare_port = free_port(), free_port()
+        log = Path(workdir) / 'app.log'
+        os.environ['BENCH_APP_LOG'] = str(log)
+        env = {k: v for k, v in os.environ.items() if not k.startswith(('ESPAZE_', 'NICEGUI_', 'PYTEST_'))}
+        env.update(
+            {
+                'MONGO_URL': database.url,
+                'ESPAZE_PORT': str(app_port),
+                'ESPAZE_DATA_DIR': workdir,
+                'ESPAZE_LOG_LEVEL': 'WARNING',
+            }
+        )
+        with log.open('w') as output:
+            app = subprocess.Popen([sys.executable, 'app.py'], cwd=ROOT, env=env, stdout=output, stderr=output)
+            bare = subprocess.Popen([sys.executable, 'bench/bare_app.py', str(bare_port)], cwd=ROOT)
+            try:
+                wait_ready(f'http://127.0.0.1:{app_port}/readyz', app)
+                wait_ready(f'http://127.0.0.1:{bare_port}/docs', bare)
+                asyncio.run(run(args, database.url, f'http://127.0.0.1:{app_port}', f'http://127.0.0.1:{bare_port}'))
+            finally:
+                for process in (app, bare):
+                    process.terminate()
+                    process.wait(20)
+                database.stop()
+
+
+if __name__ == '__main__':
+    main()
