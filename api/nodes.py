@@ -7,7 +7,7 @@ from fastapi import APIRouter, Body, Depends, Query, Request, Response, status
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials
 
-from api.deps import CurrentUser, ServicesDep, bearer_scheme
+from api.deps import CurrentUser, ServicesDep, bearer_scheme, get_services
 from api.node_schemas import (
     EnrollmentTokenCreate,
     EnrollmentTokenCreated,
@@ -80,26 +80,28 @@ async def register_node(
     return JSONResponse(answer.model_dump(mode='json', by_alias=True), status_code=code)
 
 
-@router.post('/{node_id}/heartbeat')
+@router.post('/{node_id}/heartbeat', response_model=HeartbeatResponse, openapi_extra={'security': [{'HTTPBearer': []}]})
 async def heartbeat(
-    node_id: str,
-    request: Request,
-    services: ServicesDep,
-    credentials: Bearer,
-    body: Annotated[HeartbeatRequest | None, Body()] = None,
-) -> HeartbeatResponse:
-    """A node's heartbeat, authenticated by its node token. Liveness uses the server's receive time."""
-    if credentials is None:
+    node_id: str, request: Request, body: Annotated[HeartbeatRequest | None, Body()] = None
+) -> Response:
+    """A node's heartbeat, authenticated by its node token. Liveness uses the server's receive time.
+
+    The hottest route of all: no dependencies to solve, and ready-made JSON instead of response validation.
+    """
+    scheme, _, node_token = request.headers.get('authorization', '').partition(' ')
+    if scheme.lower() != 'bearer' or not node_token:
         raise Unauthorized('Missing node token')
+    services = await get_services(request)
     received_at = await services.heartbeats.beat(
         node_id,
-        credentials.credentials,
+        node_token,
         _client_ip(request),
         metrics=body.metrics.model() if body and body.metrics else None,
         location=body.location.model() if body and body.location else None,
         agent_version=body.agent_version if body else None,
     )
-    return HeartbeatResponse(server_time=received_at, next_heartbeat_seconds=services.heartbeats.interval_seconds)
+    answer = HeartbeatResponse(server_time=received_at, next_heartbeat_seconds=services.heartbeats.interval_seconds)
+    return Response(answer.model_dump_json(by_alias=True), media_type='application/json')
 
 
 @router.post('/enrollment-tokens', status_code=status.HTTP_201_CREATED)

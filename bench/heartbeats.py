@@ -15,6 +15,7 @@ import argparse
 import asyncio
 import os
 import random
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -30,7 +31,7 @@ sys.path.insert(0, str(ROOT))
 from embedded_db import EmbeddedMongo, free_port  # noqa: E402
 from models import Heartbeat, NodeMetrics  # noqa: E402
 from repositories.database import open_database  # noqa: E402
-from repositories.nodes import NodeRepository  # noqa: E402
+from repositories.node_liveness import NodeLivenessRepository  # noqa: E402
 
 PASSWORD = 'bench password 123'
 METRICS = {'metrics': {'cpuPercent': 12.5, 'memoryPercent': 41.0, 'diskPercent': 63.0, 'load1': 0.3}}
@@ -129,6 +130,8 @@ async def sustained(session, base, nodes, interval: float, duration: float, is_o
         f'{len(failures)} failed {sorted(set(map(str, failures)))[:5]}',
         flush=True,
     )
+    if is_offline is None:
+        return
     offline_after = None
     while time.monotonic() - last_silent_beat[-1] < 150:
         if await is_offline(silent[0]):
@@ -161,18 +164,53 @@ async def closed_loop(session, seconds: float, concurrency: int, request) -> flo
     return done / (time.monotonic() - started)
 
 
+WRK_SCRIPT = """
+local nodes = {}
+for line in io.lines(os.getenv("BENCH_NODES")) do
+  local id, token = line:match("(%S+) (%S+)")
+  nodes[#nodes + 1] = {id, token}
+end
+local i = 0
+local body = '{"metrics": {"cpuPercent": 12.5, "memoryPercent": 41.0, "diskPercent": 63.0, "load1": 0.3}}'
+request = function()
+  i = i % #nodes + 1
+  local headers = {["Content-Type"] = "application/json", ["Authorization"] = "Bearer " .. nodes[i][2]}
+  return wrk.format("POST", "/api/nodes/" .. nodes[i][1] .. "/heartbeat", headers, body)
+end
+"""
+BARE_SCRIPT = """
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+wrk.body = '{"metrics": {"cpuPercent": 12.5, "memoryPercent": 41.0, "diskPercent": 63.0, "load1": 0.3}}'
+"""
+
+
+def wrk_rate(url: str, script: str | None, seconds: float, concurrency: int, workdir: Path) -> float:
+    """Requests per second measured by wrk (a C load generator that leaves the server most of the CPU)."""
+    command = ['wrk', '-t1', f'-c{concurrency}', f'-d{int(seconds)}s', url]
+    if script:
+        path = workdir / f'script{abs(hash(script))}.lua'
+        path.write_text(script)
+        command[4:4] = ['-s', str(path)]
+    output = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 30).stdout
+    errors = [line for line in output.splitlines() if 'Non-2xx' in line or 'Socket errors' in line]
+    if errors:
+        print(f'wrk {url}: {errors}')
+    return float(output.split('Requests/sec:')[1].split()[0])
+
+
 async def coalescing_ratio(mongo_url: str, nodes: list[tuple[str, str]], count: int = 2000) -> None:
     client, db = open_database(mongo_url, 30)
-    repository = NodeRepository(db)
+    repository = NodeLivenessRepository(db)
     now = datetime.now(UTC)
     beats = [Heartbeat(node_id, now, '127.0.0.1', NodeMetrics(cpu_percent=1.0)) for node_id, _ in nodes[:count]]
     started = time.perf_counter()
     for beat in beats:
-        await repository.record_beats([beat])
+        await repository.record([beat])
     one_by_one = time.perf_counter() - started
     started = time.perf_counter()
     for batch in range(0, len(beats), 500):
-        await repository.record_beats(beats[batch : batch + 500])
+        await repository.record(beats[batch : batch + 500])
     bulk = time.perf_counter() - started
     await client.close()
     print(
@@ -196,7 +234,9 @@ async def run(args: argparse.Namespace, mongo_url: str, base: str, bare: str) ->
             async with session.get(f'{base}/api/nodes/{node_id}', headers=auth) as response:
                 return (await response.json())['status'] == 'offline'
 
-        await sustained(session, base, nodes, args.interval, args.duration, is_offline)
+        await sustained(
+            session, base, nodes, args.interval, args.duration, None if args.skip_offline_check else is_offline
+        )
 
         async def heartbeat(session, n):
             await send_beat(session, base, nodes[n % len(nodes)], [], [])
@@ -210,10 +250,26 @@ async def run(args: argparse.Namespace, mongo_url: str, base: str, bare: str) ->
                 await response.read()
 
         rates = {}
-        for name, request in (('bare FastAPI', bare_json), ('/healthz', healthz), ('heartbeat', heartbeat)):
-            rates[name] = await closed_loop(session, args.burst_seconds, args.concurrency, request)
+        if shutil.which('wrk'):
+            workdir = Path(os.environ['BENCH_WORKDIR'])
+            (workdir / 'nodes.txt').write_text(''.join(f'{node_id} {token}\n' for node_id, token in nodes))
+            os.environ['BENCH_NODES'] = str(workdir / 'nodes.txt')
+            targets = (
+                ('bare FastAPI', f'{bare}/beat', BARE_SCRIPT),
+                ('/healthz', f'{base}/healthz', None),
+                ('heartbeat', base, WRK_SCRIPT),
+            )
+            for name, url, script in targets:
+                rates[name] = await asyncio.to_thread(
+                    wrk_rate, url, script, args.burst_seconds, args.concurrency, workdir
+                )
+            generator = 'wrk'
+        else:
+            for name, request in (('bare FastAPI', bare_json), ('/healthz', healthz), ('heartbeat', heartbeat)):
+                rates[name] = await closed_loop(session, args.burst_seconds, args.concurrency, request)
+            generator = 'aiohttp (install wrk for a lighter load generator)'
         print(
-            f'throughput ({args.concurrency} concurrent, {args.burst_seconds:g} s each): '
+            f'throughput by {generator} ({args.concurrency} concurrent, {args.burst_seconds:g} s each): '
             + ', '.join(f'{name} {rate:.0f}/s' for name, rate in rates.items())
         )
         print(
@@ -231,6 +287,8 @@ def main() -> None:
     parser.add_argument('--burst-seconds', type=float, default=10.0)
     parser.add_argument('--concurrency', type=int, default=32)
     parser.add_argument('--connections', type=int, default=128)
+    parser.add_argument('--skip-offline-check', action='store_true', help='do not wait for the silent node')
+    parser.add_argument('--app-env', action='append', default=[], help='KEY=VALUE for the app, may be repeated')
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix='espaze-bench-') as workdir:
         database = EmbeddedMongo(Path(workdir) / 'db')
@@ -238,6 +296,7 @@ def main() -> None:
         app_port, bare_port = free_port(), free_port()
         log = Path(workdir) / 'app.log'
         os.environ['BENCH_APP_LOG'] = str(log)
+        os.environ['BENCH_WORKDIR'] = workdir
         env = {k: v for k, v in os.environ.items() if not k.startswith(('ESPAZE_', 'NICEGUI_', 'PYTEST_'))}
         env.update(
             {

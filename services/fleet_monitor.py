@@ -32,6 +32,11 @@ class FleetMonitor:
         self._sweep_interval = sweep_interval
         self._clock = clock
 
+    @property
+    def downtime_threshold(self) -> timedelta:
+        """A pause between sweeps this long means Espaze was down, not merely busy: nodes then get a grace period."""
+        return max(self._sweep_interval * 3, self.offline_after / 3)
+
     async def mark_silent_nodes_offline(self) -> int:
         """Mark online nodes unseen for `offline_after` offline; returns how many changed.
 
@@ -40,7 +45,7 @@ class FleetMonitor:
         await self._heartbeats.flush()
         now = self._clock()
         grace_until = await self._instance.offline_sweep_checkpoint(
-            now, max_gap=self._sweep_interval * 3, grace=self.offline_after
+            now, max_gap=self.downtime_threshold, grace=self.offline_after
         )
         if now < grace_until:
             return 0

@@ -1,6 +1,7 @@
 """Heartbeats: checked against the node's token, gathered in memory, written in one bulk write a second."""
 
 import asyncio
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -13,6 +14,8 @@ from repositories.nodes import NodeRepository
 from services.node_rules import checked_position
 from services.node_tokens import NodeTokenGuard
 from services.tokens import TokenCodec
+
+VERIFIED_TOKENS_KEPT = 100_000
 
 
 @dataclass
@@ -45,6 +48,7 @@ class HeartbeatService:
         self._minute_stored: dict[str, datetime] = {}
         self._reported: dict[str, tuple[str | None, GeoLocation | None]] = {}
         self._flush_lock = asyncio.Lock()
+        self._verified: dict[str, dict] = {}
         self.stats = HeartbeatStats()
 
     async def beat(
@@ -57,7 +61,7 @@ class HeartbeatService:
         agent_version: str | None = None,
     ) -> datetime:
         """Accept one beat from the node its token names; returns the server's receive time."""
-        claims = self._tokens.decode(node_token, 'node')
+        claims = self._verified_claims(node_token)
         if claims['sub'] != node_id:
             raise Forbidden('This node token belongs to another node')
         if self.token_guard.is_revoked(claims['jti']):
@@ -68,6 +72,16 @@ class HeartbeatService:
         self._pending[node_id] = Heartbeat(node_id, received_at, seen_ip, metrics, location, agent_version)
         self.stats.received += 1
         return received_at
+
+    def _verified_claims(self, node_token: str) -> dict:
+        """The token's claims, verified once per token: a node presents the same token every beat."""
+        claims = self._verified.get(node_token)
+        if claims is None or claims['exp'] <= time.time():
+            claims = self._tokens.decode(node_token, 'node')
+            if len(self._verified) >= VERIFIED_TOKENS_KEPT:
+                self._verified.clear()
+            self._verified[node_token] = claims
+        return claims
 
     @property
     def pending(self) -> int:
