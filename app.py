@@ -103,7 +103,6 @@ services = Services(
         liveness,
         activity,
         instance,
-        heartbeats,
         timedelta(seconds=settings.node_offline_after),
         timedelta(seconds=settings.offline_sweep_seconds),
         utc_now,
@@ -145,7 +144,12 @@ async def startup() -> None:
 async def shutdown() -> None:
     if scheduler.running:
         scheduler.shutdown(wait=False)
-    await services.heartbeats.flush()
+    while services.heartbeats.pending:
+        try:
+            await services.heartbeats.flush()
+        except Exception:
+            log.exception('could not write %d gathered heartbeats at shutdown', services.heartbeats.pending)
+            break
     await client.close()
     if embedded is not None:
         embedded.stop()

@@ -5,7 +5,7 @@ from datetime import datetime
 from pydantic import Field
 
 from api.schemas import CamelModel
-from models import EnrollmentToken, GeoLocation, Node, NodeCapacity, NodeEvent, NodeMetrics, NodeStatus
+from models import GeoLocation, NodeMetrics, NodeStatus
 
 MAX_TEXT = 256
 
@@ -74,10 +74,6 @@ class MetricsOut(CamelModel):
     load1: float | None
     uptime_seconds: float | None
 
-    @classmethod
-    def of(cls, metrics: NodeMetrics) -> 'MetricsOut':
-        return cls(**vars(metrics))
-
 
 class NodeOut(CamelModel):
     id: str
@@ -95,27 +91,6 @@ class NodeOut(CamelModel):
     last_seen_at: datetime | None
     last_metrics: MetricsOut | None
     has_token: bool
-
-    @classmethod
-    def of(cls, node: Node) -> 'NodeOut':
-        capacity: NodeCapacity | None = node.capacity
-        return cls(
-            id=node.id,
-            owner_id=node.owner_id,
-            name=node.name,
-            mac_address=node.mac_address,
-            public_ip=node.public_ip,
-            seen_ip=node.seen_ip,
-            location=LocationOut(**vars(node.location)),
-            labels=node.labels,
-            agent_version=node.agent_version,
-            capacity=CapacityOut(**vars(capacity)) if capacity else None,
-            status=node.status,
-            created_at=node.created_at,
-            last_seen_at=node.last_seen_at,
-            last_metrics=MetricsOut.of(node.last_metrics) if node.last_metrics else None,
-            has_token=node.has_token,
-        )
 
 
 class RegisterNodeResponse(CamelModel):
@@ -148,10 +123,6 @@ class NodeEventOut(CamelModel):
     at: datetime
     reason: str
 
-    @classmethod
-    def of(cls, event: NodeEvent) -> 'NodeEventOut':
-        return cls(from_status=event.from_status, to_status=event.to_status, at=event.at, reason=event.reason)
-
 
 class MetricsPointOut(CamelModel):
     at: datetime
@@ -172,18 +143,6 @@ class EnrollmentTokenOut(CamelModel):
     uses: int
     revoked: bool
     created_at: datetime
-
-    @classmethod
-    def of(cls, token: EnrollmentToken) -> 'EnrollmentTokenOut':
-        return cls(
-            id=token.id,
-            name=token.name,
-            expires_at=token.expires_at,
-            max_uses=token.max_uses,
-            uses=token.uses,
-            revoked=token.revoked,
-            created_at=token.created_at,
-        )
 
 
 class EnrollmentTokenCreated(EnrollmentTokenOut):

@@ -14,7 +14,6 @@ from api.node_schemas import (
     EnrollmentTokenOut,
     HeartbeatRequest,
     HeartbeatResponse,
-    MetricsOut,
     MetricsPointOut,
     NodeCountsOut,
     NodeEventOut,
@@ -204,4 +203,4 @@ async def node_metrics(
 ) -> list[MetricsPointOut]:
     """The node's metrics, at most one point a minute, oldest first."""
     points = await services.nodes.metrics(user, node_id, hours)
-    return [MetricsPointOut(at=p.at, metrics=MetricsOut.of(p.metrics)) for p in points]
+    return [MetricsPointOut.of(p) for p in points]

@@ -1,17 +1,23 @@
 """Request and response bodies of the API: camelCase on the wire, unknown fields refused."""
 
 from datetime import datetime
+from typing import Self
 
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
-from models import Role, TokenPair, User
+from models import Role
 
 MAX_SECRET_CHARS = 1024
 
 
 class CamelModel(BaseModel):
     model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra='forbid')
+
+    @classmethod
+    def of(cls, domain_object: object) -> Self:
+        """The API view of a domain object, read from its attributes."""
+        return cls.model_validate(domain_object, from_attributes=True)
 
 
 class RegisterRequest(CamelModel):
@@ -46,17 +52,6 @@ class UserOut(CamelModel):
     disabled: bool
     created_at: datetime
 
-    @classmethod
-    def of(cls, user: User) -> 'UserOut':
-        return cls(
-            id=user.id,
-            email=user.email,
-            name=user.name,
-            role=user.role,
-            disabled=user.disabled,
-            created_at=user.created_at,
-        )
-
 
 class TokenResponse(CamelModel):
     access_token: str
@@ -64,15 +59,6 @@ class TokenResponse(CamelModel):
     token_type: str = 'bearer'
     expires_in: int
     user: UserOut
-
-    @classmethod
-    def of(cls, pair: TokenPair) -> 'TokenResponse':
-        return cls(
-            access_token=pair.access_token,
-            refresh_token=pair.refresh_token,
-            expires_in=pair.expires_in,
-            user=UserOut.of(pair.user),
-        )
 
 
 class UserPatch(CamelModel):

@@ -318,6 +318,7 @@ def main() -> None:
                     process.terminate()
                     process.wait(20)
                 database.stop()
+                shutil.copy(log, Path(tempfile.gettempdir()) / 'espaze-bench-app.log')
 
 
 if __name__ == '__main__':

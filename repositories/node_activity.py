@@ -29,17 +29,23 @@ class NodeActivityRepository:
             [('minute', ASCENDING)], expireAfterSeconds=int(self._metrics_retention.total_seconds()), name='minute_ttl'
         )
 
-    async def record_event(self, node_id: str, owner_id: str, event: NodeEvent) -> None:
-        """Store one status change."""
-        await self._events.insert_one(
-            {
-                'node_id': node_id,
-                'owner_id': owner_id,
-                'from': event.from_status.value if event.from_status else None,
-                'to': event.to_status.value,
-                'at': event.at,
-                'reason': event.reason,
-            }
+    async def record_events(self, events: list[tuple[str, NodeEvent]]) -> None:
+        """Store status changes, given as (owner_id, event), in one round trip."""
+        if not events:
+            return
+        await self._events.insert_many(
+            [
+                {
+                    'node_id': event.node_id,
+                    'owner_id': owner_id,
+                    'from': event.from_status.value if event.from_status else None,
+                    'to': event.to_status.value,
+                    'at': event.at,
+                    'reason': event.reason,
+                }
+                for owner_id, event in events
+            ],
+            ordered=False,
         )
 
     async def events(self, node_id: str, limit: int = 100) -> list[NodeEvent]:

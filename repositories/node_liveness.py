@@ -46,9 +46,11 @@ class NodeLivenessRepository:
         cursor = self._liveness.find({'online': True, 'last_seen_at': {'$lt': cutoff}}, {'_id': 1}).limit(limit)
         return [str(doc['_id']) async for doc in cursor]
 
-    async def set_offline(self, node_id: str) -> None:
-        """Stop looking at a node until it beats again."""
-        await self._liveness.update_one({'_id': object_id(node_id)}, {'$set': {'online': False}})
+    async def set_offline(self, node_ids: list[str]) -> None:
+        """Stop looking at these nodes until they beat again."""
+        operations = [UpdateOne({'_id': object_id(node_id)}, {'$set': {'online': False}}) for node_id in node_ids]
+        if operations:
+            await self._liveness.bulk_write(operations, ordered=False)
 
     async def of(self, node_ids: list[str]) -> dict[str, dict[str, Any]]:
         """Liveness documents by node id."""

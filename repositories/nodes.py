@@ -183,22 +183,25 @@ class NodeRepository:
         await self.liveness.delete(node_id)
         return (await self._nodes.delete_one({'_id': object_id(node_id)})).deleted_count == 1
 
-    async def not_online(self, node_ids: list[str]) -> list[tuple[str, str, NodeStatus]]:
-        """Which of these nodes are not online now: (id, owner_id, status)."""
+    async def statuses(self, node_ids: list[str]) -> list[tuple[str, str, NodeStatus]]:
+        """(id, owner_id, status) of these nodes, in one query."""
         oids = [oid for oid in map(object_id, node_ids) if oid]
-        cursor = self._nodes.find(
-            {'_id': {'$in': oids}, 'status': {'$ne': NodeStatus.ONLINE.value}}, {'status': 1, 'owner_id': 1}
-        )
+        if not oids:
+            return []
+        cursor = self._nodes.find({'_id': {'$in': oids}}, {'status': 1, 'owner_id': 1})
         return [(str(doc['_id']), doc['owner_id'], NodeStatus(doc['status'])) async for doc in cursor]
 
-    async def set_status_if(self, node_id: str, expected: NodeStatus, status: NodeStatus, at: datetime) -> str | None:
-        """Move a node from `expected` to `status`; its owner id, or None when another writer got there first."""
-        doc = await self._nodes.find_one_and_update(
-            {'_id': object_id(node_id), 'status': expected.value},
-            {'$set': {'status': status.value, 'status_changed_at': at}},
-            projection={'owner_id': 1},
-        )
-        return doc['owner_id'] if doc else None
+    async def set_statuses(self, changes: list[tuple[str, NodeStatus, NodeStatus]], at: datetime) -> None:
+        """Apply (node_id, expected, new) status changes in one round trip; a node no longer `expected` is skipped."""
+        operations = [
+            UpdateOne(
+                {'_id': object_id(node_id), 'status': expected.value},
+                {'$set': {'status': status.value, 'status_changed_at': at}},
+            )
+            for node_id, expected, status in changes
+        ]
+        if operations:
+            await self._nodes.bulk_write(operations, ordered=False)
 
     async def update_reported(self, beats: list[Heartbeat]) -> None:
         """Store what beats reported about the nodes themselves (agent version, position), in one round trip."""

@@ -8,7 +8,6 @@ from repositories.instance import InstanceRepository
 from repositories.node_activity import NodeActivityRepository
 from repositories.node_liveness import NodeLivenessRepository
 from repositories.nodes import NodeRepository
-from services.heartbeats import HeartbeatService
 
 
 class FleetMonitor:
@@ -18,7 +17,6 @@ class FleetMonitor:
         liveness: NodeLivenessRepository,
         activity: NodeActivityRepository,
         instance: InstanceRepository,
-        heartbeats: HeartbeatService,
         offline_after: timedelta,
         sweep_interval: timedelta,
         clock: Callable[[], datetime],
@@ -27,7 +25,6 @@ class FleetMonitor:
         self._liveness = liveness
         self._activity = activity
         self._instance = instance
-        self._heartbeats = heartbeats
         self.offline_after = offline_after
         self._sweep_interval = sweep_interval
         self._clock = clock
@@ -42,21 +39,25 @@ class FleetMonitor:
 
         When no sweep ran for a while (Espaze was down), nodes first get a full `offline_after` to beat again.
         """
-        await self._heartbeats.flush()
         now = self._clock()
         grace_until = await self._instance.offline_sweep_checkpoint(
             now, max_gap=self.downtime_threshold, grace=self.offline_after
         )
         if now < grace_until:
             return 0
-        changed = 0
-        for node_id in await self._liveness.silent_online(now - self.offline_after):
-            owner_id = await self._nodes.set_status_if(node_id, NodeStatus.ONLINE, NodeStatus.OFFLINE, now)
-            await self._liveness.set_offline(node_id)
-            if owner_id:
-                reason = f'no heartbeat for {int(self.offline_after.total_seconds())} s'
-                await self._activity.record_event(
-                    node_id, owner_id, NodeEvent(node_id, NodeStatus.ONLINE, NodeStatus.OFFLINE, now, reason)
-                )
-                changed += 1
-        return changed
+        silent = await self._liveness.silent_online(now - self.offline_after)
+        online = [
+            (node_id, owner)
+            for node_id, owner, status in await self._nodes.statuses(silent)
+            if status == NodeStatus.ONLINE
+        ]
+        await self._nodes.set_statuses([(node_id, NodeStatus.ONLINE, NodeStatus.OFFLINE) for node_id, _ in online], now)
+        await self._liveness.set_offline(silent)
+        reason = f'no heartbeat for {int(self.offline_after.total_seconds())} s'
+        await self._activity.record_events(
+            [
+                (owner, NodeEvent(node_id, NodeStatus.ONLINE, NodeStatus.OFFLINE, now, reason))
+                for node_id, owner in online
+            ]
+        )
+        return len(online)

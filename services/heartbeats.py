@@ -16,6 +16,8 @@ from services.node_tokens import NodeTokenGuard
 from services.tokens import TokenCodec
 
 VERIFIED_TOKENS_KEPT = 100_000
+TRANSITIONS_PER_FLUSH = 500
+FLUSH_BATCH = 2000  # bounds one bulk write; beyond it (far above 10,000 nodes at 30 s) the rest waits a flush
 
 
 @dataclass
@@ -90,7 +92,9 @@ class HeartbeatService:
     async def flush(self) -> int:
         """Write the beats gathered since the last flush in one bulk write; returns how many."""
         async with self._flush_lock:
-            beats, self._pending = list(self._pending.values()), {}
+            beats = list(self._pending.values())[:FLUSH_BATCH]
+            for beat in beats:
+                del self._pending[beat.node_id]
             if not beats:
                 return 0
             try:
@@ -99,7 +103,10 @@ class HeartbeatService:
                 for beat in beats:  # keep them for the next flush unless newer beats arrived meanwhile
                     self._pending.setdefault(beat.node_id, beat)
                 raise
-            await self._mark_online([beat.node_id for beat in beats], beats[-1].received_at)
+            later = await self._mark_online([beat.node_id for beat in beats], beats[-1].received_at)
+            for beat in beats:  # a fleet coming online at once is turned online over several flushes
+                if beat.node_id in later:
+                    self._pending.setdefault(beat.node_id, beat)
             await self._store_reported(beats)
             await self._store_minute_points(beats)
             self.stats.flushes += 1
@@ -107,11 +114,22 @@ class HeartbeatService:
             self.stats.largest_batch = max(self.stats.largest_batch, len(beats))
             return len(beats)
 
-    async def _mark_online(self, node_ids: list[str], at: datetime) -> None:
-        for node_id, _, status in await self._nodes.not_online(node_ids):
-            if owner_id := await self._nodes.set_status_if(node_id, status, NodeStatus.ONLINE, at):
-                event = NodeEvent(node_id, status, NodeStatus.ONLINE, at, 'heartbeat received')
-                await self._activity.record_event(node_id, owner_id, event)
+    async def _mark_online(self, node_ids: list[str], at: datetime) -> set[str]:
+        """Turn pending and offline nodes that beat online, a bounded batch per flush; returns the ids left over."""
+        waiting = [
+            (node_id, owner, status)
+            for node_id, owner, status in await self._nodes.statuses(node_ids)
+            if status != NodeStatus.ONLINE
+        ]
+        batch, later = waiting[:TRANSITIONS_PER_FLUSH], waiting[TRANSITIONS_PER_FLUSH:]
+        await self._nodes.set_statuses([(node_id, status, NodeStatus.ONLINE) for node_id, _, status in batch], at)
+        await self._activity.record_events(
+            [
+                (owner, NodeEvent(node_id, status, NodeStatus.ONLINE, at, 'heartbeat received'))
+                for node_id, owner, status in batch
+            ]
+        )
+        return {node_id for node_id, _, _ in later}
 
     async def _store_reported(self, beats: list[Heartbeat]) -> None:
         changed = []

@@ -194,3 +194,21 @@ async def test_a_token_revoked_on_another_replica_is_refused_after_the_next_poll
     assert (await beat(user.http_client, node_id, node['nodeToken'])).status_code == 200  # this replica has not polled
     assert await (await started()).heartbeats.token_guard.poll() == 1
     assert (await beat(user.http_client, node_id, node['nodeToken'])).status_code == 401
+
+
+async def test_a_fleet_coming_online_at_once_is_turned_online_over_several_flushes(
+    user: User, mongo_url: str, monkeypatch: pytest.MonkeyPatch
+):
+    monkeypatch.setattr('services.heartbeats.TRANSITIONS_PER_FLUSH', 2)
+    operator, _ = await operator_with_node(user)
+    nodes = [await enroll(user.http_client, operator, mac=f'02:00:00:00:01:{n:02x}') for n in range(5)]
+    for node in nodes:
+        await beat(user.http_client, node['node']['id'], node['nodeToken'])
+    heartbeats = (await started()).heartbeats
+    online_counts = []
+    for _ in range(3):
+        await heartbeats.flush()
+        summary = (await user.http_client.get('/api/nodes/summary', headers=bearer(operator))).json()
+        online_counts.append(summary['online'])
+    assert online_counts == [2, 4, 5]
+    assert heartbeats.pending == 0
