@@ -96,13 +96,23 @@ async def send_beat(session, base, node, latencies, failures) -> None:
     latencies.append(time.perf_counter() - started)
 
 
+async def watch_offline(is_offline, node_id: str, last_beat: float, limit: float = 150) -> float | None:
+    """Seconds from a node's last beat until the API shows it offline, polled every second."""
+    while time.monotonic() - last_beat < limit:
+        if await is_offline(node_id):
+            return time.monotonic() - last_beat
+        await asyncio.sleep(1)
+    return None
+
+
 async def sustained(session, base, nodes, interval: float, duration: float, is_offline) -> None:
     """Each node beats once per interval at its own offset; one node stops after 5 s to time offline detection."""
     latencies: list[float] = []
     failures: list[object] = []
     schedule = sorted((random.uniform(0, interval), i) for i in range(len(nodes)))
     silent = nodes[schedule[0][1]]
-    last_silent_beat: list[float] = []
+    last_silent_beat = 0.0
+    watcher: asyncio.Task | None = None
     tasks: set[asyncio.Task] = set()
     start = time.monotonic()
     beats = cycle = 0
@@ -115,8 +125,10 @@ async def sustained(session, base, nodes, interval: float, duration: float, is_o
                 await asyncio.sleep(delay)
             if nodes[i] is silent:
                 if time.monotonic() - start > 5:
+                    if watcher is None and is_offline is not None:
+                        watcher = asyncio.create_task(watch_offline(is_offline, silent[0], last_silent_beat))
                     continue
-                last_silent_beat.append(time.monotonic())
+                last_silent_beat = time.monotonic()
             task = asyncio.create_task(send_beat(session, base, nodes[i], latencies, failures))
             tasks.add(task)
             task.add_done_callback(tasks.discard)
@@ -132,12 +144,9 @@ async def sustained(session, base, nodes, interval: float, duration: float, is_o
     )
     if is_offline is None:
         return
-    offline_after = None
-    while time.monotonic() - last_silent_beat[-1] < 150:
-        if await is_offline(silent[0]):
-            offline_after = time.monotonic() - last_silent_beat[-1]
-            break
-        await asyncio.sleep(1)
+    if watcher is None:
+        watcher = asyncio.create_task(watch_offline(is_offline, silent[0], last_silent_beat))
+    offline_after = await watcher
     shown = 'never (within 150 s)' if offline_after is None else f'{offline_after:.0f} s'
     print(
         f'offline detection: a node that stopped beating was shown offline {shown} after its last beat '
@@ -316,7 +325,11 @@ def main() -> None:
             finally:
                 for process in (app, bare):
                     process.terminate()
-                    process.wait(20)
+                    try:
+                        process.wait(60)
+                    except subprocess.TimeoutExpired:
+                        process.kill()
+                        process.wait(10)
                 database.stop()
                 shutil.copy(log, Path(tempfile.gettempdir()) / 'espaze-bench-app.log')
 
