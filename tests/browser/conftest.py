@@ -6,6 +6,7 @@ before the asyncio tests of other modules run.
 
 import os
 import re
+import ssl
 import subprocess
 import sys
 import threading
@@ -33,7 +34,7 @@ CHROMIUM_ARGS = [
     '--disable-quic',
 ]
 SCREENSHOTS = ROOT / 'artifacts' / 'screenshots'
-SETUP_URL = re.compile(r'(http://\S+/setup\?token=\S+)')
+SETUP_URL = re.compile(r'(https?://\S+/setup\?token=\S+)')
 
 
 @dataclass
@@ -53,8 +54,13 @@ class RunningApp:
         raise AssertionError(f'no setup URL printed; output: {self.output}')
 
 
-def start_app(data_dir: Path, extra_env: dict[str, str] | None = None) -> RunningApp:
-    """Start `python app.py` as `make run` does (embedded database), and wait until it is ready."""
+def start_app(
+    data_dir: Path, extra_env: dict[str, str] | None = None, verify: ssl.SSLContext | None = None
+) -> RunningApp:
+    """Start `python app.py` as `make run` does (embedded database), and wait until it is ready.
+
+    With `verify` (the context that trusts its certificate) the app is expected to serve HTTPS.
+    """
     port = free_port()
     env = {
         k: v for k, v in os.environ.items() if not k.startswith(('ESPAZE_', 'NICEGUI_', 'PYTEST_')) and k != 'MONGO_URL'
@@ -63,14 +69,14 @@ def start_app(data_dir: Path, extra_env: dict[str, str] | None = None) -> Runnin
     process = subprocess.Popen(
         [sys.executable, 'app.py'], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
     )
-    running = RunningApp(process, f'http://127.0.0.1:{port}', data_dir)
+    running = RunningApp(process, f'{"https" if verify else "http"}://127.0.0.1:{port}', data_dir)
     threading.Thread(target=lambda: running.output.extend(process.stdout), daemon=True).start()
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise AssertionError(f'app exited with {process.returncode}: {running.output}')
         try:
-            if httpx.get(f'{running.base_url}/readyz', timeout=2).status_code == 200:
+            if httpx.get(f'{running.base_url}/readyz', timeout=2, verify=verify or True).status_code == 200:
                 return running
         except httpx.HTTPError:
             pass

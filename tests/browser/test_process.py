@@ -1,6 +1,8 @@
 """The app as `make run` starts it: the embedded database lives and dies with it."""
 
 import signal
+import ssl
+import subprocess
 import time
 
 import httpx
@@ -55,3 +57,40 @@ def test_data_survives_a_restart_and_the_setup_link_is_not_offered_again(tmp_pat
         assert not any('/setup?token=' in line for line in second.output)
     finally:
         stop_app(second)
+
+
+def test_serves_https_with_the_configured_certificate(tmp_path):
+    cert, key = tmp_path / 'cert.pem', tmp_path / 'key.pem'
+    subprocess.run(
+        [
+            'openssl',
+            'req',
+            '-x509',
+            '-newkey',
+            'rsa:2048',
+            '-nodes',
+            '-keyout',
+            str(key),
+            '-out',
+            str(cert),
+            '-days',
+            '1',
+            '-subj',
+            '/CN=127.0.0.1',
+            '-addext',
+            'subjectAltName=IP:127.0.0.1',
+        ],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
+    trust = ssl.create_default_context(cafile=str(cert))
+    running = start_app(
+        tmp_path / 'data', {'ESPAZE_TLS_CERTFILE': str(cert), 'ESPAZE_TLS_KEYFILE': str(key)}, verify=trust
+    )
+    try:
+        assert running.base_url.startswith('https://')
+        assert httpx.get(f'{running.base_url}/healthz', verify=trust, timeout=10).json() == {'status': 'ok'}
+        assert running.setup_url().startswith('https://')
+    finally:
+        stop_app(running)
