@@ -149,6 +149,15 @@ class PathDispatcher:
             await self.full(scope, receive, send)
 
 
+def _serves(route: Any, paths: frozenset[str], prefixes: tuple[str, ...]) -> bool:
+    router = getattr(route, 'original_router', None)  # an included APIRouter
+    path = getattr(router, 'prefix', None) if router is not None else getattr(route, 'path', '')
+    path = path or ''
+    if router is not None and not path:
+        path = next((getattr(r, 'path', '') for r in router.routes), '')
+    return path in paths or path.startswith(prefixes)
+
+
 def install_api_fast_lane(app: Any, paths: frozenset[str], prefixes: tuple[str, ...]) -> None:
     """Let API requests skip the browser's middleware (sessions, per-session storage, gzip, login redirects).
 
@@ -156,6 +165,7 @@ def install_api_fast_lane(app: Any, paths: frozenset[str], prefixes: tuple[str, 
     exception handlers and only this module's middleware: request ids, JSON 500s and the body limit.
     """
     full = app.middleware_stack or app.build_middleware_stack()
+    app.router.routes.sort(key=lambda route: not _serves(route, paths, prefixes))  # stable: API routes first
     everything = app.user_middleware
     app.user_middleware = [m for m in everything if m.cls in (RequestContextMiddleware, BodyLimitMiddleware)]
     try:
