@@ -48,7 +48,6 @@ class NodesView:
         self.services = services
         self.user = user
         self.page = 1
-        self.total = 0
         self.counts: dict[str, ui.label] = {}
 
     def query(self) -> NodeListQuery:
@@ -115,7 +114,6 @@ class NodesView:
             label.set_text(str(getattr(counts, key)))
         self.map.show(await self.services.nodes.map_points(self.user))
         result = await self.services.nodes.find(self.user, self.query())
-        self.total = result.total
         self.table.rows = [_row(node) for node in result.items]
         self.table.update()
         pages = max(1, -(-result.total // PAGE_SIZE))
