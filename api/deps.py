@@ -9,6 +9,7 @@ from errors import Forbidden, Unauthorized
 from models import User
 from services.registry import Services
 
+STILL_STARTING = 'Espaze is still starting or cannot reach its database'
 bearer_scheme = HTTPBearer(auto_error=False, description='An access token from POST /api/auth/login')
 
 
@@ -18,7 +19,7 @@ async def get_services(request: Request) -> Services:
     try:
         await services.health.wait_started()
     except TimeoutError:
-        raise HTTPException(503, 'Espaze is still starting or cannot reach its database') from None
+        raise HTTPException(503, STILL_STARTING) from None
     return services
 
 

@@ -8,6 +8,7 @@ from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials
 
 from api.deps import CurrentUser, ServicesDep, bearer_scheme, get_services
+from api.heartbeat_endpoint import accept_heartbeat
 from api.node_schemas import (
     EnrollmentTokenCreate,
     EnrollmentTokenCreated,
@@ -85,22 +86,11 @@ async def heartbeat(
 ) -> Response:
     """A node's heartbeat, authenticated by its node token. Liveness uses the server's receive time.
 
-    The hottest route of all: no dependencies to solve, and ready-made JSON instead of response validation.
+    Served by `api.heartbeat_endpoint` ahead of the router; this route documents it and is the fallback.
     """
-    scheme, _, node_token = request.headers.get('authorization', '').partition(' ')
-    if scheme.lower() != 'bearer' or not node_token:
-        raise Unauthorized('Missing node token')
-    services = await get_services(request)
-    received_at = await services.heartbeats.beat(
-        node_id,
-        node_token,
-        _client_ip(request),
-        metrics=body.metrics.model() if body and body.metrics else None,
-        location=body.location.model() if body and body.location else None,
-        agent_version=body.agent_version if body else None,
-    )
-    answer = HeartbeatResponse(server_time=received_at, next_heartbeat_seconds=services.heartbeats.interval_seconds)
-    return Response(answer.model_dump_json(by_alias=True), media_type='application/json')
+    authorization = request.headers.get('authorization', '')
+    answer = await accept_heartbeat(await get_services(request), node_id, authorization, _client_ip(request), body)
+    return Response(answer, media_type='application/json')
 
 
 @router.post('/enrollment-tokens', status_code=status.HTTP_201_CREATED)

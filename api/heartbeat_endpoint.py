@@ -1,0 +1,92 @@
+"""The heartbeat, Espaze's hottest request, served as a plain ASGI endpoint in front of the router.
+
+Ten thousand nodes beating every 30 s make it most of the traffic. FastAPI's routing, body and dependency
+machinery cost more than the work itself, so `POST /api/nodes/{id}/heartbeat` is answered here; the FastAPI
+route of the same path documents it in OpenAPI and serves it when this endpoint is not installed. Both share
+`accept_heartbeat` and the error answers of `api.errors`.
+"""
+
+import re
+
+from pydantic import ValidationError
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from api.deps import STILL_STARTING
+from api.errors import error_response, espaze_error_response, validation_error_response
+from api.node_schemas import HeartbeatRequest, HeartbeatResponse
+from errors import EspazeError, Unauthorized
+from services.registry import Services
+
+HEARTBEAT_PATH = re.compile(r'^/api/nodes/([^/]+)/heartbeat$')
+JSON_HEADERS = [(b'content-type', b'application/json')]
+
+
+def parse_heartbeat(body: bytes) -> HeartbeatRequest | None:
+    """The optional heartbeat body; raises pydantic's ValidationError when it is not a valid one."""
+    return HeartbeatRequest.model_validate_json(body) if body.strip() else None
+
+
+async def accept_heartbeat(
+    services: Services, node_id: str, authorization: str, client_ip: str | None, beat: HeartbeatRequest | None
+) -> bytes:
+    """Checks the node token, records the beat; returns the JSON answer."""
+    scheme, _, node_token = authorization.partition(' ')
+    if scheme.lower() != 'bearer' or not node_token:
+        raise Unauthorized('Missing node token')
+    received_at = await services.heartbeats.beat(
+        node_id,
+        node_token,
+        client_ip,
+        metrics=beat.metrics.model() if beat and beat.metrics else None,
+        location=beat.location.model() if beat and beat.location else None,
+        agent_version=beat.agent_version if beat else None,
+    )
+    answer = HeartbeatResponse(server_time=received_at, next_heartbeat_seconds=services.heartbeats.interval_seconds)
+    return answer.model_dump_json(by_alias=True).encode()
+
+
+async def _read_body(receive: Receive) -> bytes:
+    chunks = []
+    while True:
+        message = await receive()
+        if message['type'] != 'http.request':
+            return b''
+        chunks.append(message.get('body', b''))
+        if not message.get('more_body', False):
+            return b''.join(chunks)
+
+
+class HeartbeatEndpoint:
+    """Answers heartbeat POSTs itself and passes every other request on (other methods get the router's 405)."""
+
+    def __init__(self, app: ASGIApp, services: Services) -> None:
+        self.app = app
+        self.services = services
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        match = HEARTBEAT_PATH.match(scope['path']) if scope['type'] == 'http' else None
+        if match is None or scope['method'] != 'POST':
+            await self.app(scope, receive, send)
+            return
+        authorization = next((v.decode('latin-1') for k, v in scope['headers'] if k == b'authorization'), '')
+        client = scope.get('client')
+        body = await _read_body(receive)
+        try:
+            await self.services.health.wait_started()
+            beat = parse_heartbeat(body)
+            answer = await accept_heartbeat(self.services, match[1], authorization, client[0] if client else None, beat)
+        except EspazeError as error:
+            await espaze_error_response(error)(scope, receive, send)
+            return
+        except ValidationError as error:
+            await validation_error_response(error.errors(include_input=False))(scope, receive, send)
+            return
+        except TimeoutError:
+            await error_response(STILL_STARTING, 503)(scope, receive, send)
+            return
+        await send({'type': 'http.response.start', 'status': 200, 'headers': [*JSON_HEADERS, _length(answer)]})
+        await send({'type': 'http.response.body', 'body': answer})
+
+
+def _length(body: bytes) -> tuple[bytes, bytes]:
+    return b'content-length', str(len(body)).encode()
