@@ -17,9 +17,11 @@ except ConfigurationError as error:
 os.environ.setdefault('NICEGUI_STORAGE_PATH', str((settings.data_dir / 'sessions').resolve()))
 
 from nicegui import app, ui
+from starlette.middleware import Middleware
 
 import api
 import pages
+from api.heartbeat_endpoint import HeartbeatEndpoint
 from embedded_db import EmbeddedMongo
 from errors import ValidationFailed
 from http_middleware import BodyLimitMiddleware, RequestContextMiddleware, install_api_fast_lane
@@ -28,6 +30,7 @@ from pages.errors import register_error_page
 from pages.session import LoginRequiredMiddleware
 from repositories.database import open_database, ping
 from repositories.enrollment import EnrollmentTokenRepository
+from repositories.github_tokens import GitHubTokenRepository
 from repositories.instance import InstanceRepository
 from repositories.node_activity import NodeActivityRepository
 from repositories.node_liveness import NodeLivenessRepository
@@ -38,11 +41,15 @@ from repositories.users import UserRepository
 from services.accounts import AccountService
 from services.auth import AuthService
 from services.fleet_monitor import FleetMonitor
+from services.github.client import GitHubGateway
+from services.github.connection import GitHubConnections
+from services.github.service import GitHubService
 from services.heartbeats import HeartbeatService
 from services.node_tokens import NodeTokenGuard
 from services.nodes import NodeService
 from services.passwords import PasswordHasher
 from services.registry import HealthService, Services
+from services.secret_box import SecretBox
 from services.tokens import TokenCodec
 
 logging.basicConfig(level=settings.log_level.upper(), format='%(asctime)s %(levelname)s %(name)s: %(message)s')
@@ -50,6 +57,8 @@ log = logging.getLogger('espaze')
 
 
 def public_url(settings: Settings) -> str:
+    if settings.public_url:
+        return settings.public_url
     scheme = 'https' if settings.tls_enabled else 'http'
     host = 'localhost' if settings.host in ('0.0.0.0', '::') else settings.host
     return f'{scheme}://{host}:{settings.port}'
@@ -83,6 +92,16 @@ node_tokens = NodeTokenGuard(NodeTokenRevocationRepository(db), utc_now)
 heartbeats = HeartbeatService(
     nodes, liveness, activity, tokens, node_tokens, settings.heartbeat_interval_seconds, utc_now
 )
+github_gateway = GitHubGateway(settings.github_api_url, settings.github_timeout_seconds)
+github_connections = GitHubConnections(
+    GitHubTokenRepository(db),
+    SecretBox(secrets.encryption_keys),
+    github_gateway,
+    (settings.github_client_id, settings.github_client_secret.get_secret_value())
+    if settings.github_client_id and settings.github_client_secret
+    else None,
+    f'{public_url(settings)}/api/github/oauth/callback',
+)
 services = Services(
     auth=AuthService(users, sessions, instance, PasswordHasher(), tokens, settings.allow_signup),
     accounts=AccountService(users, sessions, instance),
@@ -98,6 +117,7 @@ services = Services(
         utc_now,
     ),
     heartbeats=heartbeats,
+    github=GitHubService(github_connections, github_gateway, settings.github_cache_seconds),
     fleet=FleetMonitor(
         nodes,
         liveness,
@@ -121,10 +141,12 @@ register_error_page()
 
 
 async def startup() -> None:
-    install_api_fast_lane(app, frozenset({'/healthz', '/readyz', '/openapi.json'}), ('/api/',))
+    api_paths = frozenset({'/healthz', '/readyz', '/openapi.json'})
+    install_api_fast_lane(app, api_paths, ('/api/',), Middleware(HeartbeatEndpoint, services=services))
     await services.auth.ensure_indexes()
     await services.nodes.ensure_indexes()
     await node_tokens.ensure_indexes()
+    await github_connections.ensure_indexes()
     await node_tokens.poll()
     if settings.admin_email and settings.admin_password:
         try:

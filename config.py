@@ -5,10 +5,14 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from cryptography.fernet import Fernet
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from services.secret_box import SecretBox
+
 MIN_SECRET_BYTES = 32
+FERNET_KEYS_EXPECTED = 'must be comma-separated Fernet keys (32 url-safe base64 bytes each), newest first'
 
 
 class ConfigurationError(Exception):
@@ -40,6 +44,13 @@ class Settings(BaseSettings):
     heartbeat_flush_seconds: float = Field(default=1.0, gt=0, le=10)
     offline_sweep_seconds: float = Field(default=5.0, gt=0, le=600)
     node_metrics_retention_days: int = Field(default=7, ge=1, le=365)
+    public_url: str | None = None
+    encryption_key: SecretStr | None = None
+    github_api_url: str = Field(default='https://api.github.com', validation_alias='GITHUB_API_URL')
+    github_client_id: str | None = None
+    github_client_secret: SecretStr | None = None
+    github_timeout_seconds: float = Field(default=10.0, gt=0, le=60)
+    github_cache_seconds: float = Field(default=60.0, ge=0, le=3600)
 
     @field_validator('jwt_secret', 'storage_secret')
     @classmethod
@@ -47,6 +58,33 @@ class Settings(BaseSettings):
         if value is not None and len(value.get_secret_value().encode()) < MIN_SECRET_BYTES:
             raise ValueError(f'must be at least {MIN_SECRET_BYTES} bytes')
         return value
+
+    @field_validator('encryption_key')
+    @classmethod
+    def _fernet_keys(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None:
+            try:
+                SecretBox(encryption_keys(value.get_secret_value()))
+            except ValueError:
+                raise ValueError(FERNET_KEYS_EXPECTED) from None
+        return value
+
+    @field_validator('github_api_url', 'public_url')
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is not None and (not value.startswith(('https://', 'http://')) or any(c in value for c in ' ?#@')):
+            raise ValueError('must be an http(s) URL without credentials, query or fragment')
+        return value.rstrip('/') if value else value
+
+    @model_validator(mode='after')
+    def _oauth_pair(self) -> 'Settings':
+        if (self.github_client_id is None) != (self.github_client_secret is None):
+            raise ValueError('ESPAZE_GITHUB_CLIENT_ID and ESPAZE_GITHUB_CLIENT_SECRET must be set together')
+        return self
+
+    @property
+    def github_oauth_enabled(self) -> bool:
+        return self.github_client_id is not None and self.github_client_secret is not None
 
     @property
     def tls_enabled(self) -> bool:
@@ -57,10 +95,16 @@ class Settings(BaseSettings):
 class Secrets:
     jwt_secret: str
     storage_secret: str
+    encryption_keys: tuple[str, ...]
+
+
+def encryption_keys(value: str) -> tuple[str, ...]:
+    return tuple(key.strip() for key in value.split(',') if key.strip())
 
 
 def env_variable_name(field: str) -> str:
-    return 'MONGO_URL' if field == 'mongo_url' else f'ESPAZE_{field.upper()}'
+    aliases = {'mongo_url': 'MONGO_URL', 'github_api_url': 'GITHUB_API_URL'}
+    return aliases.get(field, f'ESPAZE_{field.upper()}')
 
 
 def load_settings() -> Settings:
@@ -69,19 +113,20 @@ def load_settings() -> Settings:
         return Settings()
     except ValidationError as error:
         problems = '; '.join(
-            f'{env_variable_name(str(e["loc"][0]))} {e["msg"]}' for e in error.errors(include_input=False)
+            f'{env_variable_name(str(e["loc"][0])) if e["loc"] else "settings"}: {e["msg"]}'
+            for e in error.errors(include_input=False)
         )
         raise ConfigurationError(f'Invalid configuration: {problems}') from None
 
 
-def _secret_from_file(path: Path, variable: str) -> str:
+def _secret_from_file(path: Path, variable: str, generate=lambda: secrets.token_urlsafe(48)) -> str:
     if path.exists():
         value = path.read_text().strip()
         if len(value.encode()) < MIN_SECRET_BYTES:
             raise ConfigurationError(f'{path} (generated for {variable}) is shorter than {MIN_SECRET_BYTES} bytes')
         return value
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    value = secrets.token_urlsafe(48)
+    value = generate()
     with os.fdopen(fd, 'w') as handle:
         handle.write(value)
     return value
@@ -99,4 +144,13 @@ def resolve_secrets(settings: Settings) -> Secrets:
     return Secrets(
         jwt_secret=pick(settings.jwt_secret, 'jwt_secret', 'ESPAZE_JWT_SECRET'),
         storage_secret=pick(settings.storage_secret, 'storage_secret', 'ESPAZE_STORAGE_SECRET'),
+        encryption_keys=encryption_keys(
+            settings.encryption_key.get_secret_value()
+            if settings.encryption_key
+            else _secret_from_file(settings.data_dir / 'encryption_key', 'ESPAZE_ENCRYPTION_KEY', _fernet_key)
+        ),
     )
+
+
+def _fernet_key() -> str:
+    return Fernet.generate_key().decode()

@@ -1,11 +1,24 @@
 """One place that turns domain errors and bad input into HTTP answers, never echoing what was sent."""
 
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
-from errors import Conflict, EspazeError, Forbidden, NotFound, Unauthorized, ValidationFailed
+from errors import (
+    Conflict,
+    EspazeError,
+    Forbidden,
+    NotFound,
+    RateLimited,
+    Unauthorized,
+    UpstreamFailed,
+    ValidationFailed,
+)
 from http_middleware import current_request_id
 
 STATUS_BY_ERROR: dict[type[EspazeError], int] = {
@@ -14,6 +27,8 @@ STATUS_BY_ERROR: dict[type[EspazeError], int] = {
     Forbidden: 403,
     NotFound: 404,
     Conflict: 409,
+    RateLimited: 429,
+    UpstreamFailed: 502,
 }
 
 
@@ -26,26 +41,41 @@ def _field_name(loc: tuple[int | str, ...]) -> str:
     return '.'.join(parts) or 'body'
 
 
-async def _espaze_error(request: Request, error: Exception) -> JSONResponse:
-    assert isinstance(error, EspazeError)
+def error_response(message: str, status: int, headers: dict[str, str] | None = None, **extra: object) -> JSONResponse:
+    return JSONResponse(error_body(message, **extra), status_code=status, headers=headers)
+
+
+def espaze_error_response(error: EspazeError) -> JSONResponse:
     status = next((code for kind, code in STATUS_BY_ERROR.items() if isinstance(error, kind)), 400)
-    headers = {'WWW-Authenticate': 'Bearer'} if status == 401 else None
     if isinstance(error, ValidationFailed):
         fields = [{'field': error.field, 'message': error.message}]
-        return JSONResponse(error_body(f'Invalid {error.field}: {error.message}', fields=fields), status_code=422)
-    return JSONResponse(error_body(str(error)), status_code=status, headers=headers)
+        return error_response(f'Invalid {error.field}: {error.message}', 422, fields=fields)
+    if isinstance(error, RateLimited):
+        retry_after = error.retry_after_seconds(datetime.now(UTC))
+        return error_response(str(error), status, {'Retry-After': str(retry_after)}, retryAfterSeconds=retry_after)
+    return error_response(str(error), status, {'WWW-Authenticate': 'Bearer'} if status == 401 else None)
+
+
+def validation_error_response(errors: Sequence[Any]) -> JSONResponse:
+    """A 422 naming each field pydantic refused (by its location), without echoing the input."""
+    fields = [{'field': _field_name(tuple(e['loc'])), 'message': e['msg']} for e in errors]
+    names = ', '.join(dict.fromkeys(f['field'] for f in fields))
+    return error_response(f'Invalid {names}', 422, fields=fields)
+
+
+async def _espaze_error(request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, EspazeError)
+    return espaze_error_response(error)
 
 
 async def _invalid_request(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, RequestValidationError)
-    fields = [{'field': _field_name(tuple(e['loc'])), 'message': e['msg']} for e in error.errors()]
-    names = ', '.join(dict.fromkeys(f['field'] for f in fields))
-    return JSONResponse(error_body(f'Invalid {names}', fields=fields), status_code=422)
+    return validation_error_response(error.errors())
 
 
 async def _http_error(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, HTTPException)
-    return JSONResponse(error_body(str(error.detail)), status_code=error.status_code, headers=error.headers)
+    return error_response(str(error.detail), error.status_code, error.headers)
 
 
 def install_error_handlers(app: FastAPI) -> None:

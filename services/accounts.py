@@ -20,6 +20,11 @@ class AccountService:
         self._sessions = sessions
         self._instance = instance
 
+    async def enabled_user(self, user_id: str) -> User | None:
+        """The account, unless it was deleted or disabled."""
+        user = await self._users.get(user_id)
+        return user if user is not None and not user.disabled else None
+
     async def list_users(self, actor: User, page: int = 1, page_size: int = 50) -> UserPage:
         """One page of accounts, newest first (admins only)."""
         _require_admin(actor)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from services.accounts import AccountService
 from services.auth import AuthService
 from services.fleet_monitor import FleetMonitor
+from services.github.service import GitHubService
 from services.heartbeats import HeartbeatService
 from services.nodes import NodeService
 
@@ -40,3 +41,4 @@ class Services:
     nodes: NodeService
     heartbeats: HeartbeatService
     fleet: FleetMonitor
+    github: GitHubService

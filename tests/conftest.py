@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from embedded_db import EmbeddedMongo
+from tests.github_emulator import GitHubEmulator
 
 pytest_plugins = ['nicegui.testing.user_plugin']
 
@@ -33,9 +34,24 @@ def mongo_url(mongo_server: EmbeddedMongo) -> str:
 def app_environment(monkeypatch: pytest.MonkeyPatch, mongo_url: str, tmp_path: Path) -> Path:
     """Point app.py at this test's database and data dir, with nothing inherited from the shell."""
     for name in list(os.environ):
-        if name.startswith('ESPAZE_') or name == 'MONGO_URL':
+        if name.startswith('ESPAZE_') or name in ('MONGO_URL', 'GITHUB_API_URL'):
             monkeypatch.delenv(name)
     data_dir = tmp_path / 'data'
     monkeypatch.setenv('MONGO_URL', mongo_url)
     monkeypatch.setenv('ESPAZE_DATA_DIR', str(data_dir))
     return data_dir
+
+
+@pytest.fixture(scope='session')
+def github_server() -> Iterator[GitHubEmulator]:
+    server = GitHubEmulator().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def github(github_server: GitHubEmulator, monkeypatch: pytest.MonkeyPatch) -> GitHubEmulator:
+    """The GitHub emulator, emptied, with the app pointed at it; request it before `user` so the app sees it."""
+    github_server.reset()
+    monkeypatch.setenv('GITHUB_API_URL', github_server.base_url)
+    return github_server

@@ -1,0 +1,50 @@
+"""`github_tokens`: one sealed GitHub credential per user; `github_oauth_states`: pending OAuth sign-ins."""
+
+from datetime import UTC, datetime
+from typing import Any
+
+from pymongo import ASCENDING
+from pymongo.asynchronous.database import AsyncDatabase
+
+
+class GitHubTokenRepository:
+    def __init__(self, db: AsyncDatabase) -> None:
+        self._tokens = db['github_tokens']
+        self._states = db['github_oauth_states']
+
+    async def ensure_indexes(self) -> None:
+        await self._states.create_index([('expires_at', ASCENDING)], expireAfterSeconds=0, name='expires_ttl')
+
+    async def save(self, owner_id: str, ciphertext: bytes, fields: dict[str, Any]) -> None:
+        """Store (or replace) the owner's credential and what GitHub said about it."""
+        now = datetime.now(UTC)
+        await self._tokens.replace_one(
+            {'_id': owner_id},
+            {'ciphertext': ciphertext, 'invalid': False, 'linked_at': now, 'updated_at': now, **fields},
+            upsert=True,
+        )
+
+    async def get(self, owner_id: str) -> dict[str, Any] | None:
+        return await self._tokens.find_one({'_id': owner_id})
+
+    async def delete(self, owner_id: str) -> bool:
+        return (await self._tokens.delete_one({'_id': owner_id})).deleted_count == 1
+
+    async def mark_invalid(self, owner_id: str, ciphertext: bytes, reason: str) -> None:
+        """Flag the credential GitHub refused, unless it was replaced meanwhile."""
+        await self._tokens.update_one(
+            {'_id': owner_id, 'ciphertext': ciphertext},
+            {'$set': {'invalid': True, 'invalid_reason': reason, 'updated_at': datetime.now(UTC)}},
+        )
+
+    async def reseal(self, owner_id: str, old: bytes, new: bytes) -> None:
+        """Replace a ciphertext sealed with an older key by one sealed with the newest."""
+        await self._tokens.update_one({'_id': owner_id, 'ciphertext': old}, {'$set': {'ciphertext': new}})
+
+    async def add_oauth_state(self, state_hash: str, owner_id: str, expires_at: datetime) -> None:
+        await self._states.insert_one({'_id': state_hash, 'owner_id': owner_id, 'expires_at': expires_at})
+
+    async def take_oauth_state(self, state_hash: str) -> str | None:
+        """The owner who started this sign-in, once: the state is consumed; an expired one is refused."""
+        doc = await self._states.find_one_and_delete({'_id': state_hash, 'expires_at': {'$gt': datetime.now(UTC)}})
+        return doc['owner_id'] if doc else None

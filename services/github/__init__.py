@@ -1,0 +1,1 @@
+"""GitHub: the connection a user links, and what Espaze reads from their repositories."""

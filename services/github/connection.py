@@ -1,0 +1,188 @@
+"""Linking a GitHub account: a pasted token or an OAuth sign-in, sealed at rest, and its state.
+
+The credential leaves this module only as the argument of a GitHub call; everything else sees a hint.
+"""
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from errors import Conflict, ValidationFailed
+from models import User
+from repositories.github_tokens import GitHubTokenRepository
+from services.github import calls
+from services.github.client import CredentialRejected, GitHubGateway
+from services.github.types import GitHubConnection, GitHubIdentity, LinkState
+from services.secret_box import SecretBox, Unreadable
+
+OAUTH_STATE_LIFETIME = timedelta(minutes=10)
+OAUTH_SCOPES = 'repo read:user'
+TOKEN_PREFIXES = ('github_pat_', 'ghp_', 'gho_', 'ghu_', 'ghs_')
+UNREADABLE = 'No configured encryption key can read the stored token'
+REFUSED = 'GitHub refused the stored token (revoked or expired)'
+
+
+class GitHubRelinkRequired(Conflict):
+    def __init__(self, reason: str) -> None:
+        super().__init__(f'{reason}: re-link GitHub in Settings, or disconnect it')
+
+
+@dataclass(frozen=True)
+class Credential:
+    owner_id: str
+    token: str | None  # None: unauthenticated, public repositories only
+    ciphertext: bytes | None = None
+
+
+def token_hint(token: str) -> str:
+    """`ghp_...abcd`: the kind of token and its last four characters, never more."""
+    prefix = next((p for p in TOKEN_PREFIXES if token.startswith(p)), '')
+    return f'{prefix}...{token[-4:]}'
+
+
+def checked_token(token: str) -> str:
+    token = token.strip()
+    if not 20 <= len(token) <= 255 or not token.isascii() or not token.isprintable() or ' ' in token:
+        raise ValidationFailed('token', 'must be a GitHub token: 20 to 255 printable characters without spaces')
+    return token
+
+
+def _state_hash(state: str) -> str:
+    return hashlib.sha256(state.encode()).hexdigest()
+
+
+class GitHubConnections:
+    def __init__(
+        self,
+        repository: GitHubTokenRepository,
+        box: SecretBox,
+        gateway: GitHubGateway,
+        oauth_client: tuple[str, str] | None,
+        callback_url: str,
+    ) -> None:
+        self._repository = repository
+        self._box = box
+        self._gateway = gateway
+        self._oauth_client = oauth_client
+        self._callback_url = callback_url
+        self.generations: dict[str, int] = {}  # bumped when a user's credential changes (cache keys use it)
+
+    @property
+    def oauth_enabled(self) -> bool:
+        return self._oauth_client is not None
+
+    async def ensure_indexes(self) -> None:
+        await self._repository.ensure_indexes()
+
+    async def status(self, user: User) -> GitHubConnection:
+        doc = await self._repository.get(user.id)
+        if doc is None:
+            return GitHubConnection(LinkState.NONE)
+        reason = doc.get('invalid_reason') if doc.get('invalid') else None
+        if reason is None:
+            try:
+                self._box.open(doc['ciphertext'])
+            except Unreadable:
+                reason = UNREADABLE
+        return GitHubConnection(
+            state=LinkState.RELINK if reason else LinkState.LINKED,
+            kind=doc.get('kind'),
+            login=doc.get('login'),
+            scopes=tuple(doc['scopes']) if doc.get('scopes') is not None else None,
+            expires_at=doc.get('expires_at'),
+            hint=doc.get('hint'),
+            linked_at=doc.get('linked_at'),
+            reason=reason,
+        )
+
+    async def link_token(self, user: User, token: str) -> GitHubConnection:
+        """Check a pasted token with `GET /user`, then keep it sealed."""
+        token = checked_token(token)
+        try:
+            who = await self._gateway.call(token, calls.identity)
+        except CredentialRejected:
+            self._gateway.forget(token)
+            raise ValidationFailed('token', 'GitHub refused this token (GET /user answered 401)') from None
+        await self._store(user, token, who, 'token')
+        return await self.status(user)
+
+    async def start_oauth(self, user: User) -> str:
+        """The GitHub authorization URL to send the browser to; its `state` is bound to this user."""
+        if self._oauth_client is None:
+            raise Conflict('GitHub sign-in is not configured (ESPAZE_GITHUB_CLIENT_ID and _SECRET)')
+        state = secrets.token_urlsafe(32)
+        await self._repository.add_oauth_state(_state_hash(state), user.id, datetime.now(UTC) + OAUTH_STATE_LIFETIME)
+        client_id, client_secret = self._oauth_client
+        url = await self._gateway.call(
+            None,
+            lambda gh: gh.get_oauth_application(client_id, client_secret).get_login_url(self._callback_url, state),
+        )
+        return f'{url}&scope={OAUTH_SCOPES.replace(" ", "%20")}'
+
+    async def finish_oauth(self, code: str, state: str, find_user) -> User:
+        """Exchange the code GitHub sent back; `state` must be one this app issued, unused and fresh."""
+        if self._oauth_client is None:
+            raise Conflict('GitHub sign-in is not configured')
+        owner_id = await self._repository.take_oauth_state(_state_hash(state)) if state else None
+        user = await find_user(owner_id) if owner_id else None
+        if user is None:
+            raise ValidationFailed('state', 'unknown or expired GitHub sign-in; start again from Settings')
+        client_id, client_secret = self._oauth_client
+        try:
+            access = await self._gateway.call(
+                None, lambda gh: gh.get_oauth_application(client_id, client_secret).get_access_token(code).token
+            )
+            who = await self._gateway.call(access, calls.identity)
+        except CredentialRejected:
+            raise ValidationFailed('code', 'GitHub did not accept this sign-in; start again from Settings') from None
+        await self._store(user, access, who, 'oauth')
+        return user
+
+    async def _store(self, user: User, token: str, who: GitHubIdentity, kind: str) -> None:
+        fields = {
+            'kind': kind,
+            'login': who.login,
+            'scopes': list(who.scopes) if who.scopes is not None else None,
+            'expires_at': who.expires_at,
+            'hint': token_hint(token),
+        }
+        await self._repository.save(user.id, self._box.seal(token), fields)
+        self._changed(user.id)
+
+    async def disconnect(self, user: User) -> bool:
+        doc = await self._repository.get(user.id)
+        if doc is None:
+            return False
+        try:
+            self._gateway.forget(self._box.open(doc['ciphertext'])[0])
+        except Unreadable:
+            pass
+        self._changed(user.id)
+        return await self._repository.delete(user.id)
+
+    async def credential(self, user: User) -> Credential:
+        """The token to call GitHub with for this user (None when none is linked)."""
+        doc = await self._repository.get(user.id)
+        if doc is None:
+            return Credential(user.id, None)
+        if doc.get('invalid'):
+            raise GitHubRelinkRequired(doc.get('invalid_reason') or REFUSED)
+        try:
+            token, stale_key = self._box.open(doc['ciphertext'])
+        except Unreadable:
+            raise GitHubRelinkRequired(UNREADABLE) from None
+        if stale_key:
+            await self._repository.reseal(user.id, doc['ciphertext'], self._box.seal(token))
+        return Credential(user.id, token, doc['ciphertext'])
+
+    async def rejected(self, credential: Credential) -> GitHubRelinkRequired:
+        """GitHub answered 401 for this credential: mark it, and explain (no retry)."""
+        if credential.ciphertext is not None and credential.token is not None:
+            await self._repository.mark_invalid(credential.owner_id, credential.ciphertext, REFUSED)
+            self._gateway.forget(credential.token)
+            self._changed(credential.owner_id)
+        return GitHubRelinkRequired(REFUSED)
+
+    def _changed(self, owner_id: str) -> None:
+        self.generations[owner_id] = self.generations.get(owner_id, 0) + 1
