@@ -72,12 +72,12 @@ def search_repositories(gh: Github, query: str) -> list[Repository]:
 
 
 def repository(gh: Github, full_name: str) -> Repository:
-    return _repository(gh.get_repo(full_name, lazy=False))
+    return _repository(gh.get_repo(full_name))
 
 
 def branches(gh: Github, full_name: str) -> list[Branch]:
     """The branches, the default one first."""
-    repo = gh.get_repo(full_name, lazy=False)
+    repo = gh.get_repo(full_name)
     found = [
         Branch(b.name, b.commit.sha, bool(b.protected), b.name == repo.default_branch)
         for b in itertools.islice(repo.get_branches(), MAX_BRANCHES)
@@ -87,7 +87,7 @@ def branches(gh: Github, full_name: str) -> list[Branch]:
 
 def commits(gh: Github, full_name: str, branch: str) -> list[Commit]:
     """The latest commits of a branch, newest first."""
-    repo = gh.get_repo(full_name, lazy=True)
+    repo = gh.get_repo(full_name)
     return [
         Commit(
             sha=c.sha,
@@ -114,7 +114,7 @@ def branch_sha(gh: Github, full_name: str, branch: str) -> str:
 
 def dockerfile(gh: Github, full_name: str, sha: str, path: str) -> DockerfileCheck:
     """Whether a file exists at `path` in the commit `sha` (the Contents API), with its blob sha and size."""
-    repo = gh.get_repo(full_name, lazy=True)
+    repo = gh.get_repo(full_name)
     try:
         found = repo.get_contents(path, ref=sha)
     except UnknownObjectException:

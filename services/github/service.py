@@ -11,7 +11,7 @@ from typing import TypeVar
 from cachetools import TTLCache
 from github import Github
 
-from errors import RateLimited, ValidationFailed
+from errors import Conflict, RateLimited, ValidationFailed
 from models import User
 from services.github import calls
 from services.github.client import CredentialRejected, GitHubGateway
@@ -67,6 +67,8 @@ class GitHubService:
         if page < 1 or page > 1000:
             raise ValidationFailed('page', 'must be between 1 and 1000')
         text = _query(query).lower()
+        if not await self.authenticated(user):
+            raise Conflict('Link a GitHub account to list your repositories; public ones can be searched without')
         everything = await self._call(user, calls.own_repositories, ('repos',))
         matching = [r for r in everything if text in r.full_name.lower()] if text else everything
         start = (page - 1) * PAGE_SIZE

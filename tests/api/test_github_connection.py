@@ -127,3 +127,27 @@ async def test_oauth_is_refused_when_not_configured(github: GitHubEmulator, user
     response = await user.http_client.get('/api/github/oauth/start', headers=auth)
     assert response.status_code == 409 and 'not configured' in response.json()['error']
     assert (await user.http_client.get('/api/github/status', headers=auth)).json()['oauthAvailable'] is False
+
+
+OLD_KEY, NEW_KEY = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+
+
+@pytest.fixture
+def rotated_keys(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv('ESPAZE_ENCRYPTION_KEY', f'{NEW_KEY}, {OLD_KEY}')
+
+
+async def test_a_credential_sealed_with_an_older_key_is_used_and_resealed_with_the_newest(
+    github: GitHubEmulator, rotated_keys: None, user: User, mongo_url: str
+):
+    auth = await operator(user.http_client)
+    token = classic_token()
+    github.add_user(token, 'octocat')
+    github.add_repo('octocat/app', private=True)
+    await link(user.http_client, auth, token)
+    client = MongoClient(mongo_url)
+    tokens = client.get_default_database()['github_tokens']
+    tokens.update_one({}, {'$set': {'ciphertext': Fernet(OLD_KEY).encrypt(token.encode())}})
+    assert (await user.http_client.get('/api/github/repos/octocat/app/branches', headers=auth)).status_code == 200
+    assert Fernet(NEW_KEY).decrypt(tokens.find_one()['ciphertext']).decode() == token
+    client.close()
