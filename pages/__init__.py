@@ -1,10 +1,10 @@
 """The NiceGUI pages; each module registers its routes with the services app.py built."""
 
-from pages import account, dashboard, login, node_detail, nodes, register, sections, setup, users
+from pages import account, dashboard, login, node_detail, nodes, register, sections, settings, setup, users
 from services.registry import Services
 
 
 def register_all(services: Services) -> None:
     """Register every page."""
-    for module in (login, register, setup, dashboard, sections, nodes, node_detail, users, account):
+    for module in (login, register, setup, dashboard, sections, nodes, node_detail, users, account, settings):
         module.register(services)

@@ -15,6 +15,7 @@ NAVIGATION = [
     ('Deployments', 'rocket_launch', '/deployments'),
     ('Nodes', 'hub', '/nodes'),
     ('Observatory', 'show_chart', '/observatory'),
+    ('Settings', 'settings', '/settings'),
 ]
 
 PageBody = Callable[[User], Awaitable[None]]

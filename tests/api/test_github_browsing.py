@@ -74,7 +74,7 @@ async def test_branches_default_first_and_latest_commits(github: GitHubEmulator,
     github.add_branch('octocat/app', 'zeta', {})
     auth = await linked(user, token)
     branches = (await user.http_client.get('/api/github/repos/octocat/app/branches', headers=auth)).json()
-    assert [b['name'] for b in branches][0] == 'main' and branches[0]['isDefault'] is True
+    assert branches[0]['name'] == 'main' and branches[0]['isDefault'] is True
     assert {b['name'] for b in branches} == {'main', 'alpha', 'zeta'}
     commits = (await user.http_client.get('/api/github/repos/octocat/app/commits?branch=alpha', headers=auth)).json()
     alpha_sha = next(b['commitSha'] for b in branches if b['name'] == 'alpha')

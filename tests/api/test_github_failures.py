@@ -1,4 +1,4 @@
-"""When GitHub says no: a refused credential asks to re-link, rate limits wait, 5xx and timeouts retry a bounded time."""
+"""When GitHub says no: a refused token asks to re-link, rate limits wait, 5xx and timeouts retry a bounded time."""
 
 import json
 
