@@ -38,8 +38,13 @@ from repositories.node_token_revocations import NodeTokenRevocationRepository
 from repositories.nodes import NodeRepository
 from repositories.sessions import SessionRepository
 from repositories.users import UserRepository
+from sandbox.process import SandboxProcess
 from services.accounts import AccountService
 from services.auth import AuthService
+from services.cluster.connect import api_client
+from services.cluster.connect import cluster_mode as cluster_mode_for
+from services.cluster.gateway import KubeGateway
+from services.cluster.service import ClusterService
 from services.fleet_monitor import FleetMonitor
 from services.github.client import GitHubGateway
 from services.github.connection import GitHubConnections
@@ -102,6 +107,15 @@ github_connections = GitHubConnections(
     else None,
     f'{public_url(settings)}/api/github/oauth/callback',
 )
+cluster_mode = cluster_mode_for(settings.cluster)
+sandbox = SandboxProcess(settings.github_api_url, settings.registry) if cluster_mode == 'sandbox' else None
+if sandbox is not None:
+    sandbox.start()
+cluster = ClusterService(
+    KubeGateway(api_client(cluster_mode, sandbox.url if sandbox else None), settings.cluster_timeout_seconds),
+    settings.cluster_settings(),
+    sandbox=sandbox is not None,
+)
 services = Services(
     auth=AuthService(users, sessions, instance, PasswordHasher(), tokens, settings.allow_signup),
     accounts=AccountService(users, sessions, instance),
@@ -117,6 +131,7 @@ services = Services(
         utc_now,
     ),
     heartbeats=heartbeats,
+    cluster=cluster,
     github=GitHubService(github_connections, github_gateway, settings.github_cache_seconds),
     fleet=FleetMonitor(
         nodes,
@@ -173,6 +188,8 @@ async def shutdown() -> None:
             log.exception('could not write %d gathered heartbeats at shutdown', services.heartbeats.pending)
             break
     await client.close()
+    if sandbox is not None:
+        sandbox.stop()
     if embedded is not None:
         embedded.stop()
     log.info('Espaze stopped')

@@ -4,14 +4,18 @@ import os
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 from cryptography.fernet import Fernet
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from services.cluster.manifests import ClusterSettings
 from services.secret_box import SecretBox
 
 MIN_SECRET_BYTES = 32
+DNS_LABEL = r'^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$'
+QUANTITY = r'^[0-9]+(\.[0-9]+)?(m|k|M|G|T|Ki|Mi|Gi|Ti)?$'
 FERNET_KEYS_EXPECTED = 'must be comma-separated Fernet keys (32 url-safe base64 bytes each), newest first'
 
 
@@ -51,6 +55,21 @@ class Settings(BaseSettings):
     github_client_secret: SecretStr | None = None
     github_timeout_seconds: float = Field(default=10.0, gt=0, le=60)
     github_cache_seconds: float = Field(default=60.0, ge=0, le=3600)
+    cluster: Literal['auto', 'sandbox', 'kubeconfig', 'in-cluster'] = 'auto'
+    cluster_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
+    registry: str = Field(default='registry.espaze.localhost:5000', pattern=r'^[a-z0-9.-]+(:[0-9]+)?(/[a-z0-9._/-]+)?$')
+    builder_image: str = Field(default='moby/buildkit:v0.26.2-rootless', max_length=255)
+    build_namespace: str = Field(default='espaze-builds', pattern=DNS_LABEL)
+    build_deadline_seconds: int = Field(default=1800, ge=60, le=86_400)
+    ingress_domain: str = Field(default='apps.espaze.localhost', pattern=r'^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$')
+    ingress_class: str | None = 'nginx'
+    ingress_tls_secret: str | None = Field(default=None, pattern=DNS_LABEL)
+    ingress_controller_namespace: str = Field(default='ingress-nginx', pattern=DNS_LABEL)
+    pod_security_level: Literal['restricted', 'baseline', 'privileged'] = 'restricted'
+    namespace_network_policy: bool = True
+    namespace_quota_cpu: str | None = Field(default='8', pattern=QUANTITY)
+    namespace_quota_memory: str | None = Field(default='16Gi', pattern=QUANTITY)
+    namespace_quota_pods: int | None = Field(default=50, ge=1, le=10_000)
 
     @field_validator('jwt_secret', 'storage_secret')
     @classmethod
@@ -81,6 +100,22 @@ class Settings(BaseSettings):
         if (self.github_client_id is None) != (self.github_client_secret is None):
             raise ValueError('ESPAZE_GITHUB_CLIENT_ID and ESPAZE_GITHUB_CLIENT_SECRET must be set together')
         return self
+
+    def cluster_settings(self) -> ClusterSettings:
+        return ClusterSettings(
+            ingress_domain=self.ingress_domain,
+            ingress_class=self.ingress_class,
+            ingress_tls_secret=self.ingress_tls_secret,
+            ingress_controller_namespace=self.ingress_controller_namespace,
+            pod_security_level=self.pod_security_level,
+            network_policy=self.namespace_network_policy,
+            quota_cpu=self.namespace_quota_cpu,
+            quota_memory=self.namespace_quota_memory,
+            quota_pods=self.namespace_quota_pods,
+            build_namespace=self.build_namespace,
+            builder_image=self.builder_image,
+            build_deadline_seconds=self.build_deadline_seconds,
+        )
 
     @property
     def github_oauth_enabled(self) -> bool:

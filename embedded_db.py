@@ -1,31 +1,15 @@
 """The embedded MongoDB-wire server (SecantusDB's daemon), run as a child process of Espaze."""
 
-import ctypes
 import logging
 import shutil
-import signal
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
+from child_process import free_port, start_child, stop_child
+
 log = logging.getLogger(__name__)
-
-PR_SET_PDEATHSIG = 1
-
-
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(('127.0.0.1', 0))
-        return sock.getsockname()[1]
-
-
-def _die_with_parent() -> None:
-    # Linux: the kernel sends SIGTERM to the daemon when the thread that started it dies, even by kill -9.
-    libc = ctypes.CDLL('libc.so.6', use_errno=True)
-    libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+__all__ = ['EmbeddedMongo', 'free_port']
 
 
 def _daemon_executable() -> str:
@@ -70,29 +54,10 @@ class EmbeddedMongo:
             '--log-level',
             'WARNING',
         ]
-        preexec = _die_with_parent if sys.platform.startswith('linux') else None
-        self._process = subprocess.Popen(command, stdin=subprocess.DEVNULL, preexec_fn=preexec)
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self._process.poll() is not None:
-                raise RuntimeError(f'embedded database exited with code {self._process.returncode}')
-            try:
-                with socket.create_connection(('127.0.0.1', self.port), timeout=0.5):
-                    log.info('embedded database listening on 127.0.0.1:%d', self.port)
-                    return
-            except OSError:
-                time.sleep(0.05)
-        self.stop()
-        raise RuntimeError(f'embedded database did not start within {timeout:.0f} s')
+        self._process = start_child(command, self.port, 'embedded database', timeout)
+        log.info('embedded database listening on 127.0.0.1:%d', self.port)
 
     def stop(self, timeout: float = 10.0) -> None:
         """Stop the daemon cleanly (SIGTERM), killing it if it does not exit in time."""
         process, self._process = self._process, None
-        if process is None or process.poll() is not None:
-            return
-        process.terminate()
-        try:
-            process.wait(timeout)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout)
+        stop_child(process, timeout)

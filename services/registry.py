@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from services.accounts import AccountService
 from services.auth import AuthService
+from services.cluster.service import ClusterService
 from services.fleet_monitor import FleetMonitor
 from services.github.service import GitHubService
 from services.heartbeats import HeartbeatService
@@ -42,3 +43,4 @@ class Services:
     heartbeats: HeartbeatService
     fleet: FleetMonitor
     github: GitHubService
+    cluster: ClusterService

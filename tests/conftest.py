@@ -1,13 +1,16 @@
 """Fixtures shared by every test: one embedded database server per run, a fresh database per test."""
 
+import json
 import os
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from embedded_db import EmbeddedMongo
+from sandbox.process import SandboxProcess
 from tests.github_emulator import GitHubEmulator
 
 pytest_plugins = ['nicegui.testing.user_plugin']
@@ -31,15 +34,48 @@ def mongo_url(mongo_server: EmbeddedMongo) -> str:
 
 
 @pytest.fixture(autouse=True)
-def app_environment(monkeypatch: pytest.MonkeyPatch, mongo_url: str, tmp_path: Path) -> Path:
-    """Point app.py at this test's database and data dir, with nothing inherited from the shell."""
+def app_environment(
+    monkeypatch: pytest.MonkeyPatch, mongo_url: str, tmp_path: Path, sandbox_cluster: 'SandboxCluster'
+) -> Path:
+    """Point app.py at this test's database, data dir and the session's sandbox cluster, nothing from the shell."""
     for name in list(os.environ):
-        if name.startswith('ESPAZE_') or name in ('MONGO_URL', 'GITHUB_API_URL'):
+        if name.startswith('ESPAZE_') or name in ('MONGO_URL', 'GITHUB_API_URL', 'KUBECONFIG'):
             monkeypatch.delenv(name)
+    monkeypatch.setenv('KUBECONFIG', str(sandbox_cluster.kubeconfig))
     data_dir = tmp_path / 'data'
     monkeypatch.setenv('MONGO_URL', mongo_url)
     monkeypatch.setenv('ESPAZE_DATA_DIR', str(data_dir))
     return data_dir
+
+
+@dataclass(frozen=True)
+class SandboxCluster:
+    url: str
+    kubeconfig: Path
+
+
+def write_kubeconfig(path: Path, server: str) -> Path:
+    config = {
+        'apiVersion': 'v1',
+        'kind': 'Config',
+        'clusters': [{'name': 'sandbox', 'cluster': {'server': server}}],
+        'users': [{'name': 'espaze', 'user': {'token': 'sandbox-accepts-any-token'}}],
+        'contexts': [{'name': 'sandbox', 'context': {'cluster': 'sandbox', 'user': 'espaze'}}],
+        'current-context': 'sandbox',
+    }
+    path.write_text(json.dumps(config))
+    return path
+
+
+@pytest.fixture(scope='session')
+def sandbox_cluster(
+    github_server: GitHubEmulator, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[SandboxCluster]:
+    """One sandbox cluster for the run, reached through a kubeconfig as a real cluster would be."""
+    process = SandboxProcess(github_server.base_url, 'registry.espaze.localhost:5000')
+    process.start()
+    yield SandboxCluster(process.url, write_kubeconfig(tmp_path_factory.mktemp('kube') / 'config', process.url))
+    process.stop()
 
 
 @pytest.fixture(scope='session')

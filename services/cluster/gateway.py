@@ -1,0 +1,114 @@
+"""Calls to the Kubernetes API through the official client: in a worker thread, with `_request_timeout`, retried
+when it may help (timeouts, 429, 5xx), and the API server's answers turned into Espaze errors.
+"""
+
+import asyncio
+import json
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import urllib3
+from kubernetes import client as k8s
+from kubernetes.client.exceptions import ApiException
+from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_exponential
+
+from errors import Conflict, Forbidden, NotFound, UpstreamFailed, ValidationFailed
+
+T = TypeVar('T')
+
+
+class ClusterConflict(Conflict):
+    """409: `AlreadyExists` on create, `Conflict` when the object changed since it was read."""
+
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+class _Transient(Exception):
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def _status(error: ApiException) -> dict[str, Any]:
+    try:
+        body = json.loads(error.body or '{}')
+    except (TypeError, ValueError):
+        return {}
+    return body if isinstance(body, dict) else {}
+
+
+def mapped(error: Exception) -> Exception:
+    """The Espaze error for what the API server (or the network) said."""
+    if isinstance(error, ApiException):
+        status = _status(error)
+        message = status.get('message') or error.reason or f'HTTP {error.status}'
+        if error.status == 404:
+            return NotFound(message)
+        if error.status == 409:
+            return ClusterConflict(status.get('reason', 'Conflict'), message)
+        if error.status == 422:
+            causes = (status.get('details') or {}).get('causes') or [{}]
+            return ValidationFailed(causes[0].get('field') or 'manifest', causes[0].get('message') or message)
+        if error.status == 403:
+            return Forbidden(f"The cluster refused: {message}. Grant Espaze's service account this permission.")
+        if error.status == 401:
+            return UpstreamFailed("The cluster refused Espaze's credentials (401): check the kubeconfig or token")
+        if error.status == 429 or error.status >= 500:
+            return _Transient(f'the cluster answered HTTP {error.status}')
+        return UpstreamFailed(f'The cluster answered HTTP {error.status}: {message}')
+    if isinstance(error, urllib3.exceptions.TimeoutError | TimeoutError):
+        return _Transient('the cluster did not answer in time')
+    if isinstance(error, urllib3.exceptions.HTTPError | OSError):
+        return _Transient('the cluster could not be reached')
+    return error
+
+
+class KubeGateway:
+    def __init__(self, api_client: k8s.ApiClient, timeout_seconds: float, attempts: int = 3, backoff: float = 0.5):
+        self.api_client = api_client
+        self.core = k8s.CoreV1Api(api_client)
+        self.apps = k8s.AppsV1Api(api_client)
+        self.batch = k8s.BatchV1Api(api_client)
+        self.networking = k8s.NetworkingV1Api(api_client)
+        self.custom = k8s.CustomObjectsApi(api_client)
+        self.version = k8s.VersionApi(api_client)
+        self.timeout = timeout_seconds
+        self._attempts = attempts
+        self._backoff = backoff
+
+    async def call(self, method: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """One API call, off the event loop, bounded in time; retried on timeouts, 429 and 5xx."""
+
+        def attempt() -> T:
+            try:
+                return method(*args, _request_timeout=self.timeout, **kwargs)
+            except Exception as error:
+                raise mapped(error) from None
+
+        try:
+            async for retry in AsyncRetrying(
+                stop=stop_after_attempt(self._attempts),
+                wait=wait_exponential(multiplier=self._backoff, max=4),
+                retry=retry_if_exception_type(_Transient),
+                reraise=True,
+            ):
+                with retry:
+                    try:
+                        return await asyncio.wait_for(asyncio.to_thread(attempt), self.timeout * 2)
+                    except TimeoutError:
+                        raise _Transient('the cluster did not answer in time') from None
+        except _Transient as error:
+            raise UpstreamFailed(f'{error.reason[:1].upper()}{error.reason[1:]} ({self._attempts} attempts)') from None
+        raise AssertionError('unreachable')
+
+    async def optional(self, method: Callable[..., T], *args: Any, **kwargs: Any) -> T | None:
+        """The call's answer, or None when the object (or the API) does not exist."""
+        try:
+            return await self.call(method, *args, **kwargs)
+        except NotFound:
+            return None
+
+    def serialize(self, obj: Any) -> Any:
+        return self.api_client.sanitize_for_serialization(obj)

@@ -1,0 +1,160 @@
+"""What Espaze reads from a cluster: rollout state, pods, logs, events, nodes, usage, and the cluster's status."""
+
+from kubernetes.utils import parse_quantity
+
+from errors import EspazeError, NotFound
+from services.cluster.gateway import KubeGateway
+from services.cluster.manifests import deployment_selector
+from services.cluster.types import ClusterNode, ClusterStatus, Condition, EventInfo, PodInfo, RolloutState, Usage
+
+MAX_LOG_LINES = 5000
+
+
+def _conditions(items) -> list[Condition]:
+    return [Condition(c.type, c.status, c.reason, c.message) for c in items or []]
+
+
+def _pod(pod) -> PodInfo:
+    status = pod.status
+    containers = (status.container_statuses if status else None) or []
+    first = containers[0] if containers else None
+    waiting = first.state.waiting if first and first.state else None
+    terminated = first.last_state.terminated if first and first.last_state else None
+    return PodInfo(
+        name=pod.metadata.name,
+        phase=(status.phase if status else None) or 'Pending',
+        ready=bool(containers) and all(c.ready for c in containers),
+        restarts=sum(c.restart_count or 0 for c in containers),
+        node=pod.spec.node_name,
+        waiting_reason=waiting.reason if waiting else None,
+        waiting_message=waiting.message if waiting else None,
+        last_termination_reason=terminated.reason if terminated else None,
+        last_exit_code=terminated.exit_code if terminated else None,
+        started_at=status.start_time if status else None,
+    )
+
+
+def _node(node) -> ClusterNode:
+    status = node.status
+    ready = any(c.type == 'Ready' and c.status == 'True' for c in status.conditions or [])
+    return ClusterNode(
+        name=node.metadata.name,
+        ready=ready,
+        labels=dict(node.metadata.labels or {}),
+        addresses=[a.address for a in status.addresses or []],
+        capacity_cpu=float(parse_quantity((status.capacity or {}).get('cpu', '0'))),
+        capacity_memory=int(parse_quantity((status.capacity or {}).get('memory', '0'))),
+        allocatable_cpu=float(parse_quantity((status.allocatable or {}).get('cpu', '0'))),
+        allocatable_memory=int(parse_quantity((status.allocatable or {}).get('memory', '0'))),
+        conditions=_conditions(status.conditions),
+    )
+
+
+def _usage(item: dict, namespaced: bool) -> Usage:
+    meta = item.get('metadata') or {}
+    parts = [item.get('usage')] if 'usage' in item else [c.get('usage') for c in item.get('containers') or []]
+    return Usage(
+        name=meta.get('name', ''),
+        namespace=meta.get('namespace') if namespaced else None,
+        cpu=float(sum(parse_quantity(p.get('cpu', '0')) for p in parts if p)),
+        memory=int(sum(parse_quantity(p.get('memory', '0')) for p in parts if p)),
+        labels=dict(meta.get('labels') or {}),
+    )
+
+
+class ClusterReads:
+    def __init__(self, gateway: KubeGateway, sandbox: bool) -> None:
+        self.gateway = gateway
+        self.sandbox = sandbox
+
+    async def rollout(self, namespace: str, name: str) -> RolloutState | None:
+        found = await self.gateway.optional(self.gateway.apps.read_namespaced_deployment, name, namespace)
+        if found is None:
+            return None
+        status = found.status
+        return RolloutState(
+            generation=found.metadata.generation or 0,
+            observed_generation=(status.observed_generation if status else None) or 0,
+            replicas=(status.replicas if status else None) or 0,
+            ready=(status.ready_replicas if status else None) or 0,
+            updated=(status.updated_replicas if status else None) or 0,
+            available=(status.available_replicas if status else None) or 0,
+            conditions=_conditions(status.conditions if status else None),
+        )
+
+    async def pods(self, namespace: str, deployment_id: str) -> list[PodInfo]:
+        found = await self.gateway.call(
+            self.gateway.core.list_namespaced_pod, namespace, label_selector=deployment_selector(deployment_id)
+        )
+        return sorted((_pod(p) for p in found.items), key=lambda p: p.name)
+
+    async def logs(self, namespace: str, pod: str, tail: int = 200, since_seconds: int | None = None) -> str:
+        return await self.gateway.call(
+            self.gateway.core.read_namespaced_pod_log,
+            pod,
+            namespace,
+            tail_lines=max(1, min(tail, MAX_LOG_LINES)),
+            since_seconds=since_seconds,
+        )
+
+    async def events(self, namespace: str, object_names: set[str]) -> list[EventInfo]:
+        """Events about these objects (the deployment, its pods), newest first."""
+        found = await self.gateway.call(self.gateway.core.list_namespaced_event, namespace)
+        events = [
+            EventInfo(
+                object_kind=e.involved_object.kind or '',
+                object_name=e.involved_object.name or '',
+                type=e.type or 'Normal',
+                reason=e.reason or '',
+                message=e.message or '',
+                count=e.count or 1,
+                last_seen=e.last_timestamp or e.event_time or e.metadata.creation_timestamp,
+            )
+            for e in found.items
+            if (e.involved_object.name or '') in object_names
+            or any((e.involved_object.name or '').startswith(f'{n}-') for n in object_names)
+        ]
+        return sorted(events, key=lambda e: e.last_seen.timestamp() if e.last_seen else 0, reverse=True)
+
+    async def nodes(self) -> list[ClusterNode]:
+        found = await self.gateway.call(self.gateway.core.list_node)
+        return [_node(n) for n in found.items]
+
+    async def node_usage(self) -> list[Usage] | None:
+        """Node CPU and memory from metrics.k8s.io; None when no metrics server answers."""
+        found = await self._metrics('nodes')
+        return None if found is None else [_usage(item, namespaced=False) for item in found]
+
+    async def pod_usage(self, namespace: str | None = None) -> list[Usage] | None:
+        found = await self._metrics('pods', namespace)
+        return None if found is None else [_usage(item, namespaced=True) for item in found]
+
+    async def _metrics(self, plural: str, namespace: str | None = None) -> list[dict] | None:
+        custom = self.gateway.custom
+        try:
+            if namespace is None:
+                answer = await self.gateway.call(custom.list_cluster_custom_object, 'metrics.k8s.io', 'v1beta1', plural)
+            else:
+                answer = await self.gateway.call(
+                    custom.list_namespaced_custom_object, 'metrics.k8s.io', 'v1beta1', namespace, plural
+                )
+        except NotFound:
+            return None
+        return list(answer.get('items') or [])
+
+    async def status(self) -> ClusterStatus:
+        """Version, nodes ready out of total, and whether metrics are available; unreachable is a status too."""
+        try:
+            version = await self.gateway.call(self.gateway.version.get_code)
+            nodes = await self.nodes()
+            metrics = await self.node_usage()
+        except EspazeError as error:
+            return ClusterStatus(reachable=False, sandbox=self.sandbox, problem=str(error))
+        return ClusterStatus(
+            reachable=True,
+            sandbox=self.sandbox,
+            version=version.git_version,
+            nodes_ready=sum(1 for n in nodes if n.ready),
+            nodes_total=len(nodes),
+            metrics_available=metrics is not None,
+        )

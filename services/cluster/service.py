@@ -1,0 +1,199 @@
+"""What Espaze does on a cluster: namespaces per owner, a deployment's objects, scale, restart, delete, builds."""
+
+from datetime import UTC, datetime
+
+from kubernetes import client as k8s
+
+from errors import NotFound
+from services.cluster import manifests
+from services.cluster.gateway import ClusterConflict, KubeGateway
+from services.cluster.manifests import ClusterSettings
+from services.cluster.reads import ClusterReads
+from services.cluster.types import AppSpec, BuildRequest, BuildStatus
+
+CONFLICT_ATTEMPTS = 4
+
+
+class _Kind:
+    """The create, read, replace and delete calls of one kind of object."""
+
+    def __init__(self, create, read, replace, delete, listing, namespaced: bool = True) -> None:
+        self.create, self.read, self.replace, self.delete, self.list = create, read, replace, delete, listing
+        self.namespaced = namespaced
+
+
+class ClusterService:
+    def __init__(self, gateway: KubeGateway, settings: ClusterSettings, sandbox: bool = False) -> None:
+        self.gateway = gateway
+        self.settings = settings
+        self.sandbox = sandbox  # only for the banner that says so
+        self.reads = ClusterReads(gateway, sandbox)
+        core, apps, batch, net = gateway.core, gateway.apps, gateway.batch, gateway.networking
+        self._kinds = {
+            'Namespace': _Kind(
+                core.create_namespace,
+                core.read_namespace,
+                core.replace_namespace,
+                core.delete_namespace,
+                core.list_namespace,
+                namespaced=False,
+            ),
+            'ResourceQuota': _Kind(
+                core.create_namespaced_resource_quota,
+                core.read_namespaced_resource_quota,
+                core.replace_namespaced_resource_quota,
+                core.delete_namespaced_resource_quota,
+                core.list_namespaced_resource_quota,
+            ),
+            'NetworkPolicy': _Kind(
+                net.create_namespaced_network_policy,
+                net.read_namespaced_network_policy,
+                net.replace_namespaced_network_policy,
+                net.delete_namespaced_network_policy,
+                net.list_namespaced_network_policy,
+            ),
+            'ConfigMap': _Kind(
+                core.create_namespaced_config_map,
+                core.read_namespaced_config_map,
+                core.replace_namespaced_config_map,
+                core.delete_namespaced_config_map,
+                core.list_namespaced_config_map,
+            ),
+            'Secret': _Kind(
+                core.create_namespaced_secret,
+                core.read_namespaced_secret,
+                core.replace_namespaced_secret,
+                core.delete_namespaced_secret,
+                core.list_namespaced_secret,
+            ),
+            'Deployment': _Kind(
+                apps.create_namespaced_deployment,
+                apps.read_namespaced_deployment,
+                apps.replace_namespaced_deployment,
+                apps.delete_namespaced_deployment,
+                apps.list_namespaced_deployment,
+            ),
+            'Service': _Kind(
+                core.create_namespaced_service,
+                core.read_namespaced_service,
+                core.replace_namespaced_service,
+                core.delete_namespaced_service,
+                core.list_namespaced_service,
+            ),
+            'Ingress': _Kind(
+                net.create_namespaced_ingress,
+                net.read_namespaced_ingress,
+                net.replace_namespaced_ingress,
+                net.delete_namespaced_ingress,
+                net.list_namespaced_ingress,
+            ),
+            'Job': _Kind(
+                batch.create_namespaced_job,
+                batch.read_namespaced_job,
+                batch.replace_namespaced_job,
+                batch.delete_namespaced_job,
+                batch.list_namespaced_job,
+            ),
+        }
+
+    async def apply(self, obj):
+        """Create the object, or replace it when it exists: on a 409 read it again, a bounded number of times."""
+        kind = self._kinds[obj.kind]
+        name, namespace = obj.metadata.name, obj.metadata.namespace
+        scope = () if not kind.namespaced else (namespace,)
+        for _ in range(CONFLICT_ATTEMPTS):
+            try:
+                return await self.gateway.call(kind.create, *scope, obj)
+            except ClusterConflict as conflict:
+                if conflict.reason != 'AlreadyExists':
+                    raise
+            current = await self.gateway.call(kind.read, name, *scope)
+            obj.metadata.resource_version = current.metadata.resource_version
+            if obj.kind == 'Service':  # immutable once allocated
+                obj.spec.cluster_ip, obj.spec.cluster_ips = current.spec.cluster_ip, current.spec.cluster_ips
+            try:
+                return await self.gateway.call(kind.replace, name, *scope, obj)
+            except ClusterConflict as conflict:
+                if conflict.reason == 'AlreadyExists':
+                    raise
+            except NotFound:
+                pass  # deleted meanwhile: create it again
+            obj.metadata.resource_version = None
+        raise ClusterConflict('Conflict', f'{obj.kind} {name} kept changing while Espaze applied it; try again')
+
+    async def ensure_namespace(self, owner_id: str) -> str:
+        """The owner's namespace `espaze-<owner id>`, with Pod Security, quota and network policy (idempotent)."""
+        name = f'espaze-{owner_id}'.lower()
+        await self.apply(manifests.namespace(name, owner_id, self.settings))
+        for extra in (manifests.resource_quota(name, self.settings), manifests.network_policy(name, self.settings)):
+            if extra is not None:
+                await self.apply(extra)
+        return name
+
+    async def deploy(self, spec: AppSpec, restarted_at: str | None = None) -> None:
+        """Apply every object of one deployment; without a public address its Ingress is removed."""
+        await self.apply(manifests.config_map(spec))
+        await self.apply(manifests.secret(spec))
+        await self.apply(manifests.deployment(spec, restarted_at))
+        await self.apply(manifests.service(spec))
+        if spec.public:
+            await self.apply(manifests.ingress(spec, self.settings))
+        else:
+            await self.gateway.optional(self.gateway.networking.delete_namespaced_ingress, spec.name, spec.namespace)
+
+    async def scale(self, namespace: str, name: str, replicas: int) -> None:
+        body = {'spec': {'replicas': replicas}}
+        await self.gateway.call(self.gateway.apps.patch_namespaced_deployment_scale, name, namespace, body)
+
+    async def restart(self, namespace: str, name: str, at: datetime | None = None) -> str:
+        """Roll every pod, as `kubectl rollout restart` does; returns the time written."""
+        stamp = (at or datetime.now(UTC)).strftime('%Y-%m-%dT%H:%M:%SZ')
+        body = {'spec': {'template': {'metadata': {'annotations': {manifests.RESTARTED_AT: stamp}}}}}
+        await self.gateway.call(self.gateway.apps.patch_namespaced_deployment, name, namespace, body)
+        return stamp
+
+    async def delete_deployment(self, namespace: str, deployment_id: str) -> int:
+        """Delete every object labelled with this deployment's id; returns how many."""
+        selector = manifests.deployment_selector(deployment_id)
+        deleted = 0
+        for kind_name in ('Ingress', 'Service', 'Deployment', 'Secret', 'ConfigMap'):
+            kind = self._kinds[kind_name]
+            found = await self.gateway.call(kind.list, namespace, label_selector=selector)
+            for item in found.items:
+                if await self.gateway.optional(kind.delete, item.metadata.name, namespace) is not None:
+                    deleted += 1
+        return deleted
+
+    async def start_build(self, build: BuildRequest) -> str:
+        """Create the build Job (and, for a private repository, the Secret it reads the token from)."""
+        await self.apply(manifests.build_namespace(self.settings))
+        job = await self.apply(manifests.build_job(build, self.settings))
+        if build.git_token:
+            await self.apply(manifests.build_secret(build, self.settings, job.metadata.uid))
+        return job.metadata.name
+
+    async def build_status(self, job_name: str) -> BuildStatus:
+        job = await self.gateway.optional(
+            self.gateway.batch.read_namespaced_job, job_name, self.settings.build_namespace
+        )
+        if job is None:
+            return BuildStatus('missing', 'The build job no longer exists')
+        status = job.status or k8s.V1JobStatus()
+        for condition in status.conditions or []:
+            if condition.status == 'True' and condition.type in ('Complete', 'Failed'):
+                await self._drop_build_secret(job_name)
+                state = 'succeeded' if condition.type == 'Complete' else 'failed'
+                return BuildStatus(state, condition.message or condition.reason)
+        return BuildStatus('running' if status.active else 'pending')
+
+    async def _drop_build_secret(self, job_name: str) -> None:
+        core = self.gateway.core
+        await self.gateway.optional(core.delete_namespaced_secret, f'{job_name}-git', self.settings.build_namespace)
+
+    async def build_logs(self, job_name: str, tail: int = 500) -> str:
+        pods = await self.gateway.call(
+            self.gateway.core.list_namespaced_pod, self.settings.build_namespace, label_selector=f'job-name={job_name}'
+        )
+        if not pods.items:
+            return ''
+        return await self.reads.logs(self.settings.build_namespace, pods.items[0].metadata.name, tail=tail)

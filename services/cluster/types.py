@@ -1,0 +1,125 @@
+"""What Espaze asks of the cluster and reads from it, as plain values."""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+@dataclass(frozen=True)
+class Resources:
+    cpu_request: str = '100m'
+    memory_request: str = '128Mi'
+    cpu_limit: str = '500m'
+    memory_limit: str = '512Mi'
+
+
+@dataclass(frozen=True)
+class AppSpec:
+    """One deployment as the cluster runs it."""
+
+    deployment_id: str
+    namespace: str
+    name: str
+    image: str
+    port: int = 8080
+    replicas: int = 1
+    env: dict[str, str] = field(default_factory=dict)
+    secret_env: dict[str, str] = field(default_factory=dict)
+    resources: Resources = Resources()
+    health_check_path: str | None = None
+    public: bool = True
+    node_selector: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class BuildRequest:
+    deployment_id: str
+    clone_url: str
+    commit_sha: str
+    dockerfile_path: str
+    image: str
+    git_token: str | None = None  # goes into a short-lived Secret only
+
+
+@dataclass(frozen=True)
+class Condition:
+    type: str
+    status: str
+    reason: str | None
+    message: str | None
+
+
+@dataclass(frozen=True)
+class RolloutState:
+    generation: int
+    observed_generation: int
+    replicas: int
+    ready: int
+    updated: int
+    available: int
+    conditions: list[Condition]
+
+
+@dataclass(frozen=True)
+class PodInfo:
+    name: str
+    phase: str
+    ready: bool
+    restarts: int
+    node: str | None
+    waiting_reason: str | None
+    waiting_message: str | None
+    last_termination_reason: str | None
+    last_exit_code: int | None
+    started_at: datetime | None
+
+
+@dataclass(frozen=True)
+class EventInfo:
+    object_kind: str
+    object_name: str
+    type: str
+    reason: str
+    message: str
+    count: int
+    last_seen: datetime | None
+
+
+@dataclass(frozen=True)
+class ClusterNode:
+    name: str
+    ready: bool
+    labels: dict[str, str]
+    addresses: list[str]
+    capacity_cpu: float
+    capacity_memory: int
+    allocatable_cpu: float
+    allocatable_memory: int
+    conditions: list[Condition]
+
+
+@dataclass(frozen=True)
+class Usage:
+    """CPU in cores and memory in bytes, as metrics.k8s.io reports them."""
+
+    name: str
+    namespace: str | None
+    cpu: float
+    memory: int
+    labels: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class BuildStatus:
+    state: str  # pending, running, succeeded, failed, missing
+    message: str | None = None
+
+
+@dataclass(frozen=True)
+class ClusterStatus:
+    reachable: bool
+    sandbox: bool
+    version: str | None = None
+    nodes_ready: int = 0
+    nodes_total: int = 0
+    metrics_available: bool = False
+    problem: str | None = None

@@ -1,0 +1,48 @@
+"""The cluster service on the session's sandbox cluster, reached through its kubeconfig, and waiting for it."""
+
+import asyncio
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+from services.cluster.connect import api_client
+from services.cluster.gateway import KubeGateway
+from services.cluster.manifests import ClusterSettings
+from services.cluster.service import ClusterService
+from services.cluster.types import AppSpec
+
+T = TypeVar('T')
+
+
+def cluster_service(kubeconfig: str, settings: ClusterSettings | None = None, timeout: float = 5) -> ClusterService:
+    gateway = KubeGateway(api_client('kubeconfig', environ={'KUBECONFIG': kubeconfig}), timeout, backoff=0.05)
+    return ClusterService(gateway, settings or ClusterSettings())
+
+
+def app_spec(namespace: str, **changes) -> AppSpec:
+    values = {
+        'deployment_id': uuid.uuid4().hex[:24],
+        'namespace': namespace,
+        'name': 'web',
+        'image': 'nginxinc/nginx-unprivileged:1.27',
+        'port': 8080,
+        'replicas': 2,
+        'env': {'MODE': 'demo'},
+        'secret_env': {'API_KEY': 'not-for-configmaps'},
+        'health_check_path': '/',
+        **changes,
+    }
+    return AppSpec(**values)
+
+
+async def eventually(read: Callable[[], Awaitable[T]], done: Callable[[T], bool], seconds: float = 20) -> T:
+    """Read until `done` holds (the sandbox's controllers work in the background), or fail with the last value."""
+    deadline = time.monotonic() + seconds
+    while True:
+        value = await read()
+        if done(value):
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f'still not done after {seconds} s: {value}')
+        await asyncio.sleep(0.2)
