@@ -12,11 +12,12 @@ WORKDIR /app
 COPY requirements.txt .
 RUN pip install --disable-pip-version-check -r requirements.txt
 
-COPY app.py agent.py config.py embedded_db.py errors.py http_middleware.py jobs.py models.py ./
+COPY app.py agent.py child_process.py config.py embedded_db.py errors.py http_middleware.py jobs.py models.py ./
 COPY api ./api
 COPY pages ./pages
 COPY repositories ./repositories
 COPY services ./services
+COPY sandbox ./sandbox
 COPY assets ./assets
 
 RUN useradd --system --uid 10001 --home-dir /app --shell /usr/sbin/nologin espaze \

@@ -2,13 +2,13 @@
 
 from nicegui import ui
 
-from models import User
+from models import NodeCounts, User
+from pages.components.cluster_status import cluster_card
 from pages.layout import empty_state, signed_in_page
 from services.registry import Services
 
 
-async def _fleet_card(services: Services, user: User) -> None:
-    counts = await services.nodes.counts(user)
+def _fleet_card(counts: NodeCounts) -> None:
     if counts.total == 0:
         empty_state('hub', 'No edge nodes enrolled', 'Add a node on the Nodes page; it shows up here once it enrolls.')
         return
@@ -21,28 +21,29 @@ async def _fleet_card(services: Services, user: User) -> None:
         ).mark('fleet summary')
 
 
+def _attention_card(counts: NodeCounts) -> None:
+    if counts.offline == 0:
+        empty_state('task_alt', 'Nothing needs attention', 'Nodes that go offline will be listed here.')
+        return
+    with ui.card().classes('w-full gap-2').mark('needs attention'):
+        with ui.row().classes('items-center gap-2'):
+            ui.icon('warning', size='1.5rem', color='amber-8')
+            ui.label('Needs attention').classes('text-lg font-medium')
+        plural = 'node is' if counts.offline == 1 else 'nodes are'
+        ui.link(f'{counts.offline} {plural} offline: no heartbeat received', '/nodes')
+
+
 def register(services: Services) -> None:
     @signed_in_page(services, '/', 'Dashboard')
     async def dashboard(user: User) -> None:
         ui.label(f'Welcome, {user.name}.').classes('text-slate-700')
+        counts = await services.nodes.counts(user)
         with ui.grid().classes('w-full grid-cols-1 md:grid-cols-2 gap-4'):
             empty_state(
                 'rocket_launch',
                 'No deployments yet',
                 'Deployments from GitHub repositories will be listed here by status once they exist.',
             )
-            empty_state(
-                'hub',
-                'No edge nodes enrolled',
-                'Nodes that enroll and send heartbeats will be counted here as online, offline or pending.',
-            )
-            empty_state(
-                'show_chart',
-                'No cluster metrics collected',
-                'Cluster and fleet metrics appear here once the Observatory collects samples.',
-            )
-            empty_state(
-                'task_alt',
-                'Nothing needs attention',
-                'Failed deployments and nodes that went offline will be listed here.',
-            )
+            _fleet_card(counts)
+            await cluster_card(services)
+            _attention_card(counts)

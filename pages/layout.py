@@ -7,6 +7,7 @@ from fastapi import Request
 from nicegui import ui
 
 from models import User
+from pages.components.cluster_status import sandbox_banner
 from pages.session import log_out_browser, login_redirect, session_user
 from services.registry import Services
 
@@ -50,6 +51,7 @@ def frame(services: Services, user: User, title: str) -> Iterator[None]:
             ):
                 ui.icon(icon)
                 ui.label(label)
+    sandbox_banner(services)
     with ui.column().classes('w-full max-w-6xl mx-auto p-4 gap-4'):
         ui.label(title).classes('text-2xl font-semibold')
         yield

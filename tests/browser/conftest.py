@@ -57,13 +57,15 @@ class RunningApp:
 def start_app(
     data_dir: Path, extra_env: dict[str, str] | None = None, verify: ssl.SSLContext | None = None
 ) -> RunningApp:
-    """Start `python app.py` as `make run` does (embedded database), and wait until it is ready.
+    """Start `python app.py` as `make run` does (embedded database, sandbox cluster), and wait until it is ready.
 
     With `verify` (the context that trusts its certificate) the app is expected to serve HTTPS.
     """
     port = free_port()
     env = {
-        k: v for k, v in os.environ.items() if not k.startswith(('ESPAZE_', 'NICEGUI_', 'PYTEST_')) and k != 'MONGO_URL'
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(('ESPAZE_', 'NICEGUI_', 'PYTEST_')) and k not in ('MONGO_URL', 'KUBECONFIG')
     }
     env.update({'ESPAZE_PORT': str(port), 'ESPAZE_DATA_DIR': str(data_dir), **(extra_env or {})})
     process = subprocess.Popen(

@@ -1,4 +1,4 @@
-"""The app as `make run` starts it: the embedded database lives and dies with it."""
+"""The app as `make run` starts it: the embedded database and the sandbox cluster live and die with it."""
 
 import signal
 import ssl
@@ -11,8 +11,16 @@ import psutil
 from tests.browser.conftest import start_app, stop_app
 
 
+def _children(pid: int, marker: str) -> list[psutil.Process]:
+    return [p for p in psutil.Process(pid).children(recursive=True) if marker in ' '.join(p.cmdline())]
+
+
 def _database_children(pid: int) -> list[psutil.Process]:
-    return [p for p in psutil.Process(pid).children(recursive=True) if 'secantusd' in ' '.join(p.cmdline())]
+    return _children(pid, 'secantusd')
+
+
+def _sandbox_children(pid: int) -> list[psutil.Process]:
+    return _children(pid, '-m sandbox')
 
 
 def _gone(process: psutil.Process, seconds: float) -> bool:
@@ -24,22 +32,23 @@ def _gone(process: psutil.Process, seconds: float) -> bool:
     return False
 
 
-def test_stopping_the_app_stops_its_embedded_database(tmp_path):
+def test_stopping_the_app_stops_its_embedded_database_and_sandbox(tmp_path):
     running = start_app(tmp_path / 'data')
-    databases = _database_children(running.process.pid)
-    assert len(databases) == 1
+    databases, sandboxes = _database_children(running.process.pid), _sandbox_children(running.process.pid)
+    assert len(databases) == 1 and len(sandboxes) == 1
     stop_app(running)
     assert running.process.returncode in (0, -signal.SIGTERM)  # uvicorn re-raises SIGTERM after a clean shutdown
-    assert _gone(databases[0], 10)
+    assert _gone(databases[0], 10) and _gone(sandboxes[0], 10)
     assert any('Espaze stopped' in line for line in running.output)
 
 
-def test_killing_the_app_does_not_orphan_its_embedded_database(tmp_path):
+def test_killing_the_app_does_not_orphan_its_embedded_database_or_sandbox(tmp_path):
     running = start_app(tmp_path / 'data')
-    database = _database_children(running.process.pid)[0]
+    database, sandbox = _database_children(running.process.pid)[0], _sandbox_children(running.process.pid)[0]
     running.process.send_signal(signal.SIGKILL)
     running.process.wait(10)
     assert _gone(database, 15), 'the embedded database outlived the killed app'
+    assert _gone(sandbox, 15), 'the sandbox cluster outlived the killed app'
 
 
 def test_data_survives_a_restart_and_the_setup_link_is_not_offered_again(tmp_path):

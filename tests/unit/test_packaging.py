@@ -37,3 +37,6 @@ def test_every_python_module_the_container_needs_is_copied():
     dockerfile = (ROOT / 'Dockerfile').read_text()
     for module in ROOT.glob('*.py'):
         assert module.name in dockerfile, module.name
+    for package in ROOT.glob('*/__init__.py'):
+        if package.parent.name != 'tests':
+            assert f'COPY {package.parent.name} ./{package.parent.name}' in dockerfile, package.parent.name
