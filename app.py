@@ -29,6 +29,7 @@ from jobs import build_scheduler
 from pages.errors import register_error_page
 from pages.session import LoginRequiredMiddleware
 from repositories.database import open_database, ping
+from repositories.deployments import DeploymentRepository
 from repositories.enrollment import EnrollmentTokenRepository
 from repositories.github_tokens import GitHubTokenRepository
 from repositories.instance import InstanceRepository
@@ -45,6 +46,8 @@ from services.cluster.connect import api_client
 from services.cluster.connect import cluster_mode as cluster_mode_for
 from services.cluster.gateway import KubeGateway
 from services.cluster.service import ClusterService
+from services.deployments.engine import RolloutEngine
+from services.deployments.service import DeploymentService
 from services.fleet_monitor import FleetMonitor
 from services.github.client import GitHubGateway
 from services.github.connection import GitHubConnections
@@ -97,10 +100,11 @@ node_tokens = NodeTokenGuard(NodeTokenRevocationRepository(db), utc_now)
 heartbeats = HeartbeatService(
     nodes, liveness, activity, tokens, node_tokens, settings.heartbeat_interval_seconds, utc_now
 )
+secret_box = SecretBox(secrets.encryption_keys)
 github_gateway = GitHubGateway(settings.github_api_url, settings.github_timeout_seconds)
 github_connections = GitHubConnections(
     GitHubTokenRepository(db),
-    SecretBox(secrets.encryption_keys),
+    secret_box,
     github_gateway,
     (settings.github_client_id, settings.github_client_secret.get_secret_value())
     if settings.github_client_id and settings.github_client_secret
@@ -116,9 +120,15 @@ cluster = ClusterService(
     settings.cluster_settings(),
     sandbox=sandbox is not None,
 )
+deployments = DeploymentRepository(db)
+github_service = GitHubService(github_connections, github_gateway, settings.github_cache_seconds)
+accounts = AccountService(users, sessions, instance)
+rollouts = RolloutEngine(
+    deployments, cluster, github_service, accounts, secret_box, settings.registry, settings.deploy_deadline_seconds
+)
 services = Services(
     auth=AuthService(users, sessions, instance, PasswordHasher(), tokens, settings.allow_signup),
-    accounts=AccountService(users, sessions, instance),
+    accounts=accounts,
     health=HealthService(lambda: ping(db)),
     nodes=NodeService(
         nodes,
@@ -132,7 +142,8 @@ services = Services(
     ),
     heartbeats=heartbeats,
     cluster=cluster,
-    github=GitHubService(github_connections, github_gateway, settings.github_cache_seconds),
+    github=github_service,
+    deployments=DeploymentService(deployments, rollouts, cluster, github_service, secret_box, settings.max_replicas),
     fleet=FleetMonitor(
         nodes,
         liveness,
@@ -162,6 +173,7 @@ async def startup() -> None:
     await services.nodes.ensure_indexes()
     await node_tokens.ensure_indexes()
     await github_connections.ensure_indexes()
+    await services.deployments.ensure_indexes()
     await node_tokens.poll()
     if settings.admin_email and settings.admin_password:
         try:

@@ -70,6 +70,9 @@ class Settings(BaseSettings):
     namespace_quota_cpu: str | None = Field(default='8', pattern=QUANTITY)
     namespace_quota_memory: str | None = Field(default='16Gi', pattern=QUANTITY)
     namespace_quota_pods: int | None = Field(default=50, ge=1, le=10_000)
+    max_replicas: int = Field(default=10, ge=1, le=1000)
+    rollout_interval_seconds: float = Field(default=3.0, gt=0, le=60)
+    deploy_deadline_seconds: int = Field(default=600, ge=10, le=86_400)
 
     @field_validator('jwt_secret', 'storage_secret')
     @classmethod

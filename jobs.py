@@ -24,4 +24,7 @@ def build_scheduler(services: Services, node_tokens: NodeTokenGuard, settings: S
         services.fleet.mark_silent_nodes_offline, id='offline-sweep', seconds=settings.offline_sweep_seconds, **every
     )
     scheduler.add_job(node_tokens.poll, id='node-token-revocations', seconds=REVOCATION_POLL_SECONDS, **every)
+    scheduler.add_job(
+        services.deployments.engine.tick, id='rollouts', seconds=settings.rollout_interval_seconds, **every
+    )
     return scheduler

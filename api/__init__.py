@@ -2,7 +2,7 @@
 
 from fastapi import FastAPI
 
-from api import auth, cluster, github, health, nodes, users
+from api import auth, cluster, deployments, github, health, nodes, users
 from api.errors import install_error_handlers
 
 
@@ -10,14 +10,8 @@ def register(app: FastAPI) -> None:
     """Mount every router and the error handlers on the app."""
     install_error_handlers(app)
     lifespan = app.router.lifespan_context
-    for module in (
-        health,
-        nodes,
-        auth,
-        users,
-        github,
-        cluster,
-    ):  # the hottest routes first: routes are matched in order
+    # the hottest routes first: routes are matched in order
+    for module in (health, nodes, auth, users, github, cluster, deployments):
         app.include_router(module.router)
     # These routers have no lifespan, but FastAPI wraps the app's in one more layer per include; in the tests,
     # which register the routers again on the same app for every test, the layers would pile up without end.

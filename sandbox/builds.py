@@ -4,6 +4,7 @@ lines, then succeeds and "pushes" the image, or fails as BuildKit would. Finishe
 """
 
 import base64
+import json
 import re
 import time
 import urllib.error
@@ -14,6 +15,7 @@ from sandbox.store import BY_KIND, now_text
 
 JOBS, PODS, SECRETS = BY_KIND['Job'], BY_KIND['Pod'], BY_KIND['Secret']
 STEP_SECONDS = 0.6
+CRASHING_COMMAND = re.compile(r'^\s*(CMD|ENTRYPOINT)\b.*\bexit\s+([0-9]{1,3})', re.M)  # an app that exits at once
 STEPS = [
     '#1 [internal] load build definition from {filename}',
     '#2 [internal] load metadata for the base image',
@@ -39,6 +41,7 @@ class BuildSimulator:
         self.pushed: set[str] = set()
         self.pods: dict[str, dict] = {}  # build pod uid -> {'job', 'started', 'step', 'outcome'}
         self._finished_at: dict[str, float] = {}  # job uid -> when it finished
+        self.crash_codes: dict[str, int] = {}  # image -> exit code its command ends with
 
     def pull_error(self, image: str) -> str | None:
         """Images of the configured registry must have been pushed by a build; others are always there."""
@@ -112,7 +115,7 @@ class BuildSimulator:
             self.cluster.write_log(pod['metadata']['uid'], line)
             run['step'] += 1
             if run['step'] == 3:
-                run['outcome'] = self._dockerfile_problem(pod, context, filename)
+                run['outcome'], run['dockerfile'] = self._read_dockerfile(pod, context, filename)
                 if run['outcome']:
                     self.cluster.write_log(pod['metadata']['uid'], f'ERROR: {run["outcome"]}')
                     return self._finish(
@@ -122,6 +125,9 @@ class BuildSimulator:
             image = self._output_name(args)
             self.cluster.write_log(pod['metadata']['uid'], f'#7 exporting to image {image}: pushing layers done')
             self.pushed.add(image)
+            crash = CRASHING_COMMAND.search(run.get('dockerfile') or '')
+            if crash:
+                self.crash_codes[image] = int(crash.group(2))
             self._finish(job, pod, True, 'Complete', '')
 
     def _output_name(self, args: list[str]) -> str:
@@ -129,12 +135,12 @@ class BuildSimulator:
         fields = dict(part.split('=', 1) for part in output.split(',') if '=' in part)
         return fields.get('name', '')
 
-    def _dockerfile_problem(self, pod: dict, context: str, filename: str) -> str | None:
-        """Why BuildKit could not read the Dockerfile, or None."""
+    def _read_dockerfile(self, pod: dict, context: str, filename: str) -> tuple[str | None, str]:
+        """Why BuildKit could not read the Dockerfile (or None), and its text."""
         url, _, sha = context.partition('#')
         parts = urllib.parse.urlparse(url).path.strip('/').removesuffix('.git').split('/')
         if len(parts) != 2 or not re.fullmatch(r'[0-9a-f]{40}', sha) or not self.github_api_url:
-            return f'failed to load git source {url}: invalid repository or commit'
+            return f'failed to load git source {url}: invalid repository or commit', ''
         request = urllib.request.Request(
             f'{self.github_api_url}/repos/{parts[0]}/{parts[1]}/contents/{urllib.parse.quote(filename)}?ref={sha}',
             headers={'Accept': 'application/vnd.github+json'},
@@ -144,14 +150,14 @@ class BuildSimulator:
             request.add_header('Authorization', f'token {token}')
         try:
             with urllib.request.urlopen(request, timeout=5) as answer:
-                found = answer.status == 200
+                content = json.loads(answer.read()).get('content') or ''
         except urllib.error.HTTPError as error:
-            found = False
             if error.code != 404:
-                return f'failed to fetch remote {url}: HTTP {error.code}'
-        except OSError:
-            return f'failed to fetch remote {url}: could not reach the repository'
-        return None if found else f'failed to read dockerfile: open {filename}: no such file or directory'
+                return f'failed to fetch remote {url}: HTTP {error.code}', ''
+            return f'failed to read dockerfile: open {filename}: no such file or directory', ''
+        except (OSError, ValueError):
+            return f'failed to fetch remote {url}: could not reach the repository', ''
+        return None, base64.b64decode(content).decode(errors='replace')
 
     def _git_token(self, pod: dict) -> str | None:
         for env in pod['spec']['containers'][0].get('env') or []:

@@ -16,6 +16,7 @@ from sandbox.validation import restricted_violations
 NODES, PODS, DEPLOYMENTS, EVENTS, NAMESPACES = (BY_KIND[k] for k in ('Node', 'Pod', 'Deployment', 'Event', 'Namespace'))
 CREATING_SECONDS = 1.0
 READY_SECONDS = 2.0
+CRASH_SECONDS = 2.0
 REGIONS = ['eu-west', 'us-east', 'ap-south']
 LOG_LINES_KEPT = 500
 
@@ -328,10 +329,21 @@ class Cluster:
         age = now - self._born.setdefault(uid, now)
         containers = pod['spec']['containers']
         pull_error = self.builds.pull_error(containers[0]['image'])
+        crash_code = self.builds.crash_codes.get(containers[0]['image'])
         running = age >= CREATING_SECONDS and pull_error is None
-        ready = running and age >= READY_SECONDS
+        ready = running and age >= READY_SECONDS and crash_code is None
         stamp = now_text()
-        if pull_error and age >= CREATING_SECONDS:
+        restarts, last_state = 0, {}
+        if running and crash_code is not None:
+            restarts = int((age - CREATING_SECONDS) / CRASH_SECONDS) + 1
+            previous_statuses = (pod.get('status') or {}).get('containerStatuses') or [{}]
+            if restarts != previous_statuses[0].get('restartCount'):
+                self.write_log(uid, 'Starting the app')
+                self.write_log(uid, f'Fatal: the app exited with status {crash_code}')
+                self._warn_once(pod, 'BackOff', 'Back-off restarting failed container app', 'kubelet')
+            state = {'waiting': {'reason': 'CrashLoopBackOff', 'message': 'back-off restarting failed container'}}
+            last_state = {'terminated': {'exitCode': crash_code, 'reason': 'Error', 'finishedAt': stamp}}
+        elif pull_error and age >= CREATING_SECONDS:
             self._warn_once(pod, 'Failed', pull_error, 'kubelet')
             state = {'waiting': {'reason': 'ImagePullBackOff', 'message': pull_error}}
         elif running:
@@ -354,10 +366,10 @@ class Cluster:
                 'image': c['image'],
                 'imageID': '',
                 'ready': ready,
-                'restartCount': 0,
+                'restartCount': restarts,
                 'started': running,
                 'state': state,
-                'lastState': {},
+                'lastState': last_state,
             }
             for c in containers
         ]

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from services.accounts import AccountService
 from services.auth import AuthService
 from services.cluster.service import ClusterService
+from services.deployments.service import DeploymentService
 from services.fleet_monitor import FleetMonitor
 from services.github.service import GitHubService
 from services.heartbeats import HeartbeatService
@@ -44,3 +45,4 @@ class Services:
     fleet: FleetMonitor
     github: GitHubService
     cluster: ClusterService
+    deployments: DeploymentService

@@ -24,7 +24,7 @@ class AppSpec:
     replicas: int = 1
     env: dict[str, str] = field(default_factory=dict)
     secret_env: dict[str, str] = field(default_factory=dict)
-    resources: Resources = Resources()
+    resources: Resources = field(default_factory=Resources)
     health_check_path: str | None = None
     public: bool = True
     node_selector: dict[str, str] = field(default_factory=dict)

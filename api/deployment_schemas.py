@@ -1,0 +1,144 @@
+"""Bodies of the deployments API."""
+
+from datetime import datetime
+
+from pydantic import Field
+
+from api.schemas import CamelModel
+from services.deployments.types import Status
+
+
+class ResourcesIn(CamelModel):
+    cpu_request: str = Field(default='100m', max_length=16)
+    memory_request: str = Field(default='128Mi', max_length=16)
+    cpu_limit: str = Field(default='500m', max_length=16)
+    memory_limit: str = Field(default='512Mi', max_length=16)
+
+
+class ConfigurationIn(CamelModel):
+    port: int = 8080
+    replicas: int = 1
+    env: dict[str, str] = Field(default_factory=dict)
+    secret_env: dict[str, str] = Field(default_factory=dict)
+    image: str | None = Field(default=None, max_length=255)
+    dockerfile_path: str = Field(default='Dockerfile', max_length=255)
+    resources: ResourcesIn = Field(default_factory=ResourcesIn)
+    health_check_path: str | None = Field(default=None, max_length=256)
+    public: bool = True
+    node_selector: dict[str, str] = Field(default_factory=dict)
+
+
+class DeploymentIn(CamelModel):
+    name: str = Field(max_length=63)
+    github_repo: str = Field(max_length=200)
+    branch: str = Field(max_length=255)
+    configuration: ConfigurationIn = Field(default_factory=ConfigurationIn)
+
+
+class ConfigurationPatch(CamelModel):
+    port: int | None = None
+    env: dict[str, str] | None = None
+    secret_env: dict[str, str | None] | None = Field(default=None, description='sets these; null removes one')
+    resources: ResourcesIn | None = None
+    health_check_path: str | None = Field(default=None, max_length=256)
+    public: bool | None = None
+    node_selector: dict[str, str] | None = None
+
+
+class ScaleIn(CamelModel):
+    replicas: int
+
+
+class RollbackIn(CamelModel):
+    release: int = Field(ge=1)
+
+
+class CreatedOut(CamelModel):
+    id: str
+    status: Status
+
+
+class ResourcesOut(CamelModel):
+    cpu_request: str
+    memory_request: str
+    cpu_limit: str
+    memory_limit: str
+
+
+class ConfigurationOut(CamelModel):
+    port: int
+    replicas: int
+    env: dict[str, str]
+    secret_env_names: list[str]
+    image: str | None
+    dockerfile_path: str
+    resources: ResourcesOut
+    health_check_path: str | None
+    public: bool
+    node_selector: dict[str, str]
+
+
+class StatusChangeOut(CamelModel):
+    status: Status
+    reason: str
+    at: datetime
+
+
+class DeploymentOut(CamelModel):
+    id: str
+    owner_id: str
+    name: str
+    github_repo: str
+    branch: str
+    namespace: str
+    status: Status
+    status_reason: str
+    configuration: ConfigurationOut
+    release: int
+    commit_sha: str | None
+    image: str | None
+    address: str | None
+    history: list[StatusChangeOut]
+    created_at: datetime
+    updated_at: datetime
+
+
+class DeploymentListOut(CamelModel):
+    items: list[DeploymentOut]
+    total: int
+    page: int
+    page_size: int
+
+
+class ReleaseOut(CamelModel):
+    number: int
+    kind: str
+    note: str
+    commit_sha: str | None
+    image: str | None
+    configuration: ConfigurationOut
+    created_by: str
+    created_at: datetime
+
+
+class PodOut(CamelModel):
+    name: str
+    phase: str
+    ready: bool
+    restarts: int
+    node: str | None
+    waiting_reason: str | None
+    waiting_message: str | None
+    last_termination_reason: str | None
+    last_exit_code: int | None
+    started_at: datetime | None
+
+
+class EventOut(CamelModel):
+    object_kind: str
+    object_name: str
+    type: str
+    reason: str
+    message: str
+    count: int
+    last_seen: datetime | None

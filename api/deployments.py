@@ -1,0 +1,181 @@
+"""The deployments API: create (202), list, read, change, operate, and read pods, logs, events and releases."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response, status
+from fastapi.responses import PlainTextResponse
+
+from api.deployment_schemas import (
+    ConfigurationOut,
+    ConfigurationPatch,
+    CreatedOut,
+    DeploymentIn,
+    DeploymentListOut,
+    DeploymentOut,
+    EventOut,
+    PodOut,
+    ReleaseOut,
+    ResourcesOut,
+    RollbackIn,
+    ScaleIn,
+    StatusChangeOut,
+)
+from api.deps import CurrentUser, ServicesDep
+from services.cluster.types import Resources
+from services.deployments.rules import DeploymentRequest
+from services.deployments.types import Configuration, Deployment, Release, Status
+
+router = APIRouter(prefix='/api/deployments', tags=['deployments'])
+
+
+def _configuration(configuration: Configuration) -> ConfigurationOut:
+    return ConfigurationOut(
+        **{k: v for k, v in vars(configuration).items() if k not in ('secret_env_names', 'resources')},
+        secret_env_names=list(configuration.secret_env_names),
+        resources=ResourcesOut.of(configuration.resources),
+    )
+
+
+def deployment_out(found: Deployment, domain: str) -> DeploymentOut:
+    public = found.configuration.public and found.status != Status.DELETED
+    return DeploymentOut(
+        **{
+            k: v
+            for k, v in vars(found).items()
+            if k not in ('configuration', 'history', 'phase_started_at', 'build_job')
+        },
+        configuration=_configuration(found.configuration),
+        address=f'http://{found.name}.{domain}' if public else None,
+        history=[StatusChangeOut.of(change) for change in found.history],
+    )
+
+
+def _release(release: Release) -> ReleaseOut:
+    return ReleaseOut(
+        **{k: v for k, v in vars(release).items() if k != 'configuration'},
+        configuration=_configuration(release.configuration),
+    )
+
+
+@router.get('')
+async def list_deployments(
+    user: CurrentUser,
+    services: ServicesDep,
+    status_filter: Annotated[Status | None, Query(alias='status')] = None,
+    q: Annotated[str | None, Query(max_length=100)] = None,
+    page: int = 1,
+    page_size: Annotated[int, Query(alias='pageSize')] = 20,
+) -> DeploymentListOut:
+    """Your deployments (all of them for admins and viewers), newest change first."""
+    found = await services.deployments.page(user, status_filter, q, page, page_size)
+    domain = services.cluster.settings.ingress_domain
+    return DeploymentListOut(
+        items=[deployment_out(d, domain) for d in found.items],
+        total=found.total,
+        page=found.page,
+        page_size=found.page_size,
+    )
+
+
+@router.post('', status_code=status.HTTP_202_ACCEPTED)
+async def create_deployment(body: DeploymentIn, user: CurrentUser, services: ServicesDep) -> CreatedOut:
+    """Check the repository, branch and Dockerfile (unless `configuration.image` is given), then start the rollout."""
+    config = body.configuration
+    request = DeploymentRequest(
+        name=body.name,
+        github_repo=body.github_repo,
+        branch=body.branch,
+        port=config.port,
+        replicas=config.replicas,
+        env=config.env,
+        secret_env=config.secret_env,
+        image=config.image,
+        dockerfile_path=config.dockerfile_path,
+        resources=Resources(**config.resources.model_dump()),
+        health_check_path=config.health_check_path,
+        public=config.public,
+        node_selector=config.node_selector,
+    )
+    created = await services.deployments.create(user, request)
+    return CreatedOut(id=created.id, status=created.status)
+
+
+@router.get('/{deployment_id}')
+async def get_deployment(deployment_id: str, user: CurrentUser, services: ServicesDep) -> DeploymentOut:
+    """A deployment with its status, the reason, and every status change with its time."""
+    found = await services.deployments.readable(user, deployment_id)
+    return deployment_out(found, services.cluster.settings.ingress_domain)
+
+
+@router.patch('/{deployment_id}')
+async def change_deployment(
+    deployment_id: str, body: ConfigurationPatch, user: CurrentUser, services: ServicesDep
+) -> DeploymentOut:
+    """Change the configuration; it is applied at once as a new release."""
+    changes = body.model_dump(exclude_unset=True, exclude={'secret_env'})
+    if body.resources is not None:
+        changes['resources'] = Resources(**body.resources.model_dump())
+    changes = {k: v for k, v in changes.items() if v is not None}
+    found = await services.deployments.reconfigure(user, deployment_id, changes, body.secret_env)
+    return deployment_out(found, services.cluster.settings.ingress_domain)
+
+
+@router.delete('/{deployment_id}', status_code=status.HTTP_204_NO_CONTENT)
+async def delete_deployment(deployment_id: str, user: CurrentUser, services: ServicesDep) -> Response:
+    """Remove its objects from the cluster; the record and its releases stay as history."""
+    await services.deployments.delete(user, deployment_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post('/{deployment_id}/scale')
+async def scale(deployment_id: str, body: ScaleIn, user: CurrentUser, services: ServicesDep) -> DeploymentOut:
+    """Run this many replicas (0 stops it)."""
+    found = await services.deployments.scale(user, deployment_id, body.replicas)
+    return deployment_out(found, services.cluster.settings.ingress_domain)
+
+
+@router.post('/{deployment_id}/restart')
+async def restart(deployment_id: str, user: CurrentUser, services: ServicesDep) -> DeploymentOut:
+    found = await services.deployments.restart(user, deployment_id)
+    return deployment_out(found, services.cluster.settings.ingress_domain)
+
+
+@router.post('/{deployment_id}/redeploy')
+async def redeploy(deployment_id: str, user: CurrentUser, services: ServicesDep) -> DeploymentOut:
+    """Build the branch's latest commit and roll it out as a new release."""
+    found = await services.deployments.redeploy(user, deployment_id)
+    return deployment_out(found, services.cluster.settings.ingress_domain)
+
+
+@router.post('/{deployment_id}/rollback')
+async def rollback(deployment_id: str, body: RollbackIn, user: CurrentUser, services: ServicesDep) -> DeploymentOut:
+    """Re-apply exactly the image and configuration of an earlier release (no rebuild)."""
+    found = await services.deployments.rollback(user, deployment_id, body.release)
+    return deployment_out(found, services.cluster.settings.ingress_domain)
+
+
+@router.get('/{deployment_id}/releases')
+async def releases(deployment_id: str, user: CurrentUser, services: ServicesDep) -> list[ReleaseOut]:
+    return [_release(r) for r in await services.deployments.releases(user, deployment_id)]
+
+
+@router.get('/{deployment_id}/pods')
+async def pods(deployment_id: str, user: CurrentUser, services: ServicesDep) -> list[PodOut]:
+    return [PodOut.of(p) for p in await services.deployments.pods(user, deployment_id)]
+
+
+@router.get('/{deployment_id}/events')
+async def events(deployment_id: str, user: CurrentUser, services: ServicesDep) -> list[EventOut]:
+    return [EventOut.of(e) for e in await services.deployments.events(user, deployment_id)]
+
+
+@router.get('/{deployment_id}/logs', response_class=PlainTextResponse)
+async def logs(
+    deployment_id: str,
+    user: CurrentUser,
+    services: ServicesDep,
+    pod: Annotated[str | None, Query(max_length=253)] = None,
+    tail: int = 200,
+) -> str:
+    """A pod's log (the first pod when none is named; the build's log while there is no pod)."""
+    return await services.deployments.logs(user, deployment_id, pod, tail)

@@ -1,0 +1,189 @@
+"""`deployments` (one document per deployment, with its status history) and `releases` (numbered from 1)."""
+
+import dataclasses
+import re
+from datetime import UTC, datetime
+from typing import Any
+
+from bson import ObjectId
+from bson.errors import InvalidId
+from pymongo import ASCENDING, DESCENDING, ReturnDocument
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import DuplicateKeyError
+
+from errors import Conflict
+from services.cluster.types import Resources
+from services.deployments.types import (
+    IN_FLIGHT,
+    Configuration,
+    Deployment,
+    DeploymentPage,
+    Release,
+    Status,
+    StatusChange,
+)
+
+HISTORY_KEPT = 100
+
+
+def _object_id(raw: str) -> ObjectId | None:
+    try:
+        return ObjectId(raw)
+    except (InvalidId, TypeError):
+        return None
+
+
+def configuration_doc(configuration: Configuration) -> dict[str, Any]:
+    doc = dataclasses.asdict(configuration)
+    doc['secret_env_names'] = list(configuration.secret_env_names)
+    return doc
+
+
+def _configuration(doc: dict[str, Any]) -> Configuration:
+    return Configuration(
+        **{
+            **doc,
+            'secret_env_names': tuple(doc.get('secret_env_names') or ()),
+            'resources': Resources(**doc['resources']),
+        }
+    )
+
+
+def _deployment(doc: dict[str, Any]) -> Deployment:
+    return Deployment(
+        id=str(doc['_id']),
+        owner_id=doc['owner_id'],
+        name=doc['name'],
+        github_repo=doc['github_repo'],
+        branch=doc['branch'],
+        namespace=doc['namespace'],
+        status=Status(doc['status']),
+        status_reason=doc.get('status_reason', ''),
+        configuration=_configuration(doc['configuration']),
+        release=doc.get('release', 0),
+        commit_sha=doc.get('commit_sha'),
+        image=doc.get('image'),
+        build_job=doc.get('build_job'),
+        phase_started_at=doc['phase_started_at'],
+        history=[StatusChange(Status(h['status']), h['reason'], h['at']) for h in doc.get('history', [])],
+        created_at=doc['created_at'],
+        updated_at=doc['updated_at'],
+    )
+
+
+def _release(doc: dict[str, Any]) -> Release:
+    return Release(
+        number=doc['number'],
+        kind=doc['kind'],
+        note=doc.get('note', ''),
+        commit_sha=doc.get('commit_sha'),
+        image=doc.get('image'),
+        configuration=_configuration(doc['configuration']),
+        created_by=doc['created_by'],
+        created_at=doc['created_at'],
+    )
+
+
+class DeploymentRepository:
+    def __init__(self, db: AsyncDatabase) -> None:
+        self._deployments = db['deployments']
+        self._releases = db['releases']
+
+    async def ensure_indexes(self) -> None:
+        await self._deployments.create_index(
+            [('owner_id', ASCENDING), ('name', ASCENDING), ('deleted_at', ASCENDING)], unique=True, name='owner_name'
+        )
+        await self._deployments.create_index([('status', ASCENDING)], name='status')
+        await self._deployments.create_index([('owner_id', ASCENDING), ('updated_at', DESCENDING)], name='owner_recent')
+        await self._releases.create_index([('deployment_id', ASCENDING), ('number', ASCENDING)], unique=True)
+
+    async def create(self, doc: dict[str, Any]) -> Deployment:
+        now = datetime.now(UTC)
+        doc = {**doc, 'created_at': now, 'updated_at': now, 'phase_started_at': now, 'deleted_at': None, 'release': 0}
+        doc['history'] = [{'status': doc['status'], 'reason': doc['status_reason'], 'at': now}]
+        try:
+            result = await self._deployments.insert_one(doc)
+        except DuplicateKeyError:
+            raise Conflict(f'You already have a deployment named {doc["name"]}') from None
+        return _deployment({**doc, '_id': result.inserted_id})
+
+    async def get(self, deployment_id: str) -> Deployment | None:
+        oid = _object_id(deployment_id)
+        doc = await self._deployments.find_one({'_id': oid}) if oid else None
+        return _deployment(doc) if doc else None
+
+    async def sealed_secret_env(self, deployment_id: str) -> dict[str, bytes]:
+        doc = await self._deployments.find_one({'_id': ObjectId(deployment_id)}, {'secret_env': 1})
+        return dict((doc or {}).get('secret_env') or {})
+
+    async def page(
+        self, owner_id: str | None, status: Status | None, text: str | None, page: int, page_size: int
+    ) -> DeploymentPage:
+        query: dict[str, Any] = {'deleted_at': None} if status != Status.DELETED else {}
+        if owner_id is not None:
+            query['owner_id'] = owner_id
+        if status is not None:
+            query['status'] = status.value
+        if text:
+            pattern = {'$regex': re.escape(text), '$options': 'i'}
+            query['$or'] = [{'name': pattern}, {'github_repo': pattern}]
+        total = await self._deployments.count_documents(query)
+        cursor = self._deployments.find(query).sort('updated_at', DESCENDING).skip((page - 1) * page_size)
+        items = [_deployment(doc) async for doc in cursor.limit(page_size)]
+        return DeploymentPage(items, total, page, page_size)
+
+    async def in_flight(self, limit: int = 500) -> list[Deployment]:
+        """Deployments the rollout engine must advance (by the status index: the others cost nothing)."""
+        cursor = self._deployments.find({'status': {'$in': [s.value for s in IN_FLIGHT]}}).limit(limit)
+        return [_deployment(doc) async for doc in cursor]
+
+    async def transition(
+        self, deployment_id: str, expected: Status, status: Status, reason: str, **fields: Any
+    ) -> Deployment | None:
+        """Move from `expected` to `status` atomically (another replica may have moved it already: then None)."""
+        now = datetime.now(UTC)
+        change = {'status': status.value, 'reason': reason, 'at': now}
+        doc = await self._deployments.find_one_and_update(
+            {'_id': ObjectId(deployment_id), 'status': expected.value},
+            {
+                '$set': {
+                    'status': status.value,
+                    'status_reason': reason,
+                    'updated_at': now,
+                    'phase_started_at': now,
+                    **fields,
+                },
+                '$push': {'history': {'$each': [change], '$slice': -HISTORY_KEPT}},
+            },
+            return_document=ReturnDocument.AFTER,
+        )
+        return _deployment(doc) if doc else None
+
+    async def update(self, deployment_id: str, fields: dict[str, Any]) -> None:
+        await self._deployments.update_one(
+            {'_id': ObjectId(deployment_id)}, {'$set': {**fields, 'updated_at': datetime.now(UTC)}}
+        )
+
+    async def add_release(self, deployment_id: str, release: dict[str, Any]) -> int:
+        """Store the next release of a deployment; returns its number (1, 2, ...)."""
+        for _ in range(5):
+            doc = await self._deployments.find_one_and_update(
+                {'_id': ObjectId(deployment_id)}, {'$inc': {'release': 1}}, return_document=ReturnDocument.AFTER
+            )
+            number = doc['release']
+            try:
+                await self._releases.insert_one(
+                    {**release, 'deployment_id': deployment_id, 'number': number, 'created_at': datetime.now(UTC)}
+                )
+            except DuplicateKeyError:
+                continue
+            return number
+        raise Conflict('Could not number the release; try again')
+
+    async def releases(self, deployment_id: str) -> list[Release]:
+        cursor = self._releases.find({'deployment_id': deployment_id}).sort('number', DESCENDING).limit(100)
+        return [_release(doc) async for doc in cursor]
+
+    async def release(self, deployment_id: str, number: int) -> tuple[Release, dict[str, bytes]] | None:
+        doc = await self._releases.find_one({'deployment_id': deployment_id, 'number': number})
+        return (_release(doc), dict(doc.get('secret_env') or {})) if doc else None

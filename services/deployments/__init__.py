@@ -1,0 +1,1 @@
+"""Deployments: from a GitHub repository to running pods, with releases, operations and a rollout engine."""

@@ -1,0 +1,149 @@
+"""The rollout engine: moves each in-flight deployment one step from what the cluster actually shows.
+
+pending -> building (a build Job) or deploying (a given image) -> running, or failed with the reason. Every step
+is idempotent and every transition is a compare-and-set on the status, so a restart, or two replicas running the
+engine at once, never creates anything twice.
+"""
+
+import asyncio
+import logging
+from datetime import UTC, datetime
+
+from errors import EspazeError
+from repositories.deployments import DeploymentRepository
+from services.accounts import AccountService
+from services.cluster.service import ClusterService
+from services.cluster.types import AppSpec, BuildRequest
+from services.deployments.diagnosis import diagnose
+from services.deployments.types import Deployment, Status
+from services.github.service import GitHubService
+from services.secret_box import SecretBox
+
+log = logging.getLogger(__name__)
+BUILD_LOG_LINES = 8
+CONCURRENT_ADVANCES = 16
+
+
+def clone_url(html_url: str) -> str:
+    return html_url.rstrip('/') + '.git'
+
+
+class RolloutEngine:
+    def __init__(
+        self,
+        deployments: DeploymentRepository,
+        cluster: ClusterService,
+        github: GitHubService,
+        accounts: AccountService,
+        box: SecretBox,
+        registry: str,
+        deploy_deadline_seconds: float,
+    ) -> None:
+        self._deployments = deployments
+        self._cluster = cluster
+        self._github = github
+        self._accounts = accounts
+        self._box = box
+        self._registry = registry
+        self._deploy_deadline = deploy_deadline_seconds
+        self.advances = 0
+
+    async def app_spec(self, deployment: Deployment, image: str, sealed: dict[str, bytes] | None = None) -> AppSpec:
+        config = deployment.configuration
+        sealed = sealed if sealed is not None else await self._deployments.sealed_secret_env(deployment.id)
+        return AppSpec(
+            deployment_id=deployment.id,
+            namespace=deployment.namespace,
+            name=deployment.name,
+            image=image,
+            port=config.port,
+            replicas=config.replicas,
+            env=dict(config.env),
+            secret_env={name: self._box.open(value)[0] for name, value in sealed.items()},
+            resources=config.resources,
+            health_check_path=config.health_check_path,
+            public=config.public,
+            node_selector=dict(config.node_selector),
+        )
+
+    async def tick(self) -> int:
+        """Advance every in-flight deployment once; returns how many were looked at."""
+        found = await self._deployments.in_flight()
+        limit = asyncio.Semaphore(CONCURRENT_ADVANCES)
+
+        async def one(deployment: Deployment) -> None:
+            async with limit:
+                try:
+                    await self.advance(deployment)
+                except EspazeError as error:  # the cluster or GitHub failed this time: the next tick tries again
+                    log.warning('deployment %s: %s', deployment.id, error)
+
+        await asyncio.gather(*(one(d) for d in found))
+        return len(found)
+
+    async def advance(self, deployment: Deployment) -> None:
+        self.advances += 1
+        step = {Status.PENDING: self._pending, Status.BUILDING: self._building, Status.DEPLOYING: self._deploying}
+        await step[deployment.status](deployment)
+
+    async def _pending(self, deployment: Deployment) -> None:
+        await self._cluster.ensure_namespace(deployment.owner_id)
+        prebuilt = deployment.configuration.image
+        if prebuilt:
+            await self._cluster.deploy(await self.app_spec(deployment, prebuilt))
+            await self._deployments.transition(
+                deployment.id, Status.PENDING, Status.DEPLOYING, f'Rolling out {prebuilt}', image=prebuilt
+            )
+            return
+        owner = await self._accounts.enabled_user(deployment.owner_id)
+        if owner is None:
+            await self._deployments.transition(deployment.id, Status.PENDING, Status.FAILED, 'The owner is disabled')
+            return
+        repository = await self._github.repository(owner, deployment.github_repo)
+        credential = await self._github.connections.credential(owner)
+        image = f'{self._registry}/{deployment.owner_id}/{deployment.name}:{deployment.commit_sha}'
+        build = BuildRequest(
+            deployment.id,
+            clone_url(repository.html_url),
+            deployment.commit_sha or '',
+            deployment.configuration.dockerfile_path,
+            image,
+            credential.token if repository.private else None,
+        )
+        job = await self._cluster.start_build(build)
+        await self._deployments.transition(
+            deployment.id,
+            Status.PENDING,
+            Status.BUILDING,
+            f'Building commit {build.commit_sha[:7]}',
+            build_job=job,
+            image=image,
+        )
+
+    async def _building(self, deployment: Deployment) -> None:
+        status = await self._cluster.build_status(deployment.build_job or '')
+        if status.state == 'succeeded':
+            await self._cluster.deploy(await self.app_spec(deployment, deployment.image or ''))
+            await self._deployments.transition(
+                deployment.id, Status.BUILDING, Status.DEPLOYING, f'Image built; rolling out {deployment.image}'
+            )
+        elif status.state in ('failed', 'missing'):
+            logs = await self._cluster.build_logs(deployment.build_job or '', tail=BUILD_LOG_LINES)
+            last = ' | '.join(line for line in logs.splitlines() if line.strip())
+            reason = f'Build failed: {status.message}' + (f'. Last build log lines: {last}' if last else '')
+            await self._deployments.transition(deployment.id, Status.BUILDING, Status.FAILED, reason)
+
+    async def _deploying(self, deployment: Deployment) -> None:
+        reads = self._cluster.reads
+        state = await reads.rollout(deployment.namespace, deployment.name)
+        pods = await reads.pods(deployment.namespace, deployment.id)
+        events = await reads.events(deployment.namespace, {deployment.name})
+        elapsed = (datetime.now(UTC) - deployment.phase_started_at).total_seconds()
+        verdict = diagnose(state, pods, events, deployment.configuration.replicas, elapsed, self._deploy_deadline)
+        if verdict.outcome == 'waiting':
+            return
+        reason = verdict.reason
+        if 'crashing' in reason and pods:
+            lines = await reads.logs(deployment.namespace, pods[0].name, tail=BUILD_LOG_LINES)
+            reason += '. Last log lines: ' + ' | '.join(line for line in lines.splitlines() if line.strip())
+        await self._deployments.transition(deployment.id, Status.DEPLOYING, Status(verdict.outcome), reason)

@@ -1,0 +1,97 @@
+"""What a deployment may be: checked before anything is stored or sent to GitHub or the cluster."""
+
+import re
+from dataclasses import dataclass, field
+
+from errors import ValidationFailed
+from services.cluster.types import Resources
+from services.github.names import branch_name, file_path, repository_name
+from services.node_rules import checked_labels
+
+NAME = re.compile(r'^[a-z0-9]([-a-z0-9]{0,38}[a-z0-9])?$')
+ENV_NAME = re.compile(r'^[A-Za-z_][A-Za-z0-9_]{0,127}$')
+CPU = re.compile(r'^([0-9]{1,3}(\.[0-9]{1,3})?|[0-9]{1,6}m)$')
+MEMORY = re.compile(r'^[0-9]{1,6}(Ki|Mi|Gi|K|M|G)?$')
+IMAGE = re.compile(
+    r'^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(/[a-z0-9]+([._-][a-z0-9]+)*)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[0-9a-f]{64})?$'
+)
+HEALTH_PATH = re.compile(r'^/[A-Za-z0-9._~/%-]{0,255}$')
+MAX_ENV = 100
+MAX_VALUE = 32_768
+
+
+@dataclass(frozen=True)
+class DeploymentRequest:
+    name: str
+    github_repo: str
+    branch: str
+    port: int = 8080
+    replicas: int = 1
+    env: dict[str, str] = field(default_factory=dict)
+    secret_env: dict[str, str] = field(default_factory=dict)
+    image: str | None = None
+    dockerfile_path: str = 'Dockerfile'
+    resources: Resources = field(default_factory=Resources)
+    health_check_path: str | None = None
+    public: bool = True
+    node_selector: dict[str, str] = field(default_factory=dict)
+
+
+def suggested_name(github_repo: str) -> str:
+    """An RFC 1123 label from the repository's name: `My_Web.App` -> `my-web-app`."""
+    text = re.sub(r'[^a-z0-9]+', '-', github_repo.rsplit('/', 1)[-1].lower()).strip('-')
+    return text[:40].rstrip('-') or 'app'
+
+
+def checked_env(env: dict[str, str], field_name: str) -> dict[str, str]:
+    if len(env) > MAX_ENV:
+        raise ValidationFailed(field_name, f'at most {MAX_ENV} variables')
+    for key, value in env.items():
+        if not ENV_NAME.match(key):
+            raise ValidationFailed(
+                field_name, f'{key[:40]!r} is not a variable name (letters, digits, _; not a digit first)'
+            )
+        if len(value) > MAX_VALUE or '\x00' in value:
+            raise ValidationFailed(field_name, f'the value of {key} is longer than {MAX_VALUE} characters or holds NUL')
+    return env
+
+
+def checked_resources(resources: Resources) -> Resources:
+    for field_name, value, pattern in (
+        ('cpuRequest', resources.cpu_request, CPU),
+        ('cpuLimit', resources.cpu_limit, CPU),
+        ('memoryRequest', resources.memory_request, MEMORY),
+        ('memoryLimit', resources.memory_limit, MEMORY),
+    ):
+        if not pattern.match(value):
+            raise ValidationFailed(
+                f'configuration.resources.{field_name}', f'{value[:20]!r} is not a Kubernetes quantity'
+            )
+    return resources
+
+
+def checked_request(request: DeploymentRequest, max_replicas: int) -> DeploymentRequest:
+    """The request if every field is acceptable; ValidationFailed naming the first one that is not."""
+    if not NAME.match(request.name):
+        raise ValidationFailed(
+            'name', 'must be lowercase letters, digits and -, at most 40, not starting or ending with -'
+        )
+    repository_name(request.github_repo, 'githubRepo')
+    branch_name(request.branch, 'branch')
+    if not 1 <= request.port <= 65535:
+        raise ValidationFailed('configuration.port', 'must be between 1 and 65535')
+    if not 0 <= request.replicas <= max_replicas:
+        raise ValidationFailed('configuration.replicas', f'must be between 0 and {max_replicas}')
+    checked_env(request.env, 'configuration.env')
+    checked_env(request.secret_env, 'configuration.secretEnv')
+    both = set(request.env) & set(request.secret_env)
+    if both:
+        raise ValidationFailed('configuration.secretEnv', f'{sorted(both)[0]} is also a plain variable')
+    if request.image is not None and (len(request.image) > 255 or not IMAGE.match(request.image)):
+        raise ValidationFailed('configuration.image', 'is not an image reference such as ghcr.io/owner/app:1.0')
+    file_path(request.dockerfile_path, 'configuration.dockerfilePath')
+    checked_resources(request.resources)
+    if request.health_check_path is not None and not HEALTH_PATH.match(request.health_check_path):
+        raise ValidationFailed('configuration.healthCheckPath', 'must be a path such as /healthz')
+    checked_labels(request.node_selector, 'configuration.nodeSelector')
+    return request

@@ -1,0 +1,295 @@
+"""What people do with deployments: create, read, scale, restart, stop, start, redeploy, roll back, delete.
+
+The owner or an admin may change a deployment; viewers read every deployment; anyone else gets NotFound, and
+no cluster call is made for them.
+"""
+
+import dataclasses
+from datetime import UTC, datetime
+
+from errors import Conflict, Forbidden, NotFound, ValidationFailed
+from models import User
+from repositories.deployments import DeploymentRepository, configuration_doc
+from services.cluster.service import ClusterService
+from services.cluster.types import EventInfo, PodInfo
+from services.deployments.engine import RolloutEngine
+from services.deployments.rules import DeploymentRequest, checked_request
+from services.deployments.types import IN_FLIGHT, Configuration, Deployment, DeploymentPage, Release, Status
+from services.github.service import GitHubService
+from services.secret_box import SecretBox
+
+MAX_PAGE_SIZE = 100
+
+
+class DeploymentService:
+    def __init__(
+        self,
+        deployments: DeploymentRepository,
+        engine: RolloutEngine,
+        cluster: ClusterService,
+        github: GitHubService,
+        box: SecretBox,
+        max_replicas: int,
+    ) -> None:
+        self._deployments = deployments
+        self.engine = engine
+        self._cluster = cluster
+        self._github = github
+        self._box = box
+        self.max_replicas = max_replicas
+
+    async def ensure_indexes(self) -> None:
+        await self._deployments.ensure_indexes()
+
+    async def readable(self, user: User, deployment_id: str) -> Deployment:
+        found = await self._deployments.get(deployment_id)
+        if found is None or (found.status == Status.DELETED and not user.is_admin):
+            raise NotFound('No such deployment')
+        if not (found.owner_id == user.id or user.is_admin or not user.can_manage):
+            raise NotFound('No such deployment')
+        return found
+
+    async def changeable(self, user: User, deployment_id: str) -> Deployment:
+        found = await self.readable(user, deployment_id)
+        if not (found.owner_id == user.id or user.is_admin):
+            raise Forbidden('Only its owner or an admin can change this deployment')
+        if found.status == Status.DELETED:
+            raise Conflict('This deployment was deleted; its record is kept as history')
+        return found
+
+    async def create(self, user: User, request: DeploymentRequest) -> Deployment:
+        """Check everything, then record it as `pending` with release #1; the engine does the rest."""
+        if not user.can_manage:
+            raise Forbidden('Viewers cannot deploy')
+        checked_request(request, self.max_replicas)
+        commit_sha = None
+        if request.image is None:
+            check = await self._github.dockerfile(user, request.github_repo, request.branch, request.dockerfile_path)
+            if not check.exists:
+                raise ValidationFailed(
+                    'configuration.dockerfilePath',
+                    f'{check.reason}: add one, or give a prebuilt image to skip the build',
+                )
+            commit_sha = check.ref
+        configuration = Configuration(
+            port=request.port,
+            replicas=request.replicas,
+            env=dict(request.env),
+            secret_env_names=tuple(sorted(request.secret_env)),
+            image=request.image,
+            dockerfile_path=request.dockerfile_path,
+            resources=request.resources,
+            health_check_path=request.health_check_path,
+            public=request.public,
+            node_selector=dict(request.node_selector),
+        )
+        sealed = {name: self._box.seal(value) for name, value in request.secret_env.items()}
+        deployment = await self._deployments.create(
+            {
+                'owner_id': user.id,
+                'name': request.name,
+                'github_repo': request.github_repo,
+                'branch': request.branch,
+                'namespace': f'espaze-{user.id}',
+                'status': Status.PENDING.value,
+                'status_reason': 'Waiting to start',
+                'configuration': configuration_doc(configuration),
+                'secret_env': sealed,
+                'commit_sha': commit_sha,
+                'image': request.image,
+                'build_job': None,
+            }
+        )
+        await self._release(
+            deployment, user, 'deploy', 'First deploy', commit_sha, request.image, configuration, sealed
+        )
+        return await self._deployments.get(deployment.id)
+
+    async def _release(self, deployment, user, kind, note, commit_sha, image, configuration, sealed) -> int:
+        return await self._deployments.add_release(
+            deployment.id,
+            {
+                'kind': kind,
+                'note': note,
+                'commit_sha': commit_sha,
+                'image': image,
+                'configuration': configuration_doc(configuration),
+                'secret_env': sealed,
+                'created_by': user.email,
+            },
+        )
+
+    async def page(
+        self, user: User, status: Status | None, text: str | None, page: int, page_size: int
+    ) -> DeploymentPage:
+        if page < 1 or not 1 <= page_size <= MAX_PAGE_SIZE:
+            raise ValidationFailed('page', f'page from 1, pageSize from 1 to {MAX_PAGE_SIZE}')
+        owner = None if (user.is_admin or not user.can_manage) else user.id
+        return await self._deployments.page(owner, status, (text or '').strip()[:100] or None, page, page_size)
+
+    async def _apply_now(
+        self,
+        user: User,
+        found: Deployment,
+        configuration: Configuration,
+        kind: str,
+        note: str,
+        image: str | None = None,
+        sealed: dict[str, bytes] | None = None,
+    ) -> Deployment:
+        """Record a release and apply it to the cluster at once; the engine then watches it become ready."""
+        if found.status in IN_FLIGHT:
+            raise Conflict(f'The deployment is {found.status.value}: wait until it is running, failed or stopped')
+        image = image or found.image
+        if not image:
+            raise Conflict('Nothing was built yet: redeploy first')
+        sealed = sealed if sealed is not None else await self._deployments.sealed_secret_env(found.id)
+        updated = dataclasses.replace(found, configuration=configuration)
+        await self._cluster.deploy(await self.engine.app_spec(updated, image, sealed))
+        await self._release(found, user, kind, note, found.commit_sha, image, configuration, sealed)
+        moved = await self._deployments.transition(
+            found.id,
+            found.status,
+            Status.DEPLOYING,
+            note,
+            configuration=configuration_doc(configuration),
+            image=image,
+            secret_env=sealed,
+        )
+        if moved is None:
+            raise Conflict('The deployment changed meanwhile; try again')
+        return moved
+
+    async def scale(self, user: User, deployment_id: str, replicas: int) -> Deployment:
+        found = await self.changeable(user, deployment_id)
+        if not 0 <= replicas <= self.max_replicas:
+            raise ValidationFailed('replicas', f'must be between 0 and {self.max_replicas}')
+        configuration = dataclasses.replace(found.configuration, replicas=replicas)
+        return await self._apply_now(user, found, configuration, 'scale', f'Scaled to {replicas} replicas')
+
+    async def reconfigure(self, user: User, deployment_id: str, changes: dict, secret_env: dict | None) -> Deployment:
+        """Change the configuration (port, env, resources, health check, public, placement) as a new release.
+
+        `secret_env` sets the given secret variables; a None value removes one. Values already stored stay sealed.
+        """
+        found = await self.changeable(user, deployment_id)
+        configuration = dataclasses.replace(found.configuration, **changes)
+        sealed = await self._deployments.sealed_secret_env(found.id)
+        for name, value in (secret_env or {}).items():
+            if value is None:
+                sealed.pop(name, None)
+        new_values = {name: value for name, value in (secret_env or {}).items() if value is not None}
+        names = sorted(set(sealed) | set(new_values))
+        checked_request(
+            DeploymentRequest(
+                name=found.name,
+                github_repo=found.github_repo,
+                branch=found.branch,
+                port=configuration.port,
+                replicas=configuration.replicas,
+                env=configuration.env,
+                secret_env=dict.fromkeys(names, '') | new_values,
+                image=configuration.image,
+                dockerfile_path=configuration.dockerfile_path,
+                resources=configuration.resources,
+                health_check_path=configuration.health_check_path,
+                public=configuration.public,
+                node_selector=configuration.node_selector,
+            ),
+            self.max_replicas,
+        )
+        sealed |= {name: self._box.seal(value) for name, value in new_values.items()}
+        configuration = dataclasses.replace(configuration, secret_env_names=tuple(names))
+        return await self._apply_now(
+            user, found, configuration, 'configuration', 'Configuration changed', sealed=sealed
+        )
+
+    async def restart(self, user: User, deployment_id: str) -> Deployment:
+        found = await self.changeable(user, deployment_id)
+        if found.status in IN_FLIGHT or found.status == Status.STOPPED:
+            raise Conflict(f'A {found.status.value} deployment cannot be restarted')
+        stamp = await self._cluster.restart(found.namespace, found.name)
+        moved = await self._deployments.transition(found.id, found.status, Status.DEPLOYING, f'Restarted at {stamp}')
+        if moved is None:
+            raise Conflict('The deployment changed meanwhile; try again')
+        return moved
+
+    async def redeploy(self, user: User, deployment_id: str) -> Deployment:
+        """Build the branch's latest commit (or re-apply a prebuilt image) as a new release."""
+        found = await self.changeable(user, deployment_id)
+        if found.status in IN_FLIGHT:
+            raise Conflict(f'The deployment is {found.status.value}: wait until it settles')
+        commit_sha = None
+        if found.configuration.image is None:
+            commit_sha = await self._github.branch_sha(user, found.github_repo, found.branch)
+        sealed = await self._deployments.sealed_secret_env(found.id)
+        await self._release(
+            found,
+            user,
+            'redeploy',
+            f'Redeploy of {found.branch}',
+            commit_sha,
+            found.configuration.image,
+            found.configuration,
+            sealed,
+        )
+        moved = await self._deployments.transition(
+            found.id,
+            found.status,
+            Status.PENDING,
+            f'Redeploying {found.branch}',
+            commit_sha=commit_sha,
+            build_job=None,
+            image=found.configuration.image,
+        )
+        if moved is None:
+            raise Conflict('The deployment changed meanwhile; try again')
+        return moved
+
+    async def rollback(self, user: User, deployment_id: str, number: int) -> Deployment:
+        """Re-apply exactly the image and configuration of release `number` (no rebuild), as a new release."""
+        found = await self.changeable(user, deployment_id)
+        stored = await self._deployments.release(found.id, number)
+        if stored is None or stored[0].image is None:
+            raise NotFound(f'No release #{number} with an image to roll back to')
+        release, sealed = stored
+        return await self._apply_now(
+            user, found, release.configuration, 'rollback', f'Rollback to #{number}', image=release.image, sealed=sealed
+        )
+
+    async def delete(self, user: User, deployment_id: str) -> None:
+        """Remove its cluster objects; the record stays as history."""
+        found = await self.changeable(user, deployment_id)
+        await self._cluster.delete_deployment(found.namespace, found.id)
+        await self._deployments.transition(
+            found.id, found.status, Status.DELETED, 'Deleted', deleted_at=datetime.now(UTC)
+        )
+
+    async def releases(self, user: User, deployment_id: str) -> list[Release]:
+        return await self._deployments.releases((await self.readable(user, deployment_id)).id)
+
+    async def pods(self, user: User, deployment_id: str) -> list[PodInfo]:
+        found = await self.readable(user, deployment_id)
+        return await self._cluster.reads.pods(found.namespace, found.id)
+
+    async def events(self, user: User, deployment_id: str) -> list[EventInfo]:
+        found = await self.readable(user, deployment_id)
+        return await self._cluster.reads.events(found.namespace, {found.name})
+
+    async def logs(self, user: User, deployment_id: str, pod: str | None, tail: int) -> str:
+        """An app pod's log (the first pod when none is named), or the build's while it builds or failed building."""
+        found = await self.readable(user, deployment_id)
+        if not 1 <= tail <= 5000:
+            raise ValidationFailed('tail', 'must be between 1 and 5000')
+        pods = await self._cluster.reads.pods(found.namespace, found.id)
+        if pod is None and not pods and found.build_job:
+            return await self._cluster.build_logs(found.build_job, tail)
+        names = [p.name for p in pods]
+        chosen = pod or (names[0] if names else None)
+        if chosen is None or chosen not in names:
+            raise NotFound('No such pod in this deployment')
+        return await self._cluster.reads.logs(found.namespace, chosen, tail=tail)
+
+    async def build_logs(self, user: User, deployment_id: str, tail: int = 500) -> str:
+        found = await self.readable(user, deployment_id)
+        return await self._cluster.build_logs(found.build_job, tail) if found.build_job else ''

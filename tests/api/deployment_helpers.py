@@ -1,0 +1,49 @@
+"""Helpers for the deployment tests: a linked operator, request bodies, and driving the rollout engine."""
+
+import asyncio
+import time
+
+import httpx
+
+from tests.api.github_helpers import classic_token, link, operator
+from tests.api.helpers import started
+from tests.github_emulator import GitHubEmulator
+
+NGINX = 'nginxinc/nginx-unprivileged:1.27'
+
+
+def body(name: str = 'shop', repo: str = 'octocat/shop', **configuration) -> dict:
+    return {
+        'name': name,
+        'githubRepo': repo,
+        'branch': 'main',
+        'configuration': {'port': 8080, 'replicas': 2, 'healthCheckPath': '/', **configuration},
+    }
+
+
+async def linked_operator(client: httpx.AsyncClient, github: GitHubEmulator, email: str = 'dev@example.com') -> dict:
+    auth = await operator(client, email)
+    token = classic_token()
+    github.add_user(token, email.split('@')[0].replace('.', '-'))
+    await link(client, auth, token)
+    return auth
+
+
+async def create(client: httpx.AsyncClient, auth: dict, payload: dict) -> str:
+    response = await client.post('/api/deployments', json=payload, headers=auth)
+    assert response.status_code == 202, response.text
+    assert response.json()['status'] == 'pending'
+    return response.json()['id']
+
+
+async def until(client: httpx.AsyncClient, auth: dict, deployment_id: str, statuses: set[str], seconds: float = 40):
+    """Tick the rollout engine until the deployment reaches one of `statuses`; returns it."""
+    engine = (await started()).deployments.engine
+    deadline = time.monotonic() + seconds
+    while True:
+        await engine.tick()
+        found = (await client.get(f'/api/deployments/{deployment_id}', headers=auth)).json()
+        if found['status'] in statuses:
+            return found
+        assert time.monotonic() < deadline, f'still {found["status"]}: {found["statusReason"]}'
+        await asyncio.sleep(0.3)
