@@ -1,10 +1,38 @@
 """The NiceGUI pages; each module registers its routes with the services app.py built."""
 
-from pages import account, dashboard, login, node_detail, nodes, register, sections, settings, setup, users
+from pages import (
+    account,
+    dashboard,
+    deployment_detail,
+    deployment_new,
+    deployments,
+    login,
+    node_detail,
+    nodes,
+    register,
+    sections,
+    settings,
+    setup,
+    users,
+)
 from services.registry import Services
 
 
 def register_all(services: Services) -> None:
     """Register every page."""
-    for module in (login, register, setup, dashboard, sections, nodes, node_detail, users, account, settings):
+    for module in (
+        login,
+        register,
+        setup,
+        dashboard,
+        sections,
+        nodes,
+        node_detail,
+        users,
+        account,
+        settings,
+        deployments,
+        deployment_new,
+        deployment_detail,
+    ):
         module.register(services)

@@ -27,11 +27,11 @@ async def test_operator_has_no_users_section_and_is_refused_the_page(user: User)
 @pytest.mark.parametrize(
     ('path', 'message'),
     [
-        ('/deployments', 'No deployments yet'),
+        ('/deployments', 'No deployments match. Create one from a GitHub repository.'),
         ('/observatory', 'No metrics collected'),
     ],
 )
-async def test_sections_not_built_yet_say_so_honestly(user: User, path: str, message: str):
+async def test_empty_sections_say_so_honestly(user: User, path: str, message: str):
     await admin_tokens(user.http_client)
     await log_in(user)
     await user.open(path)

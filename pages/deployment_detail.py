@@ -1,0 +1,226 @@
+"""One deployment: live status and steps, operations, logs (tail, follow, search, download), pods, events, releases."""
+
+from fastapi import Request
+from nicegui import ui
+
+from errors import EspazeError, NotFound
+from models import User
+from pages.components.deployment_status import status_badge, steps
+from pages.components.time_text import ago
+from pages.layout import frame
+from pages.session import login_redirect, session_user
+from services.deployments.types import IN_FLIGHT, Deployment, Status
+from services.registry import Services
+
+LIVE_SECONDS = 2
+POD_COLUMNS = [
+    {'name': k, 'label': label, 'field': k, 'align': 'left'}
+    for k, label in (
+        ('name', 'Pod'),
+        ('phase', 'Phase'),
+        ('ready', 'Ready'),
+        ('restarts', 'Restarts'),
+        ('node', 'Node'),
+        ('problem', 'Problem'),
+    )
+]
+EVENT_COLUMNS = [
+    {'name': k, 'label': label, 'field': k, 'align': 'left'}
+    for k, label in (
+        ('when', 'When'),
+        ('type', 'Type'),
+        ('reason', 'Reason'),
+        ('object', 'Object'),
+        ('message', 'Message'),
+    )
+]
+
+
+class DeploymentView:
+    def __init__(self, services: Services, user: User, deployment: Deployment) -> None:
+        self.services = services
+        self.user = user
+        self.deployment = deployment
+        self.may_change = deployment.owner_id == user.id or user.is_admin
+        self.load_logs = None
+
+    async def act(self, action, success: str) -> None:
+        try:
+            self.deployment = await action()
+        except EspazeError as error:
+            ui.notify(str(error), type='negative', multi_line=True)
+            return
+        ui.notify(success, type='positive')
+        await self.refresh()
+
+    @ui.refreshable_method
+    def header(self) -> None:
+        d = self.deployment
+        with ui.row().classes('items-center gap-3'):
+            status_badge(d.status)
+            ui.label(d.status_reason).classes('text-slate-700').mark('status reason')
+        steps(d.status, {change.status for change in d.history})
+        source = f'{d.github_repo}@{d.branch}' + (f' · commit {d.commit_sha[:7]}' if d.commit_sha else '')
+        ui.label(source).classes('text-sm text-slate-600')
+        if d.configuration.public and d.status != Status.DELETED:
+            ui.label(f'Address: http://{d.name}.{self.services.cluster.settings.ingress_domain}').classes('text-sm')
+
+    async def refresh(self) -> None:
+        before = self.deployment.status
+        try:
+            self.deployment = await self.services.deployments.readable(self.user, self.deployment.id)
+        except NotFound:
+            return
+        self.header.refresh()
+        if self.deployment.status != before and self.load_logs is not None:
+            await self.load_logs()
+
+    def operations(self) -> None:
+        if not self.may_change or self.deployment.status == Status.DELETED:
+            return
+        deployments, d = self.services.deployments, self.deployment
+        with ui.row().classes('items-center gap-2 flex-wrap'):
+            replicas = (
+                ui.number('Replicas', value=d.configuration.replicas, min=0, max=deployments.max_replicas, format='%d')
+                .props('outlined dense')
+                .classes('w-28')
+            )
+            ui.button(
+                'Scale',
+                on_click=lambda: self.act(
+                    lambda: deployments.scale(self.user, d.id, int(replicas.value or 0)), 'Scaling'
+                ),
+            )
+            ui.button('Restart', on_click=lambda: self.act(lambda: deployments.restart(self.user, d.id), 'Restarting'))
+            ui.button('Stop', on_click=lambda: self.act(lambda: deployments.scale(self.user, d.id, 0), 'Stopping'))
+            ui.button(
+                'Redeploy',
+                on_click=lambda: self.act(lambda: deployments.redeploy(self.user, d.id), 'Building the latest commit'),
+            )
+            ui.button('Delete', color='red-7', on_click=self.confirm_delete).props('outline')
+
+    async def confirm_delete(self) -> None:
+        with ui.dialog() as dialog, ui.card():
+            ui.label(f'Delete {self.deployment.name} from the cluster? Its history is kept.')
+            with ui.row():
+                ui.button('Cancel', on_click=dialog.close).props('flat')
+                ui.button('Delete', color='red-7', on_click=lambda: dialog.submit(True))
+        if await dialog:
+            try:
+                await self.services.deployments.delete(self.user, self.deployment.id)
+            except EspazeError as error:
+                ui.notify(str(error), type='negative')
+                return
+            ui.navigate.to('/deployments')
+
+    def logs(self) -> None:
+        with ui.row().classes('items-center gap-2 flex-wrap'):
+            pod = ui.select([], label='Pod').props('outlined dense').classes('w-72')
+            tail = ui.select([50, 200, 1000], value=200, label='Lines').props('outlined dense')
+            search = ui.input('Search').props('outlined dense clearable')
+            follow = ui.switch('Follow', value=False)
+            ui.button(icon='refresh', on_click=lambda: load()).props('flat round aria-label=Refresh')
+            download = ui.button('Download', icon='download').props('flat')
+        view = ui.log(max_lines=5000).classes('w-full h-80 text-xs').mark('app log')
+        text = {'value': ''}
+
+        async def load() -> None:
+            pods = await self.services.deployments.pods(self.user, self.deployment.id)
+            pod.set_options([p.name for p in pods], value=pod.value if pod.value in [p.name for p in pods] else None)
+            try:
+                text['value'] = await self.services.deployments.logs(
+                    self.user, self.deployment.id, pod.value, tail.value
+                )
+            except EspazeError as error:
+                text['value'] = str(error)
+            view.clear()
+            wanted = (search.value or '').lower()
+            view.push('\n'.join(line for line in text['value'].splitlines() if wanted in line.lower()))
+
+        self.load_logs = load
+        download.on_click(lambda: ui.download.content(text['value'], f'{self.deployment.name}.log'))
+        search.on_value_change(load)
+        ui.timer(LIVE_SECONDS * 2, lambda: load() if follow.value else None)
+        ui.timer(0.1, load, once=True)
+
+    async def tables(self) -> None:
+        pods = await self.services.deployments.pods(self.user, self.deployment.id)
+        rows = [
+            {
+                'name': p.name,
+                'phase': p.phase,
+                'ready': 'yes' if p.ready else 'no',
+                'restarts': p.restarts,
+                'node': p.node or '',
+                'problem': p.waiting_reason or p.last_termination_reason or '',
+            }
+            for p in pods
+        ]
+        ui.table(columns=POD_COLUMNS, rows=rows, row_key='name').classes('w-full').mark('pods')
+        events = await self.services.deployments.events(self.user, self.deployment.id)
+        rows = [
+            {
+                'when': ago(e.last_seen),
+                'type': e.type,
+                'reason': e.reason,
+                'object': e.object_name,
+                'message': e.message,
+                'key': f'{e.object_name}{e.reason}{index}',
+            }
+            for index, e in enumerate(events)
+        ]
+        ui.table(columns=EVENT_COLUMNS, rows=rows[:100], row_key='key').classes('w-full').mark('events')
+
+    async def releases(self) -> None:
+        found = await self.services.deployments.releases(self.user, self.deployment.id)
+        for release in found:
+            with ui.row().classes('w-full items-center gap-3 border-b py-1').mark(f'release {release.number}'):
+                ui.label(f'#{release.number}').classes('font-medium w-10')
+                ui.label(f'{release.note} · {release.image or "image pending"}').classes('grow break-all text-sm')
+                ui.label(f'{release.created_by}, {ago(release.created_at)}').classes('text-xs text-slate-500')
+                if self.may_change and release.image and release.number != found[0].number:
+                    ui.button(
+                        'Roll back',
+                        on_click=lambda n=release.number: self.act(
+                            lambda: self.services.deployments.rollback(self.user, self.deployment.id, n),
+                            f'Rolling back to #{n}',
+                        ),
+                    ).props('flat dense')
+
+
+def register(services: Services) -> None:
+    @ui.page('/deployments/{deployment_id}', title='Deployment · Espaze')
+    async def deployment_page(request: Request, deployment_id: str):
+        user = await session_user(services)
+        if user is None:
+            return login_redirect(request.url.path)
+        try:
+            found = await services.deployments.readable(user, deployment_id)
+        except NotFound:
+            with frame(services, user, 'Deployment not found'):
+                ui.label('There is no such deployment, or it is not yours.')
+                ui.link('Back to Deployments', '/deployments')
+            return None
+        with frame(services, user, found.name):
+            await _body(services, user, found)
+        return None
+
+
+async def _body(services: Services, user: User, found: Deployment) -> None:
+    view = DeploymentView(services, user, found)
+    view.header()
+    view.operations()
+    ui.timer(LIVE_SECONDS, lambda: view.refresh() if view.deployment.status in IN_FLIGHT else None)
+    with ui.tabs().classes('w-full') as tabs:
+        log_tab, build_tab = ui.tab('Logs'), ui.tab('Build log')
+        pods_tab, releases_tab = ui.tab('Pods and events'), ui.tab('Releases')
+    with ui.tab_panels(tabs, value=log_tab).classes('w-full'):
+        with ui.tab_panel(log_tab):
+            view.logs()
+        with ui.tab_panel(build_tab):
+            build = await services.deployments.build_logs(user, found.id)
+            ui.log().classes('w-full h-80 text-xs').push(build or 'No build for this deployment.')
+        with ui.tab_panel(pods_tab):
+            await view.tables()
+        with ui.tab_panel(releases_tab):
+            await view.releases()

@@ -1,0 +1,81 @@
+"""Create a deployment through the wizard in a real browser and watch it reach Running, live."""
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, expect
+
+from tests.api.github_helpers import classic_token
+from tests.browser.conftest import RunningApp, start_app, stop_app
+from tests.browser.fleet_setup import admin_session
+from tests.browser.test_github_journey import log_in
+from tests.github_emulator import GitHubEmulator
+
+DESKTOP = {'width': 1366, 'height': 900}
+PHONE = {'width': 390, 'height': 844}
+
+
+@pytest.fixture
+def espaze_with_repository(tmp_path: Path, github_server: GitHubEmulator) -> Iterator[tuple[RunningApp, dict]]:
+    github_server.reset()
+    token = classic_token()
+    github_server.add_user(token, 'root')
+    github_server.add_repo('root/web-shop', private=True, language='Go')
+    github_server.add_branch('root/web-shop', 'docs', {'README.md': 'no Dockerfile here'})
+    env = {'GITHUB_API_URL': github_server.base_url, 'ESPAZE_ROLLOUT_INTERVAL_SECONDS': '1'}
+    running = start_app(tmp_path / 'data', env)
+    auth = admin_session(running)
+    linked = httpx.put(f'{running.base_url}/api/github/token', json={'token': token}, headers=auth, timeout=10)
+    assert linked.status_code == 200
+    yield running, auth
+    stop_app(running)
+
+
+def test_from_a_repository_to_running_pods(
+    browser: Browser, espaze_with_repository: tuple[RunningApp, dict], screenshot_dir: Path
+):
+    espaze, auth = espaze_with_repository
+    page = browser.new_context(viewport=DESKTOP).new_page()
+    log_in(page, espaze)
+    page.goto(espaze.base_url + '/deployments')
+    expect(page.get_by_text('No deployments match')).to_be_visible()
+    page.get_by_role('button', name='New deployment').click()
+    page.get_by_text('root/web-shop').click()
+    expect(page.get_by_text('Dockerfile found in root/web-shop@main')).to_be_visible()
+    expect(page.get_by_label('Name')).to_have_value('web-shop')
+    page.screenshot(path=screenshot_dir / 'desktop-deployment-wizard.png', full_page=True)
+    page.get_by_role('button', name='Deploy').click()
+    expect(page).to_have_url(re.compile(r'/deployments/[0-9a-f]{24}$'))
+    expect(page.get_by_text('1 of 1 replicas ready')).to_be_visible(timeout=60_000)
+    page.screenshot(path=screenshot_dir / 'desktop-deployment-running.png', full_page=True)
+    expect(page.locator('.nicegui-log').first).to_contain_text('Listening on 0.0.0.0:8080', timeout=20_000)
+    deployment_id = page.url.rsplit('/', 1)[1]
+    found = httpx.get(f'{espaze.base_url}/api/deployments/{deployment_id}', headers=auth, timeout=10).json()
+    assert [h['status'] for h in found['history']] == ['pending', 'building', 'deploying', 'running']
+    page.goto(espaze.base_url + '/deployments')
+    row = page.get_by_role('row').filter(has_text='web-shop')
+    expect(row).to_contain_text('running')
+    expect(row).to_contain_text('1/1')
+    phone = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True).new_page()
+    log_in(phone, espaze)
+    phone.goto(f'{espaze.base_url}/deployments/{deployment_id}')
+    expect(phone.get_by_text('1 of 1 replicas ready')).to_be_visible()
+    phone.screenshot(path=screenshot_dir / 'phone-deployment-running.png', full_page=True)
+
+
+def test_a_branch_without_a_dockerfile_blocks_the_wizard(
+    browser: Browser, espaze_with_repository: tuple[RunningApp, dict]
+):
+    espaze, _ = espaze_with_repository
+    page = browser.new_context(viewport=DESKTOP).new_page()
+    log_in(page, espaze)
+    page.goto(espaze.base_url + '/deployments/new')
+    page.get_by_text('root/web-shop').click()
+    expect(page.get_by_text('Dockerfile found in root/web-shop@main')).to_be_visible()
+    page.get_by_label('Branch').click()
+    page.get_by_role('option', name='docs').click()
+    expect(page.get_by_text('Blocked: No Dockerfile in this commit')).to_be_visible()
+    expect(page.get_by_role('button', name='Deploy')).to_be_disabled()
