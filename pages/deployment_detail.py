@@ -92,7 +92,10 @@ class DeploymentView:
                 ),
             )
             ui.button('Restart', on_click=lambda: self.act(lambda: deployments.restart(self.user, d.id), 'Restarting'))
-            ui.button('Stop', on_click=lambda: self.act(lambda: deployments.scale(self.user, d.id, 0), 'Stopping'))
+            if d.status == Status.STOPPED:
+                ui.button('Start', on_click=lambda: self.act(lambda: deployments.start(self.user, d.id), 'Starting'))
+            else:
+                ui.button('Stop', on_click=lambda: self.act(lambda: deployments.scale(self.user, d.id, 0), 'Stopping'))
             ui.button(
                 'Redeploy',
                 on_click=lambda: self.act(lambda: deployments.redeploy(self.user, d.id), 'Building the latest commit'),

@@ -204,6 +204,14 @@ class DeploymentService:
             user, found, configuration, 'configuration', 'Configuration changed', sealed=sealed
         )
 
+    async def start(self, user: User, deployment_id: str) -> Deployment:
+        """Scale a stopped deployment back to the replicas it last ran with (1 if it never ran more)."""
+        found = await self.changeable(user, deployment_id)
+        if found.status != Status.STOPPED:
+            raise Conflict('Only a stopped deployment can be started')
+        earlier = [r.configuration.replicas for r in await self._deployments.releases(found.id)]
+        return await self.scale(user, deployment_id, next((n for n in earlier if n > 0), 1))
+
     async def restart(self, user: User, deployment_id: str) -> Deployment:
         found = await self.changeable(user, deployment_id)
         if found.status in IN_FLIGHT or found.status == Status.STOPPED:

@@ -37,12 +37,17 @@ async def test_scale_stop_and_start(github: GitHubEmulator, user: User):
     assert found['statusReason'] == '3 of 3 replicas ready' and found['configuration']['replicas'] == 3
     await user.http_client.post(f'{url}/scale', json={'replicas': 0}, headers=auth)
     assert (await until(user.http_client, auth, deployment_id, {'stopped', 'failed'}))['status'] == 'stopped'
+    owner_id = (await user.http_client.get(url, headers=auth)).json()['ownerId']
+    services = await started()
+    await services.deployments.start(await services.accounts.enabled_user(owner_id), deployment_id)  # the page's Start
+    restarted = await until(user.http_client, auth, deployment_id, {'running', 'failed'})
+    assert restarted['configuration']['replicas'] == 3  # the replicas it last ran with
     await user.http_client.post(f'{url}/scale', json={'replicas': 1}, headers=auth)
     assert (await until(user.http_client, auth, deployment_id, {'running', 'failed'}))['status'] == 'running'
     too_many = await user.http_client.post(f'{url}/scale', json={'replicas': 11}, headers=auth)
     assert too_many.status_code == 422 and too_many.json()['fields'][0]['field'] == 'replicas'
     kinds = [r['kind'] for r in (await user.http_client.get(f'{url}/releases', headers=auth)).json()]
-    assert kinds == ['scale', 'scale', 'scale', 'deploy']
+    assert kinds == ['scale', 'scale', 'scale', 'scale', 'deploy']
 
 
 async def test_restart_rolls_the_pods(github: GitHubEmulator, user: User):
