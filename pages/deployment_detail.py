@@ -1,14 +1,12 @@
 """One deployment: live status and steps, operations, logs (tail, follow, search, download), pods, events, releases."""
 
-from fastapi import Request
 from nicegui import ui
 
 from errors import EspazeError, NotFound
 from models import User
 from pages.components.deployment_status import status_badge, steps
 from pages.components.time_text import ago
-from pages.layout import frame
-from pages.session import login_redirect, session_user
+from pages.layout import object_page
 from services.deployments.types import IN_FLIGHT, Deployment, Status
 from services.registry import Services
 
@@ -192,21 +190,15 @@ class DeploymentView:
 
 
 def register(services: Services) -> None:
-    @ui.page('/deployments/{deployment_id}', title='Deployment · Espaze')
-    async def deployment_page(request: Request, deployment_id: str):
-        user = await session_user(services)
-        if user is None:
-            return login_redirect(request.url.path)
-        try:
-            found = await services.deployments.readable(user, deployment_id)
-        except NotFound:
-            with frame(services, user, 'Deployment not found'):
-                ui.label('There is no such deployment, or it is not yours.')
-                ui.link('Back to Deployments', '/deployments')
-            return None
-        with frame(services, user, found.name):
-            await _body(services, user, found)
-        return None
+    object_page(
+        services,
+        '/deployments/{object_id}',
+        'Deployment',
+        services.deployments.readable,
+        lambda found: found.name,
+        lambda user, found: _body(services, user, found),
+        ('Back to Deployments', '/deployments'),
+    )
 
 
 async def _body(services: Services, user: User, found: Deployment) -> None:

@@ -2,10 +2,12 @@
 
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
+from typing import TypeVar
 
 from fastapi import Request
 from nicegui import ui
 
+from errors import NotFound
 from models import User
 from pages.components.cluster_status import sandbox_banner
 from pages.session import log_out_browser, login_redirect, session_user
@@ -20,6 +22,7 @@ NAVIGATION = [
 ]
 
 PageBody = Callable[[User], Awaitable[None]]
+T = TypeVar('T')
 
 
 @contextmanager
@@ -76,6 +79,35 @@ def signed_in_page(services: Services, path: str, title: str, admin_only: bool =
         return page
 
     return decorator
+
+
+def object_page(
+    services: Services,
+    path: str,
+    kind: str,
+    load: Callable[[User, str], Awaitable[T]],
+    title: Callable[[T], str],
+    body: Callable[[User, T], Awaitable[None]],
+    back: tuple[str, str],
+) -> None:
+    """A signed-in page about one object (`{object_id}` in `path`); `load` raises NotFound for what the user may
+    not see, and the page then says so without telling whether it exists."""
+
+    @ui.page(path, title=f'{kind} · Espaze')
+    async def page(request: Request, object_id: str):
+        user = await session_user(services)
+        if user is None:
+            return login_redirect(request.url.path)
+        try:
+            found = await load(user, object_id)
+        except NotFound:
+            with frame(services, user, f'{kind} not found'):
+                ui.label(f'There is no such {kind.lower()}, or it is not yours.')
+                ui.link(*back)
+            return None
+        with frame(services, user, title(found)):
+            await body(user, found)
+        return None
 
 
 def empty_state(icon: str, headline: str, explanation: str) -> None:

@@ -2,15 +2,13 @@
 
 from datetime import UTC, datetime
 
-from fastapi import Request
 from nicegui import ui
 
 from errors import EspazeError, NotFound, ValidationFailed
 from models import Node, User
 from pages.components.fleet_map import FleetMap
 from pages.components.time_text import ago
-from pages.layout import frame
-from pages.session import login_redirect, session_user
+from pages.layout import object_page
 from services.registry import Services
 
 STATUS_COLORS = {'online': 'positive', 'offline': 'negative', 'pending': 'warning', 'deleted': 'grey'}
@@ -50,21 +48,15 @@ def _identity(node: Node) -> None:
 
 
 def register(services: Services) -> None:
-    @ui.page('/nodes/{node_id}', title='Node · Espaze')
-    async def node_page(request: Request, node_id: str):
-        user = await session_user(services)
-        if user is None:
-            return login_redirect(request.url.path)
-        try:
-            node = await services.nodes.get(user, node_id)
-        except NotFound:
-            with frame(services, user, 'Node not found'):
-                ui.label('There is no such node, or it is not yours.')
-                ui.link('Back to Nodes', '/nodes')
-            return None
-        with frame(services, user, node.name):
-            await _node_body(services, user, node)
-        return None
+    object_page(
+        services,
+        '/nodes/{object_id}',
+        'Node',
+        services.nodes.get,
+        lambda node: node.name,
+        lambda user, node: _node_body(services, user, node),
+        ('Back to Nodes', '/nodes'),
+    )
 
 
 async def _node_body(services: Services, user: User, node: Node) -> None:

@@ -91,7 +91,7 @@ def create_app(cluster: Cluster) -> FastAPI:
             'kind': 'NodeMetricsList',
             'apiVersion': 'metrics.k8s.io/v1beta1',
             'metadata': {},
-            'items': cluster.node_metrics(),
+            'items': cluster.usage.node_metrics(),
         }
 
     @app.get('/apis/metrics.k8s.io/v1beta1/pods')
@@ -101,7 +101,7 @@ def create_app(cluster: Cluster) -> FastAPI:
             'kind': 'PodMetricsList',
             'apiVersion': 'metrics.k8s.io/v1beta1',
             'metadata': {},
-            'items': cluster.pod_metrics(namespace),
+            'items': cluster.usage.pod_metrics(namespace),
         }
 
     @app.api_route('/{path:path}', methods=['GET', 'POST', 'PUT', 'PATCH', 'DELETE'])

@@ -10,7 +10,10 @@ import time
 from collections import defaultdict
 
 from sandbox.builds import BuildSimulator
+from sandbox.deployment_status import deployment_status
+from sandbox.nodes import add_node
 from sandbox.store import BY_KIND, Store, now_text
+from sandbox.usage import UsageSimulator
 from sandbox.validation import restricted_violations
 
 NODES, PODS, DEPLOYMENTS, EVENTS, NAMESPACES = (BY_KIND[k] for k in ('Node', 'Pod', 'Deployment', 'Event', 'Namespace'))
@@ -25,18 +28,6 @@ def template_hash(template: dict) -> str:
     return hashlib.sha256(json.dumps(template, sort_keys=True).encode()).hexdigest()[:10]
 
 
-def quantity(text: str | int | float | None, memory: bool = False) -> float:
-    """CPU in cores or memory in bytes from a Kubernetes quantity ('250m', '1.5', '512Mi', '1G')."""
-    if text is None:
-        return 0.0
-    text = str(text)
-    units = {'Ki': 2**10, 'Mi': 2**20, 'Gi': 2**30, 'Ti': 2**40, 'k': 1e3, 'M': 1e6, 'G': 1e9, 'T': 1e12, 'm': 1e-3}
-    for suffix, factor in sorted(units.items(), key=lambda item: -len(item[0])):
-        if text.endswith(suffix):
-            return float(text[: -len(suffix)]) * factor
-    return float(text)
-
-
 class Cluster:
     def __init__(
         self, node_count: int = 3, github_api_url: str | None = None, registry: str | None = None, metrics: bool = True
@@ -45,61 +36,14 @@ class Cluster:
         self.metrics = metrics
         self.logs: dict[str, list[tuple[float, str]]] = defaultdict(list)
         self._born: dict[str, float] = {}
-        self._usage: dict[str, tuple[float, float]] = {}
+        self.usage = UsageSimulator(self.store)
         self._warned: set[tuple[str, str]] = set()
         self.builds = BuildSimulator(self, github_api_url, registry)
         for index in range(node_count):
-            self._add_node(f'sandbox-node-{index + 1}', REGIONS[index % len(REGIONS)])
+            add_node(self.store, f'sandbox-node-{index + 1}', REGIONS[index % len(REGIONS)], index)
 
     def now_version(self) -> str:
         return self.store.version
-
-    def _add_node(self, name: str, region: str) -> None:
-        capacity = {'cpu': '4', 'memory': '16Gi', 'pods': '110', 'ephemeral-storage': '100Gi'}
-        node = {
-            'metadata': {
-                'name': name,
-                'labels': {
-                    'kubernetes.io/hostname': name,
-                    'kubernetes.io/os': 'linux',
-                    'topology.kubernetes.io/region': region,
-                },
-            },
-            'spec': {},
-        }
-        created = self.store.create(NODES, None, node)
-        allocatable = {**capacity, 'cpu': '3800m', 'memory': '15Gi'}
-        ready = {
-            'type': 'Ready',
-            'status': 'True',
-            'reason': 'KubeletReady',
-            'message': 'kubelet is posting ready status',
-            'lastHeartbeatTime': now_text(),
-            'lastTransitionTime': now_text(),
-        }
-        info = {
-            'kubeletVersion': 'v1.31.0-espaze-sandbox',
-            'osImage': 'Sandbox Linux',
-            'architecture': 'amd64',
-            'containerRuntimeVersion': 'sandbox://1.0',
-            'operatingSystem': 'linux',
-            'kernelVersion': '6.1',
-            'kubeProxyVersion': 'v1.31.0',
-            'machineID': name,
-            'systemUUID': name,
-            'bootID': name,
-        }
-        address = f'10.0.0.{len(self.store.list(NODES, None)) + 10}'
-        self.store.set_status(
-            created,
-            {
-                'capacity': capacity,
-                'allocatable': allocatable,
-                'conditions': [ready],
-                'addresses': [{'type': 'InternalIP', 'address': address}, {'type': 'Hostname', 'address': name}],
-                'nodeInfo': info,
-            },
-        )
 
     async def run(self, interval: float = 0.5) -> None:
         while True:
@@ -172,7 +116,7 @@ class Cluster:
             for pod in old:
                 self._delete_pod(pod)
             old = []
-        self._deployment_status(deployment, desired, current, ready_now, old, failure)
+        self.store.set_status(deployment, deployment_status(deployment, desired, current, ready_now, old, failure))
 
     def _owned_by(self, pod: dict, deployment: dict) -> bool:
         owners = pod['metadata'].get('ownerReferences') or []
@@ -186,59 +130,6 @@ class Cluster:
         if not violations:
             return None
         return f'pods is forbidden: violates PodSecurity "restricted:latest": {", ".join(violations)}'
-
-    def _deployment_status(self, deployment, desired, current, ready, old, failure) -> None:
-        available = len(ready) >= desired
-        stamp = now_text()
-        conditions = [
-            {
-                'type': 'Available',
-                'status': 'True' if available else 'False',
-                'reason': 'MinimumReplicasAvailable' if available else 'MinimumReplicasUnavailable',
-                'message': 'Deployment has minimum availability.'
-                if available
-                else 'Deployment does not have minimum availability.',
-                'lastUpdateTime': stamp,
-                'lastTransitionTime': stamp,
-            },
-            {
-                'type': 'Progressing',
-                'status': 'True',
-                'reason': 'NewReplicaSetAvailable' if available and not old else 'ReplicaSetUpdated',
-                'message': f'ReplicaSet "{deployment["metadata"]["name"]}" is progressing.',
-                'lastUpdateTime': stamp,
-                'lastTransitionTime': stamp,
-            },
-        ]
-        if failure:
-            conditions.append(
-                {
-                    'type': 'ReplicaFailure',
-                    'status': 'True',
-                    'reason': 'FailedCreate',
-                    'message': failure,
-                    'lastUpdateTime': stamp,
-                    'lastTransitionTime': stamp,
-                }
-            )
-        previous = deployment.get('status') or {}
-        for condition in conditions:  # keep transition times while a condition holds, as the controller does
-            before = next((c for c in previous.get('conditions', []) if c['type'] == condition['type']), None)
-            if before and before['status'] == condition['status'] and before['reason'] == condition['reason']:
-                condition['lastUpdateTime'] = before['lastUpdateTime']
-                condition['lastTransitionTime'] = before['lastTransitionTime']
-        total = len(current) + len(old)
-        status = {
-            'observedGeneration': deployment['metadata']['generation'],
-            'replicas': total,
-            'updatedReplicas': len(current),
-            'readyReplicas': len(ready),
-            'availableReplicas': len(ready),
-            'conditions': conditions,
-        }
-        if total - len(ready):
-            status['unavailableReplicas'] = total - len(ready)
-        self.store.set_status(deployment, status)
 
     def _create_pod(self, deployment: dict, pod_hash: str) -> dict:
         template = deployment['spec']['template']
@@ -313,7 +204,7 @@ class Cluster:
     def _delete_pod(self, pod: dict) -> None:
         self.event(pod, 'Killing', f'Stopping container {pod["spec"]["containers"][0]["name"]}')
         self.store.delete(PODS, pod['metadata']['namespace'], pod['metadata']['name'])
-        self._usage.pop(pod['metadata']['uid'], None)
+        self.usage.forget(pod['metadata']['uid'])
 
     # --- the kubelet ---
 
@@ -357,7 +248,7 @@ class Cluster:
                 port = next(iter(containers[0].get('ports') or []), {}).get('containerPort', 8080)
                 self.write_log(uid, f'Listening on 0.0.0.0:{port}')
             state = {'running': {'startedAt': (pod.get('status') or {}).get('startTime') or stamp}}
-            self._simulate_work(pod, now)
+            self._simulate_work(pod)
         else:
             state = {'waiting': {'reason': 'ContainerCreating'}}
         statuses = [
@@ -400,17 +291,11 @@ class Cluster:
             },
         )
 
-    def _simulate_work(self, pod: dict, now: float) -> None:
-        uid = pod['metadata']['uid']
-        limits = (pod['spec']['containers'][0].get('resources') or {}).get('limits') or {}
-        cpu_cap, memory_cap = quantity(limits.get('cpu') or '0.5'), quantity(limits.get('memory') or '256Mi', True)
-        cpu, memory = self._usage.get(uid, (cpu_cap * 0.1, memory_cap * 0.3))
-        cpu = min(cpu_cap * 0.9, max(cpu_cap * 0.02, cpu * random.uniform(0.85, 1.15)))
-        memory = min(memory_cap * 0.9, max(memory_cap * 0.1, memory * random.uniform(0.97, 1.03)))
-        self._usage[uid] = (cpu, memory)
+    def _simulate_work(self, pod: dict) -> None:
+        self.usage.work(pod)
         probe = (pod['spec']['containers'][0].get('readinessProbe') or {}).get('httpGet') or {}
         if random.random() < 0.2:
-            self.write_log(uid, f'"GET {probe.get("path", "/")} HTTP/1.1" 200 - kube-probe/1.31')
+            self.write_log(pod['metadata']['uid'], f'"GET {probe.get("path", "/")} HTTP/1.1" 200 - kube-probe/1.31')
 
     def write_log(self, uid: str, line: str) -> None:
         lines = self.logs[uid]
@@ -423,47 +308,3 @@ class Cluster:
             lines = [entry for entry in lines if entry[0] >= time.time() - int(since)]
         texts = [text for _, text in lines]
         return texts[-int(tail) :] if tail and tail.isdigit() else texts
-
-    # --- metrics.k8s.io ---
-
-    def node_metrics(self) -> list[dict]:
-        items = []
-        for node in self.store.list(NODES, None):
-            pods = [p for p in self.store.list(PODS, None) if p['spec'].get('nodeName') == node['metadata']['name']]
-            cpu = 0.12 + sum(self._usage.get(p['metadata']['uid'], (0, 0))[0] for p in pods)
-            memory = 900 * 2**20 + sum(self._usage.get(p['metadata']['uid'], (0, 0))[1] for p in pods)
-            items.append(
-                {
-                    'metadata': {'name': node['metadata']['name'], 'creationTimestamp': now_text()},
-                    'timestamp': now_text(),
-                    'window': '10s',
-                    'usage': {'cpu': f'{int(cpu * 1e9)}n', 'memory': f'{int(memory / 1024)}Ki'},
-                }
-            )
-        return items
-
-    def pod_metrics(self, namespace: str | None) -> list[dict]:
-        items = []
-        for pod in self.store.list(PODS, namespace):
-            usage = self._usage.get(pod['metadata']['uid'])
-            if usage is None:
-                continue
-            items.append(
-                {
-                    'metadata': {
-                        'name': pod['metadata']['name'],
-                        'namespace': pod['metadata']['namespace'],
-                        'labels': pod['metadata'].get('labels') or {},
-                        'creationTimestamp': now_text(),
-                    },
-                    'timestamp': now_text(),
-                    'window': '10s',
-                    'containers': [
-                        {
-                            'name': pod['spec']['containers'][0]['name'],
-                            'usage': {'cpu': f'{int(usage[0] * 1e9)}n', 'memory': f'{int(usage[1] / 1024)}Ki'},
-                        }
-                    ],
-                }
-            )
-        return items

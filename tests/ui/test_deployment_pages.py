@@ -43,3 +43,14 @@ async def test_a_viewer_sees_a_deployment_without_its_controls(github: GitHubEmu
     await user.should_see('1 of 1 replicas ready', retries=30)
     await user.should_not_see('Restart')
     await user.should_not_see('Delete')
+
+
+async def test_someone_elses_deployment_page_says_nothing_about_it(github: GitHubEmulator, user: User):
+    auth = await linked_operator(user.http_client, github)
+    deployment_id = await create(user.http_client, auth, body(name='private-web', image=NGINX, replicas=1))
+    await signup(user.http_client, 'stranger@example.com', 'Stranger')
+    await log_in(user, 'stranger@example.com')
+    for path in (f'/deployments/{deployment_id}', '/deployments/not-an-id'):
+        await user.open(path)
+        await user.should_see('There is no such deployment, or it is not yours.', retries=30)
+        await user.should_not_see('private-web')
