@@ -9,7 +9,7 @@ import asyncio
 import logging
 from datetime import UTC, datetime
 
-from errors import EspazeError
+from errors import EspazeError, RateLimited, UpstreamFailed
 from repositories.deployments import DeploymentRepository
 from services.accounts import AccountService
 from services.cluster.service import ClusterService
@@ -75,8 +75,10 @@ class RolloutEngine:
             async with limit:
                 try:
                     await self.advance(deployment)
-                except EspazeError as error:  # the cluster or GitHub failed this time: the next tick tries again
+                except (UpstreamFailed, RateLimited) as error:  # the cluster or GitHub failed this time: try again
                     log.warning('deployment %s: %s', deployment.id, error)
+                except EspazeError as error:  # refused for good (credential, permission, invalid): say why
+                    await self._deployments.transition(deployment.id, deployment.status, Status.FAILED, str(error))
 
         await asyncio.gather(*(one(d) for d in found))
         return len(found)

@@ -116,3 +116,12 @@ async def test_a_restart_of_espaze_mid_rollout_converges_without_duplicates(gith
     )
     assert len(jobs.items) == 1
     assert [h['status'] for h in found['history']] == ['pending', 'building', 'deploying', 'running']
+
+
+async def test_a_credential_github_refuses_mid_rollout_fails_it_with_the_reason(github: GitHubEmulator, user: User):
+    auth = await linked_operator(user.http_client, github)
+    github.add_repo('dev/shop', private=True)
+    deployment_id = await create(user.http_client, auth, body(repo='dev/shop'))
+    github.users.clear()  # the token is revoked on GitHub before the build starts
+    found = await until(user.http_client, auth, deployment_id, {'building', 'failed'})
+    assert found['status'] == 'failed' and 're-link GitHub' in found['statusReason']
