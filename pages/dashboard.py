@@ -4,7 +4,9 @@ from nicegui import ui
 
 from models import NodeCounts, User
 from pages.components.cluster_status import cluster_card
+from pages.components.deployment_status import COLORS
 from pages.layout import empty_state, signed_in_page
+from services.deployments.types import Status
 from services.registry import Services
 
 
@@ -19,6 +21,20 @@ def _fleet_card(counts: NodeCounts) -> None:
         ui.label(
             f'{counts.total} nodes: {counts.online} online, {counts.offline} offline, {counts.pending} pending'
         ).mark('fleet summary')
+
+
+def _deployments_card(counts: dict[str, int]) -> None:
+    if not counts:
+        empty_state('rocket_launch', 'No deployments yet', 'Create one from a GitHub repository on Deployments.')
+        return
+    with ui.card().classes('w-full gap-2').mark('deployments summary'):
+        with ui.row().classes('items-center gap-2'):
+            ui.icon('rocket_launch', size='1.5rem').classes('text-slate-500')
+            ui.link('Deployments', '/deployments').classes('text-lg font-medium')
+        with ui.row().classes('gap-2 flex-wrap'):
+            for status in Status:
+                if counts.get(status.value):
+                    ui.badge(f'{counts[status.value]} {status.value}', color=COLORS[status])
 
 
 def _attention_card(counts: NodeCounts) -> None:
@@ -39,11 +55,7 @@ def register(services: Services) -> None:
         ui.label(f'Welcome, {user.name}.').classes('text-slate-700')
         counts = await services.nodes.counts(user)
         with ui.grid().classes('w-full grid-cols-1 md:grid-cols-2 gap-4'):
-            empty_state(
-                'rocket_launch',
-                'No deployments yet',
-                'Deployments from GitHub repositories will be listed here by status once they exist.',
-            )
+            _deployments_card(await services.deployments.counts(user))
             _fleet_card(counts)
             await cluster_card(services)
             _attention_card(counts)

@@ -132,6 +132,12 @@ class DeploymentRepository:
         items = [_deployment(doc) async for doc in cursor.limit(page_size)]
         return DeploymentPage(items, total, page, page_size)
 
+    async def counts(self, owner_id: str | None) -> dict[str, int]:
+        """How many deployments are in each status (deleted ones left out)."""
+        match: dict[str, Any] = {'deleted_at': None} | ({'owner_id': owner_id} if owner_id else {})
+        pipeline = [{'$match': match}, {'$group': {'_id': '$status', 'n': {'$sum': 1}}}]
+        return {doc['_id']: doc['n'] async for doc in await self._deployments.aggregate(pipeline)}
+
     async def in_flight(self, limit: int = 500) -> list[Deployment]:
         """Deployments the rollout engine must advance (by the status index: the others cost nothing)."""
         cursor = self._deployments.find({'status': {'$in': [s.value for s in IN_FLIGHT]}}).limit(limit)

@@ -127,6 +127,10 @@ class DeploymentService:
         owner = None if (user.is_admin or not user.can_manage) else user.id
         return await self._deployments.page(owner, status, (text or '').strip()[:100] or None, page, page_size)
 
+    async def counts(self, user: User) -> dict[str, int]:
+        """Deployments by status: yours, or all of them for admins and viewers."""
+        return await self._deployments.counts(None if (user.is_admin or not user.can_manage) else user.id)
+
     async def _apply_now(
         self,
         user: User,

@@ -54,3 +54,14 @@ async def test_someone_elses_deployment_page_says_nothing_about_it(github: GitHu
         await user.open(path)
         await user.should_see('There is no such deployment, or it is not yours.', retries=30)
         await user.should_not_see('private-web')
+
+
+async def test_the_dashboard_counts_deployments_by_status(github: GitHubEmulator, user: User):
+    auth = await linked_operator(user.http_client, github)
+    deployment_id = await create(user.http_client, auth, body(name='web', image=NGINX, replicas=1))
+    await until(user.http_client, auth, deployment_id, {'running'})
+    await create(user.http_client, auth, body(name='api', image=NGINX, replicas=1))
+    await log_in(user, 'dev@example.com')
+    await user.should_see('1 running', retries=30)
+    await user.should_see('1 pending')
+    await user.should_not_see('No deployments yet')
