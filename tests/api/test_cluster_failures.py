@@ -11,7 +11,6 @@ from kubernetes.client.exceptions import ApiException
 from errors import Forbidden, UpstreamFailed
 from sandbox.process import SandboxProcess
 from services.cluster.connect import api_client, cluster_mode
-from services.cluster.gateway import KubeGateway
 from tests.api.cluster_helpers import cluster_service
 from tests.conftest import SandboxCluster, write_kubeconfig
 
@@ -118,4 +117,3 @@ def test_the_cluster_is_chosen_from_the_environment(monkeypatch: pytest.MonkeyPa
     config = write_kubeconfig(tmp_path / 'config', 'https://cluster.example:6443')
     client = api_client('kubeconfig', environ={'KUBECONFIG': str(config)})
     assert client.configuration.host == 'https://cluster.example:6443'
-    assert isinstance(KubeGateway(client, 1).core.api_client.configuration.host, str)

@@ -1,6 +1,7 @@
-"""Setting up a running app over HTTP: the first admin, and an enrollment token."""
+"""Setting up a running app: the first admin over HTTP, logging it in with a browser, and an enrollment token."""
 
 import httpx
+from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import RunningApp
 
@@ -20,3 +21,12 @@ def enrollment_token(espaze: RunningApp, auth: dict[str, str]) -> str:
     response = httpx.post(f'{espaze.base_url}/api/nodes/enrollment-tokens', json={}, headers=auth, timeout=10)
     assert response.status_code == 201
     return response.json()['token']
+
+
+def log_in(page: Page, espaze: RunningApp) -> None:
+    """Log the admin `admin_session` created in through the login page."""
+    page.goto(espaze.base_url + '/login')
+    page.get_by_label('Email', exact=True).fill('root@example.com')
+    page.get_by_label('Password', exact=True).fill(PASSWORD)
+    page.get_by_role('button', name='Log in', exact=True).click()
+    expect(page.get_by_text('Welcome, Root.')).to_be_visible()

@@ -10,8 +10,7 @@ from playwright.sync_api import Browser, expect
 
 from tests.api.github_helpers import classic_token
 from tests.browser.conftest import RunningApp, start_app, stop_app
-from tests.browser.fleet_setup import admin_session
-from tests.browser.test_github_journey import log_in
+from tests.browser.fleet_setup import admin_session, log_in
 from tests.github_emulator import GitHubEmulator
 
 DESKTOP = {'width': 1366, 'height': 900}

@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import Browser, Page, Playwright, expect
 
 from tests.browser.conftest import RunningApp, start_app, stop_app
-from tests.browser.fleet_setup import PASSWORD, admin_session
+from tests.browser.fleet_setup import admin_session, log_in
 from tests.conftest import ROOT
 
 FAST_FLEET = {
@@ -27,14 +27,6 @@ def fast_fleet(tmp_path: Path) -> Iterator[RunningApp]:
     admin_session(running)
     yield running
     stop_app(running)
-
-
-def log_in(page: Page, espaze: RunningApp) -> None:
-    page.goto(espaze.base_url + '/login')
-    page.get_by_label('Email', exact=True).fill('root@example.com')
-    page.get_by_label('Password', exact=True).fill(PASSWORD)
-    page.get_by_role('button', name='Log in', exact=True).click()
-    expect(page.get_by_text('Welcome, Root.')).to_be_visible()
 
 
 def node_row(page: Page, name: str):

@@ -18,7 +18,7 @@ from pymongo import MongoClient
 
 from tests.api.github_helpers import classic_token
 from tests.browser.conftest import RunningApp, start_app, stop_app
-from tests.browser.fleet_setup import PASSWORD, admin_session
+from tests.browser.fleet_setup import admin_session, log_in
 from tests.github_emulator import GitHubEmulator, recorded
 
 DESKTOP = {'width': 1366, 'height': 900}
@@ -44,14 +44,6 @@ def espaze_with_github(tmp_path: Path, emulator: GitHubEmulator, mongo_url: str)
     running = start_app(tmp_path / 'data', env)
     yield running
     stop_app(running)
-
-
-def log_in(page: Page, espaze: RunningApp) -> None:
-    page.goto(espaze.base_url + '/login')
-    page.get_by_label('Email', exact=True).fill('root@example.com')
-    page.get_by_label('Password', exact=True).fill(PASSWORD)
-    page.get_by_role('button', name='Log in', exact=True).click()
-    expect(page.get_by_text('Welcome, Root.')).to_be_visible()
 
 
 def link_and_pick(page: Page, espaze: RunningApp, token: str, screenshot: Path) -> list[str]:
