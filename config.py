@@ -118,6 +118,7 @@ class Settings(BaseSettings):
             build_namespace=self.build_namespace,
             builder_image=self.builder_image,
             build_deadline_seconds=self.build_deadline_seconds,
+            progress_deadline_seconds=self.deploy_deadline_seconds,
         )
 
     @property

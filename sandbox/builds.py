@@ -11,11 +11,11 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
+from sandbox.images import ImageTraits, traits_of
 from sandbox.store import BY_KIND, now_text
 
 JOBS, PODS, SECRETS = BY_KIND['Job'], BY_KIND['Pod'], BY_KIND['Secret']
 STEP_SECONDS = 0.6
-CRASHING_COMMAND = re.compile(r'^\s*(CMD|ENTRYPOINT)\b.*\bexit\s+([0-9]{1,3})', re.M)  # an app that exits at once
 STEPS = [
     '#1 [internal] load build definition from {filename}',
     '#2 [internal] load metadata for the base image',
@@ -41,13 +41,17 @@ class BuildSimulator:
         self.pushed: set[str] = set()
         self.pods: dict[str, dict] = {}  # build pod uid -> {'job', 'started', 'step', 'outcome'}
         self._finished_at: dict[str, float] = {}  # job uid -> when it finished
-        self.crash_codes: dict[str, int] = {}  # image -> exit code its command ends with
+        self.images: dict[str, ImageTraits] = {}  # pushed image -> how it behaves when it runs
 
     def pull_error(self, image: str) -> str | None:
         """Images of the configured registry must have been pushed by a build; others are always there."""
         if self.registry and image.startswith(self.registry + '/') and image not in self.pushed:
             return f'Failed to pull image "{image}": {image}: not found'
         return None
+
+    def traits(self, image: str) -> ImageTraits:
+        """How the image behaves: as its Dockerfile says when the sandbox built it; a well-behaved app otherwise."""
+        return self.images.get(image) or ImageTraits()
 
     def tick(self, now: float) -> None:
         store = self.cluster.store
@@ -125,9 +129,7 @@ class BuildSimulator:
             image = self._output_name(args)
             self.cluster.write_log(pod['metadata']['uid'], f'#7 exporting to image {image}: pushing layers done')
             self.pushed.add(image)
-            crash = CRASHING_COMMAND.search(run.get('dockerfile') or '')
-            if crash:
-                self.crash_codes[image] = int(crash.group(2))
+            self.images[image] = traits_of(run.get('dockerfile') or '')
             self._finish(job, pod, True, 'Complete', '')
 
     def _output_name(self, args: list[str]) -> str:

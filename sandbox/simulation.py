@@ -1,27 +1,30 @@
-"""What controllers and kubelets would do: Deployments get pods on simulated nodes, pods start and become ready,
-scale and restarts roll pods, Pod Security Admission refuses unsafe pods, pods log and use CPU and memory.
+"""What the control plane would do: the Deployment controller keeps pods to the template and rolls them, Pod
+Security Admission refuses unsafe pods, the scheduler places them (scheduler.py), kubelets run them (kubelet.py),
+and pods log and use CPU and memory.
 """
 
 import asyncio
 import hashlib
 import json
-import random
 import time
 from collections import defaultdict
 
 from sandbox.builds import BuildSimulator
 from sandbox.deployment_status import deployment_status
+from sandbox.kubelet import Kubelet
 from sandbox.nodes import add_node
+from sandbox.scheduler import choose_node, unschedulable_status
 from sandbox.store import BY_KIND, Store, now_text
 from sandbox.usage import UsageSimulator
 from sandbox.validation import restricted_violations
 
 NODES, PODS, DEPLOYMENTS, EVENTS, NAMESPACES = (BY_KIND[k] for k in ('Node', 'Pod', 'Deployment', 'Event', 'Namespace'))
-CREATING_SECONDS = 1.0
-READY_SECONDS = 2.0
-CRASH_SECONDS = 2.0
 REGIONS = ['eu-west', 'us-east', 'ap-south']
 LOG_LINES_KEPT = 500
+
+
+def is_ready(pod: dict) -> bool:
+    return any(c['type'] == 'Ready' and c['status'] == 'True' for c in (pod.get('status') or {}).get('conditions', []))
 
 
 def template_hash(template: dict) -> str:
@@ -35,7 +38,7 @@ class Cluster:
         self.store = Store()
         self.metrics = metrics
         self.logs: dict[str, list[tuple[float, str]]] = defaultdict(list)
-        self._born: dict[str, float] = {}
+        self.kubelet = Kubelet(self)
         self.usage = UsageSimulator(self.store)
         self._warned: set[tuple[str, str]] = set()
         self.builds = BuildSimulator(self, github_api_url, registry)
@@ -56,7 +59,9 @@ class Cluster:
         for deployment in self.store.list(DEPLOYMENTS, None):
             self._reconcile(deployment, now)
         for pod in self.store.list(PODS, None):
-            self._advance(pod, now)
+            if not pod['spec'].get('nodeName') and pod['metadata']['uid'] not in self.builds.pods:
+                self.place(pod)
+            self.kubelet.advance(pod, now)
 
     def event(
         self, involved: dict, reason: str, message: str, kind: str = 'Normal', component: str = 'kubelet'
@@ -87,7 +92,7 @@ class Cluster:
             },
         )
 
-    def _warn_once(self, involved: dict, reason: str, message: str, component: str) -> None:
+    def warn_once(self, involved: dict, reason: str, message: str, component: str) -> None:
         key = (involved['metadata']['uid'], reason + message)
         if key not in self._warned:
             self._warned.add(key)
@@ -105,18 +110,23 @@ class Cluster:
         old = [p for p in pods if p not in current]
         failure = self._admission_failure(namespace, spec['template'].get('spec') or {})
         if failure:
-            self._warn_once(deployment, 'FailedCreate', failure, 'replicaset-controller')
+            self.warn_once(deployment, 'FailedCreate', failure, 'replicaset-controller')
         while not failure and len(current) < desired:
             current.append(self._create_pod(deployment, current_hash))
         for pod in sorted(current, key=lambda p: p['metadata']['creationTimestamp'])[desired:]:
             self._delete_pod(pod)
         current = current[:desired]
-        ready_now = [p for p in current if self._ready(p)]
+        ready_now = [p for p in current if is_ready(p)]
         if len(ready_now) >= desired:
             for pod in old:
                 self._delete_pod(pod)
             old = []
-        self.store.set_status(deployment, deployment_status(deployment, desired, current, ready_now, old, failure))
+        self.store.set_status(
+            deployment,
+            deployment_status(
+                deployment, f'{meta["name"]}-{current_hash[:8]}', desired, current, ready_now, old, failure
+            ),
+        )
 
     def _owned_by(self, pod: dict, deployment: dict) -> bool:
         owners = pod['metadata'].get('ownerReferences') or []
@@ -155,48 +165,19 @@ class Cluster:
         return self.place(self.store.create(PODS, deployment['metadata']['namespace'], pod))
 
     def place(self, pod: dict) -> dict:
-        """Schedule a new pod on a matching node, as the scheduler would."""
-        self._born[pod['metadata']['uid']] = time.monotonic()
-        wanted = pod['spec'].get('nodeSelector') or {}
-        nodes = [
-            n
-            for n in self.store.list(NODES, None)
-            if all(n['metadata']['labels'].get(k) == v for k, v in wanted.items())
-        ]
-        if not nodes:
-            count = len(self.store.list(NODES, None))
-            self._warn_once(
-                pod,
-                'FailedScheduling',
-                f"0/{count} nodes are available: {count} node(s) didn't match Pod's node affinity/selector.",
-                'default-scheduler',
-            )
-            self.store.set_status(
-                pod,
-                {
-                    'phase': 'Pending',
-                    'qosClass': 'Burstable',
-                    'conditions': [
-                        {
-                            'type': 'PodScheduled',
-                            'status': 'False',
-                            'reason': 'Unschedulable',
-                            'lastTransitionTime': now_text(),
-                        }
-                    ],
-                },
-            )
+        """Schedule a new pod as kube-scheduler would, or leave it Pending with the reason."""
+        self.kubelet.born(pod['metadata']['uid'], time.monotonic())
+        node, refusal = choose_node(self.store, pod)
+        if node is None:
+            self.warn_once(pod, 'FailedScheduling', refusal, 'default-scheduler')
+            if not pod.get('status'):
+                self.store.set_status(pod, unschedulable_status())
             return pod
-        load = {n['metadata']['name']: 0 for n in nodes}
-        for other in self.store.list(PODS, None):
-            if other['spec'].get('nodeName') in load:
-                load[other['spec']['nodeName']] += 1
-        pod['spec']['nodeName'] = min(load, key=load.get)
+        pod['spec']['nodeName'] = node
         self.event(
             pod,
             'Scheduled',
-            f'Successfully assigned {pod["metadata"]["namespace"]}/{pod["metadata"]["name"]} '
-            f'to {pod["spec"]["nodeName"]}',
+            f'Successfully assigned {pod["metadata"]["namespace"]}/{pod["metadata"]["name"]} to {node}',
             component='default-scheduler',
         )
         return pod
@@ -205,97 +186,6 @@ class Cluster:
         self.event(pod, 'Killing', f'Stopping container {pod["spec"]["containers"][0]["name"]}')
         self.store.delete(PODS, pod['metadata']['namespace'], pod['metadata']['name'])
         self.usage.forget(pod['metadata']['uid'])
-
-    # --- the kubelet ---
-
-    def _ready(self, pod: dict) -> bool:
-        return any(
-            c['type'] == 'Ready' and c['status'] == 'True' for c in (pod.get('status') or {}).get('conditions', [])
-        )
-
-    def _advance(self, pod: dict, now: float) -> None:
-        uid = pod['metadata']['uid']
-        if not pod['spec'].get('nodeName') or uid in self.builds.pods:
-            return
-        age = now - self._born.setdefault(uid, now)
-        containers = pod['spec']['containers']
-        pull_error = self.builds.pull_error(containers[0]['image'])
-        crash_code = self.builds.crash_codes.get(containers[0]['image'])
-        running = age >= CREATING_SECONDS and pull_error is None
-        ready = running and age >= READY_SECONDS and crash_code is None
-        stamp = now_text()
-        restarts, last_state = 0, {}
-        if running and crash_code is not None:
-            restarts = int((age - CREATING_SECONDS) / CRASH_SECONDS) + 1
-            previous_statuses = (pod.get('status') or {}).get('containerStatuses') or [{}]
-            if restarts != previous_statuses[0].get('restartCount'):
-                self.write_log(uid, 'Starting the app')
-                self.write_log(uid, f'Fatal: the app exited with status {crash_code}')
-                self._warn_once(pod, 'BackOff', 'Back-off restarting failed container app', 'kubelet')
-            state = {'waiting': {'reason': 'CrashLoopBackOff', 'message': 'back-off restarting failed container'}}
-            last_state = {'terminated': {'exitCode': crash_code, 'reason': 'Error', 'finishedAt': stamp}}
-        elif pull_error and age >= CREATING_SECONDS:
-            self._warn_once(pod, 'Failed', pull_error, 'kubelet')
-            state = {'waiting': {'reason': 'ImagePullBackOff', 'message': pull_error}}
-        elif running:
-            if (pod.get('status') or {}).get('phase') != 'Running':
-                for reason, message in (
-                    ('Pulled', f'Container image "{containers[0]["image"]}" already present'),
-                    ('Created', f'Created container {containers[0]["name"]}'),
-                    ('Started', f'Started container {containers[0]["name"]}'),
-                ):
-                    self.event(pod, reason, message)
-                port = next(iter(containers[0].get('ports') or []), {}).get('containerPort', 8080)
-                self.write_log(uid, f'Listening on 0.0.0.0:{port}')
-            state = {'running': {'startedAt': (pod.get('status') or {}).get('startTime') or stamp}}
-            self._simulate_work(pod)
-        else:
-            state = {'waiting': {'reason': 'ContainerCreating'}}
-        statuses = [
-            {
-                'name': c['name'],
-                'image': c['image'],
-                'imageID': '',
-                'ready': ready,
-                'restartCount': restarts,
-                'started': running,
-                'state': state,
-                'lastState': last_state,
-            }
-            for c in containers
-        ]
-        conditions = [
-            {'type': kind, 'status': 'True' if value else 'False', 'lastTransitionTime': stamp}
-            for kind, value in (
-                ('PodScheduled', True),
-                ('Initialized', True),
-                ('ContainersReady', ready),
-                ('Ready', ready),
-            )
-        ]
-        previous = pod.get('status') or {}
-        for condition in conditions:
-            before = next((c for c in previous.get('conditions', []) if c['type'] == condition['type']), None)
-            if before and before['status'] == condition['status']:
-                condition['lastTransitionTime'] = before['lastTransitionTime']
-        self.store.set_status(
-            pod,
-            {
-                'phase': 'Running' if running else 'Pending',
-                'conditions': conditions,
-                'containerStatuses': statuses,
-                'hostIP': '10.0.0.10',
-                'podIP': f'10.244.0.{abs(hash(uid)) % 250 + 2}',
-                'qosClass': 'Burstable',
-                'startTime': previous.get('startTime') or stamp,
-            },
-        )
-
-    def _simulate_work(self, pod: dict) -> None:
-        self.usage.work(pod)
-        probe = (pod['spec']['containers'][0].get('readinessProbe') or {}).get('httpGet') or {}
-        if random.random() < 0.2:
-            self.write_log(pod['metadata']['uid'], f'"GET {probe.get("path", "/")} HTTP/1.1" 200 - kube-probe/1.31')
 
     def write_log(self, uid: str, line: str) -> None:
         lines = self.logs[uid]

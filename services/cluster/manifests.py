@@ -38,6 +38,7 @@ class ClusterSettings:
     builder_image: str = 'moby/buildkit:v0.26.2-rootless'
     build_deadline_seconds: int = 1800
     build_ttl_seconds: int = 3600
+    progress_deadline_seconds: int = 600
     build_cpu_limit: str = '2'
     build_memory_limit: str = '4Gi'
 
@@ -136,7 +137,9 @@ def config_hash(spec: AppSpec) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def deployment(spec: AppSpec, restarted_at: str | None = None) -> k8s.V1Deployment:
+def deployment(
+    spec: AppSpec, restarted_at: str | None = None, progress_deadline_seconds: int = 600
+) -> k8s.V1Deployment:
     annotations = {CONFIG_HASH: config_hash(spec)} | ({RESTARTED_AT: restarted_at} if restarted_at else {})
     resources = k8s.V1ResourceRequirements(
         requests={'cpu': spec.resources.cpu_request, 'memory': spec.resources.memory_request},
@@ -182,6 +185,7 @@ def deployment(spec: AppSpec, restarted_at: str | None = None) -> k8s.V1Deployme
         spec=k8s.V1DeploymentSpec(
             replicas=spec.replicas,
             revision_history_limit=5,
+            progress_deadline_seconds=progress_deadline_seconds,
             selector=k8s.V1LabelSelector(match_labels=selector(spec)),
             strategy=k8s.V1DeploymentStrategy(
                 type='RollingUpdate',

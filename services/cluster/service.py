@@ -134,7 +134,7 @@ class ClusterService:
         """Apply every object of one deployment; without a public address its Ingress is removed."""
         await self.apply(manifests.config_map(spec))
         await self.apply(manifests.secret(spec))
-        await self.apply(manifests.deployment(spec, restarted_at))
+        await self.apply(manifests.deployment(spec, restarted_at, self.settings.progress_deadline_seconds))
         await self.apply(manifests.service(spec))
         if spec.public:
             await self.apply(manifests.ingress(spec, self.settings))

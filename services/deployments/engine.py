@@ -14,7 +14,7 @@ from repositories.deployments import DeploymentRepository
 from services.accounts import AccountService
 from services.cluster.service import ClusterService
 from services.cluster.types import AppSpec, BuildRequest
-from services.deployments.diagnosis import diagnose
+from services.deployments.diagnosis import SCHEDULING_PATIENCE_SECONDS, diagnose
 from services.deployments.types import Deployment, Status
 from services.github.service import GitHubService
 from services.secret_box import SecretBox
@@ -22,6 +22,7 @@ from services.secret_box import SecretBox
 log = logging.getLogger(__name__)
 BUILD_LOG_LINES = 8
 CONCURRENT_ADVANCES = 16
+DEADLINE_GRACE_SECONDS = 30  # the cluster's own progress deadline comes first; this catches a cluster that never says
 
 
 def clone_url(html_url: str) -> str:
@@ -45,7 +46,8 @@ class RolloutEngine:
         self._accounts = accounts
         self._box = box
         self._registry = registry
-        self._deploy_deadline = deploy_deadline_seconds
+        self._deploy_deadline = deploy_deadline_seconds + DEADLINE_GRACE_SECONDS
+        self._scheduling_patience = SCHEDULING_PATIENCE_SECONDS
         self.advances = 0
 
     async def app_spec(self, deployment: Deployment, image: str, sealed: dict[str, bytes] | None = None) -> AppSpec:
@@ -141,7 +143,17 @@ class RolloutEngine:
         pods = await reads.pods(deployment.namespace, deployment.id)
         events = await reads.events(deployment.namespace, {deployment.name})
         elapsed = (datetime.now(UTC) - deployment.phase_started_at).total_seconds()
-        verdict = diagnose(state, pods, events, deployment.configuration.replicas, elapsed, self._deploy_deadline)
+        config = deployment.configuration
+        verdict = diagnose(
+            state,
+            pods,
+            events,
+            config.replicas,
+            elapsed,
+            self._deploy_deadline,
+            memory_limit=config.resources.memory_limit,
+            scheduling_patience_seconds=self._scheduling_patience,
+        )
         if verdict.outcome == 'waiting':
             return
         reason = verdict.reason
