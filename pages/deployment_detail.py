@@ -4,8 +4,10 @@ from nicegui import ui
 
 from errors import EspazeError, NotFound
 from models import User
+from pages.components.configuration_form import ConfigurationForm
 from pages.components.deployment_status import status_badge, steps
 from pages.components.time_text import ago
+from pages.forms import FormErrors
 from pages.layout import object_page
 from services.deployments.types import IN_FLIGHT, Deployment, Status
 from services.registry import Services
@@ -41,6 +43,8 @@ class DeploymentView:
         self.deployment = deployment
         self.may_change = deployment.owner_id == user.id or user.is_admin
         self.load_logs = None
+        self.build_log: ui.log | None = None
+        self.build_text = ''
 
     async def act(self, action, success: str) -> None:
         try:
@@ -70,8 +74,22 @@ class DeploymentView:
         except NotFound:
             return
         self.header.refresh()
+        if self.deployment.status in (Status.PENDING, Status.BUILDING) or self.deployment.status != before:
+            await self.load_build_log()
         if self.deployment.status != before and self.load_logs is not None:
             await self.load_logs()
+
+    async def load_build_log(self) -> None:
+        """Append what the build wrote since the last look (the whole log again if it was replaced)."""
+        text = await self.services.deployments.build_logs(self.user, self.deployment.id) or ''
+        if self.build_log is None or text == self.build_text:
+            return
+        if text.startswith(self.build_text) and self.build_text:
+            self.build_log.push(text[len(self.build_text) :].strip('\n'))
+        else:
+            self.build_log.clear()
+            self.build_log.push(text or 'No build for this deployment.')
+        self.build_text = text
 
     def operations(self) -> None:
         if not self.may_change or self.deployment.status == Status.DELETED:
@@ -126,9 +144,9 @@ class DeploymentView:
         text = {'value': ''}
 
         async def load() -> None:
-            pods = await self.services.deployments.pods(self.user, self.deployment.id)
-            pod.set_options([p.name for p in pods], value=pod.value if pod.value in [p.name for p in pods] else None)
             try:
+                names = [p.name for p in await self.services.deployments.pods(self.user, self.deployment.id)]
+                pod.set_options(names, value=pod.value if pod.value in names else None)
                 text['value'] = await self.services.deployments.logs(
                     self.user, self.deployment.id, pod.value, tail.value
                 )
@@ -142,7 +160,29 @@ class DeploymentView:
         download.on_click(lambda: ui.download.content(text['value'], f'{self.deployment.name}.log'))
         search.on_value_change(load)
         ui.timer(LIVE_SECONDS * 2, lambda: load() if follow.value else None)
-        ui.timer(0.1, load, once=True)
+
+    async def configuration(self) -> None:
+        """The configuration, editable by those who may change the deployment: saving rolls it out as a release."""
+        form = ConfigurationForm(self.services, self.deployment.configuration)
+        await form.build()
+        if not self.may_change or self.deployment.status == Status.DELETED:
+            form.disable()
+            return
+        errors = FormErrors(form.fields)
+
+        async def save() -> None:
+            errors.clear()
+            try:
+                self.deployment = await self.services.deployments.reconfigure(
+                    self.user, self.deployment.id, form.changes(), form.secret_changes()
+                )
+            except EspazeError as error:
+                errors.show(error)
+                return
+            ui.notify('Configuration saved: rolling it out', type='positive')
+            await self.refresh()
+
+        ui.button('Save and roll out', icon='save', on_click=save)
 
     async def tables(self) -> None:
         pods = await self.services.deployments.pods(self.user, self.deployment.id)
@@ -207,14 +247,17 @@ async def _body(services: Services, user: User, found: Deployment) -> None:
     view.operations()
     ui.timer(LIVE_SECONDS, lambda: view.refresh() if view.deployment.status in IN_FLIGHT else None)
     with ui.tabs().classes('w-full') as tabs:
-        log_tab, build_tab = ui.tab('Logs'), ui.tab('Build log')
+        log_tab, build_tab, config_tab = ui.tab('Logs'), ui.tab('Build log'), ui.tab('Configuration')
         pods_tab, releases_tab = ui.tab('Pods and events'), ui.tab('Releases')
-    with ui.tab_panels(tabs, value=log_tab).classes('w-full'):
+    with ui.tab_panels(tabs, value=log_tab, animated=False).classes('w-full'):
         with ui.tab_panel(log_tab):
             view.logs()
+            await view.load_logs()
         with ui.tab_panel(build_tab):
-            build = await services.deployments.build_logs(user, found.id)
-            ui.log().classes('w-full h-80 text-xs').push(build or 'No build for this deployment.')
+            view.build_log = ui.log(max_lines=5000).classes('w-full h-80 text-xs').mark('build log')
+            await view.load_build_log()
+        with ui.tab_panel(config_tab):
+            await view.configuration()
         with ui.tab_panel(pods_tab):
             await view.tables()
         with ui.tab_panel(releases_tab):

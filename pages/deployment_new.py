@@ -4,27 +4,21 @@ from nicegui import ui
 
 from errors import EspazeError
 from models import User
+from pages.components.configuration_form import ConfigurationForm
 from pages.components.repo_picker import RepositoryPicker
 from pages.forms import FormErrors
 from pages.layout import signed_in_page
-from services.cluster.types import Resources
 from services.deployments.rules import DeploymentRequest, suggested_name
+from services.deployments.types import Configuration
 from services.github.types import LinkState
 from services.registry import Services
-
-PRESETS = {
-    'Small (0.1 CPU, 128 MiB; limit 0.5 CPU, 512 MiB)': Resources('100m', '128Mi', '500m', '512Mi'),
-    'Medium (0.25 CPU, 256 MiB; limit 1 CPU, 1 GiB)': Resources('250m', '256Mi', '1', '1Gi'),
-    'Large (0.5 CPU, 512 MiB; limit 2 CPU, 2 GiB)': Resources('500m', '512Mi', '2', '2Gi'),
-}
-CUSTOM = 'Custom'
 
 
 class Wizard:
     def __init__(self, services: Services, user: User) -> None:
         self.services = services
         self.user = user
-        self.env_rows: list[tuple[ui.input, ui.input, ui.checkbox, ui.row]] = []
+        self.form = ConfigurationForm(services, Configuration(health_check_path='/'))
 
     async def build(self) -> None:
         linked = (await self.services.github.connections.status(self.user)).state == LinkState.LINKED
@@ -38,25 +32,10 @@ class Wizard:
                 self.name = ui.input('Name', placeholder='my-app').props('outlined dense stack-label').classes('w-56')
                 self.image = ui.input('Prebuilt image (skips the build)', placeholder='ghcr.io/owner/app:1.0')
                 self.image.props('outlined dense clearable').classes('grow min-w-[16rem]').on_value_change(self._gate)
-            with ui.row().classes('w-full gap-2 items-start'):
-                self.port = ui.number('Container port', value=8080, min=1, max=65535, format='%d')
-                self.port.props('outlined dense').classes('w-36')
-                maximum = self.services.deployments.max_replicas
-                self.replicas = ui.number('Replicas', value=1, min=0, max=maximum, format='%d').props('outlined dense')
-                self.health = ui.input('Health-check path', value='/').props('outlined dense')
-                self.public = ui.switch('Public address', value=True)
-            self.preset = ui.select([*PRESETS, CUSTOM], value=next(iter(PRESETS)), label='Resources')
-            self.preset.props('outlined dense').classes('w-96').on_value_change(self._preset_changed)
-            with ui.row().classes('gap-2') as self.custom:
-                self.cpu_request = ui.input('CPU request', value='100m').props('outlined dense').classes('w-32')
-                self.memory_request = ui.input('Memory request', value='128Mi').props('outlined dense').classes('w-32')
-                self.cpu_limit = ui.input('CPU limit', value='500m').props('outlined dense').classes('w-32')
-                self.memory_limit = ui.input('Memory limit', value='512Mi').props('outlined dense').classes('w-32')
-            self.custom.set_visibility(False)
-            await self._placement()
-            ui.label('Environment variables (secret values are stored encrypted and never shown again)')
-            self.env_box = ui.column().classes('w-full gap-1')
-            ui.button('Add variable', icon='add', on_click=self._add_env).props('flat dense')
+            maximum = self.services.deployments.max_replicas
+            self.replicas = ui.number('Replicas', value=1, min=0, max=maximum, format='%d')
+            self.replicas.props('outlined dense').classes('w-28')
+            await self.form.build()
         with ui.row().classes('items-center gap-3'):
             self.deploy = ui.button('Deploy', icon='rocket_launch', on_click=self._submit)
             self.blocked = ui.label('Pick a repository and a branch first.').classes('text-slate-600').mark('blocked')
@@ -64,21 +43,11 @@ class Wizard:
             {
                 'name': self.name,
                 'configuration.image': self.image,
-                'configuration.port': self.port,
                 'configuration.replicas': self.replicas,
-                'configuration.healthCheckPath': self.health,
+                **self.form.fields,
             }
         )
         self._gate()
-
-    async def _placement(self) -> None:
-        try:
-            nodes = await self.services.cluster.reads.nodes()
-        except EspazeError:
-            nodes = []
-        choices = sorted({f'{k}={v}' for n in nodes for k, v in n.labels.items() if not k.startswith('kubernetes.io/')})
-        self.placement = ui.select(choices, multiple=True, value=[], label='Run only on nodes labelled')
-        self.placement.props('outlined dense use-chips').classes('w-96')
 
     def _picked(self, picker: RepositoryPicker) -> None:
         if picker.repository is not None and not self.name.value:
@@ -98,45 +67,21 @@ class Wizard:
         self.blocked.set_visibility(bool(reason))
         self.deploy.set_enabled(not reason)
 
-    def _preset_changed(self) -> None:
-        self.custom.set_visibility(self.preset.value == CUSTOM)
-
-    def _add_env(self) -> None:
-        with self.env_box, ui.row().classes('w-full items-center gap-2 no-wrap') as row:
-            key = ui.input('Name').props('outlined dense').classes('w-48')
-            value = ui.input('Value').props('outlined dense').classes('grow')
-            secret = ui.checkbox('Secret')
-            ui.button(icon='close', on_click=lambda: self._remove_env(row)).props('flat round dense aria-label=Remove')
-        self.env_rows.append((key, value, secret, row))
-
-    def _remove_env(self, row: ui.row) -> None:
-        self.env_rows = [entry for entry in self.env_rows if entry[3] is not row]
-        row.delete()
-
     def request(self) -> DeploymentRequest:
-        resources = PRESETS.get(self.preset.value) or Resources(
-            self.cpu_request.value or '',
-            self.memory_request.value or '',
-            self.cpu_limit.value or '',
-            self.memory_limit.value or '',
-        )
-        env = {k.value.strip(): v.value or '' for k, v, s, _ in self.env_rows if k.value and not s.value}
-        secret_env = {k.value.strip(): v.value or '' for k, v, s, _ in self.env_rows if k.value and s.value}
-        node_selector = dict(choice.split('=', 1) for choice in self.placement.value or [])
         return DeploymentRequest(
             name=(self.name.value or '').strip(),
             github_repo=self.picker.repository.full_name,
             branch=self.picker.branch or '',
-            port=int(self.port.value or 0),
+            port=int(self.form.port.value or 0),
             replicas=int(self.replicas.value or 0),
-            env=env,
-            secret_env=secret_env,
+            env=self.form.env(),
+            secret_env=self.form.secret_env(),
             image=(self.image.value or '').strip() or None,
             dockerfile_path=(self.picker.path.value or 'Dockerfile').strip(),
-            resources=resources,
-            health_check_path=(self.health.value or '').strip() or None,
-            public=bool(self.public.value),
-            node_selector=node_selector,
+            resources=self.form.resources(),
+            health_check_path=(self.form.health.value or '').strip() or None,
+            public=bool(self.form.public.value),
+            node_selector=self.form.node_selector(),
         )
 
     async def _submit(self) -> None:

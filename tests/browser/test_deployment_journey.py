@@ -1,6 +1,7 @@
 """Create a deployment through the wizard in a real browser and watch it reach Running, live."""
 
 import re
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -33,6 +34,16 @@ def espaze_with_repository(tmp_path: Path, github_server: GitHubEmulator) -> Ite
     stop_app(running)
 
 
+def _rolled_out_again(espaze: RunningApp, auth: dict, deployment_id: str) -> dict:
+    deadline = time.monotonic() + 60
+    while True:
+        found = httpx.get(f'{espaze.base_url}/api/deployments/{deployment_id}', headers=auth, timeout=10).json()
+        if found['status'] == 'running' and len(found['history']) > 4:
+            return found
+        assert time.monotonic() < deadline, found['statusReason']
+        time.sleep(0.2)
+
+
 def test_from_a_repository_to_running_pods(
     browser: Browser, espaze_with_repository: tuple[RunningApp, dict], screenshot_dir: Path
 ):
@@ -51,9 +62,21 @@ def test_from_a_repository_to_running_pods(
     expect(page.get_by_text('1 of 1 replicas ready')).to_be_visible(timeout=60_000)
     page.screenshot(path=screenshot_dir / 'desktop-deployment-running.png', full_page=True)
     expect(page.locator('.nicegui-log').first).to_contain_text('Listening on 0.0.0.0:8080', timeout=20_000)
+    page.get_by_role('tab', name='Build log').click()
+    expect(page.get_by_text(re.compile('exporting to image'))).to_be_visible()
+    page.get_by_role('tab', name='Configuration').click()
+    page.get_by_role('button', name='Add variable').click()
+    page.get_by_label('Name', exact=True).last.fill('GREETING')
+    page.get_by_label('Value', exact=True).last.fill('hello')
+    page.screenshot(path=screenshot_dir / 'desktop-deployment-configuration.png', full_page=True)
+    page.get_by_role('button', name='Save and roll out').click()
+    expect(page.get_by_text('Configuration saved: rolling it out')).to_be_visible()
     deployment_id = page.url.rsplit('/', 1)[1]
-    found = httpx.get(f'{espaze.base_url}/api/deployments/{deployment_id}', headers=auth, timeout=10).json()
-    assert [h['status'] for h in found['history']] == ['pending', 'building', 'deploying', 'running']
+    found = _rolled_out_again(espaze, auth, deployment_id)
+    statuses = [h['status'] for h in found['history']]
+    assert statuses == ['pending', 'building', 'deploying', 'running', 'deploying', 'running']
+    assert found['configuration']['env'] == {'GREETING': 'hello'}
+    expect(page.get_by_text('1 of 1 replicas ready')).to_be_visible(timeout=20_000)
     page.goto(espaze.base_url + '/deployments')
     row = page.get_by_role('row').filter(has_text='web-shop')
     expect(row).to_contain_text('running')
@@ -63,6 +86,10 @@ def test_from_a_repository_to_running_pods(
     phone.goto(f'{espaze.base_url}/deployments/{deployment_id}')
     expect(phone.get_by_text('1 of 1 replicas ready')).to_be_visible()
     phone.screenshot(path=screenshot_dir / 'phone-deployment-running.png', full_page=True)
+    phone.get_by_role('tab', name='Configuration').click()
+    expect(phone.get_by_label('Container port')).to_have_value('8080')
+    phone.wait_for_timeout(500)  # the tab indicator slides over
+    phone.screenshot(path=screenshot_dir / 'phone-deployment-configuration.png', full_page=True)
 
 
 def test_a_branch_without_a_dockerfile_blocks_the_wizard(
