@@ -33,6 +33,7 @@ from repositories.deployments import DeploymentRepository
 from repositories.enrollment import EnrollmentTokenRepository
 from repositories.github_tokens import GitHubTokenRepository
 from repositories.instance import InstanceRepository
+from repositories.metrics import MetricsRepository
 from repositories.node_activity import NodeActivityRepository
 from repositories.node_liveness import NodeLivenessRepository
 from repositories.node_token_revocations import NodeTokenRevocationRepository
@@ -53,6 +54,8 @@ from services.github.client import GitHubGateway
 from services.github.connection import GitHubConnections
 from services.github.service import GitHubService
 from services.heartbeats import HeartbeatService
+from services.metrics.collector import MetricsCollector
+from services.metrics.service import MetricsService
 from services.node_tokens import NodeTokenGuard
 from services.nodes import NodeService
 from services.passwords import PasswordHasher
@@ -126,24 +129,36 @@ accounts = AccountService(users, sessions, instance)
 rollouts = RolloutEngine(
     deployments, cluster, github_service, accounts, secret_box, settings.registry, settings.deploy_deadline_seconds
 )
+deployment_service = DeploymentService(
+    deployments, rollouts, cluster, github_service, secret_box, settings.max_replicas
+)
+node_service = NodeService(
+    nodes,
+    activity,
+    EnrollmentTokenRepository(db),
+    users,
+    tokens,
+    node_tokens,
+    settings.allow_private_node_ips,
+    utc_now,
+)
+metrics = MetricsService(
+    MetricsCollector(cluster.reads, nodes, liveness, settings.metrics_interval_seconds),
+    MetricsRepository(db, settings.metrics_retention()),
+    deployment_service,
+    node_service,
+    fresh_seconds=min(5.0, settings.metrics_interval_seconds / 2),
+)
 services = Services(
     auth=AuthService(users, sessions, instance, PasswordHasher(), tokens, settings.allow_signup),
     accounts=accounts,
     health=HealthService(lambda: ping(db)),
-    nodes=NodeService(
-        nodes,
-        activity,
-        EnrollmentTokenRepository(db),
-        users,
-        tokens,
-        node_tokens,
-        settings.allow_private_node_ips,
-        utc_now,
-    ),
+    nodes=node_service,
     heartbeats=heartbeats,
     cluster=cluster,
     github=github_service,
-    deployments=DeploymentService(deployments, rollouts, cluster, github_service, secret_box, settings.max_replicas),
+    deployments=deployment_service,
+    metrics=metrics,
     fleet=FleetMonitor(
         nodes,
         liveness,
@@ -173,6 +188,7 @@ async def startup() -> None:
     await services.nodes.ensure_indexes()
     await node_tokens.ensure_indexes()
     await github_connections.ensure_indexes()
+    await metrics.ensure_indexes()
     await services.deployments.ensure_indexes()
     await node_tokens.poll()
     if settings.admin_email and settings.admin_password:

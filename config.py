@@ -3,6 +3,7 @@
 import os
 import secrets
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Literal
 
@@ -73,6 +74,10 @@ class Settings(BaseSettings):
     max_replicas: int = Field(default=10, ge=1, le=1000)
     rollout_interval_seconds: float = Field(default=3.0, gt=0, le=60)
     deploy_deadline_seconds: int = Field(default=600, ge=10, le=86_400)
+    metrics_interval_seconds: float = Field(default=10.0, ge=2, le=300)
+    metrics_raw_retention_hours: int = Field(default=24, ge=1, le=24 * 30)
+    metrics_minute_retention_days: int = Field(default=7, ge=1, le=365)
+    metrics_hour_retention_days: int = Field(default=90, ge=1, le=3650)
 
     @field_validator('jwt_secret', 'storage_secret')
     @classmethod
@@ -103,6 +108,13 @@ class Settings(BaseSettings):
         if (self.github_client_id is None) != (self.github_client_secret is None):
             raise ValueError('ESPAZE_GITHUB_CLIENT_ID and ESPAZE_GITHUB_CLIENT_SECRET must be set together')
         return self
+
+    def metrics_retention(self) -> dict[str, timedelta]:
+        return {
+            'raw': timedelta(hours=self.metrics_raw_retention_hours),
+            'minute': timedelta(days=self.metrics_minute_retention_days),
+            'hour': timedelta(days=self.metrics_hour_retention_days),
+        }
 
     def cluster_settings(self) -> ClusterSettings:
         return ClusterSettings(

@@ -27,4 +27,5 @@ def build_scheduler(services: Services, node_tokens: NodeTokenGuard, settings: S
     scheduler.add_job(
         services.deployments.engine.tick, id='rollouts', seconds=settings.rollout_interval_seconds, **every
     )
+    scheduler.add_job(services.metrics.collect, id='metrics', seconds=settings.metrics_interval_seconds, **every)
     return scheduler

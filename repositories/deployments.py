@@ -138,6 +138,12 @@ class DeploymentRepository:
         pipeline = [{'$match': match}, {'$group': {'_id': '$status', 'n': {'$sum': 1}}}]
         return {doc['_id']: doc['n'] async for doc in await self._deployments.aggregate(pipeline)}
 
+    async def owned_among(self, owner_id: str, deployment_ids: set[str]) -> set[str]:
+        """Which of these deployments belong to `owner_id`."""
+        oids = [oid for oid in map(_object_id, deployment_ids) if oid]
+        cursor = self._deployments.find({'_id': {'$in': oids}, 'owner_id': owner_id}, {'_id': 1})
+        return {str(doc['_id']) async for doc in cursor}
+
     async def in_flight(self, limit: int = 500) -> list[Deployment]:
         """Deployments the rollout engine must advance (by the status index: the others cost nothing)."""
         cursor = self._deployments.find({'status': {'$in': [s.value for s in IN_FLIGHT]}}).limit(limit)

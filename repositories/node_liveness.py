@@ -41,6 +41,23 @@ class NodeLivenessRepository:
             return 0
         return (await self._liveness.bulk_write(operations, ordered=False)).matched_count
 
+    async def fleet_usage(self, since: datetime) -> tuple[int, float | None, float | None]:
+        """Nodes that beat since `since`, and the average CPU and memory percent online nodes last reported."""
+        recent = await self._liveness.count_documents({'online': True, 'last_seen_at': {'$gte': since}})
+        pipeline = [
+            {'$match': {'online': True}},
+            {
+                '$group': {
+                    '_id': None,
+                    'cpu': {'$avg': '$metrics.cpu_percent'},
+                    'memory': {'$avg': '$metrics.memory_percent'},
+                }
+            },
+        ]
+        found = [doc async for doc in await self._liveness.aggregate(pipeline)]
+        averages = found[0] if found else {}
+        return recent, averages.get('cpu'), averages.get('memory')
+
     async def silent_online(self, cutoff: datetime, limit: int = 1000) -> list[str]:
         """Nodes that beat once but not since `cutoff`."""
         cursor = self._liveness.find({'online': True, 'last_seen_at': {'$lt': cutoff}}, {'_id': 1}).limit(limit)

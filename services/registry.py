@@ -11,6 +11,7 @@ from services.deployments.service import DeploymentService
 from services.fleet_monitor import FleetMonitor
 from services.github.service import GitHubService
 from services.heartbeats import HeartbeatService
+from services.metrics.service import MetricsService
 from services.nodes import NodeService
 
 
@@ -46,3 +47,4 @@ class Services:
     github: GitHubService
     cluster: ClusterService
     deployments: DeploymentService
+    metrics: MetricsService

@@ -123,3 +123,20 @@ class ClusterStatus:
     nodes_total: int = 0
     metrics_available: bool = False
     problem: str | None = None
+
+
+@dataclass(frozen=True)
+class PodSample:
+    """One pod anywhere in the cluster, with what its containers request and may use (cores, bytes)."""
+
+    namespace: str
+    name: str
+    phase: str
+    ready: bool
+    node: str | None
+    restarts: int
+    labels: dict[str, str]
+    cpu_request: float
+    memory_request: int
+    cpu_limit: float
+    memory_limit: int

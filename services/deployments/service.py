@@ -131,6 +131,12 @@ class DeploymentService:
         """Deployments by status: yours, or all of them for admins and viewers."""
         return await self._deployments.counts(None if (user.is_admin or not user.can_manage) else user.id)
 
+    async def own_ids(self, user: User, deployment_ids: set[str]) -> set[str]:
+        """Which of these deployments the user may read."""
+        if user.is_admin or not user.can_manage:
+            return set(deployment_ids)
+        return await self._deployments.owned_among(user.id, deployment_ids)
+
     async def _apply_now(
         self,
         user: User,
