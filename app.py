@@ -148,6 +148,7 @@ metrics = MetricsService(
     deployment_service,
     node_service,
     fresh_seconds=min(5.0, settings.metrics_interval_seconds / 2),
+    interval_seconds=settings.metrics_interval_seconds,
 )
 services = Services(
     auth=AuthService(users, sessions, instance, PasswordHasher(), tokens, settings.allow_signup),

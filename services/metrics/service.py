@@ -37,12 +37,14 @@ class MetricsService:
         deployments: DeploymentService,
         nodes: NodeService,
         fresh_seconds: float,
+        interval_seconds: float,
     ) -> None:
         self._collector = collector
         self._repository = repository
         self._deployments = deployments
         self._nodes = nodes
         self._fresh = fresh_seconds
+        self.interval_seconds = interval_seconds
         self._latest: tuple[float, Snapshot] | None = None
         self.collections = 0
 

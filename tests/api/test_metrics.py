@@ -91,7 +91,9 @@ async def test_a_collection_stores_every_scope_and_history_reads_it_back(github:
     found = await until(user.http_client, auth, deployment_id, {'running'})
     admin = await admin_tokens(user.http_client)
     node = await enroll(user.http_client, admin)
-    await beat(user.http_client, node['node']['id'], node['nodeToken'], {'metrics': {'cpuPercent': 40, 'memoryPercent': 60}})
+    await beat(
+        user.http_client, node['node']['id'], node['nodeToken'], {'metrics': {'cpuPercent': 40, 'memoryPercent': 60}}
+    )
     services = await started()
     await services.heartbeats.flush()
     assert await services.metrics.collect() >= 4  # cluster, fleet, its namespace, its deployment, nodes

@@ -28,7 +28,7 @@ async def test_operator_has_no_users_section_and_is_refused_the_page(user: User)
     ('path', 'message'),
     [
         ('/deployments', 'No deployments match. Create one from a GitHub repository.'),
-        ('/observatory', 'No metrics collected'),
+        ('/observatory', 'No samples collected yet'),
     ],
 )
 async def test_empty_sections_say_so_honestly(user: User, path: str, message: str):

@@ -1,0 +1,115 @@
+"""A line chart of one scope's metrics over a range, drawn once and then extended in place with only the points
+that are new (plotly's extendTraces): a refresh sends a few hundred bytes, not the whole series again."""
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from nicegui import ui
+
+from errors import EspazeError
+from models import User
+from services.metrics.service import MetricsService
+from services.metrics.types import Series
+
+COLORS = ['#2563eb', '#94a3b8', '#f59e0b', '#dc2626', '#16a34a']
+RANGES = {'15 m': timedelta(minutes=15), '1 h': timedelta(hours=1), '6 h': timedelta(hours=6)}
+RANGES |= {'24 h': timedelta(hours=24), '7 d': timedelta(days=7)}
+
+
+@dataclass(frozen=True)
+class Trace:
+    metric: str
+    label: str
+    dash: str = 'solid'
+
+
+def _complete(series: Series) -> tuple[list[datetime], dict[str, list[float | None]]]:
+    """A rollup's newest point is still filling up: leave it out until its minute or hour is over."""
+    if series.resolution == 'raw' or not series.times:
+        return series.times, series.values
+    return series.times[:-1], {m: v[:-1] for m, v in series.values.items()}
+
+
+class MetricChart:
+    def __init__(
+        self, metrics: MetricsService, user: User, scope: str, traces: list[Trace], unit: str, scale: float = 1.0
+    ) -> None:
+        self.metrics = metrics
+        self.user = user
+        self.scope = scope
+        self.traces = traces
+        self.unit = unit
+        self.scale = scale
+        self.span = RANGES['1 h']
+        self.sent_until: datetime | None = None
+        self.points = 0
+        self.plot = ui.plotly(self._figure([], {})).classes('w-full h-64')
+
+    async def _series(self) -> tuple[list[datetime], dict[str, list[float | None]]] | None:
+        now = datetime.now(UTC)
+        try:
+            series = await self.metrics.history(
+                self.user, self.scope, tuple(t.metric for t in self.traces), now - self.span, now
+            )
+        except EspazeError:
+            return None
+        return _complete(series)
+
+    def _y(self, values: list[float | None]) -> list[float | None]:
+        return [None if v is None else round(v * self.scale, 4) for v in values]
+
+    def _figure(self, times: list[datetime], values: dict[str, list[float | None]]) -> dict:
+        data = [
+            {
+                'type': 'scatter',
+                'mode': 'lines',
+                'name': trace.label,
+                'x': [t.isoformat() for t in times],
+                'y': self._y(values.get(trace.metric, [])),
+                'line': {'color': COLORS[index % len(COLORS)], 'dash': trace.dash, 'width': 2},
+                'connectgaps': False,
+            }
+            for index, trace in enumerate(self.traces)
+        ]
+        layout = {
+            'margin': {'l': 48, 'r': 8, 't': 8, 'b': 32},
+            'legend': {'orientation': 'h', 'y': -0.2},
+            'yaxis': {'title': {'text': self.unit}, 'rangemode': 'tozero'},
+            'xaxis': {'type': 'date'},
+            'uirevision': 'keep',  # zoom and hidden traces survive updates
+        }
+        if not times:
+            layout['annotations'] = [
+                {'text': 'No samples in this range yet', 'showarrow': False, 'xref': 'paper', 'yref': 'paper'}
+            ]
+        return {'data': data, 'layout': layout, 'config': {'displayModeBar': False, 'responsive': True}}
+
+    async def load(self, span: timedelta | None = None) -> None:
+        """Draw the whole range again (on opening, or when the range changes)."""
+        self.span = span or self.span
+        found = await self._series()
+        times, values = found if found else ([], {})
+        self.plot.update_figure(self._figure(times, values))
+        self.sent_until = times[-1] if times else None
+        self.points = max(len(times), 1)
+
+    async def refresh(self) -> int:
+        """Append the points taken since the last look; returns how many were sent."""
+        if self.sent_until is None:
+            await self.load()
+            return self.points
+        found = await self._series()
+        if not found:
+            return 0
+        times, values = found
+        new = [i for i, t in enumerate(times) if t > self.sent_until]
+        if not new:
+            return 0
+        self.points = max(self.points, len(times))
+        update = {
+            'x': [[times[i].isoformat() for i in new] for _ in self.traces],
+            'y': [self._y([values[t.metric][i] for i in new]) for t in self.traces],
+        }
+        self.plot.run_plot_method('extendTraces', update, list(range(len(self.traces))), self.points)
+        self.sent_until = times[new[-1]]
+        return len(new)

@@ -1,0 +1,54 @@
+"""The Observatory in a real browser with data: an app sampling every 2 s, a running deployment, charts drawn."""
+
+import time
+from pathlib import Path
+
+import httpx
+from playwright.sync_api import Browser, expect
+
+from tests.browser.conftest import start_app, stop_app
+from tests.browser.fleet_setup import admin_session, log_in
+
+DESKTOP = {'width': 1366, 'height': 900}
+PHONE = {'width': 390, 'height': 844}
+
+
+def test_the_observatory_shows_the_cluster_with_history(browser: Browser, tmp_path: Path, screenshot_dir: Path):
+    espaze = start_app(
+        tmp_path / 'data', {'ESPAZE_METRICS_INTERVAL_SECONDS': '2', 'ESPAZE_ROLLOUT_INTERVAL_SECONDS': '1'}
+    )
+    try:
+        auth = admin_session(espaze)
+        payload = {
+            'name': 'web',
+            'githubRepo': 'root/web',
+            'branch': 'main',
+            'configuration': {'port': 8080, 'replicas': 3, 'image': 'nginxinc/nginx-unprivileged:1.27'},
+        }
+        created = httpx.post(f'{espaze.base_url}/api/deployments', json=payload, headers=auth, timeout=10)
+        assert created.status_code == 202, created.text
+        deadline = time.monotonic() + 60
+        while (
+            httpx.get(f'{espaze.base_url}/api/deployments/{created.json()["id"]}', headers=auth).json()['status']
+            != 'running'
+        ):
+            assert time.monotonic() < deadline
+            time.sleep(0.5)
+        time.sleep(8)  # a few samples
+        page = browser.new_context(viewport=DESKTOP).new_page()
+        log_in(page, espaze)
+        page.goto(espaze.base_url + '/observatory')
+        expect(page.get_by_text('of 11.4 cores')).to_be_visible()
+        expect(page.get_by_text('3 of 3')).to_be_visible()
+        expect(page.get_by_role('cell', name='web', exact=True)).to_be_visible()
+        expect(page.locator('.js-plotly-plot .main-svg').first).to_be_visible()
+        page.wait_for_timeout(1000)
+        page.screenshot(path=screenshot_dir / 'desktop-observatory.png', full_page=True)
+        phone = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True).new_page()
+        log_in(phone, espaze)
+        phone.goto(espaze.base_url + '/observatory')
+        expect(phone.locator('.js-plotly-plot .main-svg').first).to_be_visible()
+        phone.wait_for_timeout(1000)
+        phone.screenshot(path=screenshot_dir / 'phone-observatory.png', full_page=True)
+    finally:
+        stop_app(espaze)

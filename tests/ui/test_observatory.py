@@ -1,0 +1,77 @@
+"""The Observatory with NiceGUI's simulated user: what an operator sees, pause, and no metrics server."""
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from nicegui import ui
+from nicegui.testing import User
+
+from sandbox.process import SandboxProcess
+from tests.api.deployment_helpers import NGINX, body, create, linked_operator, until
+from tests.api.helpers import admin_tokens, started
+from tests.conftest import write_kubeconfig
+from tests.github_emulator import GitHubEmulator
+from tests.ui.helpers import log_in
+
+
+@pytest.fixture(autouse=True)
+def jobs_driven_by_the_tests(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv('ESPAZE_ROLLOUT_INTERVAL_SECONDS', '60')
+    monkeypatch.setenv('ESPAZE_METRICS_INTERVAL_SECONDS', '300')
+
+
+@pytest.fixture(scope='module')
+def sandbox_without_metrics(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    process = SandboxProcess(None, None, metrics=False)
+    process.start()
+    yield write_kubeconfig(tmp_path_factory.mktemp('plain') / 'config', process.url)
+    process.stop()
+
+
+async def test_an_operator_sees_the_cluster_and_their_deployments_use(github: GitHubEmulator, user: User):
+    auth = await linked_operator(user.http_client, github)
+    deployment_id = await create(user.http_client, auth, body(name='web', image=NGINX, replicas=2))
+    await until(user.http_client, auth, deployment_id, {'running'})
+    await (await started()).metrics.collect()
+    await log_in(user, 'dev@example.com')
+    await user.open('/observatory')
+    await user.should_see('of 11.4 cores', retries=30)
+    await user.should_see('of 45.0 GiB')
+    await user.should_see('3 of 3')
+    await user.should_not_see('No samples collected yet')
+    await user.should_not_see('Fleet: nodes online and offline')  # the whole fleet is for admins and viewers
+    [table] = user.find(marker='top deployments').elements
+    assert [(row['name'], row['id']) for row in table.rows] == [('web', deployment_id)]
+    assert table.rows[0]['cpu'].endswith(' / 0.20') and table.rows[0]['hint']
+    plots = user.find(ui.plotly).elements
+    line_charts = [p for p in plots if p.figure['data'] and p.figure['data'][0]['type'] == 'scatter']
+    assert len(line_charts) == 3 and all(len(p.figure['data'][0]['x']) == 1 for p in line_charts)
+
+
+async def test_pause_stops_the_refresh_and_play_resumes_it(user: User):
+    await admin_tokens(user.http_client)
+    await log_in(user)
+    await user.open('/observatory')
+    await user.should_see('Fleet: nodes online and offline', retries=30)
+    [timer] = [t for t in user.find(ui.timer).elements if t.interval == 10]
+    [button] = user.find(marker='pause').elements
+    assert timer.active
+    user.find(marker='pause').click()
+    assert not timer.active and button.props['aria-label'] == 'Resume'
+    await user.should_see('Paused')
+    user.find(marker='pause').click()
+    assert timer.active and button.props['aria-label'] == 'Pause'
+
+
+@pytest.fixture
+def cluster_without_metrics(sandbox_without_metrics: Path, monkeypatch: pytest.MonkeyPatch, app_environment: Path):
+    monkeypatch.setenv('KUBECONFIG', str(sandbox_without_metrics))
+
+
+async def test_without_a_metrics_server_the_observatory_says_so(cluster_without_metrics: None, user: User):
+    await admin_tokens(user.http_client)
+    await log_in(user)
+    await user.open('/observatory')
+    await user.should_see('Metrics server unavailable: CPU and memory use are not measured', retries=30)
+    await user.should_see('unmeasured of 11.4 cores')
