@@ -6,6 +6,7 @@ from errors import EspazeError, NotFound
 from models import User
 from pages.components.configuration_form import ConfigurationForm
 from pages.components.deployment_status import status_badge, steps
+from pages.components.deployment_usage import usage_panel
 from pages.components.time_text import ago
 from pages.forms import FormErrors
 from pages.layout import object_page
@@ -248,7 +249,7 @@ async def _body(services: Services, user: User, found: Deployment) -> None:
     ui.timer(LIVE_SECONDS, lambda: view.refresh() if view.deployment.status in IN_FLIGHT else None)
     with ui.tabs().classes('w-full') as tabs:
         log_tab, build_tab, config_tab = ui.tab('Logs'), ui.tab('Build log'), ui.tab('Configuration')
-        pods_tab, releases_tab = ui.tab('Pods and events'), ui.tab('Releases')
+        pods_tab, usage_tab, releases_tab = ui.tab('Pods and events'), ui.tab('Usage'), ui.tab('Releases')
     with ui.tab_panels(tabs, value=log_tab, animated=False).classes('w-full'):
         with ui.tab_panel(log_tab):
             view.logs()
@@ -260,5 +261,7 @@ async def _body(services: Services, user: User, found: Deployment) -> None:
             await view.configuration()
         with ui.tab_panel(pods_tab):
             await view.tables()
+        with ui.tab_panel(usage_tab):
+            await usage_panel(services.metrics, user, found.id)
         with ui.tab_panel(releases_tab):
             await view.releases()

@@ -142,3 +142,20 @@ async def test_the_build_log_grows_live_while_the_page_is_open(github: GitHubEmu
     lines = [child.text for child in build_log.default_slot.children]
     assert lines[0].endswith('#1 [internal] load build definition from Dockerfile')
     assert len(lines) == len(set(lines))  # each line once
+
+
+async def test_the_usage_tab_charts_cpu_and_memory_against_request_and_limit(github: GitHubEmulator, user: User):
+    auth = await linked_operator(user.http_client, github)
+    deployment_id = await create(user.http_client, auth, body(name='web', image=NGINX, replicas=2))
+    await until(user.http_client, auth, deployment_id, {'running'})
+    await (await started()).metrics.collect()
+    await log_in(user, 'dev@example.com')
+    await user.open(f'/deployments/{deployment_id}')
+    await user.should_see('CPU: used against request and limit', retries=30)
+    charts = {
+        p.figure['layout']['yaxis']['title']['text']: {t['name']: t['y'] for t in p.figure['data']}
+        for p in user.find(ui.plotly).elements
+    }
+    assert charts['cores']['Request'] == [0.2] and charts['cores']['Limit'] == [1.0]
+    assert charts['MiB']['Request'] == [256.0] and charts['MiB']['Limit'] == [1024.0]
+    assert charts['cores']['Used'][0] > 0
