@@ -42,6 +42,7 @@ from repositories.sessions import SessionRepository
 from repositories.users import UserRepository
 from sandbox.process import SandboxProcess
 from services.accounts import AccountService
+from services.activity import ActivityService
 from services.auth import AuthService
 from services.cluster.connect import api_client
 from services.cluster.connect import cluster_mode as cluster_mode_for
@@ -49,6 +50,7 @@ from services.cluster.gateway import KubeGateway
 from services.cluster.service import ClusterService
 from services.deployments.engine import RolloutEngine
 from services.deployments.service import DeploymentService
+from services.fleet_cluster import FleetClusterPairing
 from services.fleet_monitor import FleetMonitor
 from services.github.client import GitHubGateway
 from services.github.connection import GitHubConnections
@@ -150,6 +152,7 @@ metrics = MetricsService(
     fresh_seconds=min(5.0, settings.metrics_interval_seconds / 2),
     interval_seconds=settings.metrics_interval_seconds,
 )
+pairing = FleetClusterPairing(nodes, metrics)
 services = Services(
     auth=AuthService(users, sessions, instance, PasswordHasher(), tokens, settings.allow_signup),
     accounts=accounts,
@@ -160,6 +163,8 @@ services = Services(
     github=github_service,
     deployments=deployment_service,
     metrics=metrics,
+    pairing=pairing,
+    activity=ActivityService(deployments, activity, nodes, node_service, pairing, cluster.reads),
     fleet=FleetMonitor(
         nodes,
         liveness,

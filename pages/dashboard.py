@@ -5,7 +5,9 @@ from nicegui import ui
 from models import NodeCounts, User
 from pages.components.cluster_status import cluster_card
 from pages.components.deployment_status import COLORS
+from pages.components.time_text import ago
 from pages.layout import empty_state, signed_in_page
+from services.activity import ActivityItem, AttentionItem
 from services.deployments.types import Status
 from services.registry import Services
 
@@ -37,16 +39,34 @@ def _deployments_card(counts: dict[str, int]) -> None:
                     ui.badge(f'{counts[status.value]} {status.value}', color=COLORS[status])
 
 
-def _attention_card(counts: NodeCounts) -> None:
-    if counts.offline == 0:
-        empty_state('task_alt', 'Nothing needs attention', 'Nodes that go offline will be listed here.')
+def _attention_card(items: list[AttentionItem]) -> None:
+    if not items:
+        empty_state('task_alt', 'Nothing needs attention', 'Failed deployments and offline nodes will be listed here.')
         return
     with ui.card().classes('w-full gap-2').mark('needs attention'):
         with ui.row().classes('items-center gap-2'):
             ui.icon('warning', size='1.5rem', color='amber-8')
             ui.label('Needs attention').classes('text-lg font-medium')
-        plural = 'node is' if counts.offline == 1 else 'nodes are'
-        ui.link(f'{counts.offline} {plural} offline: no heartbeat received', '/nodes')
+        for item in items:
+            ui.link(item.reason, item.link).classes('text-sm break-words')
+
+
+LEVEL_ICONS = {'good': ('check_circle', 'positive'), 'bad': ('error', 'negative'), 'info': ('info', 'grey-6')}
+
+
+def _timeline_card(items: list[ActivityItem]) -> None:
+    with ui.card().classes('w-full gap-1 md:col-span-2').mark('timeline'):
+        with ui.row().classes('items-center gap-2'):
+            ui.icon('history', size='1.5rem').classes('text-slate-500')
+            ui.label('Recent activity').classes('text-lg font-medium')
+        if not items:
+            ui.label('Nothing happened in the last 7 days.').classes('text-slate-600')
+        for item in items:
+            icon, color = LEVEL_ICONS[item.level]
+            with ui.row().classes('w-full items-start gap-2 no-wrap'):
+                ui.icon(icon, color=color).classes('mt-0.5')
+                ui.link(item.text, item.link).classes('grow text-sm break-words')
+                ui.label(ago(item.at)).classes('text-xs text-slate-500 whitespace-nowrap')
 
 
 def register(services: Services) -> None:
@@ -55,7 +75,8 @@ def register(services: Services) -> None:
         ui.label(f'Welcome, {user.name}.').classes('text-slate-700')
         counts = await services.nodes.counts(user)
         with ui.grid().classes('w-full grid-cols-1 md:grid-cols-2 gap-4'):
+            _attention_card(await services.activity.attention(user))
             _deployments_card(await services.deployments.counts(user))
             _fleet_card(counts)
             await cluster_card(services)
-            _attention_card(counts)
+            _timeline_card(await services.activity.timeline(user))

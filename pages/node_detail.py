@@ -66,6 +66,15 @@ async def _node_body(services: Services, user: User, node: Node) -> None:
     with ui.grid().classes('w-full grid-cols-1 md:grid-cols-2 gap-4'):
         with ui.card().classes('gap-1'):
             _identity(node)
+            pair = await services.pairing.of(node)
+            if pair is not None:
+                heartbeat = 'heartbeat fresh' if pair.heartbeat_fresh else 'no fresh heartbeat'
+                kubelet = 'kubelet Ready' if pair.kubelet_ready else 'kubelet not Ready'
+                _fact('Kubernetes node', f'{pair.cluster_node}: {heartbeat}, {kubelet}')
+                if pair.disagreement:
+                    with ui.row().classes('items-center gap-1 text-amber-800').mark('signals disagree'):
+                        ui.icon('warning')
+                        ui.label('The two signals disagree.').classes('text-sm')
         with ui.card().classes('p-0 overflow-hidden justify-center'):
             FleetMap(max_height=260).show(
                 [(node.id, node.name, node.status.value, node.location.latitude, node.location.longitude)]

@@ -25,6 +25,16 @@ TOP_COLUMNS = [
     {'name': 'memory', 'label': 'Memory used / requested (MiB)', 'field': 'memory', 'align': 'right'},
     {'name': 'hint', 'label': 'Right-sizing', 'field': 'hint', 'align': 'left'},
 ]
+PAIR_COLUMNS = [
+    {'name': k, 'label': label, 'field': k, 'align': 'left'}
+    for k, label in (
+        ('node', 'Fleet node'),
+        ('cluster', 'Kubernetes node'),
+        ('heartbeat', 'Heartbeat'),
+        ('kubelet', 'Kubelet'),
+        ('verdict', 'Signals'),
+    )
+]
 NAME_CELL = (
     '<q-td :props="props"><a :href="`/deployments/${props.row.id}`" class="text-primary">{{ props.value }}</a></q-td>'
 )
@@ -83,10 +93,13 @@ class Observatory:
             ui.label('Deployments using the most CPU').classes('font-medium')
             self.top = ui.table(columns=TOP_COLUMNS, rows=[], row_key='id').classes('w-full').mark('top deployments')
             self.top.add_slot('body-cell-name', NAME_CELL)
+        with ui.card().classes('w-full gap-1') as self.paired_card:
+            ui.label('Fleet nodes that are also cluster nodes').classes('font-medium')
+            self.paired = ui.table(columns=PAIR_COLUMNS, rows=[], row_key='node').classes('w-full').mark('paired nodes')
         for chart in self.charts:
             await chart.load()
-        await self.refresh(charts=False)
         self.timer = ui.timer(REFRESH_SECONDS, self.refresh)
+        await self.refresh(charts=False)
 
     async def change_range(self) -> None:
         for chart in self.charts:
@@ -129,11 +142,25 @@ class Observatory:
             self.by_namespace.update_figure(bars_figure(namespaces, 'Pods per namespace'))
         if self._changed('nodes', nodes):
             self.by_node.update_figure(bars_figure(nodes, 'Pods per node'))
+        pairs = [
+            {
+                'node': p.node_name,
+                'cluster': p.cluster_node,
+                'heartbeat': 'fresh' if p.heartbeat_fresh else 'none',
+                'kubelet': 'Ready' if p.kubelet_ready else 'not Ready',
+                'verdict': 'disagree' if p.disagreement else 'agree',
+            }
+            for p in await self.services.pairing.pairs(self.user)
+        ]
+        if self._changed('pairs', pairs):
+            self.paired.rows = pairs
+            self.paired.update()
+        self.paired_card.set_visibility(bool(pairs))
         rows = top_deployments(snapshot.pods)
         if self._changed('top', rows):
             self.top.rows = rows
             self.top.update()
-        self.updated.set_text(f'Updated {snapshot.at:%H:%M:%S} UTC')
+        self.updated.set_text(f'Updated {snapshot.at:%H:%M:%S} UTC' if self.timer.active else 'Paused')
 
 
 def register(services: Services) -> None:

@@ -138,6 +138,12 @@ class DeploymentRepository:
         pipeline = [{'$match': match}, {'$group': {'_id': '$status', 'n': {'$sum': 1}}}]
         return {doc['_id']: doc['n'] async for doc in await self._deployments.aggregate(pipeline)}
 
+    async def recently_changed(self, owner_id: str | None, since: datetime, limit: int = 30) -> list[Deployment]:
+        """Deployments changed since `since`, most recent first (yours, or everybody's for None)."""
+        query: dict[str, Any] = {'updated_at': {'$gte': since}} | ({'owner_id': owner_id} if owner_id else {})
+        cursor = self._deployments.find(query).sort('updated_at', DESCENDING).limit(limit)
+        return [_deployment(doc) async for doc in cursor]
+
     async def owned_among(self, owner_id: str, deployment_ids: set[str]) -> set[str]:
         """Which of these deployments belong to `owner_id`."""
         oids = [oid for oid in map(_object_id, deployment_ids) if oid]

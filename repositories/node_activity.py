@@ -62,6 +62,21 @@ class NodeActivityRepository:
             async for doc in cursor
         ]
 
+    async def recent_events(self, owner_id: str | None, since: datetime, limit: int = 30) -> list[NodeEvent]:
+        """Status changes of the owner's nodes (everybody's for None) since `since`, newest first."""
+        query: dict = {'at': {'$gte': since}} | ({'owner_id': owner_id} if owner_id else {})
+        cursor = self._events.find(query).sort('at', DESCENDING).limit(limit)
+        return [
+            NodeEvent(
+                node_id=doc['node_id'],
+                from_status=NodeStatus(doc['from']) if doc.get('from') else None,
+                to_status=NodeStatus(doc['to']),
+                at=doc['at'],
+                reason=doc.get('reason', ''),
+            )
+            async for doc in cursor
+        ]
+
     async def add_minute_points(self, points: list[tuple[str, datetime, NodeMetrics]]) -> None:
         """Store (node_id, minute, metrics) points; a minute another writer already stored is kept as it is."""
         if not points:

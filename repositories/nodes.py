@@ -183,6 +183,23 @@ class NodeRepository:
         await self.liveness.delete(node_id)
         return (await self._nodes.delete_one({'_id': object_id(node_id)})).deleted_count == 1
 
+    async def matching(self, names: list[str], addresses: list[str], owner_id: str | None) -> list[Node]:
+        """Nodes named like, or at one of, these cluster nodes' names and addresses (the owner's, or all)."""
+        if not names and not addresses:
+            return []
+        query: dict[str, Any] = {
+            '$or': [{'name': {'$in': names}}, {'public_ip': {'$in': addresses}}, {'seen_ip': {'$in': addresses}}]
+        }
+        if owner_id:
+            query['owner_id'] = owner_id
+        return await self._with_liveness([doc async for doc in self._nodes.find(query).limit(1000)])
+
+    async def names(self, node_ids: list[str]) -> dict[str, str]:
+        """Display names by node id (the MAC address for unnamed nodes)."""
+        oids = [ObjectId(i) for i in node_ids if ObjectId.is_valid(i)]
+        cursor = self._nodes.find({'_id': {'$in': oids}}, {'name': 1, 'mac_address': 1})
+        return {str(doc['_id']): doc.get('name') or doc['mac_address'] async for doc in cursor}
+
     async def statuses(self, node_ids: list[str]) -> list[tuple[str, str, NodeStatus]]:
         """(id, owner_id, status) of these nodes, in one query."""
         oids = [oid for oid in map(object_id, node_ids) if oid]

@@ -5,9 +5,11 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from services.accounts import AccountService
+from services.activity import ActivityService
 from services.auth import AuthService
 from services.cluster.service import ClusterService
 from services.deployments.service import DeploymentService
+from services.fleet_cluster import FleetClusterPairing
 from services.fleet_monitor import FleetMonitor
 from services.github.service import GitHubService
 from services.heartbeats import HeartbeatService
@@ -48,3 +50,5 @@ class Services:
     cluster: ClusterService
     deployments: DeploymentService
     metrics: MetricsService
+    pairing: FleetClusterPairing
+    activity: ActivityService

@@ -58,9 +58,10 @@ async def test_pause_stops_the_refresh_and_play_resumes_it(user: User):
     [button] = user.find(marker='pause').elements
     assert timer.active
     user.find(marker='pause').click()
-    assert not timer.active and button.props['aria-label'] == 'Resume'
     await user.should_see('Paused')
+    assert not timer.active and button.props['aria-label'] == 'Resume'
     user.find(marker='pause').click()
+    await user.should_see('Updated ', retries=30)
     assert timer.active and button.props['aria-label'] == 'Pause'
 
 
