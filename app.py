@@ -40,6 +40,7 @@ from repositories.node_token_revocations import NodeTokenRevocationRepository
 from repositories.nodes import NodeRepository
 from repositories.sessions import SessionRepository
 from repositories.users import UserRepository
+from repositories.webhooks import WebhookRepository
 from sandbox.process import SandboxProcess
 from services.accounts import AccountService
 from services.activity import ActivityService
@@ -60,6 +61,7 @@ from services.metrics.collector import MetricsCollector
 from services.metrics.service import MetricsService
 from services.node_tokens import NodeTokenGuard
 from services.nodes import NodeService
+from services.notifications import NotificationService
 from services.passwords import PasswordHasher
 from services.registry import HealthService, Services
 from services.secret_box import SecretBox
@@ -165,6 +167,9 @@ services = Services(
     metrics=metrics,
     pairing=pairing,
     activity=ActivityService(deployments, activity, nodes, node_service, pairing, cluster.reads),
+    notifications=NotificationService(
+        WebhookRepository(db), secret_box, deployments, nodes, liveness, public_url(settings)
+    ),
     fleet=FleetMonitor(
         nodes,
         liveness,
@@ -195,6 +200,7 @@ async def startup() -> None:
     await node_tokens.ensure_indexes()
     await github_connections.ensure_indexes()
     await metrics.ensure_indexes()
+    await services.notifications.ensure_indexes()
     await services.deployments.ensure_indexes()
     await node_tokens.poll()
     if settings.admin_email and settings.admin_password:

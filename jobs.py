@@ -28,4 +28,7 @@ def build_scheduler(services: Services, node_tokens: NodeTokenGuard, settings: S
         services.deployments.engine.tick, id='rollouts', seconds=settings.rollout_interval_seconds, **every
     )
     scheduler.add_job(services.metrics.collect, id='metrics', seconds=settings.metrics_interval_seconds, **every)
+    scheduler.add_job(
+        services.notifications.tick, id='notifications', seconds=settings.notification_interval_seconds, **every
+    )
     return scheduler

@@ -27,6 +27,7 @@ from pathlib import Path
 
 import httpx
 from bson import ObjectId
+from pymongo import UpdateOne
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -116,8 +117,19 @@ async def generate(mongo_url: str, deployments: int, nodes: int, days: int, firs
         since, step = plan[resolution.name]
         docs = bucket_docs(resolution, all_scopes, since, now, step)
         points += sum(len(d['p']) for d in docs)
-        for index in range(0, len(docs), 200):
-            await db[resolution.collection].insert_many(docs[index : index + 200], ordered=False)
+        writes = [  # merged with what the running Espaze samples meanwhile
+            UpdateOne(
+                {'_id': d['_id']},
+                {
+                    '$set': {f'p.{slot}': point for slot, point in d['p'].items()},
+                    '$setOnInsert': {k: d[k] for k in ('scope', 'start', 'expires')},
+                },
+                upsert=True,
+            )
+            for d in docs
+        ]
+        for index in range(0, len(writes), 200):
+            await db[resolution.collection].bulk_write(writes[index : index + 200], ordered=False)
     liveness = NodeLivenessRepository(db)
     fleet = NodeRepository(db, liveness)
     await fleet.ensure_indexes()

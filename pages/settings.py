@@ -1,4 +1,4 @@
-"""Settings: the GitHub connection (token or OAuth, its state), and a repository browser to check it works."""
+"""Settings: the GitHub connection (token or OAuth, its state), webhooks for admins, and a repository browser."""
 
 from fastapi import Request
 from nicegui import ui
@@ -6,6 +6,7 @@ from nicegui import ui
 from errors import EspazeError
 from models import User
 from pages.components.repo_picker import RepositoryPicker
+from pages.components.webhooks_panel import webhooks_card
 from pages.forms import FormErrors, password_input
 from pages.layout import signed_in_page
 from services.github.types import GitHubConnection, LinkState
@@ -41,6 +42,9 @@ def register(services: Services) -> None:
         with ui.card().classes('w-full max-w-3xl gap-3'):
             ui.label('GitHub').classes('text-lg')
             await _connection_card(services, user, connection)
+        if user.is_admin:
+            with ui.card().classes('w-full max-w-3xl gap-3').mark('notifications'):
+                await webhooks_card(services, user)
         with ui.card().classes('w-full max-w-3xl gap-3'):
             ui.label('Repositories').classes('text-lg')
             ui.label('What Espaze can see with this connection, and whether a branch can be built.').classes(

@@ -58,6 +58,12 @@ class NodeLivenessRepository:
         averages = found[0] if found else {}
         return recent, averages.get('cpu'), averages.get('memory')
 
+    async def silent_offline(self, before: datetime, limit: int = 1000) -> dict[str, datetime]:
+        """Offline nodes whose last beat is older than `before`, with that time."""
+        query = {'online': False, 'last_seen_at': {'$ne': None, '$lte': before}}
+        cursor = self._liveness.find(query, {'last_seen_at': 1}).limit(limit)
+        return {str(doc['_id']): doc['last_seen_at'] async for doc in cursor}
+
     async def silent_online(self, cutoff: datetime, limit: int = 1000) -> list[str]:
         """Nodes that beat once but not since `cutoff`."""
         cursor = self._liveness.find({'online': True, 'last_seen_at': {'$lt': cutoff}}, {'_id': 1}).limit(limit)

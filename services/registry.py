@@ -15,6 +15,7 @@ from services.github.service import GitHubService
 from services.heartbeats import HeartbeatService
 from services.metrics.service import MetricsService
 from services.nodes import NodeService
+from services.notifications import NotificationService
 
 
 class HealthService:
@@ -52,3 +53,4 @@ class Services:
     metrics: MetricsService
     pairing: FleetClusterPairing
     activity: ActivityService
+    notifications: NotificationService

@@ -1,0 +1,100 @@
+"""Outgoing webhooks (`webhooks`, the URL sealed), which nodes each one has been told are offline
+(`webhook_node_states`), and how far the notifier has read (`notification_checkpoints`)."""
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from bson import ObjectId
+from pymongo import ASCENDING
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import DuplicateKeyError
+
+
+@dataclass(frozen=True)
+class WebhookRecord:
+    id: str
+    sealed_url: bytes
+    shown_url: str
+    kind: str  # generic, slack
+    events: tuple[str, ...]
+    offline_after_seconds: int
+    created_by: str
+    created_at: datetime
+    last_status: str | None
+    last_at: datetime | None
+
+
+def _record(doc: dict[str, Any]) -> WebhookRecord:
+    return WebhookRecord(
+        id=str(doc['_id']),
+        sealed_url=doc['url'],
+        shown_url=doc['shown_url'],
+        kind=doc['kind'],
+        events=tuple(doc['events']),
+        offline_after_seconds=doc['offline_after_seconds'],
+        created_by=doc['created_by'],
+        created_at=doc['created_at'],
+        last_status=doc.get('last_status'),
+        last_at=doc.get('last_at'),
+    )
+
+
+class WebhookRepository:
+    def __init__(self, db: AsyncDatabase) -> None:
+        self._webhooks = db['webhooks']
+        self._states = db['webhook_node_states']
+        self._checkpoints = db['notification_checkpoints']
+
+    async def ensure_indexes(self) -> None:
+        await self._states.create_index([('webhook_id', ASCENDING)], name='webhook')
+
+    async def create(self, fields: dict[str, Any]) -> WebhookRecord:
+        result = await self._webhooks.insert_one(dict(fields))
+        return _record({**fields, '_id': result.inserted_id})
+
+    async def all(self) -> list[WebhookRecord]:
+        return [_record(doc) async for doc in self._webhooks.find().sort('created_at', ASCENDING)]
+
+    async def get(self, webhook_id: str) -> WebhookRecord | None:
+        if not ObjectId.is_valid(webhook_id):
+            return None
+        doc = await self._webhooks.find_one({'_id': ObjectId(webhook_id)})
+        return _record(doc) if doc else None
+
+    async def delete(self, webhook_id: str) -> bool:
+        if not ObjectId.is_valid(webhook_id):
+            return False
+        await self._states.delete_many({'webhook_id': webhook_id})
+        return (await self._webhooks.delete_one({'_id': ObjectId(webhook_id)})).deleted_count == 1
+
+    async def record_delivery(self, webhook_id: str, status: str, at: datetime) -> None:
+        await self._webhooks.update_one({'_id': ObjectId(webhook_id)}, {'$set': {'last_status': status, 'last_at': at}})
+
+    async def mark_offline_told(self, webhook_id: str, node_id: str, told: bool) -> bool:
+        """Set whether this webhook was told the node is offline; False if it already was in that state."""
+        try:
+            result = await self._states.update_one(
+                {'_id': f'{webhook_id}|{node_id}', 'offline_told': {'$ne': told}},
+                {'$set': {'offline_told': told, 'webhook_id': webhook_id}},
+                upsert=told,
+            )
+        except DuplicateKeyError:  # told already
+            return False
+        return result.modified_count == 1 or result.upserted_id is not None
+
+    async def told_offline(self, webhook_id: str) -> list[str]:
+        """The nodes this webhook was told are offline and not yet told are back."""
+        cursor = self._states.find({'webhook_id': webhook_id, 'offline_told': True}, {'_id': 1})
+        return [doc['_id'].split('|', 1)[1] async for doc in cursor]
+
+    async def offline_told(self, webhook_id: str, node_id: str) -> bool:
+        doc = await self._states.find_one({'_id': f'{webhook_id}|{node_id}'})
+        return bool(doc and doc.get('offline_told'))
+
+    async def checkpoint(self, name: str) -> datetime | None:
+        doc = await self._checkpoints.find_one({'_id': name})
+        return doc['at'] if doc else None
+
+    async def advance_checkpoint(self, name: str, at: datetime) -> None:
+        await self._checkpoints.update_one({'_id': name}, {'$set': {'at': at}}, upsert=True)

@@ -1,0 +1,192 @@
+"""Outgoing webhooks, configured by admins: a node offline longer than a set time and back again (never repeated
+while it flaps under that time), and a deployment that failed or reached Running. Bodies are a generic JSON
+object or Slack's `{"text": ...}`. URLs are sealed (a Slack URL is a credential) and shown only as scheme and host.
+"""
+
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from urllib.parse import urlsplit
+
+import httpx
+
+from errors import NotFound, ValidationFailed
+from models import User
+from repositories.deployments import DeploymentRepository
+from repositories.node_liveness import NodeLivenessRepository
+from repositories.nodes import NodeRepository
+from repositories.webhooks import WebhookRecord, WebhookRepository
+from services.deployments.types import Status
+from services.secret_box import SecretBox
+
+log = logging.getLogger(__name__)
+EVENTS = ('node.offline', 'node.online', 'deployment.failed', 'deployment.running')
+KINDS = ('generic', 'slack')
+DELIVERY_TIMEOUT = 5.0
+SETTLE = timedelta(seconds=2)  # transitions younger than this are read on the next tick
+
+
+def shown(url: str) -> str:
+    parts = urlsplit(url)
+    return f'{parts.scheme}://{parts.hostname}/…'
+
+
+def checked_url(url: str) -> str:
+    url = url.strip()
+    parts = urlsplit(url)
+    if parts.scheme not in ('http', 'https') or not parts.hostname or len(url) > 2048 or parts.username:
+        raise ValidationFailed('url', 'must be an http:// or https:// address without a user name')
+    return url
+
+
+class NotificationService:
+    def __init__(
+        self,
+        webhooks: WebhookRepository,
+        box: SecretBox,
+        deployments: DeploymentRepository,
+        nodes: NodeRepository,
+        liveness: NodeLivenessRepository,
+        public_url: str,
+        client: Callable[[], httpx.AsyncClient] = lambda: httpx.AsyncClient(timeout=DELIVERY_TIMEOUT),
+    ) -> None:
+        self._webhooks = webhooks
+        self._box = box
+        self._deployments = deployments
+        self._nodes = nodes
+        self._liveness = liveness
+        self._public_url = public_url.rstrip('/')
+        self._client = client
+        self.deliveries = 0
+
+    @staticmethod
+    def _admin(user: User) -> None:
+        if not user.is_admin:
+            raise NotFound('No such page')
+
+    async def ensure_indexes(self) -> None:
+        await self._webhooks.ensure_indexes()
+
+    async def webhooks(self, user: User) -> list[WebhookRecord]:
+        self._admin(user)
+        return await self._webhooks.all()
+
+    async def create(self, user: User, url: str, kind: str, events: list[str], offline_after: int) -> WebhookRecord:
+        self._admin(user)
+        url = checked_url(url)
+        if kind not in KINDS:
+            raise ValidationFailed('kind', f'must be one of {", ".join(KINDS)}')
+        if not events or any(e not in EVENTS for e in events):
+            raise ValidationFailed('events', f'must be among {", ".join(EVENTS)}')
+        if not 30 <= offline_after <= 7 * 86_400:
+            raise ValidationFailed('offlineAfterSeconds', 'must be between 30 s and 7 days')
+        return await self._webhooks.create(
+            {
+                'url': self._box.seal(url),
+                'shown_url': shown(url),
+                'kind': kind,
+                'events': sorted(set(events)),
+                'offline_after_seconds': offline_after,
+                'created_by': user.email,
+                'created_at': datetime.now(UTC),
+            }
+        )
+
+    async def delete(self, user: User, webhook_id: str) -> None:
+        self._admin(user)
+        if not await self._webhooks.delete(webhook_id):
+            raise NotFound('No such webhook')
+
+    async def test(self, user: User, webhook_id: str) -> str:
+        """Send a test message now; returns what happened ('delivered (HTTP 200)' or why not)."""
+        self._admin(user)
+        webhook = await self._webhooks.get(webhook_id)
+        if webhook is None:
+            raise NotFound('No such webhook')
+        return await self._send(webhook, 'test', f'Test message from Espaze, sent by {user.email}', {})
+
+    def _body(self, webhook: WebhookRecord, event: str, text: str, subject: dict) -> dict:
+        if webhook.kind == 'slack':
+            link = subject.get('url')
+            return {'text': f'{text} <{link}|open in Espaze>' if link else text}
+        return {'event': event, 'at': datetime.now(UTC).isoformat(), 'text': text, **subject}
+
+    async def _send(self, webhook: WebhookRecord, event: str, text: str, subject: dict) -> str:
+        url = self._box.open(webhook.sealed_url)[0]
+        try:
+            async with self._client() as client:
+                answer = await client.post(url, json=self._body(webhook, event, text, subject))
+            status = (
+                f'delivered (HTTP {answer.status_code})'
+                if answer.is_success
+                else f'refused (HTTP {answer.status_code})'
+            )
+        except httpx.HTTPError as error:
+            status = f'failed: {type(error).__name__}'
+        self.deliveries += 1
+        log.info('webhook %s, %s: %s', webhook.id, event, status)
+        await self._webhooks.record_delivery(webhook.id, status, datetime.now(UTC))
+        return status
+
+    async def tick(self) -> int:
+        """Send what happened since the last tick to every webhook that wants it; returns how many were sent."""
+        webhooks = await self._webhooks.all()
+        now = datetime.now(UTC)
+        sent = await self._deployment_events(webhooks, now)
+        for webhook in webhooks:
+            sent += await self._node_events(webhook, now)
+        return sent
+
+    async def _deployment_events(self, webhooks: list[WebhookRecord], now: datetime) -> int:
+        since = await self._webhooks.checkpoint('deployments')
+        until = now - SETTLE
+        if since is None:  # the first tick: what happened before the first webhook existed is not news
+            await self._webhooks.advance_checkpoint('deployments', until)
+            return 0
+        if until <= since:
+            return 0
+        sent = 0
+        for deployment in await self._deployments.recently_changed(None, since, limit=500):
+            for change in deployment.history:
+                if not since < change.at <= until or change.status not in (Status.FAILED, Status.RUNNING):
+                    continue
+                event = f'deployment.{change.status.value}'
+                subject = {
+                    'deployment': {'id': deployment.id, 'name': deployment.name, 'reason': change.reason},
+                    'url': f'{self._public_url}/deployments/{deployment.id}',
+                }
+                text = f'Deployment {deployment.name} {change.status.value}: {change.reason}'
+                for webhook in webhooks:
+                    if event in webhook.events:
+                        await self._send(webhook, event, text, subject)
+                        sent += 1
+        await self._webhooks.advance_checkpoint('deployments', until)
+        return sent
+
+    async def _node_events(self, webhook: WebhookRecord, now: datetime) -> int:
+        sent = 0
+        if 'node.offline' in webhook.events:
+            silent = await self._liveness.silent_offline(now - timedelta(seconds=webhook.offline_after_seconds))
+            names = await self._nodes.names(list(silent))
+            for node_id, last_seen in silent.items():
+                if node_id in names and await self._webhooks.mark_offline_told(webhook.id, node_id, True):
+                    text = f'Node {names[node_id]} is offline: no heartbeat since {last_seen:%Y-%m-%d %H:%M:%S} UTC'
+                    await self._send(webhook, 'node.offline', text, self._node_subject(node_id, names[node_id]))
+                    sent += 1
+        told = await self._webhooks.told_offline(webhook.id)
+        if told:
+            live = await self._liveness.of(told)
+            back = [node_id for node_id in told if live.get(node_id, {}).get('online')]
+            names = await self._nodes.names(back)
+            for node_id in back:
+                if (
+                    await self._webhooks.mark_offline_told(webhook.id, node_id, False)
+                    and 'node.online' in webhook.events
+                ):
+                    text = f'Node {names.get(node_id, node_id)} is back online'
+                    await self._send(webhook, 'node.online', text, self._node_subject(node_id, names.get(node_id, '')))
+                    sent += 1
+        return sent
+
+    def _node_subject(self, node_id: str, name: str) -> dict:
+        return {'node': {'id': node_id, 'name': name}, 'url': f'{self._public_url}/nodes/{node_id}'}
