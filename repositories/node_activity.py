@@ -11,6 +11,16 @@ from models import MetricsPoint, NodeEvent, NodeMetrics, NodeStatus
 DUPLICATE_KEY = 11000
 
 
+def _event(doc: dict) -> NodeEvent:
+    return NodeEvent(
+        node_id=doc['node_id'],
+        from_status=NodeStatus(doc['from']) if doc.get('from') else None,
+        to_status=NodeStatus(doc['to']),
+        at=doc['at'],
+        reason=doc.get('reason', ''),
+    )
+
+
 class NodeActivityRepository:
     def __init__(self, db: AsyncDatabase, metrics_retention: timedelta, events_retention: timedelta) -> None:
         self._events = db['node_events']
@@ -51,31 +61,13 @@ class NodeActivityRepository:
     async def events(self, node_id: str, limit: int = 100) -> list[NodeEvent]:
         """The node's latest status changes, newest first."""
         cursor = self._events.find({'node_id': node_id}).sort('at', DESCENDING).limit(limit)
-        return [
-            NodeEvent(
-                node_id=doc['node_id'],
-                from_status=NodeStatus(doc['from']) if doc.get('from') else None,
-                to_status=NodeStatus(doc['to']),
-                at=doc['at'],
-                reason=doc.get('reason', ''),
-            )
-            async for doc in cursor
-        ]
+        return [_event(doc) async for doc in cursor]
 
     async def recent_events(self, owner_id: str | None, since: datetime, limit: int = 30) -> list[NodeEvent]:
         """Status changes of the owner's nodes (everybody's for None) since `since`, newest first."""
         query: dict = {'at': {'$gte': since}} | ({'owner_id': owner_id} if owner_id else {})
         cursor = self._events.find(query).sort('at', DESCENDING).limit(limit)
-        return [
-            NodeEvent(
-                node_id=doc['node_id'],
-                from_status=NodeStatus(doc['from']) if doc.get('from') else None,
-                to_status=NodeStatus(doc['to']),
-                at=doc['at'],
-                reason=doc.get('reason', ''),
-            )
-            async for doc in cursor
-        ]
+        return [_event(doc) async for doc in cursor]
 
     async def add_minute_points(self, points: list[tuple[str, datetime, NodeMetrics]]) -> None:
         """Store (node_id, minute, metrics) points; a minute another writer already stored is kept as it is."""

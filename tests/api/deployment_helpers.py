@@ -36,6 +36,15 @@ async def create(client: httpx.AsyncClient, auth: dict, payload: dict) -> str:
     return response.json()['id']
 
 
+async def one_running_one_failed(client: httpx.AsyncClient, auth: dict) -> tuple[str, str]:
+    """`web` running from a public image, `ghost` failed on an image nobody pushed; their ids."""
+    good = await create(client, auth, body(name='web', image=NGINX, replicas=1))
+    await until(client, auth, good, {'running'})
+    bad = await create(client, auth, body(name='ghost', image='registry.espaze.localhost:5000/x/y:1', replicas=1))
+    await until(client, auth, bad, {'failed'})
+    return good, bad
+
+
 async def until(client: httpx.AsyncClient, auth: dict, deployment_id: str, statuses: set[str], seconds: float = 40):
     """Tick the rollout engine until the deployment reaches one of `statuses`; returns it."""
     engine = (await started()).deployments.engine

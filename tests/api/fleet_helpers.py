@@ -1,6 +1,6 @@
 """Helpers for the fleet tests: node bodies, enrollment, heartbeats, and direct looks at the database."""
 
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -53,6 +53,14 @@ def node_doc(mongo_url: str, node_id: str) -> dict:
     client, db = database(mongo_url)
     with client:
         return db.nodes.find_one({'_id': ObjectId(node_id)})
+
+
+def silence(mongo_url: str, silent_for: dict[str, timedelta]) -> None:
+    """Make these nodes' last beats that old, the restart grace over, so that the next sweep sees them."""
+    now = datetime.now(UTC)
+    set_sweep_checkpoint(mongo_url, last_run_at=now, grace_until=now - timedelta(seconds=1))
+    for node_id, age in silent_for.items():
+        set_liveness(mongo_url, node_id, last_seen_at=now - age)
 
 
 def set_sweep_checkpoint(mongo_url: str, last_run_at: datetime, grace_until: datetime) -> None:

@@ -11,8 +11,8 @@ import pytest
 from nicegui.testing import User
 
 from embedded_db import free_port
-from tests.api.deployment_helpers import NGINX, body, create, linked_operator, until
-from tests.api.fleet_helpers import beat, database, enroll, set_liveness, set_sweep_checkpoint
+from tests.api.deployment_helpers import linked_operator, one_running_one_failed
+from tests.api.fleet_helpers import beat, database, enroll, silence
 from tests.api.helpers import admin_tokens, bearer, signup, started
 from tests.github_emulator import GitHubEmulator
 
@@ -133,12 +133,7 @@ async def test_deployments_that_fail_or_reach_running_are_told_once(
     services = await started()
     await services.notifications.tick()  # starts reading from now
     auth = await linked_operator(user.http_client, github)
-    good = await create(user.http_client, auth, body(name='web', image=NGINX, replicas=1))
-    await until(user.http_client, auth, good, {'running'})
-    bad = await create(
-        user.http_client, auth, body(name='ghost', image='registry.espaze.localhost:5000/x/y:1', replicas=1)
-    )
-    await until(user.http_client, auth, bad, {'failed'})
+    good, bad = await one_running_one_failed(user.http_client, auth)
     notifications = services.notifications
     monkey_now = datetime.now(UTC) + timedelta(seconds=3)
     await notifications._deployment_events(await notifications._webhooks.all(), monkey_now)
@@ -161,10 +156,7 @@ async def test_a_node_offline_longer_than_the_set_time_is_told_once_and_back_aga
     for node in (flapping, silent):
         await beat(user.http_client, node['node']['id'], node['nodeToken'])
     await services.heartbeats.flush()
-    now = datetime.now(UTC)
-    set_sweep_checkpoint(mongo_url, last_run_at=now, grace_until=now - timedelta(seconds=1))
-    set_liveness(mongo_url, flapping['node']['id'], last_seen_at=now - timedelta(seconds=120))  # offline 2 min
-    set_liveness(mongo_url, silent['node']['id'], last_seen_at=now - timedelta(seconds=600))  # offline 10 min
+    silence(mongo_url, {flapping['node']['id']: timedelta(minutes=2), silent['node']['id']: timedelta(minutes=10)})
     assert await services.fleet.mark_silent_nodes_offline() == 2
     assert await services.notifications.tick() == 1
     assert await services.notifications.tick() == 0  # not again

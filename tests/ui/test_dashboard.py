@@ -1,14 +1,14 @@
 """The Dashboard: recent activity, what needs attention with its reason and link, and fleet nodes that are also
 cluster nodes, whose heartbeat and kubelet disagree."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from nicegui import ui
 from nicegui.testing import User
 
-from tests.api.deployment_helpers import NGINX, body, create, linked_operator, until
-from tests.api.fleet_helpers import beat, enroll, set_liveness, set_sweep_checkpoint
+from tests.api.deployment_helpers import linked_operator, one_running_one_failed
+from tests.api.fleet_helpers import beat, enroll, silence
 from tests.api.helpers import admin_tokens, login, started
 from tests.github_emulator import GitHubEmulator
 from tests.ui.helpers import log_in
@@ -28,21 +28,14 @@ async def test_the_timeline_and_attention_list_say_what_happened_and_where_to_lo
     github: GitHubEmulator, mongo_url: str, user: User
 ):
     auth = await linked_operator(user.http_client, github)
-    good = await create(user.http_client, auth, body(name='web', image=NGINX, replicas=1))
-    await until(user.http_client, auth, good, {'running'})
-    bad = await create(
-        user.http_client, auth, body(name='ghost', image='registry.espaze.localhost:5000/x/y:1', replicas=1)
-    )
-    await until(user.http_client, auth, bad, {'failed'})
+    good, bad = await one_running_one_failed(user.http_client, auth)
     tokens = await login(user.http_client, 'dev@example.com')
     node = await enroll(user.http_client, tokens, name='edge-paris')
     node_id = node['node']['id']
     services = await started()
     await beat(user.http_client, node_id, node['nodeToken'])
     await services.heartbeats.flush()
-    now = datetime.now(UTC)
-    set_sweep_checkpoint(mongo_url, last_run_at=now, grace_until=now - timedelta(seconds=1))
-    set_liveness(mongo_url, node_id, last_seen_at=now - timedelta(seconds=120))
+    silence(mongo_url, {node_id: timedelta(seconds=120)})
     assert await services.fleet.mark_silent_nodes_offline() == 1
 
     await log_in(user, 'dev@example.com')
