@@ -1,5 +1,6 @@
 """The Observatory's samples: `metrics_raw`, `metrics_minute` and `metrics_hour`, one bucket document per scope and
-span, each point under its slot key. Raw points are set (a second writer of the same instant writes the same
+span, each metric's points under their slot keys (`p.<metric>.<slot>`, so that a read takes only the metrics
+it needs). Raw points are set (a second writer of the same instant writes the same
 thing); rollups add a sum and a count per metric, so that an average stays right whoever adds to it. Each bucket
 carries its expiry, and a TTL index removes it after its resolution's retention."""
 
@@ -41,11 +42,11 @@ class MetricsRepository:
                 if not known:
                     continue
                 if resolution is RAW:
-                    change = {'$set': {f'p.{slot}.{k}': v for k, v in known.items()}}
+                    change = {'$set': {f'p.{k}.{slot}': v for k, v in known.items()}}
                 else:
                     change = {
                         '$inc': {
-                            f'p.{slot}.{k}.{part}': v for k, s in known.items() for part, v in (('s', s), ('n', 1))
+                            f'p.{k}.{slot}.{part}': v for k, s in known.items() for part, v in (('s', s), ('n', 1))
                         }
                     }
                 change['$setOnInsert'] = {'scope': scope, **on_insert}
@@ -59,24 +60,22 @@ class MetricsRepository:
         self, resolution: Resolution, scope: str, start: datetime, end: datetime, metrics: tuple[str, ...]
     ) -> tuple[list[datetime], dict[str, list[float | None]]]:
         """The points of `scope` between `start` and `end`, oldest first, one column per metric."""
+        projection = {'start': 1} | {f'p.{m}': 1 for m in metrics}  # only the metrics asked for leave the server
+        query = {'scope': scope, 'start': {'$gte': resolution.bucket_start(start), '$lte': end}}
         cursor = (
-            self._collections[resolution.name]
-            .find(
-                {'scope': scope, 'start': {'$gte': resolution.bucket_start(start), '$lte': end}}, {'start': 1, 'p': 1}
-            )
-            .sort('start', ASCENDING)
-            .max_time_ms(TIMEOUT_MS)
+            self._collections[resolution.name].find(query, projection).sort('start', ASCENDING).max_time_ms(TIMEOUT_MS)
         )
         times: list[datetime] = []
         values: dict[str, list[float | None]] = {m: [] for m in metrics}
         async for doc in cursor:
-            for slot, point in sorted((doc.get('p') or {}).items()):
+            columns = {m: (doc.get('p') or {}).get(m) or {} for m in metrics}
+            for slot in sorted({slot for column in columns.values() for slot in column}):
                 at = doc['start'] + resolution.step * int(slot)
                 if not start <= at <= end:
                     continue
                 times.append(at)
-                for metric in metrics:
-                    value = point.get(metric)
+                for metric, column in columns.items():
+                    value = column.get(slot)
                     if isinstance(value, dict):
                         value = value['s'] / value['n'] if value.get('n') else None
                     values[metric].append(value)
