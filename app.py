@@ -42,6 +42,7 @@ from repositories.sessions import SessionRepository
 from repositories.users import UserRepository
 from repositories.webhooks import WebhookRepository
 from sandbox.process import SandboxProcess
+from security_headers import SecurityHeadersMiddleware
 from services.accounts import AccountService
 from services.activity import ActivityService
 from services.auth import AuthService
@@ -186,6 +187,7 @@ app.state.services = services
 app.add_middleware(LoginRequiredMiddleware)
 app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
 app.add_middleware(RequestContextMiddleware)
+app.add_middleware(SecurityHeadersMiddleware, tls=settings.tls_enabled)
 app.add_static_files('/assets', Path(__file__).parent / 'assets')
 api.register(app)
 pages.register_all(services)
@@ -194,7 +196,13 @@ register_error_page()
 
 async def startup() -> None:
     api_paths = frozenset({'/healthz', '/readyz', '/openapi.json'})
-    install_api_fast_lane(app, api_paths, ('/api/',), Middleware(HeartbeatEndpoint, services=services))
+    install_api_fast_lane(
+        app,
+        api_paths,
+        ('/api/',),
+        Middleware(HeartbeatEndpoint, services=services),
+        keep=(SecurityHeadersMiddleware,),
+    )
     await services.auth.ensure_indexes()
     await services.nodes.ensure_indexes()
     await node_tokens.ensure_indexes()
@@ -251,4 +259,5 @@ if __name__ in {'__main__', '__mp_main__'}:
         show_welcome_message=False,
         ssl_certfile=str(settings.tls_certfile) if settings.tls_enabled else None,
         ssl_keyfile=str(settings.tls_keyfile) if settings.tls_enabled else None,
+        session_middleware_kwargs={'https_only': True, 'same_site': 'lax'} if settings.tls_enabled else None,
     )

@@ -36,6 +36,8 @@ def test_the_observatory_shows_the_cluster_with_history(browser: Browser, tmp_pa
             time.sleep(0.5)
         time.sleep(8)  # a few samples
         page = browser.new_context(viewport=DESKTOP).new_page()
+        console_errors: list[str] = []
+        page.on('console', lambda message: console_errors.append(message.text) if message.type == 'error' else None)
         log_in(page, espaze)
         page.goto(espaze.base_url + '/observatory')
         expect(page.get_by_text('of 11.4 cores')).to_be_visible()
@@ -44,6 +46,7 @@ def test_the_observatory_shows_the_cluster_with_history(browser: Browser, tmp_pa
         expect(page.locator('.js-plotly-plot .main-svg').first).to_be_visible()
         page.wait_for_timeout(1000)
         page.screenshot(path=screenshot_dir / 'desktop-observatory.png', full_page=True)
+        assert console_errors == []  # nothing refused by the Content Security Policy, no script error
         phone = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True).new_page()
         log_in(phone, espaze)
         phone.goto(espaze.base_url + '/observatory')

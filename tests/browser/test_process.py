@@ -99,7 +99,13 @@ def test_serves_https_with_the_configured_certificate(tmp_path):
     )
     try:
         assert running.base_url.startswith('https://')
-        assert httpx.get(f'{running.base_url}/healthz', verify=trust, timeout=10).json() == {'status': 'ok'}
+        health = httpx.get(f'{running.base_url}/healthz', verify=trust, timeout=10)
+        assert health.json() == {'status': 'ok'}
+        assert health.headers['strict-transport-security'] == 'max-age=31536000; includeSubDomains'
         assert running.setup_url().startswith('https://')
+        page = httpx.get(f'{running.base_url}/login', verify=trust, timeout=10)
+        assert page.headers['strict-transport-security'].startswith('max-age=')
+        cookie = page.headers['set-cookie'].lower()
+        assert 'secure' in cookie and 'httponly' in cookie and 'samesite=lax' in cookie
     finally:
         stop_app(running)

@@ -1,0 +1,44 @@
+"""Security headers on pages, the API, errors, static files and the heartbeat lane; HSTS only under TLS."""
+
+import pytest
+from nicegui.testing import User
+
+from tests.api.helpers import started
+
+REQUIRED_CSP = ("object-src 'none'", "base-uri 'none'", "frame-ancestors 'none'", "default-src 'self'")
+
+
+@pytest.mark.parametrize(
+    ('method', 'path', 'status'),
+    [
+        ('GET', '/login', 200),
+        ('GET', '/no-such-page', 303),  # to the login page
+        ('GET', '/api/auth/me', 401),
+        ('POST', '/api/auth/login', 422),
+        ('GET', '/api/nodes/nope', 401),
+        ('POST', '/api/nodes/000000000000000000000000/heartbeat', 401),
+        ('GET', '/assets/favicon.svg', 200),
+        ('GET', '/openapi.json', 200),
+        ('GET', '/healthz', 200),
+    ],
+)
+async def test_every_answer_carries_the_security_headers(method: str, path: str, status: int, user: User):
+    await started()
+    response = await user.http_client.request(method, path, json={} if method == 'POST' else None)
+    assert response.status_code == status, response.text
+    policy = response.headers['content-security-policy']
+    assert all(directive in policy for directive in REQUIRED_CSP), policy
+    assert response.headers['x-content-type-options'] == 'nosniff'
+    assert response.headers['referrer-policy'] == 'no-referrer'
+    assert response.headers['x-frame-options'] == 'DENY'
+    assert 'strict-transport-security' not in response.headers  # plain HTTP: HSTS would be a lie
+    assert 'access-control-allow-origin' not in response.headers
+
+
+async def test_no_origin_is_reflected_and_no_credentials_are_offered_to_other_sites(user: User):
+    await started()
+    response = await user.http_client.options(
+        '/api/auth/login', headers={'Origin': 'https://evil.example', 'Access-Control-Request-Method': 'POST'}
+    )
+    assert 'access-control-allow-origin' not in response.headers
+    assert 'access-control-allow-credentials' not in response.headers
