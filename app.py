@@ -28,6 +28,7 @@ from http_middleware import BodyLimitMiddleware, RequestContextMiddleware, insta
 from jobs import build_scheduler
 from pages.errors import register_error_page
 from pages.session import LoginRequiredMiddleware
+from repositories.audit import AuditRepository
 from repositories.database import open_database, ping
 from repositories.deployments import DeploymentRepository
 from repositories.enrollment import EnrollmentTokenRepository
@@ -45,6 +46,7 @@ from sandbox.process import SandboxProcess
 from security_headers import SecurityHeadersMiddleware
 from services.accounts import AccountService
 from services.activity import ActivityService
+from services.audit import AuditLog
 from services.auth import AuthService
 from services.cluster.connect import api_client
 from services.cluster.connect import cluster_mode as cluster_mode_for
@@ -94,6 +96,7 @@ def utc_now() -> datetime:
 
 
 users = UserRepository(db)
+audit = AuditLog(AuditRepository(db, timedelta(days=settings.audit_retention_days)))
 sessions = SessionRepository(db)
 instance = InstanceRepository(db)
 liveness = NodeLivenessRepository(db)
@@ -118,6 +121,7 @@ github_connections = GitHubConnections(
     if settings.github_client_id and settings.github_client_secret
     else None,
     f'{public_url(settings)}/api/github/oauth/callback',
+    audit,
 )
 cluster_mode = cluster_mode_for(settings.cluster)
 sandbox = SandboxProcess(settings.github_api_url, settings.registry) if cluster_mode == 'sandbox' else None
@@ -130,12 +134,12 @@ cluster = ClusterService(
 )
 deployments = DeploymentRepository(db)
 github_service = GitHubService(github_connections, github_gateway, settings.github_cache_seconds)
-accounts = AccountService(users, sessions, instance)
+accounts = AccountService(users, sessions, instance, audit)
 rollouts = RolloutEngine(
     deployments, cluster, github_service, accounts, secret_box, settings.registry, settings.deploy_deadline_seconds
 )
 deployment_service = DeploymentService(
-    deployments, rollouts, cluster, github_service, secret_box, settings.max_replicas
+    deployments, rollouts, cluster, github_service, secret_box, settings.max_replicas, audit
 )
 node_service = NodeService(
     nodes,
@@ -146,6 +150,7 @@ node_service = NodeService(
     node_tokens,
     settings.allow_private_node_ips,
     utc_now,
+    audit,
 )
 metrics = MetricsService(
     MetricsCollector(cluster.reads, nodes, liveness, settings.metrics_interval_seconds),
@@ -157,7 +162,8 @@ metrics = MetricsService(
 )
 pairing = FleetClusterPairing(nodes, metrics)
 services = Services(
-    auth=AuthService(users, sessions, instance, PasswordHasher(), tokens, settings.allow_signup),
+    auth=AuthService(users, sessions, instance, PasswordHasher(), tokens, settings.allow_signup, audit),
+    audit=audit,
     accounts=accounts,
     health=HealthService(lambda: ping(db)),
     nodes=node_service,
@@ -208,6 +214,7 @@ async def startup() -> None:
     await node_tokens.ensure_indexes()
     await github_connections.ensure_indexes()
     await metrics.ensure_indexes()
+    await audit.ensure_indexes()
     await services.notifications.ensure_indexes()
     await services.deployments.ensure_indexes()
     await node_tokens.poll()

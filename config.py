@@ -74,6 +74,7 @@ class Settings(BaseSettings):
     max_replicas: int = Field(default=10, ge=1, le=1000)
     rollout_interval_seconds: float = Field(default=3.0, gt=0, le=60)
     deploy_deadline_seconds: int = Field(default=600, ge=10, le=86_400)
+    audit_retention_days: int = Field(default=365, ge=1, le=3650)
     notification_interval_seconds: float = Field(default=10.0, ge=1, le=600)
     metrics_interval_seconds: float = Field(default=10.0, ge=2, le=300)
     metrics_raw_retention_hours: int = Field(default=24, ge=1, le=24 * 30)

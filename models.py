@@ -185,3 +185,22 @@ class EnrollmentToken:
 
     def usable(self, now: datetime) -> bool:
         return not self.revoked and self.uses < self.max_uses and self.expires_at > now
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    id: str
+    at: datetime
+    actor_id: str | None
+    actor_email: str | None
+    action: str
+    target: str | None
+    details: dict[str, str]
+
+
+@dataclass(frozen=True)
+class AuditPage:
+    items: list[AuditEntry]
+    total: int
+    page: int
+    page_size: int

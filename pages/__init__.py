@@ -2,6 +2,7 @@
 
 from pages import (
     account,
+    audit,
     dashboard,
     deployment_detail,
     deployment_new,
@@ -21,6 +22,7 @@ from services.registry import Services
 def register_all(services: Services) -> None:
     """Register every page."""
     for module in (
+        audit,
         login,
         register,
         setup,

@@ -47,7 +47,8 @@ def frame(services: Services, user: User, title: str) -> Iterator[None]:
                 ui.menu_item('Account', on_click=lambda: ui.navigate.to('/account'))
                 ui.menu_item('Log out', on_click=log_out).mark('log-out')
     with ui.left_drawer().classes('bg-slate-50').props('width=220 bordered') as drawer:
-        links = [*NAVIGATION, ('Users', 'group', '/users')] if user.is_admin else NAVIGATION
+        admin_links = [('Users', 'group', '/users'), ('Audit log', 'policy', '/audit')]
+        links = [*NAVIGATION, *admin_links] if user.is_admin else NAVIGATION
         for label, icon, target in links:
             with ui.link(target=target).classes(
                 'flex items-center gap-3 px-2 py-2 rounded no-underline text-slate-800'

@@ -5,6 +5,7 @@ from models import Role, User, UserPage
 from repositories.instance import InstanceRepository
 from repositories.sessions import SessionRepository
 from repositories.users import UserRepository
+from services.audit import AuditLog
 
 MAX_PAGE_SIZE = 200
 
@@ -15,7 +16,10 @@ def _require_admin(actor: User) -> None:
 
 
 class AccountService:
-    def __init__(self, users: UserRepository, sessions: SessionRepository, instance: InstanceRepository) -> None:
+    def __init__(
+        self, users: UserRepository, sessions: SessionRepository, instance: InstanceRepository, audit: AuditLog
+    ) -> None:
+        self._audit = audit
         self._users = users
         self._sessions = sessions
         self._instance = instance
@@ -47,6 +51,8 @@ class AccountService:
             raise NotFound('No such user')
         if disabled:
             await self._sessions.revoke_all(user_id)
+        changes = {'role': role.value if role else None, 'disabled': disabled}
+        await self._audit.record(actor, 'user.update', user_id, email_of_user=updated.email, **changes)
         return updated
 
     async def set_signup_allowed(self, actor: User, allowed: bool) -> bool:

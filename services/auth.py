@@ -9,6 +9,7 @@ from models import Role, TokenPair, User
 from repositories.instance import InstanceRepository
 from repositories.sessions import SessionRepository
 from repositories.users import UserRepository
+from services.audit import AuditLog
 from services.credentials import canonical_email, display_name, normalized_password
 from services.passwords import PasswordHasher
 from services.tokens import TokenCodec, new_opaque_token, token_hash
@@ -28,7 +29,9 @@ class AuthService:
         hasher: PasswordHasher,
         tokens: TokenCodec,
         signup_default: bool,
+        audit: AuditLog,
     ) -> None:
+        self._audit = audit
         self._users = users
         self._sessions = sessions
         self._instance = instance
@@ -103,9 +106,12 @@ class AuthService:
             canonical = None
         user = await self._users.get_by_email(canonical) if canonical else None
         if not await self._hasher.verify(secret, user.password_hash if user else None) or user is None:
+            await self._audit.record(None, 'login.failed', None, email=canonical or email[:100])
             raise Unauthorized(INVALID_LOGIN)
         if user.disabled:
+            await self._audit.record(user, 'login.refused', user.id, reason='disabled')
             raise Forbidden('This account is disabled')
+        await self._audit.record(user, 'login', user.id)
         return user
 
     async def login(self, email: str, password: str) -> TokenPair:
@@ -174,6 +180,7 @@ class AuthService:
             raise Forbidden('The current password is not correct')
         await self._users.set_password(user.id, await self._hasher.hash(new_secret))
         await self._sessions.revoke_all(user.id)
+        await self._audit.record(user, 'user.password_change', user.id)
 
     def _refresh_token_for(self, user_id: str, session_id: str) -> str:
         return self._tokens.encode('refresh', user_id, self._tokens.refresh_ttl, sid=session_id)

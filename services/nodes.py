@@ -22,6 +22,7 @@ from repositories.enrollment import EnrollmentTokenRepository
 from repositories.node_activity import NodeActivityRepository
 from repositories.nodes import NodeRepository
 from repositories.users import UserRepository
+from services.audit import AuditLog
 from services.node_rules import canonical_mac, checked_ip, checked_labels, checked_node_name, checked_position
 from services.node_tokens import NodeTokenGuard
 from services.tokens import TokenCodec, new_opaque_token, token_hash
@@ -53,7 +54,9 @@ class NodeService:
         token_guard: NodeTokenGuard,
         allow_private_ips: bool,
         clock: Callable[[], datetime],
+        audit: AuditLog,
     ) -> None:
+        self._audit = audit
         self._nodes = nodes
         self._activity = activity
         self._enrollment = enrollment
@@ -86,7 +89,9 @@ class NodeService:
         """Enroll a node for an operator or admin; the same owner and MAC get the same node and a fresh token."""
         if not actor.can_manage:
             raise Forbidden('Viewers cannot register nodes')
-        return await self._register(actor.id, self.validated(registration), seen_ip)
+        enrollment = await self._register(actor.id, self.validated(registration), seen_ip)
+        await self._audit.record(actor, 'node.enroll', enrollment.node.id, mac=registration.mac_address)
+        return enrollment
 
     async def register_with_enrollment_token(
         self, enrollment_token: str, registration: NodeRegistration, seen_ip: str | None
@@ -100,10 +105,14 @@ class NodeService:
         try:
             if owner is None or owner.disabled or not owner.can_manage:
                 raise Unauthorized('Enrollment token is no longer valid')
-            return await self._register(used.owner_id, registration, seen_ip)
+            enrollment = await self._register(used.owner_id, registration, seen_ip)
         except Exception:
             await self._enrollment.give_back(used.id)
             raise
+        await self._audit.record(
+            owner, 'node.enroll', enrollment.node.id, mac=registration.mac_address, by='enrollment'
+        )
+        return enrollment
 
     async def _register(self, owner_id: str, registration: NodeRegistration, seen_ip: str | None) -> Enrollment:
         existing = await self._nodes.get_by_mac(registration.mac_address)
@@ -176,6 +185,7 @@ class NodeService:
         node = await self._managed(actor, node_id)
         await self._nodes.clear_token(node.id)
         await self._revoke_token_of(node)
+        await self._audit.record(actor, 'node.revoke', node.id, name=node.name)
 
     async def delete(self, actor: User, node_id: str) -> None:
         """Remove a node, its token and its history."""
@@ -183,6 +193,7 @@ class NodeService:
         await self._nodes.delete(node.id)
         await self._activity.delete_node(node.id)
         await self._revoke_token_of(node)
+        await self._audit.record(actor, 'node.delete', node.id, name=node.name)
 
     async def events(self, actor: User, node_id: str) -> list[NodeEvent]:
         """The node's status changes, newest first."""
@@ -202,6 +213,7 @@ class NodeService:
             raise Forbidden('Viewers cannot create enrollment tokens')
         secret = ENROLLMENT_PREFIX + new_opaque_token()
         record = await self._enrollment.create(actor.id, name, token_hash(secret), self._clock() + ttl, max_uses)
+        await self._audit.record(actor, 'enrollment_token.create', record.id, name=name, uses=max_uses)
         return record, secret
 
     async def enrollment_tokens(self, actor: User) -> list[EnrollmentToken]:
@@ -216,3 +228,4 @@ class NodeService:
         if not actor.can_manage:
             raise Forbidden('Viewers cannot revoke enrollment tokens')
         await self._enrollment.revoke(record.id)
+        await self._audit.record(actor, 'enrollment_token.revoke', record.id)

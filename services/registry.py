@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from services.accounts import AccountService
 from services.activity import ActivityService
+from services.audit import AuditLog
 from services.auth import AuthService
 from services.cluster.service import ClusterService
 from services.deployments.service import DeploymentService
@@ -54,3 +55,4 @@ class Services:
     pairing: FleetClusterPairing
     activity: ActivityService
     notifications: NotificationService
+    audit: AuditLog

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from errors import Conflict, Forbidden, NotFound, ValidationFailed
 from models import User
 from repositories.deployments import DeploymentRepository, configuration_doc
+from services.audit import AuditLog
 from services.cluster.service import ClusterService
 from services.cluster.types import EventInfo, PodInfo
 from services.deployments.engine import RolloutEngine
@@ -30,7 +31,9 @@ class DeploymentService:
         github: GitHubService,
         box: SecretBox,
         max_replicas: int,
+        audit: AuditLog,
     ) -> None:
+        self._audit = audit
         self._deployments = deployments
         self.engine = engine
         self._cluster = cluster
@@ -106,6 +109,7 @@ class DeploymentService:
         return await self._deployments.get(deployment.id)
 
     async def _release(self, deployment, user, kind, note, commit_sha, image, configuration, sealed) -> int:
+        await self._audit.record(user, f'deployment.{kind}', deployment.id, name=deployment.name, note=note)
         return await self._deployments.add_release(
             deployment.id,
             {
@@ -228,6 +232,7 @@ class DeploymentService:
             raise Conflict(f'A {found.status.value} deployment cannot be restarted')
         stamp = await self._cluster.restart(found.namespace, found.name)
         moved = await self._deployments.transition(found.id, found.status, Status.DEPLOYING, f'Restarted at {stamp}')
+        await self._audit.record(user, 'deployment.restart', found.id, name=found.name)
         if moved is None:
             raise Conflict('The deployment changed meanwhile; try again')
         return moved
@@ -282,6 +287,7 @@ class DeploymentService:
         await self._deployments.transition(
             found.id, found.status, Status.DELETED, 'Deleted', deleted_at=datetime.now(UTC)
         )
+        await self._audit.record(user, 'deployment.delete', found.id, name=found.name)
 
     async def releases(self, user: User, deployment_id: str) -> list[Release]:
         return await self._deployments.releases((await self.readable(user, deployment_id)).id)

@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from errors import Conflict, ValidationFailed
 from models import User
 from repositories.github_tokens import GitHubTokenRepository
+from services.audit import AuditLog
 from services.github import calls
 from services.github.client import CredentialRejected, GitHubGateway
 from services.github.types import GitHubConnection, GitHubIdentity, LinkState
@@ -60,7 +61,9 @@ class GitHubConnections:
         gateway: GitHubGateway,
         oauth_client: tuple[str, str] | None,
         callback_url: str,
+        audit: AuditLog,
     ) -> None:
+        self._audit = audit
         self._repository = repository
         self._box = box
         self._gateway = gateway
@@ -149,6 +152,7 @@ class GitHubConnections:
         }
         await self._repository.save(user.id, self._box.seal(token), fields)
         self._changed(user.id)
+        await self._audit.record(user, 'github.connect', None, login=who.login, kind=kind)
 
     async def disconnect(self, user: User) -> bool:
         doc = await self._repository.get(user.id)
@@ -159,6 +163,7 @@ class GitHubConnections:
         except Unreadable:
             pass
         self._changed(user.id)
+        await self._audit.record(user, 'github.disconnect', None, login=doc.get('login'))
         return await self._repository.delete(user.id)
 
     async def credential(self, user: User) -> Credential:
