@@ -22,6 +22,7 @@ from starlette.middleware import Middleware
 import api
 import pages
 from api.heartbeat_endpoint import HeartbeatEndpoint
+from client_address import trusted_networks
 from embedded_db import EmbeddedMongo
 from errors import ValidationFailed
 from http_middleware import BodyLimitMiddleware, RequestContextMiddleware, install_api_fast_lane
@@ -39,6 +40,7 @@ from repositories.node_activity import NodeActivityRepository
 from repositories.node_liveness import NodeLivenessRepository
 from repositories.node_token_revocations import NodeTokenRevocationRepository
 from repositories.nodes import NodeRepository
+from repositories.rate_counters import RateCounterRepository
 from repositories.sessions import SessionRepository
 from repositories.users import UserRepository
 from repositories.webhooks import WebhookRepository
@@ -66,6 +68,7 @@ from services.node_tokens import NodeTokenGuard
 from services.nodes import NodeService
 from services.notifications import NotificationService
 from services.passwords import PasswordHasher
+from services.rate_limits import RateLimiter
 from services.registry import HealthService, Services
 from services.secret_box import SecretBox
 from services.tokens import TokenCodec
@@ -97,6 +100,9 @@ def utc_now() -> datetime:
 
 users = UserRepository(db)
 audit = AuditLog(AuditRepository(db, timedelta(days=settings.audit_retention_days)))
+limiter = RateLimiter(RateCounterRepository(db))
+limits = settings.rate_limits()
+app.state.trusted_networks = trusted_networks(settings.trusted_proxies)
 sessions = SessionRepository(db)
 instance = InstanceRepository(db)
 liveness = NodeLivenessRepository(db)
@@ -139,7 +145,15 @@ rollouts = RolloutEngine(
     deployments, cluster, github_service, accounts, secret_box, settings.registry, settings.deploy_deadline_seconds
 )
 deployment_service = DeploymentService(
-    deployments, rollouts, cluster, github_service, secret_box, settings.max_replicas, audit
+    deployments,
+    rollouts,
+    cluster,
+    github_service,
+    secret_box,
+    settings.max_replicas,
+    audit,
+    limiter,
+    limits['deployment_ops'],
 )
 node_service = NodeService(
     nodes,
@@ -151,6 +165,8 @@ node_service = NodeService(
     settings.allow_private_node_ips,
     utc_now,
     audit,
+    limiter,
+    limits['enroll'],
 )
 metrics = MetricsService(
     MetricsCollector(cluster.reads, nodes, liveness, settings.metrics_interval_seconds),
@@ -160,9 +176,11 @@ metrics = MetricsService(
     fresh_seconds=min(5.0, settings.metrics_interval_seconds / 2),
     interval_seconds=settings.metrics_interval_seconds,
 )
-pairing = FleetClusterPairing(nodes, metrics)
+pairing = FleetClusterPairing(nodes, cluster.reads)
 services = Services(
-    auth=AuthService(users, sessions, instance, PasswordHasher(), tokens, settings.allow_signup, audit),
+    auth=AuthService(
+        users, sessions, instance, PasswordHasher(), tokens, settings.allow_signup, audit, limiter, limits
+    ),
     audit=audit,
     accounts=accounts,
     health=HealthService(lambda: ping(db)),
@@ -173,7 +191,7 @@ services = Services(
     deployments=deployment_service,
     metrics=metrics,
     pairing=pairing,
-    activity=ActivityService(deployments, activity, nodes, node_service, pairing, cluster.reads),
+    activity=ActivityService(deployments, activity, nodes, node_service, pairing),
     notifications=NotificationService(
         WebhookRepository(db), secret_box, deployments, nodes, liveness, public_url(settings)
     ),
@@ -215,6 +233,7 @@ async def startup() -> None:
     await github_connections.ensure_indexes()
     await metrics.ensure_indexes()
     await audit.ensure_indexes()
+    await limiter.ensure_indexes()
     await services.notifications.ensure_indexes()
     await services.deployments.ensure_indexes()
     await node_tokens.poll()

@@ -11,7 +11,9 @@ from cryptography.fernet import Fernet
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from client_address import trusted_networks
 from services.cluster.manifests import ClusterSettings
+from services.rate_limits import Limit
 from services.secret_box import SecretBox
 
 MIN_SECRET_BYTES = 32
@@ -74,6 +76,14 @@ class Settings(BaseSettings):
     max_replicas: int = Field(default=10, ge=1, le=1000)
     rollout_interval_seconds: float = Field(default=3.0, gt=0, le=60)
     deploy_deadline_seconds: int = Field(default=600, ge=10, le=86_400)
+    trusted_proxies: str = Field(default='', description='comma-separated addresses or networks of reverse proxies')
+    login_failures_per_account: int = Field(default=10, ge=1, le=10_000)
+    login_failures_per_address: int = Field(default=100, ge=1, le=100_000)
+    login_lockout_minutes: int = Field(default=15, ge=1, le=1440)
+    signups_per_address_per_hour: int = Field(default=20, ge=1, le=100_000)
+    refreshes_per_address_per_minute: int = Field(default=120, ge=1, le=100_000)
+    enrollments_per_address_per_minute: int = Field(default=600, ge=1, le=1_000_000)
+    deployment_operations_per_minute: int = Field(default=60, ge=1, le=100_000)
     audit_retention_days: int = Field(default=365, ge=1, le=3650)
     notification_interval_seconds: float = Field(default=10.0, ge=1, le=600)
     metrics_interval_seconds: float = Field(default=10.0, ge=2, le=300)
@@ -110,6 +120,57 @@ class Settings(BaseSettings):
         if (self.github_client_id is None) != (self.github_client_secret is None):
             raise ValueError('ESPAZE_GITHUB_CLIENT_ID and ESPAZE_GITHUB_CLIENT_SECRET must be set together')
         return self
+
+    @field_validator('trusted_proxies')
+    @classmethod
+    def _networks(cls, value: str) -> str:
+        try:
+            trusted_networks(value)
+        except ValueError:
+            raise ValueError('must be comma-separated IP addresses or networks, such as 10.0.0.0/8') from None
+        return value
+
+    def rate_limits(self) -> dict[str, Limit]:
+        lockout = timedelta(minutes=self.login_lockout_minutes)
+        wait = 'Too many {what}: try again after {{at}}'
+        return {
+            'login_account': Limit(
+                'login-account',
+                self.login_failures_per_account,
+                lockout,
+                wait.format(what='failed log-ins for this account'),
+            ),
+            'login_address': Limit(
+                'login-address',
+                self.login_failures_per_address,
+                lockout,
+                wait.format(what='failed log-ins from this address'),
+            ),
+            'signup': Limit(
+                'signup',
+                self.signups_per_address_per_hour,
+                timedelta(hours=1),
+                wait.format(what='sign-ups from this address'),
+            ),
+            'refresh': Limit(
+                'refresh',
+                self.refreshes_per_address_per_minute,
+                timedelta(minutes=1),
+                wait.format(what='token refreshes'),
+            ),
+            'enroll': Limit(
+                'enroll',
+                self.enrollments_per_address_per_minute,
+                timedelta(minutes=1),
+                wait.format(what='enrollments from this address'),
+            ),
+            'deployment_ops': Limit(
+                'deployment-ops',
+                self.deployment_operations_per_minute,
+                timedelta(minutes=1),
+                wait.format(what='deployment operations'),
+            ),
+        }
 
     def metrics_retention(self) -> dict[str, timedelta]:
         return {

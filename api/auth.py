@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter, Response, status
 
-from api.deps import CurrentSession, CurrentUser, ServicesDep
+from api.deps import ClientAddress, CurrentSession, CurrentUser, ServicesDep
 from api.schemas import (
     LoginRequest,
     PasswordChangeRequest,
@@ -23,21 +23,22 @@ async def setup(body: SetupRequest, services: ServicesDep) -> UserOut:
 
 
 @router.post('/register', status_code=status.HTTP_201_CREATED)
-async def register(body: RegisterRequest, services: ServicesDep) -> UserOut:
+async def register(body: RegisterRequest, services: ServicesDep, client: ClientAddress) -> UserOut:
     """Create an operator account (when sign-up is open)."""
-    return UserOut.of(await services.auth.register(body.email, body.password, body.name))
+    return UserOut.of(await services.auth.register(body.email, body.password, body.name, client))
 
 
 @router.post('/login')
-async def login(body: LoginRequest, services: ServicesDep) -> TokenResponse:
-    """Exchange email and password for an access token (15 minutes) and a refresh token."""
-    return TokenResponse.of(await services.auth.login(body.email, body.password))
+async def login(body: LoginRequest, services: ServicesDep, client: ClientAddress) -> TokenResponse:
+    """Exchange email and password for an access token (15 minutes) and a refresh token. Too many failures for
+    an account or from an address answer 429 with Retry-After until the window ends."""
+    return TokenResponse.of(await services.auth.login(body.email, body.password, client))
 
 
 @router.post('/refresh')
-async def refresh(body: RefreshRequest, services: ServicesDep) -> TokenResponse:
+async def refresh(body: RefreshRequest, services: ServicesDep, client: ClientAddress) -> TokenResponse:
     """Rotate a refresh token; a spent one revokes its whole session."""
-    return TokenResponse.of(await services.auth.refresh(body.refresh_token))
+    return TokenResponse.of(await services.auth.refresh(body.refresh_token, client))
 
 
 @router.post('/logout', status_code=status.HTTP_204_NO_CONTENT)

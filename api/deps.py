@@ -5,6 +5,7 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from client_address import address_of
 from errors import Forbidden, Unauthorized
 from models import User
 from services.registry import Services
@@ -46,6 +47,12 @@ async def current_admin(user: Annotated[User, Depends(current_user)]) -> User:
     return user
 
 
+def request_client(request: Request) -> str | None:
+    """The client's address, believing X-Forwarded-For only from a configured proxy."""
+    return address_of(request)
+
+
+ClientAddress = Annotated[str | None, Depends(request_client)]
 CurrentSession = Annotated[tuple[User, str], Depends(current_session)]
 CurrentUser = Annotated[User, Depends(current_user)]
 AdminUser = Annotated[User, Depends(current_admin)]

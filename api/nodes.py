@@ -24,6 +24,7 @@ from api.node_schemas import (
     RegisterNodeRequest,
     RegisterNodeResponse,
 )
+from client_address import address_of
 from errors import Unauthorized, ValidationFailed
 from models import NodeCapacity, NodeListQuery, NodeRegistration, NodeStatus
 from services.nodes import ENROLLMENT_PREFIX
@@ -38,10 +39,6 @@ SORT_FIELDS = {
     'createdAt': 'created_at',
     'lastSeenAt': 'last_seen_at',
 }
-
-
-def _client_ip(request: Request) -> str | None:
-    return request.client.host if request.client else None
 
 
 def _registration(body: RegisterNodeRequest) -> NodeRegistration:
@@ -70,11 +67,11 @@ async def register_node(
         raise Unauthorized('Missing bearer token: an access token or an enrollment token')
     if credentials.credentials.startswith(ENROLLMENT_PREFIX):
         enrolled = await services.nodes.register_with_enrollment_token(
-            credentials.credentials, _registration(body), _client_ip(request)
+            credentials.credentials, _registration(body), address_of(request)
         )
     else:
         actor, _ = await services.auth.user_for_access_token(credentials.credentials)
-        enrolled = await services.nodes.register(actor, _registration(body), _client_ip(request))
+        enrolled = await services.nodes.register(actor, _registration(body), address_of(request))
     answer = RegisterNodeResponse(node=NodeOut.of(enrolled.node), node_token=enrolled.node_token)
     code = status.HTTP_201_CREATED if enrolled.created else status.HTTP_200_OK
     return JSONResponse(answer.model_dump(mode='json', by_alias=True), status_code=code)
@@ -89,7 +86,7 @@ async def heartbeat(
     Served by `api.heartbeat_endpoint` ahead of the router; this route documents it and is the fallback.
     """
     authorization = request.headers.get('authorization', '')
-    answer = await accept_heartbeat(await get_services(request), node_id, authorization, _client_ip(request), body)
+    answer = await accept_heartbeat(await get_services(request), node_id, authorization, address_of(request), body)
     return Response(answer, media_type='application/json')
 
 

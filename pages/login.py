@@ -3,6 +3,7 @@
 from fastapi.responses import RedirectResponse
 from nicegui import ui
 
+from client_address import address_of
 from errors import EspazeError
 from pages.forms import FormErrors, auth_card, email_input, password_input
 from pages.session import log_in_browser, safe_next, session_user
@@ -23,7 +24,8 @@ def register(services: Services) -> None:
         async def submit() -> None:
             errors.clear()
             try:
-                user = await services.auth.authenticate(email.value or '', password.value or '')
+                client = address_of(ui.context.client.request)
+                user = await services.auth.authenticate(email.value or '', password.value or '', client)
             except EspazeError as error:
                 errors.show(error)
                 return

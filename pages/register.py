@@ -2,6 +2,7 @@
 
 from nicegui import ui
 
+from client_address import address_of
 from errors import EspazeError
 from pages.forms import FormErrors, auth_card, email_input, password_input
 from pages.session import log_in_browser
@@ -20,7 +21,8 @@ def register(services: Services) -> None:
         async def submit() -> None:
             errors.clear()
             try:
-                user = await services.auth.register(email.value or '', password.value or '', name.value)
+                client = address_of(ui.context.client.request)
+                user = await services.auth.register(email.value or '', password.value or '', name.value, client)
             except EspazeError as error:
                 errors.show(error)
                 return

@@ -4,11 +4,11 @@ nodes going offline and back, and a list of problems, each with its reason and w
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from errors import EspazeError
 from models import NodeListQuery, NodeStatus, User
 from repositories.deployments import DeploymentRepository
 from repositories.node_activity import NodeActivityRepository
 from repositories.nodes import NodeRepository
-from services.cluster.reads import ClusterReads
 from services.deployments.types import Status
 from services.fleet_cluster import FleetClusterPairing
 from services.nodes import NodeService, can_read_all
@@ -40,14 +40,12 @@ class ActivityService:
         nodes: NodeRepository,
         node_service: NodeService,
         pairing: FleetClusterPairing,
-        cluster: ClusterReads,
     ) -> None:
         self._deployments = deployments
         self._node_activity = node_activity
         self._nodes = nodes
         self._node_service = node_service
         self._pairing = pairing
-        self._cluster = cluster
 
     @staticmethod
     def _owner(user: User) -> str | None:
@@ -90,10 +88,9 @@ class ActivityService:
             )
         if offline.total > len(offline.items):
             items.append(AttentionItem(f'{offline.total - len(offline.items)} more nodes are offline', '/nodes'))
-        status = await self._cluster.status()
-        if not status.reachable:
-            items.append(AttentionItem(f'The cluster cannot be reached: {status.problem}', '/observatory'))
-        for pair in await self._pairing.pairs(user):
-            if pair.disagreement:
-                items.append(AttentionItem(pair.disagreement, f'/nodes/{pair.node_id}'))
+        try:
+            pairs = await self._pairing.pairs(user)
+        except EspazeError as error:
+            return [*items, AttentionItem(f'The cluster cannot be reached: {error}', '/observatory')]
+        items += [AttentionItem(p.disagreement, f'/nodes/{p.node_id}') for p in pairs if p.disagreement]
         return items

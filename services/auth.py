@@ -12,6 +12,7 @@ from repositories.users import UserRepository
 from services.audit import AuditLog
 from services.credentials import canonical_email, display_name, normalized_password
 from services.passwords import PasswordHasher
+from services.rate_limits import Limit, RateLimiter
 from services.tokens import TokenCodec, new_opaque_token, token_hash
 
 log = logging.getLogger(__name__)
@@ -30,8 +31,12 @@ class AuthService:
         tokens: TokenCodec,
         signup_default: bool,
         audit: AuditLog,
+        limiter: RateLimiter,
+        limits: dict[str, Limit],
     ) -> None:
         self._audit = audit
+        self._limiter = limiter
+        self._limits = limits
         self._users = users
         self._sessions = sessions
         self._instance = instance
@@ -83,8 +88,9 @@ class AuthService:
         """Whether new accounts may sign up by themselves."""
         return await self._instance.signup_allowed(self._signup_default)
 
-    async def register(self, email: str, password: str, name: str | None) -> User:
+    async def register(self, email: str, password: str, name: str | None, client: str | None = None) -> User:
         """Sign up a new operator."""
+        await self._limiter.take(self._limits['signup'], client)
         if await self.needs_setup():
             raise Forbidden('Espaze is not set up yet: open the setup link printed when it started')
         if not await self.signup_allowed():
@@ -97,16 +103,22 @@ class AuthService:
         name = display_name(name, canonical)
         return await self._users.create(canonical, name, role, await self._hasher.hash(secret))
 
-    async def authenticate(self, email: str, password: str) -> User:
-        """The account these credentials open; the same Unauthorized for unknown email and wrong password."""
+    async def authenticate(self, email: str, password: str, client: str | None = None) -> User:
+        """The account these credentials open; the same Unauthorized for unknown email and wrong password, and
+        the same 429 once an account or an address failed too often (known or not)."""
         secret = normalized_password(password)
         try:
             canonical = canonical_email(email)
         except ValidationFailed:
             canonical = None
+        account = canonical or email.strip().lower()[:320]
+        await self._limiter.check(self._limits['login_account'], account)
+        await self._limiter.check(self._limits['login_address'], client)
         user = await self._users.get_by_email(canonical) if canonical else None
         if not await self._hasher.verify(secret, user.password_hash if user else None) or user is None:
-            await self._audit.record(None, 'login.failed', None, email=canonical or email[:100])
+            await self._limiter.count(self._limits['login_account'], account)
+            await self._limiter.count(self._limits['login_address'], client)
+            await self._audit.record(None, 'login.failed', None, email=account[:100], address=client)
             raise Unauthorized(INVALID_LOGIN)
         if user.disabled:
             await self._audit.record(user, 'login.refused', user.id, reason='disabled')
@@ -114,9 +126,9 @@ class AuthService:
         await self._audit.record(user, 'login', user.id)
         return user
 
-    async def login(self, email: str, password: str) -> TokenPair:
+    async def login(self, email: str, password: str, client: str | None = None) -> TokenPair:
         """Open an API session: an access token and a refresh token."""
-        user = await self.authenticate(email, password)
+        user = await self.authenticate(email, password, client)
         session_id = uuid.uuid4().hex
         refresh = self._refresh_token_for(user.id, session_id)
         await self._sessions.create(
@@ -124,8 +136,9 @@ class AuthService:
         )
         return self._pair(user, session_id, refresh)
 
-    async def refresh(self, refresh_token: str) -> TokenPair:
+    async def refresh(self, refresh_token: str, client: str | None = None) -> TokenPair:
         """Rotate a refresh token; presenting a spent one revokes its whole session."""
+        await self._limiter.take(self._limits['refresh'], client)
         claims = self._tokens.decode(refresh_token, 'refresh')
         session_id = str(claims.get('sid', ''))
         user = await self._users.get(claims['sub'])

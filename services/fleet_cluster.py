@@ -5,8 +5,8 @@ from dataclasses import dataclass
 
 from models import Node, NodeStatus, User
 from repositories.nodes import NodeRepository
-from services.metrics.service import MetricsService
-from services.metrics.types import NodeUse
+from services.cluster.reads import ClusterReads
+from services.cluster.types import ClusterNode
 from services.nodes import can_read_all
 
 
@@ -27,7 +27,7 @@ class PairedNode:
         return None
 
 
-def _pair(node: Node, cluster_nodes: list[NodeUse]) -> PairedNode | None:
+def _pair(node: Node, cluster_nodes: list[ClusterNode]) -> PairedNode | None:
     for cluster_node in cluster_nodes:
         addresses = set(cluster_node.addresses)
         if node.name == cluster_node.name or node.public_ip in addresses or (node.seen_ip or '') in addresses:
@@ -42,12 +42,12 @@ def _pair(node: Node, cluster_nodes: list[NodeUse]) -> PairedNode | None:
 
 
 class FleetClusterPairing:
-    def __init__(self, nodes: NodeRepository, metrics: MetricsService) -> None:
+    def __init__(self, nodes: NodeRepository, cluster: ClusterReads) -> None:
         self._nodes = nodes
-        self._metrics = metrics
+        self._cluster = cluster
 
-    async def _cluster_nodes(self) -> list[NodeUse]:
-        return (await self._metrics.snapshot()).nodes
+    async def _cluster_nodes(self) -> list[ClusterNode]:
+        return await self._cluster.nodes()
 
     async def pairs(self, user: User) -> list[PairedNode]:
         """Every fleet node the user may see that is also a cluster node."""

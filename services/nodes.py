@@ -25,6 +25,7 @@ from repositories.users import UserRepository
 from services.audit import AuditLog
 from services.node_rules import canonical_mac, checked_ip, checked_labels, checked_node_name, checked_position
 from services.node_tokens import NodeTokenGuard
+from services.rate_limits import Limit, RateLimiter
 from services.tokens import TokenCodec, new_opaque_token, token_hash
 
 ENROLLMENT_PREFIX = 'espe_'
@@ -55,8 +56,12 @@ class NodeService:
         allow_private_ips: bool,
         clock: Callable[[], datetime],
         audit: AuditLog,
+        limiter: RateLimiter,
+        enroll_limit: Limit,
     ) -> None:
         self._audit = audit
+        self._limiter = limiter
+        self._enroll_limit = enroll_limit
         self._nodes = nodes
         self._activity = activity
         self._enrollment = enrollment
@@ -89,6 +94,7 @@ class NodeService:
         """Enroll a node for an operator or admin; the same owner and MAC get the same node and a fresh token."""
         if not actor.can_manage:
             raise Forbidden('Viewers cannot register nodes')
+        await self._limiter.take(self._enroll_limit, seen_ip)
         enrollment = await self._register(actor.id, self.validated(registration), seen_ip)
         await self._audit.record(actor, 'node.enroll', enrollment.node.id, mac=registration.mac_address)
         return enrollment
@@ -97,6 +103,7 @@ class NodeService:
         self, enrollment_token: str, registration: NodeRegistration, seen_ip: str | None
     ) -> Enrollment:
         """Enroll a node for the creator of an enrollment token, counting one use of it."""
+        await self._limiter.take(self._enroll_limit, seen_ip)
         registration = self.validated(registration)
         used = await self._enrollment.use(token_hash(enrollment_token))
         if used is None:

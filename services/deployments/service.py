@@ -17,6 +17,7 @@ from services.deployments.engine import RolloutEngine
 from services.deployments.rules import DeploymentRequest, checked_request
 from services.deployments.types import IN_FLIGHT, Configuration, Deployment, DeploymentPage, Release, Status
 from services.github.service import GitHubService
+from services.rate_limits import Limit, RateLimiter
 from services.secret_box import SecretBox
 
 MAX_PAGE_SIZE = 100
@@ -32,8 +33,12 @@ class DeploymentService:
         box: SecretBox,
         max_replicas: int,
         audit: AuditLog,
+        limiter: RateLimiter,
+        operations_limit: Limit,
     ) -> None:
         self._audit = audit
+        self._limiter = limiter
+        self._operations_limit = operations_limit
         self._deployments = deployments
         self.engine = engine
         self._cluster = cluster
@@ -53,7 +58,9 @@ class DeploymentService:
         return found
 
     async def changeable(self, user: User, deployment_id: str) -> Deployment:
+        """The deployment if the user may change it now (owner or admin, within the operations rate limit)."""
         found = await self.readable(user, deployment_id)
+        await self._limiter.take(self._operations_limit, user.id)
         if not (found.owner_id == user.id or user.is_admin):
             raise Forbidden('Only its owner or an admin can change this deployment')
         if found.status == Status.DELETED:

@@ -22,7 +22,7 @@ async def test_redirect_after_login_stays_on_this_site(user: User):
     user.find('Email').type(ADMIN_EMAIL)
     user.find('Password').type(PASSWORD)
     press(user, 'Log in')
-    await user.should_see('Welcome, admin.')
+    await user.should_see('Welcome, admin.', retries=30)
 
 
 async def test_wrong_password_shows_an_error_and_no_session(user: User):
@@ -31,7 +31,7 @@ async def test_wrong_password_shows_an_error_and_no_session(user: User):
     user.find('Email').type(ADMIN_EMAIL)
     user.find('Password').type('not the password')
     press(user, 'Log in')
-    await user.should_see('Invalid email or password')
+    await user.should_see('Invalid email or password', retries=30)
     await user.open('/')
     await user.should_see('Log in')
 
@@ -43,7 +43,7 @@ async def test_setup_link_creates_the_first_admin_and_signs_in(user: User):
     user.find('Email').type('root@example.com')
     user.find('Password').type(PASSWORD)
     press(user, 'Create admin')
-    await user.should_see('Welcome, Root.')
+    await user.should_see('Welcome, Root.', retries=30)
     await user.should_see('Users')
     await user.open(f'/setup?token={token}')
     await user.should_see('This setup link is not valid or was already used.')
@@ -65,7 +65,7 @@ async def test_sign_up_shows_inline_errors_then_signs_in_as_operator(user: User)
     await user.should_see('Must be at least 8 bytes')
     user.find('Password').clear().type(PASSWORD)
     press(user, 'Sign up')
-    await user.should_see('Welcome, Olga.')
+    await user.should_see('Welcome, Olga.', retries=30)
     await user.should_not_see('Users')
 
 

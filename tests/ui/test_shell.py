@@ -96,4 +96,4 @@ async def test_account_page_changes_the_password(user: User):
     await user.should_see('Password changed. Other sessions were logged out.', retries=20)
     await login(user.http_client, 'op@example.com', 'another good password')
     await user.open('/')
-    await user.should_see('Welcome, Op.')
+    await user.should_see('Welcome, Op.', retries=30)

@@ -1,0 +1,113 @@
+"""Brute force and floods: counters in MongoDB (shared by replicas, kept across restarts), 429 with Retry-After,
+the same answer for known and unknown accounts, and X-Forwarded-For believed only from configured proxies."""
+
+import pytest
+from nicegui.testing import User
+
+from errors import RateLimited
+from repositories.database import open_database
+from repositories.rate_counters import RateCounterRepository
+from services.rate_limits import RateLimiter
+from tests.api.deployment_helpers import NGINX, body, create, linked_operator, until
+from tests.api.fleet_helpers import database
+from tests.api.helpers import ADMIN_EMAIL, PASSWORD, admin_tokens, bearer, started
+from tests.github_emulator import GitHubEmulator
+
+
+async def _login(user: User, email: str, password: str, forwarded: str | None = None):
+    headers = {'X-Forwarded-For': forwarded} if forwarded else {}
+    return await user.http_client.post('/api/auth/login', json={'email': email, 'password': password}, headers=headers)
+
+
+async def test_ten_failures_lock_the_account_for_everyone_with_retry_after(mongo_url: str, user: User):
+    await admin_tokens(user.http_client)
+    for _ in range(10):
+        assert (await _login(user, ADMIN_EMAIL, 'wrong password')).status_code == 401
+    locked = await _login(user, ADMIN_EMAIL, PASSWORD)  # even the right password waits
+    assert locked.status_code == 429 and 0 < int(locked.headers['retry-after']) <= 15 * 60
+    assert locked.json()['error'].startswith('Too many failed log-ins for this account: try again after ')
+    for _ in range(10):
+        await _login(user, 'nobody@example.com', 'wrong password')
+    unknown = await _login(user, 'nobody@example.com', 'wrong password')
+    assert unknown.status_code == 429 and unknown.json()['error'] == locked.json()['error']  # no account oracle
+    client, db = database(mongo_url)
+    counters = list(db['rate_counters'].find())
+    client.close()
+    assert counters and ADMIN_EMAIL not in str(counters)  # keys are hashed
+    fresh_client, fresh_db = open_database(mongo_url, 5)  # what another replica, or Espaze restarted, sees
+    limiter = RateLimiter(RateCounterRepository(fresh_db))
+    with pytest.raises(RateLimited):
+        await limiter.check((await started()).auth._limits['login_account'], ADMIN_EMAIL)
+    await fresh_client.close()
+
+
+@pytest.fixture
+def strict_address_limits(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv('ESPAZE_LOGIN_FAILURES_PER_ADDRESS', '3')
+    monkeypatch.setenv('ESPAZE_SIGNUPS_PER_ADDRESS_PER_HOUR', '2')
+
+
+async def test_failures_from_one_address_lock_it_whatever_names_it_tries(strict_address_limits: None, user: User):
+    await admin_tokens(user.http_client)
+    for n in range(3):
+        assert (
+            await _login(user, f'guess{n}@example.com', 'wrong password', forwarded=f'6.6.6.{n}')
+        ).status_code == 401
+    blocked = await _login(user, ADMIN_EMAIL, PASSWORD, forwarded='7.7.7.7')  # a forged header changes nothing
+    assert blocked.status_code == 429
+    assert blocked.json()['error'].startswith('Too many failed log-ins from this address')
+
+
+@pytest.fixture
+def behind_a_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv('ESPAZE_LOGIN_FAILURES_PER_ADDRESS', '3')
+    monkeypatch.setenv('ESPAZE_TRUSTED_PROXIES', '127.0.0.1')
+
+
+async def test_behind_a_trusted_proxy_each_client_address_counts_apart(behind_a_proxy: None, user: User):
+    await admin_tokens(user.http_client)
+    for n in range(3):
+        assert (
+            await _login(user, f'guess{n}@example.com', 'wrong password', forwarded='198.51.100.7')
+        ).status_code == 401
+    assert (await _login(user, 'x@example.com', 'wrong password', forwarded='198.51.100.7')).status_code == 429
+    assert (await _login(user, ADMIN_EMAIL, PASSWORD, forwarded='203.0.113.50')).status_code == 200
+
+
+async def test_sign_ups_from_one_address_are_limited(strict_address_limits: None, user: User):
+    admin = bearer(await admin_tokens(user.http_client))
+    for n in range(2):
+        response = await user.http_client.post(
+            '/api/auth/register', json={'email': f'new{n}@example.com', 'password': PASSWORD}
+        )
+        assert response.status_code == 201
+    refused = await user.http_client.post(
+        '/api/auth/register', json={'email': 'new9@example.com', 'password': PASSWORD}
+    )
+    assert refused.status_code == 429 and 'retry-after' in refused.headers
+    emails = {u['email'] for u in (await user.http_client.get('/api/users', headers=admin)).json()['items']}
+    assert 'new9@example.com' not in emails and 'new1@example.com' in emails
+
+
+@pytest.fixture
+def few_operations(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv('ESPAZE_DEPLOYMENT_OPERATIONS_PER_MINUTE', '2')
+    monkeypatch.setenv('ESPAZE_ROLLOUT_INTERVAL_SECONDS', '60')
+
+
+async def test_deployment_operations_are_limited_per_user_and_a_refused_one_changes_nothing(
+    github: GitHubEmulator, few_operations: None, user: User
+):
+    auth = await linked_operator(user.http_client, github)
+    deployment_id = await create(user.http_client, auth, body(name='web', image=NGINX, replicas=1))
+    await until(user.http_client, auth, deployment_id, {'running'})
+    for replicas in (2, 3):
+        response = await user.http_client.post(
+            f'/api/deployments/{deployment_id}/scale', json={'replicas': replicas}, headers=auth
+        )
+        assert response.status_code == 200, response.text
+        await until(user.http_client, auth, deployment_id, {'running'})
+    refused = await user.http_client.post(f'/api/deployments/{deployment_id}/scale', json={'replicas': 4}, headers=auth)
+    assert refused.status_code == 429 and refused.json()['error'].startswith('Too many deployment operations')
+    found = (await user.http_client.get(f'/api/deployments/{deployment_id}', headers=auth)).json()
+    assert found['configuration']['replicas'] == 3
