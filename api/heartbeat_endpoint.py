@@ -3,7 +3,8 @@
 Ten thousand nodes beating every 30 s make it most of the traffic. FastAPI's routing, body and dependency
 machinery cost more than the work itself, so `POST /api/nodes/{id}/heartbeat` is answered here; the FastAPI
 route of the same path documents it in OpenAPI and serves it when this endpoint is not installed. Both share
-`accept_heartbeat` and the error answers of `api.errors`.
+`accept_heartbeat` and the error answers of `api.errors`. This lane checks the token before it reads the body
+(FastAPI's fallback validates the body first).
 """
 
 import re
@@ -26,13 +27,18 @@ def parse_heartbeat(body: bytes) -> HeartbeatRequest | None:
     return HeartbeatRequest.model_validate_json(body) if body.strip() else None
 
 
+def node_token_of(authorization: str) -> str:
+    scheme, _, node_token = authorization.partition(' ')
+    if scheme.lower() != 'bearer' or not node_token:
+        raise Unauthorized('Missing node token')
+    return node_token
+
+
 async def accept_heartbeat(
     services: Services, node_id: str, authorization: str, client_ip: str | None, beat: HeartbeatRequest | None
 ) -> bytes:
     """Checks the node token, records the beat; returns the JSON answer."""
-    scheme, _, node_token = authorization.partition(' ')
-    if scheme.lower() != 'bearer' or not node_token:
-        raise Unauthorized('Missing node token')
+    node_token = node_token_of(authorization)
     received_at = await services.heartbeats.beat(
         node_id,
         node_token,
@@ -73,6 +79,7 @@ class HeartbeatEndpoint:
         body = await _read_body(receive)
         try:
             await self.services.health.wait_started()
+            self.services.heartbeats.check(match[1], node_token_of(authorization))  # strangers learn nothing more
             beat = parse_heartbeat(body)
             answer = await accept_heartbeat(self.services, match[1], authorization, client[0] if client else None, beat)
         except EspazeError as error:

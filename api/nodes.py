@@ -26,7 +26,7 @@ from api.node_schemas import (
 )
 from client_address import address_of
 from errors import Unauthorized, ValidationFailed
-from models import NodeCapacity, NodeListQuery, NodeRegistration, NodeStatus
+from models import NodeCapacity, NodeListQuery, NodeRegistration, NodeStatus, User
 from services.nodes import ENROLLMENT_PREFIX
 
 router = APIRouter(prefix='/api/nodes', tags=['nodes'])
@@ -54,23 +54,36 @@ def _registration(body: RegisterNodeRequest) -> NodeRegistration:
     )
 
 
+async def registrar(services: ServicesDep, credentials: Bearer) -> tuple[User | None, str]:
+    """Who enrolls: an operator's access token (the user) or a usable enrollment token; 401 before the body is
+    even read, so that strangers learn nothing of the request's shape."""
+    if credentials is None:
+        raise Unauthorized('Missing bearer token: an access token or an enrollment token')
+    token = credentials.credentials
+    if token.startswith(ENROLLMENT_PREFIX):
+        if not await services.nodes.enrollment_token_usable(token):
+            raise Unauthorized('Enrollment token is invalid, expired, used up or revoked')
+        return None, token
+    actor, _ = await services.auth.user_for_access_token(token)
+    return actor, token
+
+
 @router.post('/register', status_code=status.HTTP_201_CREATED, responses={200: {'model': RegisterNodeResponse}})
 async def register_node(
-    body: RegisterNodeRequest, request: Request, services: ServicesDep, credentials: Bearer
+    caller: Annotated[tuple[User | None, str], Depends(registrar)],
+    body: RegisterNodeRequest,
+    request: Request,
+    services: ServicesDep,
 ) -> JSONResponse:
     """Enroll a node with an operator's access token or an enrollment token (`espe_...`).
 
     201 with the node and its token for a new node; 200 with a fresh token when the same owner enrolls the MAC again.
     The node token is shown only in this answer.
     """
-    if credentials is None:
-        raise Unauthorized('Missing bearer token: an access token or an enrollment token')
-    if credentials.credentials.startswith(ENROLLMENT_PREFIX):
-        enrolled = await services.nodes.register_with_enrollment_token(
-            credentials.credentials, _registration(body), address_of(request)
-        )
+    actor, token = caller
+    if actor is None:
+        enrolled = await services.nodes.register_with_enrollment_token(token, _registration(body), address_of(request))
     else:
-        actor, _ = await services.auth.user_for_access_token(credentials.credentials)
         enrolled = await services.nodes.register(actor, _registration(body), address_of(request))
     answer = RegisterNodeResponse(node=NodeOut.of(enrolled.node), node_token=enrolled.node_token)
     code = status.HTTP_201_CREATED if enrolled.created else status.HTTP_200_OK

@@ -48,6 +48,10 @@ class EnrollmentTokenRepository:
         doc['_id'] = (await self._tokens.insert_one(doc)).inserted_id
         return _to_token(doc)
 
+    async def find(self, token_hash: str) -> EnrollmentToken | None:
+        doc = await self._tokens.find_one({'token_hash': token_hash})
+        return _to_token(doc) if doc else None
+
     async def use(self, token_hash: str) -> EnrollmentToken | None:
         """Count one use of a valid token atomically; None when it is unknown, expired, spent or revoked."""
         doc = await self._tokens.find_one_and_update(

@@ -55,16 +55,20 @@ class HeartbeatService:
         agent_version: str | None = None,
     ) -> datetime:
         """Accept one beat from the node its token names; returns the server's receive time."""
-        claims = self._verified_claims(node_token)
-        if claims['sub'] != node_id:
-            raise Forbidden('This node token belongs to another node')
-        if self.token_guard.is_revoked(claims['jti']):
-            raise Unauthorized('Node token revoked: enroll the node again')
+        self.check(node_id, node_token)
         if location is not None:
             checked_position(location.latitude, location.longitude, location.accuracy_meters)
         received_at = self._clock()
         self._pending[node_id] = Heartbeat(node_id, received_at, seen_ip, metrics, location, agent_version)
         return received_at
+
+    def check(self, node_id: str, node_token: str) -> None:
+        """Refuse a token that is not this node's, or was revoked (no database read)."""
+        claims = self._verified_claims(node_token)
+        if claims['sub'] != node_id:
+            raise Forbidden('This node token belongs to another node')
+        if self.token_guard.is_revoked(claims['jti']):
+            raise Unauthorized('Node token revoked: enroll the node again')
 
     def _verified_claims(self, node_token: str) -> dict:
         """The token's claims, verified once per token: a node presents the same token every beat."""

@@ -99,6 +99,11 @@ class NodeService:
         await self._audit.record(actor, 'node.enroll', enrollment.node.id, mac=registration.mac_address)
         return enrollment
 
+    async def enrollment_token_usable(self, enrollment_token: str) -> bool:
+        """Whether this enrollment token could enroll a node now (nothing is counted)."""
+        found = await self._enrollment.find(token_hash(enrollment_token))
+        return found is not None and found.usable(self._clock())
+
     async def register_with_enrollment_token(
         self, enrollment_token: str, registration: NodeRegistration, seen_ip: str | None
     ) -> Enrollment:
