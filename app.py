@@ -35,6 +35,7 @@ from repositories.deployments import DeploymentRepository
 from repositories.enrollment import EnrollmentTokenRepository
 from repositories.github_tokens import GitHubTokenRepository
 from repositories.instance import InstanceRepository
+from repositories.leases import LeaseRepository
 from repositories.metrics import MetricsRepository
 from repositories.node_activity import NodeActivityRepository
 from repositories.node_liveness import NodeLivenessRepository
@@ -62,6 +63,7 @@ from services.github.client import GitHubGateway
 from services.github.connection import GitHubConnections
 from services.github.service import GitHubService
 from services.heartbeats import HeartbeatService
+from services.leases import JobLeases
 from services.metrics.collector import MetricsCollector
 from services.metrics.service import MetricsService
 from services.node_tokens import NodeTokenGuard
@@ -205,7 +207,8 @@ services = Services(
         utc_now,
     ),
 )
-scheduler = build_scheduler(services, node_tokens, settings)
+job_leases = JobLeases(LeaseRepository(db), timedelta(seconds=settings.job_lease_seconds))
+scheduler = build_scheduler(services, node_tokens, settings, job_leases)
 
 app.state.services = services
 app.add_middleware(LoginRequiredMiddleware)

@@ -84,6 +84,7 @@ class Settings(BaseSettings):
     refreshes_per_address_per_minute: int = Field(default=120, ge=1, le=100_000)
     enrollments_per_address_per_minute: int = Field(default=600, ge=1, le=1_000_000)
     deployment_operations_per_minute: int = Field(default=60, ge=1, le=100_000)
+    job_lease_seconds: float = Field(default=30, ge=3, le=3600)
     audit_retention_days: int = Field(default=365, ge=1, le=3650)
     notification_interval_seconds: float = Field(default=10.0, ge=1, le=600)
     metrics_interval_seconds: float = Field(default=10.0, ge=2, le=300)

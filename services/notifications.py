@@ -17,6 +17,7 @@ from repositories.node_liveness import NodeLivenessRepository
 from repositories.nodes import NodeRepository
 from repositories.webhooks import WebhookRecord, WebhookRepository
 from services.deployments.types import Status
+from services.leases import fence
 from services.secret_box import SecretBox
 
 log = logging.getLogger(__name__)
@@ -112,6 +113,7 @@ class NotificationService:
         return {'event': event, 'at': datetime.now(UTC).isoformat(), 'text': text, **subject}
 
     async def _send(self, webhook: WebhookRecord, event: str, text: str, subject: dict) -> str:
+        await fence()  # a process that lost the notifications lease sends nothing more
         url = self._box.open(webhook.sealed_url)[0]
         try:
             async with self._client() as client:

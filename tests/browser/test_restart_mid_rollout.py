@@ -54,6 +54,7 @@ def test_killed_mid_rollout_espaze_converges_after_a_restart_without_duplicates(
         'KUBECONFIG': str(sandbox_cluster.kubeconfig),
         'GITHUB_API_URL': github.base_url,
         'ESPAZE_ROLLOUT_INTERVAL_SECONDS': '1',
+        'ESPAZE_JOB_LEASE_SECONDS': '4',  # the killed process's rollouts lease ends 4 s after its last renewal
     }
     github_token = classic_token()
     github.add_user(github_token, 'root')

@@ -1,0 +1,60 @@
+"""Leases for periodic jobs, so that with several Espaze processes on one database each job runs once per
+interval: the holder renews its lease every run; when it dies, another process takes over once the lease
+expires; a former holder that was paused past its lease cannot act any more (`fence`)."""
+
+import asyncio
+import contextvars
+import logging
+import os
+import socket
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+
+from repositories.leases import LeaseRepository
+
+log = logging.getLogger(__name__)
+_current: contextvars.ContextVar[tuple['JobLeases', str, int] | None] = contextvars.ContextVar('lease', default=None)
+
+
+class LeaseLost(Exception):
+    """This process no longer holds the job's lease: another one runs it now."""
+
+
+async def fence() -> None:
+    """Inside a leased job: raise LeaseLost unless this process still holds the lease (call before a side effect
+    that must not happen twice, such as a webhook call)."""
+    current = _current.get()
+    if current is not None:
+        leases, name, generation = current
+        if not await leases.repository.holds(name, leases.holder, generation, datetime.now(UTC)):
+            raise LeaseLost(name)
+
+
+class JobLeases:
+    def __init__(self, repository: LeaseRepository, ttl: timedelta, holder: str | None = None) -> None:
+        self.repository = repository
+        self.ttl = ttl
+        self.holder = holder or f'{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}'
+        self.runs: dict[str, int] = {}
+
+    def leased(self, name: str, job: Callable[[], Awaitable[object]], interval: float) -> Callable[[], Awaitable[None]]:
+        """`job` wrapped to run only while this process holds its lease, and to stop before the lease ends."""
+        ttl = max(self.ttl, timedelta(seconds=interval * 3))
+
+        async def run() -> None:
+            generation = await self.repository.acquire(name, self.holder, datetime.now(UTC), ttl)
+            if generation is None:
+                return
+            token = _current.set((self, name, generation))
+            try:
+                await asyncio.wait_for(job(), timeout=ttl.total_seconds() / 2)
+                self.runs[name] = self.runs.get(name, 0) + 1
+            except LeaseLost:
+                log.warning('job %s: the lease went to another process; stopped', name)
+            except TimeoutError:
+                log.warning('job %s: stopped after %.0f s to stay within its lease', name, ttl.total_seconds() / 2)
+            finally:
+                _current.reset(token)
+
+        return run
