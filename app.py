@@ -6,6 +6,7 @@ import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import log_redaction
 from config import ConfigurationError, Settings, load_settings, resolve_secrets
 
 try:
@@ -76,6 +77,7 @@ from services.secret_box import SecretBox
 from services.tokens import TokenCodec
 
 logging.basicConfig(level=settings.log_level.upper(), format='%(asctime)s %(levelname)s %(name)s: %(message)s')
+log_redaction.install()
 log = logging.getLogger('espaze')
 
 

@@ -37,6 +37,7 @@ class JobLeases:
         self.ttl = ttl
         self.holder = holder or f'{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}'
         self.runs: dict[str, int] = {}
+        self.failures: dict[str, int] = {}
 
     def leased(self, name: str, job: Callable[[], Awaitable[object]], interval: float) -> Callable[[], Awaitable[None]]:
         """`job` wrapped to run only while this process holds its lease, and to stop before the lease ends."""
@@ -54,6 +55,9 @@ class JobLeases:
                 log.warning('job %s: the lease went to another process; stopped', name)
             except TimeoutError:
                 log.warning('job %s: stopped after %.0f s to stay within its lease', name, ttl.total_seconds() / 2)
+            except Exception as error:  # the next run happens all the same
+                self.failures[name] = self.failures.get(name, 0) + 1
+                log.error('job %s failed: %s: %s', name, type(error).__name__, error)
             finally:
                 _current.reset(token)
 

@@ -1,11 +1,13 @@
 """Job leases on the real database: one holder at a time, renewal, takeover after expiry with a new generation,
 and a former holder fenced off."""
 
+import io
 import logging
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from log_redaction import RedactingFilter, redact
 from repositories.database import open_database
 from repositories.leases import LeaseRepository
 from services.leases import JobLeases, fence
@@ -60,3 +62,42 @@ async def test_a_holder_that_lost_its_lease_is_fenced_off(leases: LeaseRepositor
         await paused.leased('notifications', job, 1)()
     assert sent == []
     assert 'the lease went to another process' in caplog.text
+
+
+async def test_a_job_that_raises_is_logged_without_secrets_and_runs_again(leases: LeaseRepository):
+    token = 'ghp_' + 'A1b2C3d4' * 4 + 'Zz9y'
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.addFilter(RedactingFilter())
+    logging.getLogger('services.leases').addHandler(handler)
+    calls = []
+
+    async def job() -> None:
+        calls.append(1)
+        if len(calls) == 1:
+            raise RuntimeError(f'GitHub refused token {token} (Authorization: Bearer {token})')
+
+    jobs = JobLeases(leases, timedelta(seconds=30), 'A')
+    try:
+        await jobs.leased('metrics', job, 1)()
+        await jobs.leased('metrics', job, 1)()
+    finally:
+        logging.getLogger('services.leases').removeHandler(handler)
+    assert calls == [1, 1] and jobs.failures == {'metrics': 1} and jobs.runs == {'metrics': 1}
+    written = stream.getvalue()
+    assert 'job metrics failed: RuntimeError' in written and '[redacted]' in written
+    assert token not in written and token[4:20] not in written
+
+
+def test_redaction_covers_the_shapes_of_secrets():
+    samples = {
+        'ghp_' + 'x' * 36: '[redacted]',
+        'github_pat_' + 'y' * 60: '[redacted]',
+        'espe_' + 'z' * 30: '[redacted]',
+        'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ1In0.c2lnbmF0dXJlLXBhcnQ': '[redacted]',
+        'password=hunter2-is-long': 'password=[redacted]',
+        '"token": "abc123456789"': '"token": [redacted]',
+    }
+    for secret, expected in samples.items():
+        assert redact(f'before {secret} after') == f'before {expected} after'
+    assert redact('nothing secret here: node-3c4d5e online') == 'nothing secret here: node-3c4d5e online'
