@@ -12,7 +12,8 @@ WORKDIR /app
 COPY requirements.txt .
 RUN pip install --disable-pip-version-check -r requirements.txt
 
-COPY app.py agent.py child_process.py config.py embedded_db.py errors.py http_middleware.py jobs.py models.py ./
+COPY app.py agent.py child_process.py client_address.py config.py embedded_db.py errors.py http_middleware.py jobs.py \
+     log_redaction.py models.py security_headers.py ./
 COPY api ./api
 COPY pages ./pages
 COPY repositories ./repositories
