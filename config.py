@@ -132,45 +132,18 @@ class Settings(BaseSettings):
         return value
 
     def rate_limits(self) -> dict[str, Limit]:
-        lockout = timedelta(minutes=self.login_lockout_minutes)
-        wait = 'Too many {what}: try again after {{at}}'
+        lockout, hour, minute = timedelta(minutes=self.login_lockout_minutes), timedelta(hours=1), timedelta(minutes=1)
+        table = (
+            ('login_account', self.login_failures_per_account, lockout, 'failed log-ins for this account'),
+            ('login_address', self.login_failures_per_address, lockout, 'failed log-ins from this address'),
+            ('signup', self.signups_per_address_per_hour, hour, 'sign-ups from this address'),
+            ('refresh', self.refreshes_per_address_per_minute, minute, 'token refreshes'),
+            ('enroll', self.enrollments_per_address_per_minute, minute, 'enrollments from this address'),
+            ('deployment_ops', self.deployment_operations_per_minute, minute, 'deployment operations'),
+        )
         return {
-            'login_account': Limit(
-                'login-account',
-                self.login_failures_per_account,
-                lockout,
-                wait.format(what='failed log-ins for this account'),
-            ),
-            'login_address': Limit(
-                'login-address',
-                self.login_failures_per_address,
-                lockout,
-                wait.format(what='failed log-ins from this address'),
-            ),
-            'signup': Limit(
-                'signup',
-                self.signups_per_address_per_hour,
-                timedelta(hours=1),
-                wait.format(what='sign-ups from this address'),
-            ),
-            'refresh': Limit(
-                'refresh',
-                self.refreshes_per_address_per_minute,
-                timedelta(minutes=1),
-                wait.format(what='token refreshes'),
-            ),
-            'enroll': Limit(
-                'enroll',
-                self.enrollments_per_address_per_minute,
-                timedelta(minutes=1),
-                wait.format(what='enrollments from this address'),
-            ),
-            'deployment_ops': Limit(
-                'deployment-ops',
-                self.deployment_operations_per_minute,
-                timedelta(minutes=1),
-                wait.format(what='deployment operations'),
-            ),
+            key: Limit(key.replace('_', '-'), most, window, f'Too many {what}: try again after {{at}}')
+            for key, most, window, what in table
         }
 
     def metrics_retention(self) -> dict[str, timedelta]:
