@@ -17,7 +17,7 @@ except ConfigurationError as error:
 
 os.environ.setdefault('NICEGUI_STORAGE_PATH', str((settings.data_dir / 'sessions').resolve()))
 
-from nicegui import app, ui
+from nicegui import app, core, ui
 from starlette.middleware import Middleware
 
 import api
@@ -217,6 +217,7 @@ app.add_middleware(LoginRequiredMiddleware)
 app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
 app.add_middleware(RequestContextMiddleware)
 app.add_middleware(SecurityHeadersMiddleware, tls=settings.tls_enabled)
+core.sio.eio.cors_allowed_origins = None  # NiceGUI allows every origin; pages of other sites may not open a socket
 app.add_static_files('/assets', Path(__file__).parent / 'assets')
 api.register(app)
 pages.register_all(services)

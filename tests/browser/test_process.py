@@ -109,3 +109,15 @@ def test_serves_https_with_the_configured_certificate(tmp_path):
         assert 'secure' in cookie and 'httponly' in cookie and 'samesite=lax' in cookie
     finally:
         stop_app(running)
+
+
+def test_the_page_socket_refuses_other_sites(tmp_path):
+    running = start_app(tmp_path / 'data')
+    try:
+        handshake = f'{running.base_url}/_nicegui_ws/socket.io/?EIO=4&transport=polling'
+        foreign = httpx.get(handshake, headers={'Origin': 'https://evil.example'}, timeout=10)
+        assert foreign.status_code == 400 and 'not an accepted origin' in foreign.text
+        own = httpx.get(handshake, headers={'Origin': running.base_url}, timeout=10)
+        assert own.status_code == 200
+    finally:
+        stop_app(running)
