@@ -9,7 +9,7 @@ from nicegui import app
 from nicegui.testing import User
 
 from tests.api.deployment_helpers import NGINX, body, create, linked_operator, until
-from tests.api.fleet_helpers import enroll
+from tests.api.fleet_helpers import database, enroll
 from tests.api.helpers import admin_tokens, bearer, login, signup
 from tests.github_emulator import GitHubEmulator
 
@@ -131,3 +131,28 @@ async def test_another_owners_ids_get_404_on_every_route_and_change_nothing(gith
         swept += 1
     assert swept >= 20
     assert await _what_a_owns(user, auth, admin, ids) == before
+
+
+async def test_no_get_changes_anything(github: GitHubEmulator, mongo_url: str, user: User):
+    client = user.http_client
+    admin = bearer(await admin_tokens(client))
+    auth = await linked_operator(client, github)
+    deployment_id = await create(client, auth, body(name='web', image=NGINX, replicas=1))
+    await until(client, auth, deployment_id, {'running'})
+    node = await enroll(client, await login(client, 'dev@example.com'))
+    ids = {'deployment_id': deployment_id, 'node_id': node['node']['id'], 'owner': 'dev', 'repo': 'shop'}
+    kept = ('users', 'sessions', 'deployments', 'releases', 'nodes', 'enrollment_tokens', 'webhooks', 'github_tokens')
+    mongo, db = database(mongo_url)
+
+    def state() -> dict:
+        return {name: sorted(map(str, db[name].find())) for name in kept}
+
+    before = state()
+    gets = [path for method, path in await _routes(user) if method == 'GET']
+    for path in gets:
+        for headers in (admin, auth):
+            response = await client.get(_filled(path, ids), headers=headers)
+            assert response.status_code < 500, (path, response.status_code)
+    after = state()
+    mongo.close()
+    assert after == before
