@@ -1,5 +1,6 @@
 """Espaze's composition root: settings -> database -> repositories -> services -> API and pages -> ui.run."""
 
+import asyncio
 import logging
 import os
 import sys
@@ -18,6 +19,7 @@ except ConfigurationError as error:
 os.environ.setdefault('NICEGUI_STORAGE_PATH', str((settings.data_dir / 'sessions').resolve()))
 
 from nicegui import app, core, ui
+from pymongo.errors import PyMongoError
 from starlette.middleware import Middleware
 
 import api
@@ -224,6 +226,9 @@ pages.register_all(services)
 register_error_page()
 
 
+background: set[asyncio.Task] = set()
+
+
 async def startup() -> None:
     api_paths = frozenset({'/healthz', '/readyz', '/openapi.json'})
     install_api_fast_lane(
@@ -233,6 +238,24 @@ async def startup() -> None:
         Middleware(HeartbeatEndpoint, services=services),
         keep=(SecurityHeadersMiddleware,),
     )
+    background.add(asyncio.create_task(prepare_when_the_database_answers()))
+
+
+async def prepare_when_the_database_answers() -> None:
+    """The startup work that needs the database, retried until it answers: meanwhile the process is up,
+    /healthz answers 200, /readyz 503 and pages say that the database is unavailable."""
+    delay = 1.0
+    while True:
+        try:
+            await prepare()
+            return
+        except PyMongoError as error:
+            log.warning('the database is unavailable (%s); retrying in %.0f s', type(error).__name__, delay)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 30.0)
+
+
+async def prepare() -> None:
     await services.auth.ensure_indexes()
     await services.nodes.ensure_indexes()
     await node_tokens.ensure_indexes()
@@ -259,6 +282,8 @@ async def startup() -> None:
 
 
 async def shutdown() -> None:
+    for task in background:
+        task.cancel()
     if scheduler.running:
         scheduler.shutdown(wait=False)
     while services.heartbeats.pending:

@@ -18,9 +18,9 @@ async def get_services(request: Request) -> Services:
     """The services, once startup work (indexes, first admin) is done."""
     services: Services = request.app.state.services
     try:
-        await services.health.wait_started()
+        await services.health.wait_started(timeout=5)
     except TimeoutError:
-        raise HTTPException(503, STILL_STARTING) from None
+        raise HTTPException(503, STILL_STARTING, headers={'Retry-After': '5'}) from None
     return services
 
 

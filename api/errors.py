@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pymongo.errors import PyMongoError
 from starlette.exceptions import HTTPException
 
 from errors import (
@@ -30,6 +31,9 @@ STATUS_BY_ERROR: dict[type[EspazeError], int] = {
     RateLimited: 429,
     UpstreamFailed: 502,
 }
+
+
+DATABASE_UNAVAILABLE = 'The database is unavailable right now; try again in a few seconds'
 
 
 def error_body(message: str, **extra: object) -> dict[str, object]:
@@ -73,6 +77,11 @@ async def _invalid_request(request: Request, error: Exception) -> JSONResponse:
     return validation_error_response(error.errors())
 
 
+async def _database_unavailable(request: Request, error: Exception) -> JSONResponse:
+    """The database did not answer in time: nothing was done for sure, so the client may try again."""
+    return error_response(DATABASE_UNAVAILABLE, 503, headers={'Retry-After': '5'})
+
+
 async def _http_error(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, HTTPException)
     return error_response(str(error.detail), error.status_code, error.headers)
@@ -83,3 +92,4 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(EspazeError, _espaze_error)
     app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _invalid_request)
+    app.add_exception_handler(PyMongoError, _database_unavailable)

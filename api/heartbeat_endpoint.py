@@ -78,7 +78,7 @@ class HeartbeatEndpoint:
         client = scope.get('client')
         body = await _read_body(receive)
         try:
-            await self.services.health.wait_started()
+            await self.services.health.wait_started(timeout=5)
             self.services.heartbeats.check(match[1], node_token_of(authorization))  # strangers learn nothing more
             beat = parse_heartbeat(body)
             answer = await accept_heartbeat(self.services, match[1], authorization, client[0] if client else None, beat)

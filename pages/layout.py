@@ -61,12 +61,24 @@ def frame(services: Services, user: User, title: str) -> Iterator[None]:
         yield
 
 
+def database_unavailable() -> None:
+    """What every page says while Espaze cannot reach its database (it keeps trying, and so does this page)."""
+    with ui.column().classes('w-full min-h-[60vh] items-center justify-center gap-2').mark('database unavailable'):
+        ui.icon('cloud_off', size='3rem').classes('text-slate-500')
+        ui.label('Espaze cannot reach its database yet.').classes('text-lg')
+        ui.label('It keeps trying by itself; this page tries again every 5 seconds.').classes('text-slate-600')
+    ui.timer(5, lambda: ui.navigate.reload())
+
+
 def signed_in_page(services: Services, path: str, title: str, admin_only: bool = False):
     """Register a page that needs a session (and, optionally, the admin role), built inside the frame."""
 
     def decorator(body: PageBody) -> PageBody:
         @ui.page(path, title=f'{title} · Espaze')
         async def page(request: Request):
+            if not services.health.started:
+                database_unavailable()
+                return None
             user = await session_user(services)
             if user is None:
                 return login_redirect(request.url.path)

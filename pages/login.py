@@ -6,6 +6,7 @@ from nicegui import ui
 from client_address import address_of
 from errors import EspazeError
 from pages.forms import FormErrors, auth_card, email_input, password_input
+from pages.layout import database_unavailable
 from pages.session import log_in_browser, safe_next, session_user
 from services.registry import Services
 
@@ -14,6 +15,9 @@ def register(services: Services) -> None:
     @ui.page('/login', title='Log in · Espaze')
     async def login_page(redirect_to: str = '/'):
         target = safe_next(redirect_to)
+        if not services.health.started:
+            database_unavailable()
+            return None
         if await session_user(services) is not None:
             return RedirectResponse(target, status_code=303)
         if await services.auth.needs_setup():

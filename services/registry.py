@@ -29,11 +29,15 @@ class HealthService:
         """Startup work (indexes, first admin) is done."""
         self._started.set()
 
-    async def wait_started(self) -> None:
+    @property
+    def started(self) -> bool:
+        return self._started.is_set()
+
+    async def wait_started(self, timeout: float | None = None) -> None:
         """Wait for startup work; raises TimeoutError if it takes too long."""
         if self._started.is_set():
             return
-        await asyncio.wait_for(self._started.wait(), self._startup_timeout)
+        await asyncio.wait_for(self._started.wait(), timeout or self._startup_timeout)
 
     async def ready(self) -> bool:
         """Whether startup is done and the database answers."""

@@ -55,7 +55,7 @@ class RunningApp:
 
 
 def start_app(
-    data_dir: Path, extra_env: dict[str, str] | None = None, verify: ssl.SSLContext | None = None
+    data_dir: Path, extra_env: dict[str, str] | None = None, verify: ssl.SSLContext | None = None, ready: bool = True
 ) -> RunningApp:
     """Start `python app.py` as `make run` does (embedded database, sandbox cluster), and wait until it is ready.
 
@@ -73,6 +73,8 @@ def start_app(
     )
     running = RunningApp(process, f'{"https" if verify else "http"}://127.0.0.1:{port}', data_dir)
     threading.Thread(target=lambda: running.output.extend(process.stdout), daemon=True).start()
+    if not ready:
+        return running
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if process.poll() is not None:

@@ -8,6 +8,7 @@ import time
 import httpx
 import psutil
 
+from embedded_db import EmbeddedMongo, free_port
 from tests.browser.conftest import start_app, stop_app
 
 
@@ -121,3 +122,62 @@ def test_the_page_socket_refuses_other_sites(tmp_path):
         assert own.status_code == 200
     finally:
         stop_app(running)
+
+
+def test_without_its_database_espaze_stays_up_says_so_and_recovers_by_itself(tmp_path):
+    port = free_port()
+    database = EmbeddedMongo(tmp_path / 'db', port=port)
+    environment = {'MONGO_URL': database.url, 'ESPAZE_DB_TIMEOUT_SECONDS': '2'}
+    running = start_app(tmp_path / 'data', environment, ready=False)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx.get(f'{running.base_url}/healthz', timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            assert time.monotonic() < deadline and running.process.poll() is None, running.output
+            time.sleep(0.2)
+        assert httpx.get(f'{running.base_url}/readyz', timeout=5).status_code == 503
+        api = httpx.post(
+            f'{running.base_url}/api/auth/login', json={'email': 'a@b.co', 'password': 'x' * 10}, timeout=15
+        )
+        assert api.status_code == 503 and api.headers['retry-after'] == '5'
+        page = httpx.get(f'{running.base_url}/login', timeout=10)
+        assert 'Espaze cannot reach its database yet.' in page.text
+        database.start()  # the database comes back: Espaze notices by itself
+        deadline = time.monotonic() + 60
+        while httpx.get(f'{running.base_url}/readyz', timeout=5).status_code != 200:
+            assert time.monotonic() < deadline, running.output
+            time.sleep(0.5)
+        assert running.setup_url().startswith('http')
+        assert any('the database is unavailable' in line for line in running.output)
+    finally:
+        stop_app(running)
+        database.stop()
+
+
+def test_when_the_database_goes_away_the_api_says_503_and_comes_back_with_it(tmp_path):
+    database = EmbeddedMongo(tmp_path / 'db')
+    database.start()
+    environment = {'MONGO_URL': database.url, 'ESPAZE_DB_TIMEOUT_SECONDS': '2'}
+    running = start_app(tmp_path / 'data', environment)
+    try:
+        token = running.setup_url().split('token=', 1)[1]
+        admin = {'token': token, 'email': 'root@example.com', 'password': 'correct horse battery'}
+        assert httpx.post(f'{running.base_url}/api/auth/setup', json=admin, timeout=10).status_code == 201
+        credentials = {'email': 'root@example.com', 'password': 'correct horse battery'}
+        database.stop()
+        answer = httpx.post(f'{running.base_url}/api/auth/login', json=credentials, timeout=20)
+        assert answer.status_code == 503 and answer.headers['retry-after'] == '5'
+        assert answer.json()['error'].startswith('The database is unavailable right now')
+        assert httpx.get(f'{running.base_url}/healthz', timeout=5).status_code == 200
+        database.start()
+        deadline = time.monotonic() + 30
+        while httpx.post(f'{running.base_url}/api/auth/login', json=credentials, timeout=20).status_code != 200:
+            assert time.monotonic() < deadline
+            time.sleep(0.5)
+    finally:
+        stop_app(running)
+        database.stop()
