@@ -16,7 +16,7 @@ _NODE_NAME = re.compile(r'^[A-Za-z0-9]([-A-Za-z0-9_. ]{0,61}[A-Za-z0-9])?$')
 def canonical_mac(raw: str, field: str = 'macAddress') -> str:
     """Lower-case colon form of a unicast-usable MAC; broadcast and all-zero are refused."""
     text = raw.strip().lower()
-    if not _MAC.match(text):
+    if not _MAC.fullmatch(text):
         raise ValidationFailed(field, 'must be six octets, like 00:1a:2b:3c:4d:5e')
     digits = re.sub('[^0-9a-f]', '', text)
     if digits in ('000000000000', 'ffffffffffff'):
@@ -51,11 +51,11 @@ def checked_labels(labels: dict[str, str], field: str = 'labels') -> dict[str, s
         raise ValidationFailed(field, f'must have at most {MAX_LABELS} entries')
     for key, value in labels.items():
         prefix, _, name = key.rpartition('/')
-        if prefix and (len(prefix) > 253 or not _DNS_SUBDOMAIN.match(prefix)):
+        if prefix and (len(prefix) > 253 or not _DNS_SUBDOMAIN.fullmatch(prefix)):
             raise ValidationFailed(field, f'key "{key[:80]}" has an invalid prefix (a DNS subdomain)')
-        if not _LABEL_NAME.match(name):
+        if not _LABEL_NAME.fullmatch(name):
             raise ValidationFailed(field, f'key "{key[:80]}" must be 1-63 letters, digits, "-", "_" or "."')
-        if value and not _LABEL_NAME.match(value):
+        if value and not _LABEL_NAME.fullmatch(value):
             raise ValidationFailed(field, f'value of "{key[:80]}" must be at most 63 letters, digits, "-", "_" or "."')
     return dict(labels)
 
@@ -63,7 +63,7 @@ def checked_labels(labels: dict[str, str], field: str = 'labels') -> dict[str, s
 def checked_node_name(raw: str | None, mac: str) -> str:
     """A display name of 1-63 characters; `node-` and the MAC's last three octets when none is given."""
     name = (raw or '').strip() or 'node-' + mac.replace(':', '')[-6:]
-    if not _NODE_NAME.match(name):
+    if not _NODE_NAME.fullmatch(name):
         raise ValidationFailed(
             'name', 'must be 1-63 letters, digits, spaces, "-", "_" or ".", starting and ending with a letter or digit'
         )

@@ -47,7 +47,7 @@ def checked_env(env: dict[str, str], field_name: str) -> dict[str, str]:
     if len(env) > MAX_ENV:
         raise ValidationFailed(field_name, f'at most {MAX_ENV} variables')
     for key, value in env.items():
-        if not ENV_NAME.match(key):
+        if not ENV_NAME.fullmatch(key):
             raise ValidationFailed(
                 field_name, f'{key[:40]!r} is not a variable name (letters, digits, _; not a digit first)'
             )
@@ -63,7 +63,7 @@ def checked_resources(resources: Resources) -> Resources:
         ('memoryRequest', resources.memory_request, MEMORY),
         ('memoryLimit', resources.memory_limit, MEMORY),
     ):
-        if not pattern.match(value):
+        if not pattern.fullmatch(value):
             raise ValidationFailed(
                 f'configuration.resources.{field_name}', f'{value[:20]!r} is not a Kubernetes quantity'
             )
@@ -72,7 +72,7 @@ def checked_resources(resources: Resources) -> Resources:
 
 def checked_request(request: DeploymentRequest, max_replicas: int) -> DeploymentRequest:
     """The request if every field is acceptable; ValidationFailed naming the first one that is not."""
-    if not NAME.match(request.name):
+    if not NAME.fullmatch(request.name):
         raise ValidationFailed(
             'name', 'must be lowercase letters, digits and -, at most 40, not starting or ending with -'
         )
@@ -87,11 +87,11 @@ def checked_request(request: DeploymentRequest, max_replicas: int) -> Deployment
     both = set(request.env) & set(request.secret_env)
     if both:
         raise ValidationFailed('configuration.secretEnv', f'{sorted(both)[0]} is also a plain variable')
-    if request.image is not None and (len(request.image) > 255 or not IMAGE.match(request.image)):
+    if request.image is not None and (len(request.image) > 255 or not IMAGE.fullmatch(request.image)):
         raise ValidationFailed('configuration.image', 'is not an image reference such as ghcr.io/owner/app:1.0')
     file_path(request.dockerfile_path, 'configuration.dockerfilePath')
     checked_resources(request.resources)
-    if request.health_check_path is not None and not HEALTH_PATH.match(request.health_check_path):
+    if request.health_check_path is not None and not HEALTH_PATH.fullmatch(request.health_check_path):
         raise ValidationFailed('configuration.healthCheckPath', 'must be a path such as /healthz')
     checked_labels(request.node_selector, 'configuration.nodeSelector')
     return request

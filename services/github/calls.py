@@ -107,7 +107,7 @@ def branch_sha(gh: Github, full_name: str, branch: str) -> str:
     if not isinstance(data, dict) or data.get('ref') != f'refs/heads/{branch}':
         raise NotFound(NOT_FOUND)
     target = data.get('object') or {}
-    if target.get('type') != 'commit' or not SHA.match(str(target.get('sha', ''))):
+    if target.get('type') != 'commit' or not SHA.fullmatch(str(target.get('sha', ''))):
         raise NotFound(NOT_FOUND)
     return target['sha']
 

@@ -18,7 +18,7 @@ SHA = re.compile(r'^[0-9a-f]{40}$')
 def repository_name(value: str, field: str = 'repository') -> tuple[str, str]:
     """`owner/repo` as GitHub names them; URLs, other hosts, `..` and shell characters are refused."""
     owner, slash, repo = value.partition('/')
-    if not slash or not OWNER.match(owner) or not REPOSITORY.match(repo) or repo in ('.', '..'):
+    if not slash or not OWNER.fullmatch(owner) or not REPOSITORY.fullmatch(repo) or repo in ('.', '..'):
         raise ValidationFailed(field, 'must be a GitHub repository named as owner/repo')
     if repo.endswith('.git'):
         raise ValidationFailed(field, 'must be owner/repo without .git')
@@ -27,7 +27,7 @@ def repository_name(value: str, field: str = 'repository') -> tuple[str, str]:
 
 def branch_name(value: str, field: str = 'branch') -> str:
     """A branch name following git's ref rules, limited to characters that are safe everywhere."""
-    if not BRANCH_CHARS.match(value):
+    if not BRANCH_CHARS.fullmatch(value):
         raise ValidationFailed(field, 'may hold only letters, digits and . _ / + - (at most 255)')
     parts = value.split('/')
     if (
@@ -42,12 +42,12 @@ def branch_name(value: str, field: str = 'branch') -> str:
 
 def git_ref(value: str, field: str = 'ref') -> str:
     """A branch name or a full commit SHA."""
-    return value if SHA.match(value) else branch_name(value, field)
+    return value if SHA.fullmatch(value) else branch_name(value, field)
 
 
 def file_path(value: str, field: str = 'path') -> str:
     """A relative path inside a repository, such as `Dockerfile` or `docker/Dockerfile.prod`."""
-    if not PATH_CHARS.match(value) or value.startswith(('/', '-')) or value.endswith('/'):
+    if not PATH_CHARS.fullmatch(value) or value.startswith(('/', '-')) or value.endswith('/'):
         raise ValidationFailed(field, 'must be a relative path of letters, digits, spaces and . _ / + -')
     if any(part in ('', '.', '..') for part in value.split('/')):
         raise ValidationFailed(field, 'must not hold empty, . or .. parts')

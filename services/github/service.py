@@ -101,5 +101,5 @@ class GitHubService:
     async def dockerfile(self, user: User, full_name: str, ref: str, path: str = 'Dockerfile') -> DockerfileCheck:
         """Whether `path` is a file at `ref` (a branch, resolved to its commit first, or a commit SHA)."""
         name, ref, path = '/'.join(repository_name(full_name)), git_ref(ref), file_path(path)
-        sha = ref if calls.SHA.match(ref) else await self.branch_sha(user, name, ref)
+        sha = ref if calls.SHA.fullmatch(ref) else await self.branch_sha(user, name, ref)
         return await self._call(user, lambda gh: calls.dockerfile(gh, name, sha, path), ('dockerfile', name, sha, path))
