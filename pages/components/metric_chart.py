@@ -1,6 +1,7 @@
 """A line chart of one scope's metrics over a range, drawn once and then extended in place with only the points
 that are new (plotly's extendTraces): a refresh sends a few hundred bytes, not the whole series again."""
 
+import json
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -11,6 +12,7 @@ from models import User
 from services.metrics.service import MetricsService
 from services.metrics.types import Series
 
+EXTEND_TIMEOUT = 3.0
 COLORS = ['#2563eb', '#94a3b8', '#f59e0b', '#dc2626', '#16a34a']
 RANGES = {'15 m': timedelta(minutes=15), '1 h': timedelta(hours=1), '6 h': timedelta(hours=6)}
 RANGES |= {'24 h': timedelta(hours=24), '7 d': timedelta(days=7)}
@@ -110,6 +112,20 @@ class MetricChart:
             'x': [[times[i].isoformat() for i in new] for _ in self.traces],
             'y': [self._y([values[t.metric][i] for i in new]) for t in self.traces],
         }
-        self.plot.run_plot_method('extendTraces', update, list(range(len(self.traces))), self.points)
+        if not await self._extend(update):  # the browser had not drawn the chart yet: send it whole, once
+            self.plot.update_figure(self._figure(times, values))
         self.sent_until = times[new[-1]]
         return len(new)
+
+    async def _extend(self, update: dict) -> bool:
+        """Append points in the browser; False when its plotly is not loaded yet (a slow first page load)."""
+        indices = list(range(len(self.traces)))
+        script = (
+            f'(() => {{ const chart = getElement({self.plot.id}); if (!chart || !chart.Plotly) return false; '
+            f'chart.Plotly.extendTraces(chart.$el, {json.dumps(update)}, {json.dumps(indices)}, {self.points}); '
+            'return true; })()'
+        )
+        try:
+            return bool(await ui.run_javascript(script, timeout=EXTEND_TIMEOUT))
+        except TimeoutError:
+            return False
