@@ -49,7 +49,7 @@ from repositories.sessions import SessionRepository
 from repositories.users import UserRepository
 from repositories.webhooks import WebhookRepository
 from sandbox.process import SandboxProcess
-from security_headers import SecurityHeadersMiddleware
+from security_headers import SecurityHeadersMiddleware, security_headers
 from services.accounts import AccountService
 from services.activity import ActivityService
 from services.audit import AuditLog
@@ -235,7 +235,7 @@ async def startup() -> None:
         app,
         api_paths,
         ('/api/',),
-        Middleware(HeartbeatEndpoint, services=services),
+        Middleware(HeartbeatEndpoint, services=services, headers=security_headers(settings.tls_enabled)),
         keep=(SecurityHeadersMiddleware,),
     )
     background.add(asyncio.create_task(prepare_when_the_database_answers()))

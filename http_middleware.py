@@ -165,15 +165,15 @@ def install_api_fast_lane(
     """Let API requests skip the browser's middleware (sessions, per-session storage, gzip, login redirects).
 
     Call once the app has built its middleware stack (on startup). The lean stack keeps the app's routes and
-    exception handlers and only this module's middleware (request ids, JSON 500s, the body limit) and `keep`, then the
-    given `endpoints`, ASGI middleware that answer some requests themselves ahead of the router.
+    exception handlers and only this module's middleware (request ids, JSON 500s, the body limit), then the given
+    `endpoints`, ASGI middleware that answer some requests themselves, then the app's middleware of the classes
+    in `keep`, ahead of the router.
     """
     full = app.middleware_stack or app.build_middleware_stack()
     app.router.routes.sort(key=lambda route: not _serves(route, paths, prefixes))  # stable: API routes first
     everything = app.user_middleware
-    kept = (RequestContextMiddleware, BodyLimitMiddleware, *keep)
-    app.user_middleware = [m for m in everything if m.cls in kept]
-    app.user_middleware += endpoints
+    core = [m for m in everything if m.cls in (RequestContextMiddleware, BodyLimitMiddleware)]
+    app.user_middleware = [*core, *endpoints, *(m for m in everything if m.cls in keep)]
     try:
         lean = app.build_middleware_stack()
     finally:

@@ -15,27 +15,32 @@ DOCS_POLICY = POLICY.replace(  # FastAPI's /docs loads Swagger UI from its CDN
 HSTS = 'max-age=31536000; includeSubDomains'
 
 
+def security_headers(tls: bool, path: str = '') -> list[tuple[bytes, bytes]]:
+    """The headers every answer carries (the /docs page allows Swagger UI's CDN)."""
+    common = [
+        (b'x-content-type-options', b'nosniff'),
+        (b'referrer-policy', b'no-referrer'),
+        (b'x-frame-options', b'DENY'),
+        (b'permissions-policy', b'geolocation=(), camera=(), microphone=()'),
+        (b'cross-origin-opener-policy', b'same-origin'),
+    ] + ([(b'strict-transport-security', HSTS.encode())] if tls else [])
+    return [*common, (b'content-security-policy', (DOCS_POLICY if path == '/docs' else POLICY).encode())]
+
+
 class SecurityHeadersMiddleware:
     def __init__(self, app: ASGIApp, tls: bool = False) -> None:
         self.app = app
-        self.common = [
-            (b'x-content-type-options', b'nosniff'),
-            (b'referrer-policy', b'no-referrer'),
-            (b'x-frame-options', b'DENY'),
-            (b'permissions-policy', b'geolocation=(), camera=(), microphone=()'),
-            (b'cross-origin-opener-policy', b'same-origin'),
-        ] + ([(b'strict-transport-security', HSTS.encode())] if tls else [])
+        self.headers = security_headers(tls)
+        self.docs_headers = security_headers(tls, '/docs')
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope['type'] != 'http':
             await self.app(scope, receive, send)
             return
-        policy = (DOCS_POLICY if scope.get('path') == '/docs' else POLICY).encode()
+        added = self.docs_headers if scope.get('path') == '/docs' else self.headers  # built once: the heartbeat is hot
 
         async def with_headers(message: Message) -> None:
             if message['type'] == 'http.response.start':
-                present = {name.lower() for name, _ in message.get('headers', [])}
-                added = [(k, v) for k, v in [*self.common, (b'content-security-policy', policy)] if k not in present]
                 message = {**message, 'headers': [*message.get('headers', []), *added]}
             await send(message)
 

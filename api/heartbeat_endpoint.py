@@ -10,7 +10,7 @@ route of the same path documents it in OpenAPI and serves it when this endpoint 
 import re
 
 from pydantic import ValidationError
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.deps import STILL_STARTING
 from api.errors import error_response, espaze_error_response, validation_error_response
@@ -65,9 +65,10 @@ async def _read_body(receive: Receive) -> bytes:
 class HeartbeatEndpoint:
     """Answers heartbeat POSTs itself and passes every other request on (other methods get the router's 405)."""
 
-    def __init__(self, app: ASGIApp, services: Services) -> None:
+    def __init__(self, app: ASGIApp, services: Services, headers: list[tuple[bytes, bytes]]) -> None:
         self.app = app
         self.services = services
+        self.headers = [*JSON_HEADERS, *headers]  # the security headers, added here once rather than by a layer
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         match = HEARTBEAT_PATH.match(scope['path']) if scope['type'] == 'http' else None
@@ -77,22 +78,32 @@ class HeartbeatEndpoint:
         authorization = next((v.decode('latin-1') for k, v in scope['headers'] if k == b'authorization'), '')
         client = scope.get('client')
         body = await _read_body(receive)
+        refuse = _with_headers(self.headers[len(JSON_HEADERS) :], send)  # errors are rare: a wrapper is fine
         try:
             await self.services.health.wait_started(timeout=5)
             self.services.heartbeats.check(match[1], node_token_of(authorization))  # strangers learn nothing more
             beat = parse_heartbeat(body)
             answer = await accept_heartbeat(self.services, match[1], authorization, client[0] if client else None, beat)
         except EspazeError as error:
-            await espaze_error_response(error)(scope, receive, send)
+            await espaze_error_response(error)(scope, receive, refuse)
             return
         except ValidationError as error:
-            await validation_error_response(error.errors(include_input=False))(scope, receive, send)
+            await validation_error_response(error.errors(include_input=False))(scope, receive, refuse)
             return
         except TimeoutError:
-            await error_response(STILL_STARTING, 503)(scope, receive, send)
+            await error_response(STILL_STARTING, 503, headers={'Retry-After': '5'})(scope, receive, refuse)
             return
-        await send({'type': 'http.response.start', 'status': 200, 'headers': [*JSON_HEADERS, _length(answer)]})
+        await send({'type': 'http.response.start', 'status': 200, 'headers': [*self.headers, _length(answer)]})
         await send({'type': 'http.response.body', 'body': answer})
+
+
+def _with_headers(headers: list[tuple[bytes, bytes]], send: Send) -> Send:
+    async def sending(message: Message) -> None:
+        if message['type'] == 'http.response.start':
+            message = {**message, 'headers': [*message.get('headers', []), *headers]}
+        await send(message)
+
+    return sending
 
 
 def _length(body: bytes) -> tuple[bytes, bytes]:

@@ -76,6 +76,7 @@ async def enroll_fleet(session: aiohttp.ClientSession, base: str, count: int) ->
         }
         async with semaphore, session.post(f'{base}/api/nodes/register', json=body, headers=auth) as response:
             answer = await response.json()
+            assert 'node' in answer, answer
             nodes.append((answer['node']['id'], answer['nodeToken']))
 
     await asyncio.gather(*(one(n) for n in range(1, count + 1)))
@@ -313,6 +314,8 @@ def main() -> None:
                 'ESPAZE_PORT': str(app_port),
                 'ESPAZE_DATA_DIR': workdir,
                 'ESPAZE_LOG_LEVEL': 'WARNING',
+                # every simulated node enrolls from the load generator's one address
+                'ESPAZE_ENROLLMENTS_PER_ADDRESS_PER_MINUTE': '1000000',
             }
         )
         with log.open('w') as output:

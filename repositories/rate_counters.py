@@ -5,6 +5,7 @@ from datetime import datetime, timedelta
 
 from pymongo import ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import DuplicateKeyError
 
 
 class RateCounterRepository:
@@ -16,12 +17,15 @@ class RateCounterRepository:
 
     async def add(self, counter_id: str, expires: datetime) -> int:
         """Count one more; returns the count in this window."""
-        doc = await self._counters.find_one_and_update(
-            {'_id': counter_id},
-            {'$inc': {'n': 1}, '$setOnInsert': {'expires': expires + timedelta(minutes=1)}},
-            upsert=True,
-            return_document=ReturnDocument.AFTER,
-        )
+        change = {'$inc': {'n': 1}, '$setOnInsert': {'expires': expires + timedelta(minutes=1)}}
+        try:
+            doc = await self._counters.find_one_and_update(
+                {'_id': counter_id}, change, upsert=True, return_document=ReturnDocument.AFTER
+            )
+        except DuplicateKeyError:  # two first hits of a window raced to create it: it exists now
+            doc = await self._counters.find_one_and_update(
+                {'_id': counter_id}, change, return_document=ReturnDocument.AFTER
+            )
         return doc['n']
 
     async def count(self, counter_id: str) -> int:

@@ -1,6 +1,9 @@
 """Brute force and floods: counters in MongoDB (shared by replicas, kept across restarts), 429 with Retry-After,
 the same answer for known and unknown accounts, and X-Forwarded-For believed only from configured proxies."""
 
+import asyncio
+from datetime import UTC, datetime, timedelta
+
 import pytest
 from nicegui.testing import User
 
@@ -111,3 +114,13 @@ async def test_deployment_operations_are_limited_per_user_and_a_refused_one_chan
     assert refused.status_code == 429 and refused.json()['error'].startswith('Too many deployment operations')
     found = (await user.http_client.get(f'/api/deployments/{deployment_id}', headers=auth)).json()
     assert found['configuration']['replicas'] == 3
+
+
+async def test_many_first_hits_at_once_count_every_one(mongo_url: str, user: User):
+    """Concurrent upserts of a new window's counter race; none may be lost or fail (it was a 500 under load)."""
+    client, db = open_database(mongo_url, 5)
+    counters = RateCounterRepository(db)
+    expires = datetime.now(UTC) + timedelta(minutes=1)
+    counts = await asyncio.gather(*(counters.add('race|key|1', expires) for _ in range(40)))
+    await client.close()
+    assert sorted(counts) == list(range(1, 41))
