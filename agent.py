@@ -32,6 +32,14 @@ class Refused(Exception):
     """The server refused the node's credential (401): retrying cannot help."""
 
 
+class TooSoon(OSError):
+    """The server asks the node to wait before the next beat (429 with Retry-After)."""
+
+    def __init__(self, detail: str, seconds: float) -> None:
+        super().__init__(detail)
+        self.seconds = seconds
+
+
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     env = os.environ.get
     parser = argparse.ArgumentParser(description='Espaze node agent')
@@ -129,7 +137,16 @@ def request(args: argparse.Namespace, path: str, token: str, body: dict[str, Any
         detail = _error_text(error)
         if error.code == 401:
             raise Refused(detail) from None
+        if error.code == 429:
+            raise TooSoon(detail, _retry_after(error.headers.get('Retry-After'))) from None
         raise OSError(f'HTTP {error.code}: {detail}') from None
+
+
+def _retry_after(value: str | None) -> float:
+    try:
+        return min(MAX_BACKOFF_SECONDS, max(1.0, float(value or 30)))
+    except ValueError:
+        return 30.0
 
 
 def _error_text(error: urllib.error.HTTPError) -> str:
@@ -214,6 +231,12 @@ def run(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
             return EXIT_REFUSED
+        except TooSoon as asked:
+            if args.once:
+                print(f'heartbeat refused for now: {asked}', file=sys.stderr)
+                return 1
+            print(f'Espaze asks to wait ({asked}); next beat in {asked.seconds:.0f} s', file=sys.stderr, flush=True)
+            time.sleep(asked.seconds * random.uniform(1.0, 1.1))
         except OSError as error:
             if args.once:
                 print(f'heartbeat failed: {error}', file=sys.stderr)

@@ -65,6 +65,7 @@ from services.fleet_monitor import FleetMonitor
 from services.github.client import GitHubGateway
 from services.github.connection import GitHubConnections
 from services.github.service import GitHubService
+from services.heartbeat_allowance import HeartbeatAllowance
 from services.heartbeats import HeartbeatService
 from services.leases import JobLeases
 from services.metrics.collector import MetricsCollector
@@ -121,7 +122,14 @@ tokens = TokenCodec(
 )
 node_tokens = NodeTokenGuard(NodeTokenRevocationRepository(db), utc_now)
 heartbeats = HeartbeatService(
-    nodes, liveness, activity, tokens, node_tokens, settings.heartbeat_interval_seconds, utc_now
+    nodes,
+    liveness,
+    activity,
+    tokens,
+    node_tokens,
+    HeartbeatAllowance(RateCounterRepository(db), settings.heartbeat_limit_per_minute, utc_now),
+    settings.heartbeat_interval_seconds,
+    utc_now,
 )
 secret_box = SecretBox(secrets.encryption_keys)
 github_gateway = GitHubGateway(settings.github_api_url, settings.github_timeout_seconds)
@@ -145,7 +153,9 @@ cluster = ClusterService(
     sandbox=sandbox is not None,
 )
 deployments = DeploymentRepository(db)
-github_service = GitHubService(github_connections, github_gateway, settings.github_cache_seconds)
+github_service = GitHubService(
+    github_connections, github_gateway, settings.github_cache_seconds, limiter, limits['github_lookups']
+)
 accounts = AccountService(users, sessions, instance, audit)
 rollouts = RolloutEngine(
     deployments, cluster, github_service, accounts, secret_box, settings.registry, settings.deploy_deadline_seconds

@@ -84,6 +84,8 @@ class Settings(BaseSettings):
     refreshes_per_address_per_minute: int = Field(default=120, ge=1, le=100_000)
     enrollments_per_address_per_minute: int = Field(default=600, ge=1, le=1_000_000)
     deployment_operations_per_minute: int = Field(default=60, ge=1, le=100_000)
+    github_lookups_per_minute: int = Field(default=120, ge=1, le=100_000)
+    heartbeat_limit_per_minute: int = Field(default=10, ge=1, le=100_000)
     job_lease_seconds: float = Field(default=30, ge=3, le=3600)
     audit_retention_days: int = Field(default=365, ge=1, le=3650)
     notification_interval_seconds: float = Field(default=10.0, ge=1, le=600)
@@ -140,6 +142,7 @@ class Settings(BaseSettings):
             ('refresh', self.refreshes_per_address_per_minute, minute, 'token refreshes'),
             ('enroll', self.enrollments_per_address_per_minute, minute, 'enrollments from this address'),
             ('deployment_ops', self.deployment_operations_per_minute, minute, 'deployment operations'),
+            ('github_lookups', self.github_lookups_per_minute, minute, 'GitHub look-ups'),
         )
         return {
             key: Limit(key.replace('_', '-'), most, window, f'Too many {what}: try again after {{at}}')

@@ -4,11 +4,20 @@ counter expires with it (TTL)."""
 import asyncio
 from datetime import datetime, timedelta
 
-from pymongo import ReturnDocument
+from pymongo import ReturnDocument, UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 ATTEMPTS = 5
+DUPLICATE_KEY = 11000
+
+
+def _counted(n: int, expires: datetime) -> dict:
+    return {'$inc': {'n': n}, '$setOnInsert': {'expires': expires + timedelta(minutes=1)}}
+
+
+async def _pause(attempt: int) -> None:
+    await asyncio.sleep(0.01 * (attempt + 1))
 
 
 class RateCounterRepository:
@@ -20,11 +29,11 @@ class RateCounterRepository:
 
     async def add(self, counter_id: str, expires: datetime) -> int:
         """Count one more; returns the count in this window."""
-        change = {'$inc': {'n': 1}, '$setOnInsert': {'expires': expires + timedelta(minutes=1)}}
-        for attempt in range(ATTEMPTS):
+        attempt = 0
+        while True:
             try:
                 doc = await self._counters.find_one_and_update(
-                    {'_id': counter_id}, change, upsert=True, return_document=ReturnDocument.AFTER
+                    {'_id': counter_id}, _counted(1, expires), upsert=True, return_document=ReturnDocument.AFTER
                 )
                 if doc is None:  # the embedded server may not return a document it just upserted in a race
                     doc = await self._counters.find_one({'_id': counter_id})
@@ -32,8 +41,30 @@ class RateCounterRepository:
             except DuplicateKeyError:  # first hits of a window raced to create it: count again, it exists now
                 if attempt == ATTEMPTS - 1:
                     raise
-                await asyncio.sleep(0.01 * (attempt + 1))
-        raise AssertionError('unreachable')
+                await _pause(attempt)
+                attempt += 1
+
+    async def add_many(self, counts: dict[str, int], expires: datetime) -> dict[str, int]:
+        """Add several counts in one round trip (and read the totals back in one more); returns the totals."""
+        if not counts:
+            return {}
+        waiting = list(counts.items())
+        for attempt in range(ATTEMPTS):
+            operations = [
+                UpdateOne({'_id': counter_id}, _counted(n, expires), upsert=True) for counter_id, n in waiting
+            ]
+            try:
+                await self._counters.bulk_write(operations, ordered=False)
+                break
+            except BulkWriteError as error:  # first hits raced with another replica's: add those again
+                failed = error.details.get('writeErrors', [])
+                if attempt == ATTEMPTS - 1 or any(e.get('code') != DUPLICATE_KEY for e in failed):
+                    raise
+                raced = {e['index'] for e in failed}
+                waiting = [item for index, item in enumerate(waiting) if index in raced]
+                await _pause(attempt)
+        found = self._counters.find({'_id': {'$in': list(counts)}}, {'n': 1})
+        return {doc['_id']: doc['n'] async for doc in found}
 
     async def count(self, counter_id: str) -> int:
         doc = await self._counters.find_one({'_id': counter_id})

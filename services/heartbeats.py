@@ -11,6 +11,7 @@ from models import GeoLocation, Heartbeat, NodeEvent, NodeMetrics, NodeStatus
 from repositories.node_activity import NodeActivityRepository
 from repositories.node_liveness import NodeLivenessRepository
 from repositories.nodes import NodeRepository
+from services.heartbeat_allowance import HeartbeatAllowance
 from services.node_rules import checked_position
 from services.node_tokens import NodeTokenGuard
 from services.tokens import TokenCodec
@@ -28,6 +29,7 @@ class HeartbeatService:
         activity: NodeActivityRepository,
         tokens: TokenCodec,
         token_guard: NodeTokenGuard,
+        allowance: HeartbeatAllowance,
         interval_seconds: int,
         clock: Callable[[], datetime],
     ) -> None:
@@ -36,6 +38,7 @@ class HeartbeatService:
         self._activity = activity
         self._tokens = tokens
         self.token_guard = token_guard
+        self.allowance = allowance
         self.interval_seconds = interval_seconds
         self._clock = clock
         self._pending: dict[str, Heartbeat] = {}
@@ -58,6 +61,7 @@ class HeartbeatService:
         self.check(node_id, node_token)
         if location is not None:
             checked_position(location.latitude, location.longitude, location.accuracy_meters)
+        self.allowance.take(node_id)
         received_at = self._clock()
         self._pending[node_id] = Heartbeat(node_id, received_at, seen_ip, metrics, location, agent_version)
         return received_at
@@ -85,27 +89,32 @@ class HeartbeatService:
         return len(self._pending)
 
     async def flush(self) -> int:
-        """Write the beats gathered since the last flush in one bulk write; returns how many."""
+        """Write the beats gathered since the last flush in one bulk write, then their counts; returns how many."""
         async with self._flush_lock:
-            beats = list(itertools.islice(self._pending.values(), FLUSH_BATCH))
-            for beat in beats:
-                del self._pending[beat.node_id]
-            if not beats:
-                return 0
-            try:
-                await self._liveness.record(beats)
-            except Exception:
-                for beat in beats:  # keep them for the next flush unless newer beats arrived meanwhile
-                    self._pending.setdefault(beat.node_id, beat)
-                raise
-            later = await self._mark_online([beat.node_id for beat in beats], beats[-1].received_at)
-            for beat in beats:  # a fleet coming online at once is turned online over several flushes
-                if beat.node_id in later:
-                    self._pending.setdefault(beat.node_id, beat)
-            await self._store_reported(beats)
-            await self._store_minute_points(beats)
-            self.flushes += 1
-            return len(beats)
+            written = await self._flush_beats()
+            await self.allowance.flush()
+            return written
+
+    async def _flush_beats(self) -> int:
+        beats = list(itertools.islice(self._pending.values(), FLUSH_BATCH))
+        for beat in beats:
+            del self._pending[beat.node_id]
+        if not beats:
+            return 0
+        try:
+            await self._liveness.record(beats)
+        except Exception:
+            for beat in beats:  # keep them for the next flush unless newer beats arrived meanwhile
+                self._pending.setdefault(beat.node_id, beat)
+            raise
+        later = await self._mark_online([beat.node_id for beat in beats], beats[-1].received_at)
+        for beat in beats:  # a fleet coming online at once is turned online over several flushes
+            if beat.node_id in later:
+                self._pending.setdefault(beat.node_id, beat)
+        await self._store_reported(beats)
+        await self._store_minute_points(beats)
+        self.flushes += 1
+        return len(beats)
 
     async def _mark_online(self, node_ids: list[str], at: datetime) -> set[str]:
         """Turn pending and offline nodes that beat online, a bounded batch per flush; returns the ids left over."""

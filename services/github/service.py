@@ -1,7 +1,8 @@
 """Browsing GitHub for a user: repositories, search, branches, commits, exact branch SHAs and Dockerfiles.
 
 Lists are cached per user for a short time to spare the rate limit; once GitHub says the limit is reached,
-no call is made for that user until the time GitHub gave.
+no call is made for that user until the time GitHub gave. Calls that reach GitHub count against the user's
+`ESPAZE_GITHUB_LOOKUPS_PER_MINUTE`.
 """
 
 from collections.abc import Callable
@@ -18,6 +19,7 @@ from services.github.client import CredentialRejected, GitHubGateway
 from services.github.connection import GitHubConnections
 from services.github.names import branch_name, file_path, git_ref, repository_name
 from services.github.types import Branch, Commit, DockerfileCheck, Repository, RepositoryPage
+from services.rate_limits import Limit, RateLimiter
 
 T = TypeVar('T')
 PAGE_SIZE = 30
@@ -33,9 +35,18 @@ def _query(text: str | None) -> str:
 
 
 class GitHubService:
-    def __init__(self, connections: GitHubConnections, gateway: GitHubGateway, cache_seconds: float) -> None:
+    def __init__(
+        self,
+        connections: GitHubConnections,
+        gateway: GitHubGateway,
+        cache_seconds: float,
+        limiter: RateLimiter,
+        lookups_limit: Limit,
+    ) -> None:
         self.connections = connections
         self._gateway = gateway
+        self._limiter = limiter
+        self._lookups_limit = lookups_limit
         self._cache: TTLCache | None = TTLCache(CACHED_ENTRIES, cache_seconds) if cache_seconds > 0 else None
         self._blocked_until: dict[str, datetime] = {}
 
@@ -48,6 +59,7 @@ class GitHubService:
         blocked = self._blocked_until.get(who)
         if blocked is not None and blocked > datetime.now(UTC):
             raise RateLimited(blocked)
+        await self._limiter.take(self._lookups_limit, user.id)  # only calls that reach GitHub count
         try:
             result = await self._gateway.call(credential.token, work)
         except CredentialRejected:

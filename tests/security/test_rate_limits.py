@@ -10,9 +10,11 @@ from nicegui.testing import User
 from errors import RateLimited
 from repositories.database import open_database
 from repositories.rate_counters import RateCounterRepository
+from services.heartbeat_allowance import HeartbeatAllowance
 from services.rate_limits import RateLimiter
 from tests.api.deployment_helpers import NGINX, body, create, linked_operator, until
-from tests.api.fleet_helpers import database
+from tests.api.fleet_helpers import beat, database, enroll
+from tests.api.github_helpers import classic_token, link, operator
 from tests.api.helpers import ADMIN_EMAIL, PASSWORD, admin_tokens, bearer, started
 from tests.github_emulator import GitHubEmulator
 
@@ -125,3 +127,85 @@ async def test_many_first_hits_at_once_count_every_one(mongo_url: str, user: Use
     total = await counters.count('race|key|1')
     await client.close()
     assert total == 40 and max(counts) == 40 and all(1 <= n <= 40 for n in counts)
+
+
+async def _early_in_a_minute() -> None:
+    """Windows are calendar minutes: start where a test's few requests cannot straddle two."""
+    second = datetime.now(UTC).second
+    if second > 50:
+        await asyncio.sleep(61 - second)
+
+
+@pytest.fixture
+def three_beats_a_minute(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv('ESPAZE_HEARTBEAT_LIMIT_PER_MINUTE', '3')
+    monkeypatch.setenv('ESPAZE_HEARTBEAT_FLUSH_SECONDS', '10')  # the test flushes itself
+
+
+async def test_heartbeats_beyond_the_nodes_allowance_get_429_and_are_not_recorded(
+    mongo_url: str, three_beats_a_minute: None, user: User
+):
+    admin = await admin_tokens(user.http_client)
+    noisy = await enroll(user.http_client, admin, mac='02:00:00:00:00:01', ip='8.8.8.1', name='noisy')
+    quiet = await enroll(user.http_client, admin, mac='02:00:00:00:00:02', ip='8.8.8.2', name='quiet')
+    await _early_in_a_minute()
+    for _ in range(3):
+        assert (await beat(user.http_client, noisy['node']['id'], noisy['nodeToken'])).status_code == 200
+    refused = await beat(user.http_client, noisy['node']['id'], noisy['nodeToken'], {'agentVersion': '9.9.9'})
+    assert refused.status_code == 429 and 1 <= int(refused.headers['retry-after']) <= 60
+    assert refused.json()['error'].startswith('Too many heartbeats from this node (at most 3 a minute)')
+    assert (await beat(user.http_client, quiet['node']['id'], quiet['nodeToken'])).status_code == 200
+    services = await started()
+    await services.heartbeats.flush()
+    client, db = database(mongo_url)
+    counters = {
+        doc['_id'].split('|')[1]: doc['n'] for doc in db['rate_counters'].find({'_id': {'$regex': '^heartbeat'}})
+    }
+    stored = db['nodes'].find_one({'name': noisy['node']['name']})
+    client.close()
+    assert counters == {noisy['node']['id']: 3, quiet['node']['id']: 1}
+    assert stored.get('agent_version') != '9.9.9'  # the refused beat's body was not kept
+
+
+async def test_a_nodes_allowance_is_shared_by_every_replica(mongo_url: str, three_beats_a_minute: None, user: User):
+    admin = await admin_tokens(user.http_client)
+    node = await enroll(user.http_client, admin)
+    node_id = node['node']['id']
+    await _early_in_a_minute()
+    for _ in range(2):
+        assert (await beat(user.http_client, node_id, node['nodeToken'])).status_code == 200
+    await (await started()).heartbeats.flush()
+    other_client, other_db = open_database(mongo_url, 5)  # a second replica on the same database
+    other = HeartbeatAllowance(RateCounterRepository(other_db), 3, lambda: datetime.now(UTC))
+    other.take(node_id)  # it does not know yet: the third beat of the minute
+    await other.flush()  # and learns the total: 3
+    with pytest.raises(RateLimited):
+        other.take(node_id)
+    await other_client.close()
+    heartbeats = (await started()).heartbeats
+    assert (await beat(user.http_client, node_id, node['nodeToken'])).status_code == 200  # a flush late at most
+    await heartbeats.flush()  # the first replica learns the total with the next flush of this node's beats
+    assert (await beat(user.http_client, node_id, node['nodeToken'])).status_code == 429
+
+
+@pytest.fixture
+def two_lookups(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv('ESPAZE_GITHUB_LOOKUPS_PER_MINUTE', '2')
+
+
+async def test_github_look_ups_are_limited_per_user_and_a_refused_one_reaches_no_github(
+    github: GitHubEmulator, two_lookups: None, user: User
+):
+    token = classic_token()
+    github.add_recorded_account(token)
+    auth = await operator(user.http_client)
+    await link(user.http_client, auth, token)
+    await _early_in_a_minute()
+    for query in ('draw', 'hacking'):
+        assert (await user.http_client.get(f'/api/github/search?q={query}', headers=auth)).status_code == 200
+    cached = await user.http_client.get('/api/github/search?q=draw', headers=auth)
+    assert cached.status_code == 200  # answered from the cache: it reaches no GitHub and counts nothing
+    before = github.calls(r'^/search/')
+    refused = await user.http_client.get('/api/github/search?q=third', headers=auth)
+    assert refused.status_code == 429 and refused.json()['error'].startswith('Too many GitHub look-ups')
+    assert 'retry-after' in refused.headers and github.calls(r'^/search/') == before

@@ -44,3 +44,22 @@ def test_backoff_is_capped(monkeypatch: pytest.MonkeyPatch, enrolled):
     monkeypatch.setattr(agent, 'send_beat', always_down)
     agent.run(args)
     assert max(sleeps) <= agent.MAX_BACKOFF_SECONDS * 1.1
+
+
+def test_a_429_waits_as_long_as_the_server_asks_without_counting_a_failure(monkeypatch: pytest.MonkeyPatch, enrolled):
+    args, sleeps = enrolled
+    outcomes = iter([OSError('down'), agent.TooSoon('too many heartbeats', 42), OSError('down'), agent.Refused('x')])
+
+    def fake_beat(*_):
+        raise next(outcomes)
+
+    monkeypatch.setattr(agent, 'send_beat', fake_beat)
+    agent.run(args)
+    assert 42 <= sleeps[1] <= 42 * 1.1
+    assert 0.9 * 4 <= sleeps[2] <= 1.1 * 4  # the second failure in a row: the 429 neither reset nor counted
+
+
+def test_retry_after_is_read_bounded_and_defaulted():
+    assert agent._retry_after('17') == 17
+    assert agent._retry_after('0') == 1 and agent._retry_after('99999') == agent.MAX_BACKOFF_SECONDS
+    assert agent._retry_after(None) == 30 and agent._retry_after('soon') == 30
