@@ -59,6 +59,7 @@ from services.cluster.connect import cluster_mode as cluster_mode_for
 from services.cluster.gateway import KubeGateway
 from services.cluster.service import ClusterService
 from services.deployments.engine import RolloutEngine
+from services.deployments.orphans import OrphanReconciler
 from services.deployments.service import DeploymentService
 from services.fleet_cluster import FleetClusterPairing
 from services.fleet_monitor import FleetMonitor
@@ -198,6 +199,7 @@ services = Services(
         users, sessions, instance, PasswordHasher(), tokens, settings.allow_signup, audit, limiter, limits
     ),
     audit=audit,
+    orphans=OrphanReconciler(deployments, cluster, timedelta(seconds=settings.orphan_grace_seconds)),
     accounts=accounts,
     health=HealthService(lambda: ping(db)),
     nodes=node_service,

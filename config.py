@@ -76,6 +76,8 @@ class Settings(BaseSettings):
     max_replicas: int = Field(default=10, ge=1, le=1000)
     rollout_interval_seconds: float = Field(default=3.0, gt=0, le=60)
     deploy_deadline_seconds: int = Field(default=600, ge=10, le=86_400)
+    orphan_sweep_seconds: float = Field(default=300, ge=1, le=86_400)
+    orphan_grace_seconds: float = Field(default=600, ge=0, le=86_400)
     trusted_proxies: str = Field(default='', description='comma-separated addresses or networks of reverse proxies')
     login_failures_per_account: int = Field(default=10, ge=1, le=10_000)
     login_failures_per_address: int = Field(default=100, ge=1, le=100_000)

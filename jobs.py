@@ -6,7 +6,7 @@ from datetime import UTC
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from config import Settings
-from services.leases import JobLeases
+from services.leases import JobLeases, guarded
 from services.node_tokens import NodeTokenGuard
 from services.registry import Services
 
@@ -21,13 +21,15 @@ def build_scheduler(
     logging.getLogger('apscheduler').setLevel(logging.WARNING)
     scheduler = AsyncIOScheduler(timezone=UTC)
     every = {'trigger': 'interval', 'max_instances': 1, 'coalesce': True}
-    scheduler.add_job(
-        services.heartbeats.flush, id='flush-heartbeats', seconds=settings.heartbeat_flush_seconds, **every
-    )
-    scheduler.add_job(node_tokens.poll, id='node-token-revocations', seconds=REVOCATION_POLL_SECONDS, **every)
+    for name, job, seconds in (
+        ('flush-heartbeats', services.heartbeats.flush, settings.heartbeat_flush_seconds),
+        ('node-token-revocations', node_tokens.poll, REVOCATION_POLL_SECONDS),
+    ):
+        scheduler.add_job(guarded(name, job), id=name, seconds=seconds, **every)
     for name, job, seconds in (
         ('offline-sweep', services.fleet.mark_silent_nodes_offline, settings.offline_sweep_seconds),
         ('rollouts', services.deployments.engine.tick, settings.rollout_interval_seconds),
+        ('orphans', services.orphans.sweep, settings.orphan_sweep_seconds),
         ('metrics', services.metrics.collect, settings.metrics_interval_seconds),
         ('notifications', services.notifications.tick, settings.notification_interval_seconds),
     ):

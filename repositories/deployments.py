@@ -155,6 +155,12 @@ class DeploymentRepository:
         cursor = self._deployments.find({'status': {'$in': [s.value for s in IN_FLIGHT]}}).limit(limit)
         return [_deployment(doc) async for doc in cursor]
 
+    async def statuses_of(self, deployment_ids: set[str]) -> dict[str, Status]:
+        """The status of each of these deployments that has a record (ids that are not ObjectIds have none)."""
+        oids = [oid for oid in map(_object_id, deployment_ids) if oid is not None]
+        cursor = self._deployments.find({'_id': {'$in': oids}}, {'status': 1})
+        return {str(doc['_id']): Status(doc['status']) async for doc in cursor}
+
     async def transition(
         self, deployment_id: str, expected: Status, status: Status, reason: str, **fields: Any
     ) -> Deployment | None:

@@ -31,6 +31,18 @@ async def fence() -> None:
             raise LeaseLost(name)
 
 
+def guarded(name: str, job: Callable[[], Awaitable[object]]) -> Callable[[], Awaitable[None]]:
+    """`job` made to log a failure in one line (no traceback, no secret) instead of raising: the next run happens."""
+
+    async def run() -> None:
+        try:
+            await job()
+        except Exception as error:
+            log.error('job %s failed: %s: %s', name, type(error).__name__, error)
+
+    return run
+
+
 class JobLeases:
     def __init__(self, repository: LeaseRepository, ttl: timedelta, holder: str | None = None) -> None:
         self.repository = repository
@@ -44,7 +56,12 @@ class JobLeases:
         ttl = max(self.ttl, timedelta(seconds=interval * 3))
 
         async def run() -> None:
-            generation = await self.repository.acquire(name, self.holder, datetime.now(UTC), ttl)
+            try:
+                generation = await self.repository.acquire(name, self.holder, datetime.now(UTC), ttl)
+            except Exception as error:  # the database is unavailable: try again next time
+                self.failures[name] = self.failures.get(name, 0) + 1
+                log.error('job %s: could not take its lease: %s: %s', name, type(error).__name__, error)
+                return
             if generation is None:
                 return
             token = _current.set((self, name, generation))

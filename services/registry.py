@@ -9,6 +9,7 @@ from services.activity import ActivityService
 from services.audit import AuditLog
 from services.auth import AuthService
 from services.cluster.service import ClusterService
+from services.deployments.orphans import OrphanReconciler
 from services.deployments.service import DeploymentService
 from services.fleet_cluster import FleetClusterPairing
 from services.fleet_monitor import FleetMonitor
@@ -60,3 +61,4 @@ class Services:
     activity: ActivityService
     notifications: NotificationService
     audit: AuditLog
+    orphans: OrphanReconciler

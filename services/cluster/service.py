@@ -9,17 +9,19 @@ from services.cluster import manifests
 from services.cluster.gateway import ClusterConflict, KubeGateway
 from services.cluster.manifests import ClusterSettings
 from services.cluster.reads import ClusterReads
-from services.cluster.types import AppSpec, BuildRequest, BuildStatus
+from services.cluster.types import AppSpec, BuildRequest, BuildStatus, LabelledObject
 
 CONFLICT_ATTEMPTS = 4
+APP_KINDS = ('Ingress', 'Service', 'Deployment', 'Secret', 'ConfigMap')
 
 
 class _Kind:
     """The create, read, replace and delete calls of one kind of object."""
 
-    def __init__(self, create, read, replace, delete, listing, namespaced: bool = True) -> None:
+    def __init__(self, create, read, replace, delete, listing, namespaced: bool = True, everywhere=None) -> None:
         self.create, self.read, self.replace, self.delete, self.list = create, read, replace, delete, listing
         self.namespaced = namespaced
+        self.list_everywhere = everywhere
 
 
 class ClusterService:
@@ -58,6 +60,7 @@ class ClusterService:
                 core.replace_namespaced_config_map,
                 core.delete_namespaced_config_map,
                 core.list_namespaced_config_map,
+                everywhere=core.list_config_map_for_all_namespaces,
             ),
             'Secret': _Kind(
                 core.create_namespaced_secret,
@@ -65,6 +68,7 @@ class ClusterService:
                 core.replace_namespaced_secret,
                 core.delete_namespaced_secret,
                 core.list_namespaced_secret,
+                everywhere=core.list_secret_for_all_namespaces,
             ),
             'Deployment': _Kind(
                 apps.create_namespaced_deployment,
@@ -72,6 +76,7 @@ class ClusterService:
                 apps.replace_namespaced_deployment,
                 apps.delete_namespaced_deployment,
                 apps.list_namespaced_deployment,
+                everywhere=apps.list_deployment_for_all_namespaces,
             ),
             'Service': _Kind(
                 core.create_namespaced_service,
@@ -79,6 +84,7 @@ class ClusterService:
                 core.replace_namespaced_service,
                 core.delete_namespaced_service,
                 core.list_namespaced_service,
+                everywhere=core.list_service_for_all_namespaces,
             ),
             'Ingress': _Kind(
                 net.create_namespaced_ingress,
@@ -86,6 +92,7 @@ class ClusterService:
                 net.replace_namespaced_ingress,
                 net.delete_namespaced_ingress,
                 net.list_namespaced_ingress,
+                everywhere=net.list_ingress_for_all_namespaces,
             ),
             'Job': _Kind(
                 batch.create_namespaced_job,
@@ -93,6 +100,7 @@ class ClusterService:
                 batch.replace_namespaced_job,
                 batch.delete_namespaced_job,
                 batch.list_namespaced_job,
+                everywhere=batch.list_job_for_all_namespaces,
             ),
         }
 
@@ -156,13 +164,33 @@ class ClusterService:
         """Delete every object labelled with this deployment's id; returns how many."""
         selector = manifests.deployment_selector(deployment_id)
         deleted = 0
-        for kind_name in ('Ingress', 'Service', 'Deployment', 'Secret', 'ConfigMap'):
+        for kind_name in APP_KINDS:
             kind = self._kinds[kind_name]
             found = await self.gateway.call(kind.list, namespace, label_selector=selector)
             for item in found.items:
                 if await self.gateway.optional(kind.delete, item.metadata.name, namespace) is not None:
                     deleted += 1
         return deleted
+
+    async def labelled_objects(self) -> list[LabelledObject]:
+        """Every object Espaze made for a deployment, in any namespace (its builds included)."""
+        selector = f'{manifests.MANAGED_BY}=espaze,{manifests.DEPLOYMENT_ID}'
+        found = []
+        for kind_name in (*APP_KINDS, 'Job'):
+            listing = await self.gateway.call(self._kinds[kind_name].list_everywhere, label_selector=selector)
+            for item in listing.items:
+                meta = item.metadata
+                created = meta.creation_timestamp or datetime.now(UTC)
+                found.append(
+                    LabelledObject(kind_name, meta.namespace, meta.name, meta.labels[manifests.DEPLOYMENT_ID], created)
+                )
+        return found
+
+    async def remove(self, obj: LabelledObject) -> bool:
+        """Delete one object listed by `labelled_objects` (a Job with its pods); False if it was already gone."""
+        options = k8s.V1DeleteOptions(propagation_policy='Background') if obj.kind == 'Job' else None
+        extra = {'body': options} if options else {}
+        return await self.gateway.optional(self._kinds[obj.kind].delete, obj.name, obj.namespace, **extra) is not None
 
     async def start_build(self, build: BuildRequest) -> str:
         """Create the build Job (and, for a private repository, the Secret it reads the token from)."""

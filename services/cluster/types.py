@@ -41,6 +41,17 @@ class BuildRequest:
 
 
 @dataclass(frozen=True)
+class LabelledObject:
+    """An object Espaze made for a deployment, as found on the cluster."""
+
+    kind: str
+    namespace: str
+    name: str
+    deployment_id: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
 class Condition:
     type: str
     status: str

@@ -1,50 +1,15 @@
 """Espaze killed (SIGKILL) in the middle of a rollout: after a restart the deployment converges to Running,
 with one build Job, one set of pods and one release, as if nothing had happened."""
 
-import time
 from pathlib import Path
 
 import httpx
 
 from tests.api.github_helpers import classic_token
-from tests.browser.conftest import RunningApp, start_app, stop_app
+from tests.browser.conftest import start_app, stop_app
+from tests.browser.rollout_helpers import cluster_objects, log_in_admin, signed_in_admin, wait_for
 from tests.conftest import SandboxCluster
 from tests.github_emulator import GitHubEmulator
-
-PASSWORD = 'correct horse battery'
-
-
-def _wait_for(app: RunningApp, auth: dict, deployment_id: str, statuses: set[str], seconds: float) -> dict:
-    deadline = time.monotonic() + seconds
-    while True:
-        found = httpx.get(f'{app.base_url}/api/deployments/{deployment_id}', headers=auth, timeout=10).json()
-        if found['status'] in statuses:
-            return found
-        assert time.monotonic() < deadline, f'still {found["status"]}: {found["statusReason"]}'
-        time.sleep(0.05)
-
-
-def _signed_in_admin(app: RunningApp) -> dict:
-    token = app.setup_url().split('token=', 1)[1]
-    body = {'token': token, 'email': 'root@example.com', 'password': PASSWORD}
-    assert httpx.post(f'{app.base_url}/api/auth/setup', json=body, timeout=10).status_code == 201
-    return _log_in(app)
-
-
-def _log_in(app: RunningApp) -> dict:
-    login = httpx.post(
-        f'{app.base_url}/api/auth/login', json={'email': 'root@example.com', 'password': PASSWORD}, timeout=10
-    )
-    return {'Authorization': f'Bearer {login.json()["accessToken"]}'}
-
-
-def _cluster_objects(sandbox: SandboxCluster, deployment_id: str) -> tuple[int, int]:
-    """How many build Jobs and app pods the cluster holds for the deployment."""
-    selector = {'labelSelector': f'espaze.io/deployment-id={deployment_id}'}
-    jobs = httpx.get(f'{sandbox.url}/apis/batch/v1/jobs', params=selector, timeout=10).json()['items']
-    pods = httpx.get(f'{sandbox.url}/api/v1/pods', params=selector, timeout=10).json()['items']
-    app_pods = [p for p in pods if 'job-name' not in p['metadata']['labels']]
-    return len(jobs), len(app_pods)
 
 
 def test_killed_mid_rollout_espaze_converges_after_a_restart_without_duplicates(
@@ -61,7 +26,7 @@ def test_killed_mid_rollout_espaze_converges_after_a_restart_without_duplicates(
     github.add_repo('root/resilient')
     first = start_app(tmp_path / 'data', environment)
     try:
-        auth = _signed_in_admin(first)
+        auth = signed_in_admin(first)
         linked = httpx.put(f'{first.base_url}/api/github/token', json={'token': github_token}, headers=auth, timeout=10)
         assert linked.status_code == 200, linked.text
         payload = {
@@ -73,20 +38,20 @@ def test_killed_mid_rollout_espaze_converges_after_a_restart_without_duplicates(
         created = httpx.post(f'{first.base_url}/api/deployments', json=payload, headers=auth, timeout=10)
         assert created.status_code == 202, created.text
         deployment_id = created.json()['id']
-        _wait_for(first, auth, deployment_id, {'building'}, 20)
+        wait_for(first, auth, deployment_id, {'building'}, 20)
         first.process.kill()
         first.process.wait(10)
     finally:
         stop_app(first)
-    assert _cluster_objects(sandbox_cluster, deployment_id) == (1, 0)  # the build was under way when it died
+    assert cluster_objects(sandbox_cluster, deployment_id) == (1, 0)  # the build was under way when it died
 
     second = start_app(tmp_path / 'data', environment)
     try:
-        auth = _log_in(second)
-        found = _wait_for(second, auth, deployment_id, {'running', 'failed'}, 60)
+        auth = log_in_admin(second)
+        found = wait_for(second, auth, deployment_id, {'running', 'failed'}, 60)
         assert found['status'] == 'running', found['statusReason']
         assert [h['status'] for h in found['history']] == ['pending', 'building', 'deploying', 'running']
-        assert _cluster_objects(sandbox_cluster, deployment_id) == (1, 2)
+        assert cluster_objects(sandbox_cluster, deployment_id) == (1, 2)
         releases = httpx.get(f'{second.base_url}/api/deployments/{deployment_id}/releases', headers=auth, timeout=10)
         assert [r['number'] for r in releases.json()] == [1]
     finally:
