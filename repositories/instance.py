@@ -8,6 +8,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 SETTINGS_ID = 'settings'
 SETUP_ID = 'setup'
 SWEEP_ID = 'offline_sweep'
+SETUP_TOKENS_KEPT = 5
 
 
 class InstanceRepository:
@@ -28,18 +29,24 @@ class InstanceRepository:
         )
 
     async def store_setup_token(self, token_hash: str) -> None:
-        """Replace the setup token (only its hash is kept)."""
-        await self._instance.replace_one(
-            {'_id': SETUP_ID}, {'token_hash': token_hash, 'created_at': datetime.now(UTC)}, upsert=True
+        """Add a setup token (only its hash is kept): each replica that starts on an empty instance prints its own
+        link, and any of the last few works until one of them is spent."""
+        await self._instance.update_one(
+            {'_id': SETUP_ID},
+            {
+                '$push': {'token_hashes': {'$each': [token_hash], '$slice': -SETUP_TOKENS_KEPT}},
+                '$set': {'created_at': datetime.now(UTC)},
+            },
+            upsert=True,
         )
 
     async def setup_token_matches(self, token_hash: str) -> bool:
-        """Whether this hash is the current setup token's."""
-        return await self._instance.count_documents({'_id': SETUP_ID, 'token_hash': token_hash}) == 1
+        """Whether this hash is one of the current setup tokens'."""
+        return await self._instance.count_documents({'_id': SETUP_ID, 'token_hashes': token_hash}) == 1
 
     async def consume_setup_token(self, token_hash: str) -> bool:
-        """Delete the setup token if the hash matches; only one caller ever gets True."""
-        return await self._instance.find_one_and_delete({'_id': SETUP_ID, 'token_hash': token_hash}) is not None
+        """Spend the setup tokens if the hash is one of them; only one caller ever gets True."""
+        return await self._instance.find_one_and_delete({'_id': SETUP_ID, 'token_hashes': token_hash}) is not None
 
     async def drop_setup_token(self) -> None:
         """Forget any setup token."""

@@ -17,8 +17,10 @@ def admin_session(espaze: RunningApp, email: str = 'root@example.com') -> dict[s
     return {'Authorization': f'Bearer {login.json()["accessToken"]}'}
 
 
-def enrollment_token(espaze: RunningApp, auth: dict[str, str]) -> str:
-    response = httpx.post(f'{espaze.base_url}/api/nodes/enrollment-tokens', json={}, headers=auth, timeout=10)
+def enrollment_token(espaze: RunningApp, auth: dict[str, str], uses: int = 1) -> str:
+    response = httpx.post(
+        f'{espaze.base_url}/api/nodes/enrollment-tokens', json={'maxUses': uses}, headers=auth, timeout=10
+    )
     assert response.status_code == 201
     return response.json()['token']
 
