@@ -2,13 +2,14 @@
 
 from fastapi import FastAPI
 
-from api import audit, auth, cluster, deployments, github, health, metrics, nodes, users, webhooks
+from api import audit, auth, cluster, deployments, github, health, metrics, nodes, openapi, users, webhooks
 from api.errors import install_error_handlers
 
 
 def register(app: FastAPI) -> None:
     """Mount every router and the error handlers on the app."""
     install_error_handlers(app)
+    openapi.install(app)
     lifespan = app.router.lifespan_context
     # the hottest routes first: routes are matched in order
     for module in (health, nodes, auth, users, github, cluster, deployments, metrics, webhooks, audit):

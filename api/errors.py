@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 from pymongo.errors import PyMongoError
 from starlette.exceptions import HTTPException
 
+from api.openapi import documented_methods
 from errors import (
     Conflict,
     EspazeError,
@@ -84,7 +85,11 @@ async def _database_unavailable(request: Request, error: Exception) -> JSONRespo
 
 async def _http_error(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, HTTPException)
-    return error_response(str(error.detail), error.status_code, error.headers)
+    headers = error.headers
+    allowed = documented_methods(request.app, request.url.path) if error.status_code == 405 else None
+    if allowed:  # Starlette's 405 names only the methods of the first route that matched the path
+        headers = {**(headers or {}), 'Allow': allowed}
+    return error_response(str(error.detail), error.status_code, headers)
 
 
 def install_error_handlers(app: FastAPI) -> None:

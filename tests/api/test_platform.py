@@ -113,3 +113,20 @@ async def test_openapi_describes_the_api_and_docs_are_served(user: User):
         assert path in schema['paths'], path
     assert not any(path in schema['paths'] for path in ('/login', '/'))
     assert (await user.http_client.get('/docs')).status_code == 200
+
+
+async def test_openapi_documents_the_error_answers_espaze_sends(user: User):
+    schema = (await user.http_client.get('/openapi.json')).json()
+    login = schema['paths']['/api/auth/login']['post']['responses']
+    assert login['422']['content']['application/json']['schema'] == {'$ref': '#/components/schemas/Error'}
+    assert 'Retry-After' in login['429']['headers'] and {'401', '404', '503'} <= set(login)
+    assert 'HTTPValidationError' not in schema['components']['schemas']  # FastAPI's 422 shape is not what we send
+    assert all(path.startswith('/api/') or path in ('/healthz', '/readyz') for path in schema['paths'])
+    refused = (await user.http_client.post('/api/auth/login', json={'email': 'x'})).json()
+    assert set(refused) <= set(schema['components']['schemas']['Error']['properties'])
+
+
+async def test_a_405_lists_every_method_the_path_serves(user: User):
+    answer = await user.http_client.request('OPTIONS', '/api/settings')
+    assert answer.status_code == 405
+    assert answer.headers['allow'] == 'GET, HEAD, PATCH'
