@@ -7,15 +7,18 @@ from pathlib import Path
 import httpx
 from playwright.sync_api import Browser, expect
 
+from tests.api.fleet_helpers import node_body
 from tests.api.github_helpers import classic_token
 from tests.browser.conftest import start_app, stop_app
-from tests.browser.fleet_setup import PASSWORD, admin_session, log_in
+from tests.browser.fleet_setup import PASSWORD, admin_session, enrollment_token, log_in
 from tests.github_emulator import GitHubEmulator
 
 NAME = '<img src=x onerror=alert(1)>'
 VALUE = '"><svg onload=alert(2)>'
 TEMPLATE = '{{ constructor.constructor("alert(3)")() }}'
 LANGUAGE = '<script>alert(4)</script>'
+BRANCH = 'x/<img src=x onerror=alert(6)>'  # git allows < and > in branch names; GitHub lists them as they are
+AGENT = '<img src=y onerror=alert(7)>'
 
 
 def test_user_controlled_text_never_runs_in_the_browser(
@@ -34,6 +37,7 @@ def test_user_controlled_text_never_runs_in_the_browser(
         token = classic_token()
         github_server.add_user(token, 'eve')
         github_server.add_repo('eve/shop', language=LANGUAGE)
+        github_server.add_branch('eve/shop', BRANCH, {'Dockerfile': 'FROM nginx:1.27\n'})
         assert httpx.put(f'{base}/api/github/token', json={'token': token}, headers=eve, timeout=10).status_code == 200
         payload = {
             'name': 'shop',
@@ -48,6 +52,13 @@ def test_user_controlled_text_never_runs_in_the_browser(
         while httpx.get(f'{base}/api/deployments/{deployment_id}', headers=eve).json()['status'] != 'running':
             assert time.monotonic() < deadline
             time.sleep(0.5)
+        enrollment = enrollment_token(espaze, eve)
+        node = {**node_body(), 'agentVersion': AGENT}
+        enrolled = httpx.post(
+            f'{base}/api/nodes/register', json=node, headers={'Authorization': f'Bearer {enrollment}'}, timeout=10
+        )
+        assert enrolled.status_code == 201, enrolled.text
+        node_id = enrolled.json()['node']['id']
         hook = {'url': 'http://example.com/<script>alert(5)</script>', 'events': ['deployment.failed']}
         assert httpx.post(f'{base}/api/webhooks', json=hook, headers=admin, timeout=10).status_code == 201
 
@@ -84,6 +95,14 @@ def test_user_controlled_text_never_runs_in_the_browser(
         expect(eve_page.get_by_text(LANGUAGE)).to_be_visible()
         eve_page.goto(base + '/deployments/new')
         expect(eve_page.get_by_text('eve/shop')).to_be_visible()
+        eve_page.get_by_text('eve/shop').first.click()
+        eve_page.get_by_label('Branch').click()
+        eve_page.get_by_role('option', name=BRANCH).click()  # the option shows the name as text
+        expect(eve_page.get_by_text('may hold only letters, digits')).to_be_visible()  # and it is refused
+        for path in ('/nodes', f'/nodes/{node_id}'):
+            eve_page.goto(base + path)
+            eve_page.wait_for_load_state('networkidle')
+        expect(eve_page.get_by_text(AGENT).first).to_be_visible()
         assert dialogs == [] and errors == []
     finally:
         stop_app(espaze)
