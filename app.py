@@ -7,7 +7,7 @@ import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import log_redaction
+import log_format
 from config import ConfigurationError, Settings, load_settings, resolve_secrets
 
 try:
@@ -68,7 +68,7 @@ from services.github.connection import GitHubConnections
 from services.github.service import GitHubService
 from services.heartbeat_allowance import HeartbeatAllowance
 from services.heartbeats import HeartbeatService
-from services.leases import JobLeases
+from services.leases import JobLeases, process_holder
 from services.metrics.collector import MetricsCollector
 from services.metrics.service import MetricsService
 from services.node_tokens import NodeTokenGuard
@@ -78,10 +78,10 @@ from services.passwords import PasswordHasher
 from services.rate_limits import RateLimiter
 from services.registry import HealthService, Services
 from services.secret_box import SecretBox
+from services.telemetry import Telemetry
 from services.tokens import TokenCodec
 
-logging.basicConfig(level=settings.log_level.upper(), format='%(asctime)s %(levelname)s %(name)s: %(message)s')
-log_redaction.install()
+log_format.configure(settings.log_level, settings.log_format)
 log = logging.getLogger('espaze')
 
 
@@ -106,6 +106,7 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+telemetry = Telemetry(process_holder(), settings.metrics_token.get_secret_value() if settings.metrics_token else None)
 users = UserRepository(db)
 audit = AuditLog(AuditRepository(db, timedelta(days=settings.audit_retention_days)))
 limiter = RateLimiter(RateCounterRepository(db))
@@ -131,6 +132,7 @@ heartbeats = HeartbeatService(
     HeartbeatAllowance(RateCounterRepository(db), settings.heartbeat_limit_per_minute, utc_now),
     settings.heartbeat_interval_seconds,
     utc_now,
+    telemetry,
 )
 secret_box = SecretBox(secrets.encryption_keys)
 github_gateway = GitHubGateway(settings.github_api_url, settings.github_timeout_seconds)
@@ -199,6 +201,7 @@ services = Services(
         users, sessions, instance, PasswordHasher(), tokens, settings.allow_signup, audit, limiter, limits
     ),
     audit=audit,
+    telemetry=telemetry,
     orphans=OrphanReconciler(deployments, cluster, timedelta(seconds=settings.orphan_grace_seconds)),
     accounts=accounts,
     health=HealthService(lambda: ping(db)),
@@ -223,13 +226,23 @@ services = Services(
         utc_now,
     ),
 )
-job_leases = JobLeases(LeaseRepository(db), timedelta(seconds=settings.job_lease_seconds))
+job_leases = JobLeases(LeaseRepository(db), timedelta(seconds=settings.job_lease_seconds), telemetry.holder, telemetry)
 scheduler = build_scheduler(services, node_tokens, settings, job_leases)
 
 app.state.services = services
+
+
+async def stored_state_for_metrics() -> None:
+    telemetry.set_counts(telemetry.deployments, await deployments.counts(None))
+    fleet = await nodes.counts(None)
+    telemetry.set_counts(telemetry.nodes, {'online': fleet.online, 'offline': fleet.offline, 'pending': fleet.pending})
+    telemetry.set_leases(job_leases.held)
+
+
+telemetry.reads_state_with(stored_state_for_metrics)
 app.add_middleware(LoginRequiredMiddleware)
 app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
-app.add_middleware(RequestContextMiddleware)
+app.add_middleware(RequestContextMiddleware, observe=telemetry.observe_request)
 app.add_middleware(SecurityHeadersMiddleware, tls=settings.tls_enabled)
 core.sio.eio.cors_allowed_origins = None  # NiceGUI allows every origin; pages of other sites may not open a socket
 app.add_static_files('/assets', Path(__file__).parent / 'assets')
@@ -242,7 +255,7 @@ background: set[asyncio.Task] = set()
 
 
 async def startup() -> None:
-    api_paths = frozenset({'/healthz', '/readyz', '/openapi.json'})
+    api_paths = frozenset({'/healthz', '/readyz', '/metrics', '/openapi.json'})
     install_api_fast_lane(
         app,
         api_paths,
@@ -285,10 +298,10 @@ async def prepare() -> None:
             variable = 'ESPAZE_ADMIN_EMAIL' if error.field == 'email' else 'ESPAZE_ADMIN_PASSWORD'
             log.error('%s %s: no admin was created from the environment', variable, error.message)
     url = public_url(settings)
-    print(f'Espaze is running at {url}', flush=True)
+    log_format.announce(f'Espaze is running at {url}')
     setup_token = await services.auth.prepare_setup()
     if setup_token:
-        print(f'No account exists yet. Create the first admin at {url}/setup?token={setup_token}', flush=True)
+        log_format.announce(f'No account exists yet. Create the first admin at {url}/setup?token={setup_token}')
     scheduler.start()
     services.health.mark_started()
 
@@ -326,6 +339,7 @@ if __name__ in {'__main__', '__mp_main__'}:
         reload=False,
         show=False,
         show_welcome_message=False,
+        log_config=log_format.uvicorn_log_config(),
         ssl_certfile=str(settings.tls_certfile) if settings.tls_enabled else None,
         ssl_keyfile=str(settings.tls_keyfile) if settings.tls_enabled else None,
         session_middleware_kwargs={'https_only': True, 'same_site': 'lax'} if settings.tls_enabled else None,

@@ -7,6 +7,8 @@ import subprocess
 import sys
 import time
 
+from log_format import relay
+
 PR_SET_PDEATHSIG = 1
 
 
@@ -24,9 +26,13 @@ def _die_with_parent() -> None:
 
 
 def start_child(command: list[str], port: int, name: str, timeout: float = 20.0) -> subprocess.Popen[bytes]:
-    """Start `command` and wait until it accepts connections on 127.0.0.1:`port`. Call from the main thread."""
+    """Start `command` and wait until it accepts connections on 127.0.0.1:`port`; what it writes is logged.
+    Call from the main thread."""
     preexec = _die_with_parent if sys.platform.startswith('linux') else None
-    process = subprocess.Popen(command, stdin=subprocess.DEVNULL, preexec_fn=preexec)
+    process = subprocess.Popen(
+        command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, preexec_fn=preexec
+    )
+    relay(process.stdout, name)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:

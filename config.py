@@ -44,7 +44,9 @@ class Settings(BaseSettings):
     refresh_token_days: int = Field(default=14, ge=1, le=365)
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
     db_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
-    log_level: str = 'INFO'
+    log_level: Literal['DEBUG', 'INFO', 'WARNING', 'ERROR', 'debug', 'info', 'warning', 'error'] = 'INFO'
+    log_format: Literal['text', 'json'] = 'text'
+    metrics_token: SecretStr | None = None
     node_offline_after: int = Field(default=90, ge=5, le=86_400)
     allow_private_node_ips: bool = False
     heartbeat_interval_seconds: int = Field(default=30, ge=1, le=3600)
@@ -96,7 +98,7 @@ class Settings(BaseSettings):
     metrics_minute_retention_days: int = Field(default=7, ge=1, le=365)
     metrics_hour_retention_days: int = Field(default=90, ge=1, le=3650)
 
-    @field_validator('jwt_secret', 'storage_secret')
+    @field_validator('jwt_secret', 'storage_secret', 'metrics_token')
     @classmethod
     def _long_enough(cls, value: SecretStr | None) -> SecretStr | None:
         if value is not None and len(value.get_secret_value().encode()) < MIN_SECRET_BYTES:

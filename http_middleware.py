@@ -6,6 +6,7 @@ import logging
 import re
 import time
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from starlette.middleware import Middleware
@@ -51,8 +52,9 @@ class RequestContextMiddleware:
     Query strings are never logged: they may carry tokens (the setup link does).
     """
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, observe: Callable[[Scope, int, float], None] | None = None) -> None:
         self.app = app
+        self.observe = observe
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope['type'] != 'http':
@@ -82,7 +84,10 @@ class RequestContextMiddleware:
                 raise
             await _send_json(send, 500, {'error': 'Internal server error', 'requestId': request_id}, request_id)
         finally:
-            elapsed_ms = (time.perf_counter() - started) * 1000
+            elapsed = time.perf_counter() - started
+            elapsed_ms = elapsed * 1000
+            if self.observe is not None:
+                self.observe(scope, status, elapsed)
             level = logging.DEBUG if path.startswith(_QUIET_PREFIXES) else logging.INFO
             log.log(level, '%s %s %s %.1fms [request %s]', scope.get('method'), path, status, elapsed_ms, request_id)
             _request_id.reset(token)

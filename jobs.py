@@ -25,7 +25,7 @@ def build_scheduler(
         ('flush-heartbeats', services.heartbeats.flush, settings.heartbeat_flush_seconds),
         ('node-token-revocations', node_tokens.poll, REVOCATION_POLL_SECONDS),
     ):
-        scheduler.add_job(guarded(name, job), id=name, seconds=seconds, **every)
+        scheduler.add_job(guarded(name, job, leases.telemetry), id=name, seconds=seconds, **every)
     for name, job, seconds in (
         ('offline-sweep', services.fleet.mark_silent_nodes_offline, settings.offline_sweep_seconds),
         ('rollouts', services.deployments.engine.tick, settings.rollout_interval_seconds),

@@ -11,7 +11,17 @@ from models import User
 from services.registry import Services
 
 SESSION_KEY = 'session_id'
-PUBLIC_PATHS = {'/login', '/register', '/setup', '/healthz', '/readyz', '/docs', '/openapi.json', '/favicon.ico'}
+PUBLIC_PATHS = {
+    '/login',
+    '/register',
+    '/setup',
+    '/healthz',
+    '/readyz',
+    '/metrics',
+    '/docs',
+    '/openapi.json',
+    '/favicon.ico',
+}
 PUBLIC_PREFIXES = ('/_nicegui', '/api/', '/assets/', '/docs/')
 
 

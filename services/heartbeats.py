@@ -6,7 +6,7 @@ import time
 from collections.abc import Callable
 from datetime import datetime
 
-from errors import Forbidden, Unauthorized
+from errors import Forbidden, RateLimited, Unauthorized
 from models import GeoLocation, Heartbeat, NodeEvent, NodeMetrics, NodeStatus
 from repositories.node_activity import NodeActivityRepository
 from repositories.node_liveness import NodeLivenessRepository
@@ -14,6 +14,7 @@ from repositories.nodes import NodeRepository
 from services.heartbeat_allowance import HeartbeatAllowance
 from services.node_rules import checked_position
 from services.node_tokens import NodeTokenGuard
+from services.telemetry import Telemetry
 from services.tokens import TokenCodec
 
 VERIFIED_TOKENS_KEPT = 100_000
@@ -32,6 +33,7 @@ class HeartbeatService:
         allowance: HeartbeatAllowance,
         interval_seconds: int,
         clock: Callable[[], datetime],
+        telemetry: Telemetry,
     ) -> None:
         self._nodes = nodes
         self._liveness = liveness
@@ -39,6 +41,7 @@ class HeartbeatService:
         self._tokens = tokens
         self.token_guard = token_guard
         self.allowance = allowance
+        self._telemetry = telemetry
         self.interval_seconds = interval_seconds
         self._clock = clock
         self._pending: dict[str, Heartbeat] = {}
@@ -61,7 +64,12 @@ class HeartbeatService:
         self.check(node_id, node_token)
         if location is not None:
             checked_position(location.latitude, location.longitude, location.accuracy_meters)
-        self.allowance.take(node_id)
+        try:
+            self.allowance.take(node_id)
+        except RateLimited:
+            self._telemetry.heartbeats_refused.inc()
+            raise
+        self._telemetry.heartbeats.inc()
         received_at = self._clock()
         self._pending[node_id] = Heartbeat(node_id, received_at, seen_ip, metrics, location, agent_version)
         return received_at
@@ -114,6 +122,7 @@ class HeartbeatService:
         await self._store_reported(beats)
         await self._store_minute_points(beats)
         self.flushes += 1
+        self._telemetry.flush_batch.observe(len(beats))
         return len(beats)
 
     async def _mark_online(self, node_ids: list[str], at: datetime) -> set[str]:

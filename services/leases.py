@@ -7,11 +7,13 @@ import contextvars
 import logging
 import os
 import socket
+import time
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 
 from repositories.leases import LeaseRepository
+from services.telemetry import Telemetry
 
 log = logging.getLogger(__name__)
 _current: contextvars.ContextVar[tuple['JobLeases', str, int] | None] = contextvars.ContextVar('lease', default=None)
@@ -31,23 +33,36 @@ async def fence() -> None:
             raise LeaseLost(name)
 
 
-def guarded(name: str, job: Callable[[], Awaitable[object]]) -> Callable[[], Awaitable[None]]:
+def guarded(name: str, job: Callable[[], Awaitable[object]], telemetry: Telemetry) -> Callable[[], Awaitable[None]]:
     """`job` made to log a failure in one line (no traceback, no secret) instead of raising: the next run happens."""
 
     async def run() -> None:
+        started, failed = time.perf_counter(), False
         try:
             await job()
         except Exception as error:
+            failed = True
             log.error('job %s failed: %s: %s', name, type(error).__name__, error)
+        finally:
+            telemetry.observe_job(name, time.perf_counter() - started, failed)
 
     return run
 
 
+def process_holder() -> str:
+    """This process's name in leases and metrics: `host:pid:random`."""
+    return f'{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}'
+
+
 class JobLeases:
-    def __init__(self, repository: LeaseRepository, ttl: timedelta, holder: str | None = None) -> None:
+    def __init__(
+        self, repository: LeaseRepository, ttl: timedelta, holder: str, telemetry: Telemetry | None = None
+    ) -> None:
         self.repository = repository
         self.ttl = ttl
-        self.holder = holder or f'{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}'
+        self.holder = holder
+        self.telemetry = telemetry or Telemetry(holder)
+        self.held: dict[str, bool] = {}
         self.runs: dict[str, int] = {}
         self.failures: dict[str, int] = {}
 
@@ -62,20 +77,26 @@ class JobLeases:
                 self.failures[name] = self.failures.get(name, 0) + 1
                 log.error('job %s: could not take its lease: %s: %s', name, type(error).__name__, error)
                 return
+            self.held[name] = generation is not None
+            self.telemetry.set_leases({name: generation is not None})
             if generation is None:
                 return
             token = _current.set((self, name, generation))
+            started, failed = time.perf_counter(), False
             try:
                 await asyncio.wait_for(job(), timeout=ttl.total_seconds() / 2)
                 self.runs[name] = self.runs.get(name, 0) + 1
             except LeaseLost:
                 log.warning('job %s: the lease went to another process; stopped', name)
             except TimeoutError:
+                failed = True
                 log.warning('job %s: stopped after %.0f s to stay within its lease', name, ttl.total_seconds() / 2)
             except Exception as error:  # the next run happens all the same
+                failed = True
                 self.failures[name] = self.failures.get(name, 0) + 1
                 log.error('job %s failed: %s: %s', name, type(error).__name__, error)
             finally:
                 _current.reset(token)
+                self.telemetry.observe_job(name, time.perf_counter() - started, failed)
 
         return run

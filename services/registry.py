@@ -18,6 +18,7 @@ from services.heartbeats import HeartbeatService
 from services.metrics.service import MetricsService
 from services.nodes import NodeService
 from services.notifications import NotificationService
+from services.telemetry import Telemetry
 
 
 class HealthService:
@@ -62,3 +63,4 @@ class Services:
     notifications: NotificationService
     audit: AuditLog
     orphans: OrphanReconciler
+    telemetry: Telemetry

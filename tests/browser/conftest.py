@@ -34,7 +34,7 @@ CHROMIUM_ARGS = [
     '--disable-quic',
 ]
 SCREENSHOTS = ROOT / 'artifacts' / 'screenshots'
-SETUP_URL = re.compile(r'(https?://\S+/setup\?token=\S+)')
+SETUP_URL = re.compile(r'(https?://[^\s"]+/setup\?token=[^\s"]+)')
 
 
 @dataclass

@@ -1,0 +1,90 @@
+"""How the process writes its log: text lines, or with ESPAZE_LOG_FORMAT=json one JSON object a line, for
+Espaze's loggers, uvicorn's, NiceGUI's, the child processes' and uncaught exceptions alike; secrets are redacted
+(log_redaction) and a request's id goes with every line written while serving it."""
+
+import json
+import logging
+import sys
+import threading
+from datetime import UTC, datetime
+from typing import Any
+
+from pythonjsonlogger.json import JsonFormatter
+
+import log_redaction
+from http_middleware import current_request_id
+
+TEXT = '%(asctime)s %(levelname)s %(name)s: %(message)s'
+JSON_FIELDS = '%(asctime)s %(levelname)s %(name)s %(message)s'
+RENAMED = {'asctime': 'time', 'levelname': 'level', 'name': 'logger', 'exc_info': 'exception'}
+UVICORN_LOGGERS = ('uvicorn', 'uvicorn.error', 'uvicorn.access')
+_format = 'text'
+
+
+class RequestIdFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        request_id = current_request_id()
+        record.requestId = None if request_id == '-' else request_id
+        return True
+
+
+def _formatter(kind: str) -> logging.Formatter:
+    if kind == 'json':
+        return JsonFormatter(JSON_FIELDS, rename_fields=RENAMED, datefmt='%Y-%m-%dT%H:%M:%S%z')
+    return logging.Formatter(TEXT)
+
+
+def configure(level: str, kind: str) -> None:
+    """One handler on the root logger (stderr) that every logger reaches, in `kind` ('text' or 'json')."""
+    global _format
+    _format = kind
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_formatter(kind))
+    handler.addFilter(RequestIdFilter())
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level.upper())
+    log_redaction.install()
+    for name in UVICORN_LOGGERS:
+        logging.getLogger(name).handlers[:] = []
+        logging.getLogger(name).propagate = True
+    uncaught = logging.getLogger('espaze.uncaught')
+    sys.excepthook = lambda kind_, error, trace: uncaught.critical('uncaught exception', exc_info=(kind_, error, trace))
+    threading.excepthook = lambda hook: uncaught.critical(
+        'uncaught exception in thread %s',
+        hook.thread.name if hook.thread else '?',
+        exc_info=(hook.exc_type, hook.exc_value, hook.exc_traceback),
+    )
+
+
+def uvicorn_log_config() -> dict[str, Any]:
+    """For uvicorn: no handlers of its own, its records go to the root handler like everyone's."""
+    return {
+        'version': 1,
+        'disable_existing_loggers': False,
+        'loggers': {name: {'handlers': [], 'propagate': True} for name in UVICORN_LOGGERS},
+    }
+
+
+def announce(message: str) -> None:
+    """A line for the operator on stdout whatever the log level (the address, the setup link)."""
+    if _format == 'json':
+        line = {'time': datetime.now(UTC).isoformat(), 'level': 'NOTICE', 'logger': 'espaze', 'message': message}
+        print(json.dumps(line), flush=True)
+    else:
+        print(message, flush=True)
+
+
+def relay(stream, name: str) -> threading.Thread:
+    """Log each line a child process writes (at WARNING: they are started quiet, so what they say matters)."""
+    logger = logging.getLogger(f'espaze.{name.replace(" ", "-")}')
+
+    def pump() -> None:
+        for raw in stream:
+            line = raw.decode(errors='replace').rstrip() if isinstance(raw, bytes) else raw.rstrip()
+            if line:
+                logger.warning('%s', line)
+
+    thread = threading.Thread(target=pump, name=f'{name}-log', daemon=True)
+    thread.start()
+    return thread
