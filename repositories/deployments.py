@@ -12,6 +12,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from errors import Conflict
+from repositories.database import durable
 from services.cluster.types import Resources
 from services.deployments.types import (
     IN_FLIGHT,
@@ -86,8 +87,8 @@ def _release(doc: dict[str, Any]) -> Release:
 
 class DeploymentRepository:
     def __init__(self, db: AsyncDatabase) -> None:
-        self._deployments = db['deployments']
-        self._releases = db['releases']
+        self._deployments = durable(db, 'deployments')
+        self._releases = durable(db, 'releases')
 
     async def ensure_indexes(self) -> None:
         await self._deployments.create_index(

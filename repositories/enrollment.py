@@ -7,6 +7,7 @@ from pymongo import ASCENDING, DESCENDING, ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
 
 from models import EnrollmentToken
+from repositories.database import durable
 from repositories.users import object_id
 
 
@@ -25,7 +26,7 @@ def _to_token(doc: dict[str, Any]) -> EnrollmentToken:
 
 class EnrollmentTokenRepository:
     def __init__(self, db: AsyncDatabase) -> None:
-        self._tokens = db['enrollment_tokens']
+        self._tokens = durable(db, 'enrollment_tokens')
 
     async def ensure_indexes(self) -> None:
         """Lookup by hash, listing per owner (idempotent)."""

@@ -6,10 +6,12 @@ from typing import Any
 from pymongo import ASCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 
+from repositories.database import durable
+
 
 class GitHubTokenRepository:
     def __init__(self, db: AsyncDatabase) -> None:
-        self._tokens = db['github_tokens']
+        self._tokens = durable(db, 'github_tokens')
         self._states = db['github_oauth_states']
 
     async def ensure_indexes(self) -> None:

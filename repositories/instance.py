@@ -5,6 +5,8 @@ from datetime import UTC, datetime, timedelta
 from pymongo import ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
 
+from repositories.database import durable
+
 SETTINGS_ID = 'settings'
 SETUP_ID = 'setup'
 SWEEP_ID = 'offline_sweep'
@@ -13,7 +15,7 @@ SETUP_TOKENS_KEPT = 5
 
 class InstanceRepository:
     def __init__(self, db: AsyncDatabase) -> None:
-        self._instance = db['instance']
+        self._instance = durable(db, 'instance')
 
     async def signup_allowed(self, default: bool) -> bool:
         """Whether self sign-up is open; `default` until an admin has chosen."""

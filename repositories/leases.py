@@ -7,10 +7,12 @@ from pymongo import ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
+from repositories.database import durable
+
 
 class LeaseRepository:
     def __init__(self, db: AsyncDatabase) -> None:
-        self._leases = db['leases']
+        self._leases = durable(db, 'leases')
 
     async def acquire(self, name: str, holder: str, now: datetime, ttl: timedelta) -> int | None:
         """Renew or take the lease; its generation if `holder` holds it now, else None."""

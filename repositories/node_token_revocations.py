@@ -5,10 +5,12 @@ from datetime import datetime
 from pymongo import ASCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 
+from repositories.database import durable
+
 
 class NodeTokenRevocationRepository:
     def __init__(self, db: AsyncDatabase) -> None:
-        self._revocations = db['node_token_revocations']
+        self._revocations = durable(db, 'node_token_revocations')
 
     async def ensure_indexes(self) -> None:
         """Polling by time, and dropping entries once the token would have expired anyway (idempotent)."""

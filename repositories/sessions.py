@@ -7,6 +7,7 @@ from pymongo import ASCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 
 from models import Session
+from repositories.database import durable
 
 
 def _to_session(doc: dict[str, Any]) -> Session:
@@ -21,7 +22,7 @@ def _to_session(doc: dict[str, Any]) -> Session:
 
 class SessionRepository:
     def __init__(self, db: AsyncDatabase) -> None:
-        self._sessions = db['sessions']
+        self._sessions = durable(db, 'sessions')
 
     async def ensure_indexes(self) -> None:
         """Index by user, and let MongoDB drop sessions once they expire (idempotent)."""

@@ -11,6 +11,7 @@ from pymongo.errors import DuplicateKeyError
 
 from errors import Conflict
 from models import Role, User, UserPage
+from repositories.database import durable
 
 
 def object_id(value: str) -> ObjectId | None:
@@ -35,7 +36,7 @@ def _to_user(doc: dict[str, Any]) -> User:
 
 class UserRepository:
     def __init__(self, db: AsyncDatabase) -> None:
-        self._users = db['users']
+        self._users = durable(db, 'users')
 
     async def ensure_indexes(self) -> None:
         """Create the unique email index and the listing index (idempotent)."""
