@@ -243,7 +243,7 @@ telemetry.reads_state_with(stored_state_for_metrics)
 app.add_middleware(LoginRequiredMiddleware)
 app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
 app.add_middleware(RequestContextMiddleware, observe=telemetry.observe_request)
-app.add_middleware(SecurityHeadersMiddleware, tls=settings.tls_enabled)
+app.add_middleware(SecurityHeadersMiddleware, tls=settings.browsers_use_https)
 core.sio.eio.cors_allowed_origins = None  # NiceGUI allows every origin; pages of other sites may not open a socket
 app.add_static_files('/assets', Path(__file__).parent / 'assets')
 api.register(app)
@@ -260,7 +260,7 @@ async def startup() -> None:
         app,
         api_paths,
         ('/api/',),
-        Middleware(HeartbeatEndpoint, services=services, headers=security_headers(settings.tls_enabled)),
+        Middleware(HeartbeatEndpoint, services=services, headers=security_headers(settings.browsers_use_https)),
         keep=(SecurityHeadersMiddleware,),
     )
     background.add(asyncio.create_task(prepare_when_the_database_answers()))
@@ -342,5 +342,5 @@ if __name__ in {'__main__', '__mp_main__'}:
         log_config=log_format.uvicorn_log_config(),
         ssl_certfile=str(settings.tls_certfile) if settings.tls_enabled else None,
         ssl_keyfile=str(settings.tls_keyfile) if settings.tls_enabled else None,
-        session_middleware_kwargs={'https_only': True, 'same_site': 'lax'} if settings.tls_enabled else None,
+        session_middleware_kwargs={'https_only': True, 'same_site': 'lax'} if settings.browsers_use_https else None,
     )

@@ -185,6 +185,11 @@ class Settings(BaseSettings):
     def tls_enabled(self) -> bool:
         return self.tls_certfile is not None and self.tls_keyfile is not None
 
+    @property
+    def browsers_use_https(self) -> bool:
+        """TLS here, or at a proxy in front (an https ESPAZE_PUBLIC_URL): HSTS and Secure cookies then."""
+        return self.tls_enabled or (self.public_url or '').startswith('https://')
+
 
 @dataclass(frozen=True)
 class Secrets:

@@ -42,3 +42,14 @@ async def test_no_origin_is_reflected_and_no_credentials_are_offered_to_other_si
     )
     assert 'access-control-allow-origin' not in response.headers
     assert 'access-control-allow-credentials' not in response.headers
+
+
+@pytest.fixture
+def behind_a_tls_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv('ESPAZE_PUBLIC_URL', 'https://espaze.example.com')
+
+
+async def test_behind_a_tls_proxy_answers_carry_hsts(behind_a_tls_proxy: None, user: User):
+    for path in ('/healthz', '/login', '/api/auth/me'):
+        response = await user.http_client.get(path)
+        assert response.headers['strict-transport-security'].startswith('max-age='), path

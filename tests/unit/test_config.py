@@ -22,7 +22,7 @@ def test_defaults_match_the_readme(monkeypatch: pytest.MonkeyPatch):
     assert settings.access_token_minutes == 15
 
 
-@pytest.mark.parametrize('variable', ['ESPAZE_JWT_SECRET', 'ESPAZE_STORAGE_SECRET'])
+@pytest.mark.parametrize('variable', ['ESPAZE_JWT_SECRET', 'ESPAZE_STORAGE_SECRET', 'ESPAZE_METRICS_TOKEN'])
 def test_short_secret_is_refused_by_name_without_echoing_it(monkeypatch: pytest.MonkeyPatch, variable: str):
     monkeypatch.setenv(variable, 'hunter2-short-secret')
     with pytest.raises(ConfigurationError) as raised:

@@ -88,8 +88,9 @@ def test_the_ingress_serves_tls_and_keeps_a_browser_on_one_replica():
 
 def test_the_secret_holds_every_key_and_placeholders_espaze_refuses():
     keys = _one(rendered(), 'Secret', 'espaze-keys')['stringData']
-    assert set(keys) == {'ESPAZE_JWT_SECRET', 'ESPAZE_STORAGE_SECRET', 'ESPAZE_ENCRYPTION_KEY', 'MONGO_URL'}
-    assert all(len(keys[k].encode()) < 32 for k in ('ESPAZE_JWT_SECRET', 'ESPAZE_STORAGE_SECRET'))  # refused
+    secrets = ('ESPAZE_JWT_SECRET', 'ESPAZE_STORAGE_SECRET', 'ESPAZE_METRICS_TOKEN')
+    assert set(keys) == {*secrets, 'ESPAZE_ENCRYPTION_KEY', 'MONGO_URL'}
+    assert all(len(keys[k].encode()) < 32 for k in secrets)  # placeholders Espaze refuses to start with
 
 
 def test_mongodb_is_an_authenticated_three_member_replica_set_and_the_url_names_every_member():
