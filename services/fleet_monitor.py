@@ -8,6 +8,7 @@ from repositories.instance import InstanceRepository
 from repositories.node_activity import NodeActivityRepository
 from repositories.node_liveness import NodeLivenessRepository
 from repositories.nodes import NodeRepository
+from services.leases import fence
 
 
 class FleetMonitor:
@@ -51,6 +52,7 @@ class FleetMonitor:
             for node_id, owner, status in await self._nodes.statuses(silent)
             if status == NodeStatus.ONLINE
         ]
+        await fence()  # a holder paused since it read the liveness must not mark nodes that beat meanwhile
         await self._nodes.set_statuses([(node_id, NodeStatus.ONLINE, NodeStatus.OFFLINE) for node_id, _ in online], now)
         await self._liveness.set_offline(silent)
         reason = f'no heartbeat for {int(self.offline_after.total_seconds())} s'

@@ -17,6 +17,7 @@ from services.cluster.types import AppSpec, BuildRequest
 from services.deployments.diagnosis import SCHEDULING_PATIENCE_SECONDS, diagnose
 from services.deployments.types import Deployment, Status
 from services.github.service import GitHubService
+from services.leases import fence
 from services.secret_box import SecretBox
 
 log = logging.getLogger(__name__)
@@ -86,6 +87,7 @@ class RolloutEngine:
         return len(found)
 
     async def advance(self, deployment: Deployment) -> None:
+        await fence()  # a holder paused past its lease acts no more: the new holder advances this deployment
         self.advances += 1
         step = {Status.PENDING: self._pending, Status.BUILDING: self._building, Status.DEPLOYING: self._deploying}
         await step[deployment.status](deployment)

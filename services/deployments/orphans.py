@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from repositories.deployments import DeploymentRepository
 from services.cluster.service import ClusterService
 from services.deployments.types import Status
+from services.leases import fence
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +29,7 @@ class OrphanReconciler:
         if not found:
             return 0
         statuses = await self._deployments.statuses_of({obj.deployment_id for obj in found})
+        await fence()
         old_enough = datetime.now(UTC) - self._grace
         removed = 0
         for obj in found:

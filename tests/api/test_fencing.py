@@ -1,0 +1,62 @@
+"""A job holder paused past its lease acts no more once it resumes: the rollout engine does not advance a
+deployment, and the offline sweep marks no node, when another process holds the lease now."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from nicegui.testing import User
+
+from repositories.database import open_database
+from repositories.leases import LeaseRepository
+from services.leases import JobLeases
+from tests.api.deployment_helpers import NGINX, body, create, linked_operator
+from tests.api.fleet_helpers import beat, enroll, node_doc, silence
+from tests.api.helpers import admin_tokens, started
+from tests.github_emulator import GitHubEmulator
+
+
+@pytest.fixture(autouse=True)
+def jobs_driven_by_the_test(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv('ESPAZE_ROLLOUT_INTERVAL_SECONDS', '60')
+    monkeypatch.setenv('ESPAZE_OFFLINE_SWEEP_SECONDS', '600')
+    monkeypatch.setenv('ESPAZE_HEARTBEAT_FLUSH_SECONDS', '10')
+
+
+async def _as_a_paused_holder(mongo_url: str, name: str, work) -> None:
+    """Run `work` as the job `name` of a process whose lease another process took while it was paused."""
+    client, db = open_database(mongo_url, 5)
+    leases = LeaseRepository(db)
+    paused = JobLeases(leases, timedelta(seconds=3), 'paused')
+
+    async def job() -> None:
+        await leases.acquire(name, 'other', datetime.now(UTC) + timedelta(seconds=10), timedelta(seconds=30))
+        await work()
+
+    await paused.leased(name, job, 1)()
+    await client.close()
+
+
+async def test_a_paused_rollout_holder_advances_nothing(github: GitHubEmulator, mongo_url: str, user: User):
+    auth = await linked_operator(user.http_client, github)
+    deployment_id = await create(user.http_client, auth, body(name='web', image=NGINX, replicas=1))
+    services = await started()
+    await _as_a_paused_holder(mongo_url, 'rollouts', services.deployments.engine.tick)
+    found = (await user.http_client.get(f'/api/deployments/{deployment_id}', headers=auth)).json()
+    assert found['status'] == 'pending'
+    assert await services.cluster.reads.rollout(found['namespace'], 'web') is None  # nothing made on the cluster
+    await services.deployments.engine.tick()  # outside a lease (as the holder runs it), it advances
+    found = (await user.http_client.get(f'/api/deployments/{deployment_id}', headers=auth)).json()
+    assert found['status'] == 'deploying'
+
+
+async def test_a_paused_sweep_holder_marks_no_node_offline(mongo_url: str, user: User):
+    admin = await admin_tokens(user.http_client)
+    node = await enroll(user.http_client, admin)
+    assert (await beat(user.http_client, node['node']['id'], node['nodeToken'])).status_code == 200
+    services = await started()
+    await services.heartbeats.flush()
+    silence(mongo_url, {node['node']['id']: timedelta(minutes=10)})
+    await _as_a_paused_holder(mongo_url, 'offline-sweep', services.fleet.mark_silent_nodes_offline)
+    assert node_doc(mongo_url, node['node']['id'])['status'] == 'online'
+    assert await services.fleet.mark_silent_nodes_offline() == 1
+    assert node_doc(mongo_url, node['node']['id'])['status'] == 'offline'
