@@ -38,12 +38,15 @@ def configure(level: str, kind: str) -> None:
     """One handler on the root logger (stderr) that every logger reaches, in `kind` ('text' or 'json')."""
     global _format
     _format = kind
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(_formatter(kind))
-    handler.addFilter(RequestIdFilter())
     root = logging.getLogger()
-    root.handlers[:] = [handler]
-    root.setLevel(level.upper())
+    ours = [h for h in root.handlers if getattr(h, 'espaze', False)]
+    if len(ours) == len(root.handlers):  # like basicConfig: leave a host's handlers (pytest's) alone
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(_formatter(kind))
+        handler.addFilter(RequestIdFilter())
+        handler.espaze = True  # type: ignore[attr-defined]
+        root.handlers[:] = [handler]
+        root.setLevel(level.upper())
     log_redaction.install()
     for name in UVICORN_LOGGERS:
         logging.getLogger(name).handlers[:] = []
