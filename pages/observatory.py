@@ -121,7 +121,7 @@ class Observatory:
         return True
 
     async def refresh(self, charts: bool = True) -> None:
-        """Update what changed: card texts, new chart points, bars and the table only when they differ."""
+        """Update what changed: card texts, bars and the table (from the snapshot, together), then new chart points."""
         snapshot = await self.services.metrics.current(self.user)
         for title, text in stat_texts(snapshot).items():
             self.cards[title].set_text(text)
@@ -133,15 +133,19 @@ class Observatory:
             problem = 'Metrics server unavailable: CPU and memory use are not measured (capacity and pods are).'
         self.unavailable.set_text(problem or '')
         self.unavailable.set_visibility(problem is not None)
-        if charts:
-            for chart in self.charts:
-                await chart.refresh()
-        self.empty.set_visibility(all(chart.sent_until is None for chart in self.charts))
         namespaces, nodes = pods_per_namespace(snapshot.pods), pods_per_node(snapshot.pods)
         if self._changed('namespaces', namespaces):
             self.by_namespace.update_figure(bars_figure(namespaces, 'Pods per namespace'))
         if self._changed('nodes', nodes):
             self.by_node.update_figure(bars_figure(nodes, 'Pods per node'))
+        rows = top_deployments(snapshot.pods)
+        if self._changed('top', rows):
+            self.top.rows = rows
+            self.top.update()
+        if charts:
+            for chart in self.charts:
+                await chart.refresh()
+        self.empty.set_visibility(all(chart.sent_until is None for chart in self.charts))
         pairs = [
             {
                 'node': p.node_name,
@@ -156,10 +160,6 @@ class Observatory:
             self.paired.rows = pairs
             self.paired.update()
         self.paired_card.set_visibility(bool(pairs))
-        rows = top_deployments(snapshot.pods)
-        if self._changed('top', rows):
-            self.top.rows = rows
-            self.top.update()
         self.updated.set_text(f'Updated {snapshot.at:%H:%M:%S} UTC' if self.timer.active else 'Paused')
 
 
