@@ -317,7 +317,7 @@ def main() -> None:
                 # every simulated node enrolls from the load generator's one address
                 'ESPAZE_ENROLLMENTS_PER_ADDRESS_PER_MINUTE': '1000000',
                 # the closed-loop burst beats each node several times a minute; the allowance is still counted
-                'ESPAZE_HEARTBEAT_LIMIT_PER_MINUTE': '1000000',
+                'ESPAZE_HEARTBEAT_LIMIT_PER_MINUTE': '100000',
             }
         )
         with log.open('w') as output:

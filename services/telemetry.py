@@ -54,6 +54,7 @@ class Telemetry:
         self.deployments = Gauge('espaze_deployments', 'Deployments by status', ['status'], registry=registry)
         self.nodes = Gauge('espaze_nodes', 'Edge nodes by status', ['status'], registry=registry)
         self.holder = holder
+        self._request_children: dict[tuple[str, str, int], tuple] = {}
         self._state_readers: list[Callable[[], Awaitable[None]]] = []
 
     @staticmethod
@@ -68,9 +69,15 @@ class Telemetry:
     def observe_request(self, scope: dict, status: int, seconds: float) -> None:
         """For RequestContextMiddleware: count one answered request under its route's template."""
         route = self.route_of(scope.get('path', ''), getattr(scope.get('route'), 'path', None))
-        method = scope.get('method', 'GET')
-        self.requests.labels(method, route, str(status)).inc()
-        self.latency.labels(method, route).observe(seconds)
+        key = (scope.get('method', 'GET'), route, status)
+        children = self._request_children.get(key)
+        if children is None:  # labels() costs a lock and a lookup: once per method, route and status
+            children = self._request_children[key] = (
+                self.requests.labels(key[0], route, str(status)),
+                self.latency.labels(key[0], route),
+            )
+        children[0].inc()
+        children[1].observe(seconds)
 
     def observe_job(self, job: str, seconds: float, failed: bool) -> None:
         self.job_runs.labels(job).inc()
