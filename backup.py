@@ -11,6 +11,7 @@ Stop Espaze, or accept that writes made during the dump may be missing from it.
 
 import argparse
 import contextlib
+import itertools
 import os
 import shutil
 import sys
@@ -21,10 +22,10 @@ import bson
 from pymongo import MongoClient
 
 from embedded_db import EmbeddedMongo
+from repositories.database import DEFAULT_DB_NAME
 
 KEY_FILES = ('jwt_secret', 'storage_secret', 'encryption_key')
 BATCH = 1000
-DEFAULT_DB_NAME = 'espaze'
 
 
 @contextlib.contextmanager
@@ -82,10 +83,12 @@ def restore(data_dir: Path, source: Path) -> dict[str, int]:
         if any(db[name].find_one({}, {'_id': 1}) for name in db.list_collection_names()):
             raise SystemExit('the database is not empty: restore into an empty one')
         for path in files:
-            documents = bson.decode_all(path.read_bytes())
-            for start in range(0, len(documents), BATCH):
-                db[path.stem].insert_many(documents[start : start + BATCH], ordered=True)
-            counts[path.stem] = len(documents)
+            counts[path.stem] = 0
+            with path.open('rb') as handle:  # streamed: a collection may be larger than memory
+                documents = bson.decode_file_iter(handle)
+                while batch := list(itertools.islice(documents, BATCH)):
+                    db[path.stem].insert_many(batch, ordered=True)
+                    counts[path.stem] += len(batch)
     return counts
 
 

@@ -11,6 +11,7 @@ from prometheus_client.exposition import CONTENT_TYPE_LATEST
 CONTENT_TYPE = CONTENT_TYPE_LATEST
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
 BATCH_BUCKETS = (1, 10, 50, 100, 250, 500, 1000, 2000)
+HTTP_METHODS = frozenset({'GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'})
 HEARTBEAT_ROUTE = re.compile(r'^/api/nodes/[^/]+/heartbeat$')
 
 
@@ -69,7 +70,8 @@ class Telemetry:
     def observe_request(self, scope: dict, status: int, seconds: float) -> None:
         """For RequestContextMiddleware: count one answered request under its route's template."""
         route = self.route_of(scope.get('path', ''), getattr(scope.get('route'), 'path', None))
-        key = (scope.get('method', 'GET'), route, status)
+        method = scope.get('method', 'GET')
+        key = (method if method in HTTP_METHODS else 'OTHER', route, status)  # a client picks the method
         children = self._request_children.get(key)
         if children is None:  # labels() costs a lock and a lookup: once per method, route and status
             children = self._request_children[key] = (
