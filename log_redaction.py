@@ -9,7 +9,7 @@ PATTERNS = [
     re.compile(r'\b(espe_[A-Za-z0-9_-]{10,})'),
     re.compile(r'\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}'),
     re.compile(r'(?i)\b(bearer|token|basic)\s+[A-Za-z0-9._~+/=-]{8,}'),
-    re.compile(r'(?i)("?(?:password|secret|token|api_key|apikey)"?\s*[:=]\s*)("[^"]*"|\S+)'),
+    re.compile(r'(?i)("?(?:password|secret|token|ticket|api_key|apikey)"?\s*[:=]\s*)("[^"]*"|\S+)'),
 ]
 REDACTED = '[redacted]'
 

@@ -1,5 +1,7 @@
 """The NiceGUI pages; each module registers its routes with the services app.py built."""
 
+from nicegui import app, background_tasks
+
 from pages import (
     account,
     audit,
@@ -16,11 +18,13 @@ from pages import (
     setup,
     users,
 )
+from pages.page_guard import PageGuard
+from pages.session import register_identity_routes
 from services.registry import Services
 
 
-def register_all(services: Services) -> None:
-    """Register every page."""
+def register_all(services: Services, session_watch_seconds: float) -> None:
+    """Register every page, and the guard that keeps open pages to the authority of their session."""
     for module in (
         audit,
         login,
@@ -38,3 +42,6 @@ def register_all(services: Services) -> None:
         deployment_detail,
     ):
         module.register(services)
+    register_identity_routes(services)
+    guard = app.state.page_guard = PageGuard(services.auth, session_watch_seconds)
+    app.on_startup(lambda: background_tasks.create(guard.watch(), name='close pages of ended sessions'))

@@ -1,12 +1,11 @@
 """The Account page: who you are, and changing your password."""
 
-from nicegui import ui
+from nicegui import app, ui
 
 from errors import EspazeError
 from models import User
 from pages.forms import FormErrors, password_input
 from pages.layout import signed_in_page
-from pages.session import log_in_browser
 from services.registry import Services
 
 
@@ -20,11 +19,15 @@ def register(services: Services) -> None:
         async def submit() -> None:
             errors.clear()
             try:
-                await services.auth.change_password(user, current.value or '', new.value or '')
+                await services.auth.change_password(
+                    user,
+                    current.value or '',
+                    new.value or '',
+                    keep_session=app.state.page_guard.session_of(ui.context.client),
+                )
             except EspazeError as error:
                 errors.show(error)
                 return
-            await log_in_browser(services, user)
             current.value = new.value = ''
             ui.notify('Password changed. Other sessions were logged out.', type='positive')
 

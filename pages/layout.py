@@ -5,12 +5,12 @@ from contextlib import contextmanager
 from typing import TypeVar
 
 from fastapi import Request
-from nicegui import ui
+from nicegui import app, ui
 
 from errors import NotFound
 from models import User
 from pages.components.cluster_status import sandbox_banner
-from pages.session import log_out_browser, login_redirect, session_user
+from pages.session import current_session_id, log_out_browser, login_redirect, session_user
 from services.registry import Services
 
 NAVIGATION = [
@@ -33,8 +33,7 @@ def frame(services: Services, user: User, title: str) -> Iterator[None]:
     )
 
     async def log_out() -> None:
-        await log_out_browser(services)
-        ui.navigate.to('/login')
+        await log_out_browser(services, app.state.page_guard.release(ui.context.client))
 
     with ui.header().classes('items-center justify-between bg-slate-800 px-3 py-2'):
         with ui.row().classes('items-center gap-2 no-wrap'):
@@ -70,6 +69,15 @@ def database_unavailable() -> None:
     ui.timer(5, lambda: ui.navigate.reload())
 
 
+async def signed_in_user(services: Services) -> User | None:
+    """This browser's user, with the page's events bound to that session's authority from now on."""
+    user = await session_user(services)
+    session_id = current_session_id()
+    if user is not None and session_id:
+        app.state.page_guard.protect(ui.context.client, session_id, user)
+    return user
+
+
 def signed_in_page(services: Services, path: str, title: str, admin_only: bool = False):
     """Register a page that needs a session (and, optionally, the admin role), built inside the frame."""
 
@@ -79,7 +87,7 @@ def signed_in_page(services: Services, path: str, title: str, admin_only: bool =
             if not services.health.started:
                 database_unavailable()
                 return None
-            user = await session_user(services)
+            user = await signed_in_user(services)
             if user is None:
                 return login_redirect(request.url.path)
             with frame(services, user, title):
@@ -108,7 +116,7 @@ def object_page(
 
     @ui.page(path, title=f'{kind} · Espaze')
     async def page(request: Request, object_id: str):
-        user = await session_user(services)
+        user = await signed_in_user(services)
         if user is None:
             return login_redirect(request.url.path)
         try:

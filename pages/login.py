@@ -33,8 +33,7 @@ def register(services: Services) -> None:
             except EspazeError as error:
                 errors.show(error)
                 return
-            await log_in_browser(services, user)
-            ui.navigate.to(target)
+            await log_in_browser(services, user, target)
 
         with auth_card('Log in'):
             email = email_input().on('keydown.enter', submit)

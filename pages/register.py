@@ -27,7 +27,6 @@ def register(services: Services) -> None:
                 errors.show(error)
                 return
             await log_in_browser(services, user)
-            ui.navigate.to('/')
 
         with auth_card('Create your account'):
             name = ui.input('Name').props('autocomplete=name outlined').classes('w-full')

@@ -25,7 +25,6 @@ def register(services: Services) -> None:
                 errors.show(error)
                 return
             await log_in_browser(services, admin)
-            ui.navigate.to('/')
 
         with auth_card('Create the first admin'):
             name = ui.input('Name').props('autocomplete=name outlined').classes('w-full')

@@ -28,27 +28,62 @@ class SessionRepository:
         """Index by user, and let MongoDB drop sessions once they expire (idempotent)."""
         await self._sessions.create_index([('user_id', ASCENDING)], name='user_id')
         await self._sessions.create_index([('expires_at', ASCENDING)], expireAfterSeconds=0, name='expires_ttl')
+        await self._sessions.create_index([('claim_hash', ASCENDING)], sparse=True, name='claim_hash')
 
-    async def create(self, session_id: str, user_id: str, kind: str, refresh_hash: str | None, expires_at: datetime):
-        """Record a new login."""
-        await self._sessions.insert_one(
-            {
-                '_id': session_id,
-                'user_id': user_id,
-                'kind': kind,
-                'refresh_hash': refresh_hash,
-                'revoked': False,
-                'created_at': datetime.now(UTC),
-                'expires_at': expires_at,
-            }
+    async def create(
+        self,
+        session_id: str,
+        user_id: str,
+        kind: str,
+        refresh_hash: str | None,
+        expires_at: datetime,
+        claim: tuple[str, datetime] | None = None,
+    ):
+        """Record a new login; with `claim` (a ticket's hash and its expiry) it counts only once claimed."""
+        doc = {
+            '_id': session_id,
+            'user_id': user_id,
+            'kind': kind,
+            'refresh_hash': refresh_hash,
+            'revoked': False,
+            'created_at': datetime.now(UTC),
+            'expires_at': expires_at,
+        }
+        if claim is not None:
+            doc['claim_hash'], doc['claim_expires'] = claim
+        await self._sessions.insert_one(doc)
+
+    async def claim(self, claim_hash: str) -> str | None:
+        """Spend a login ticket once: the id of the session it opens, or None when unknown, spent or expired."""
+        now = datetime.now(UTC)
+        doc = await self._sessions.find_one_and_update(
+            {'claim_hash': claim_hash, 'claim_expires': {'$gt': now}, 'revoked': False, 'expires_at': {'$gt': now}},
+            {'$unset': {'claim_hash': '', 'claim_expires': ''}},
+            projection={'_id': 1},
         )
+        return doc['_id'] if doc else None
 
     async def get_active(self, session_id: str) -> Session | None:
-        """The session if it exists, is not revoked and has not expired."""
+        """The session if it exists, was claimed, is not revoked and has not expired."""
         doc = await self._sessions.find_one(
-            {'_id': session_id, 'revoked': False, 'expires_at': {'$gt': datetime.now(UTC)}}
+            {
+                '_id': session_id,
+                'revoked': False,
+                'expires_at': {'$gt': datetime.now(UTC)},
+                'claim_hash': {'$exists': False},
+            }
         )
         return _to_session(doc) if doc else None
+
+    async def active_among(self, session_ids: list[str]) -> dict[str, str]:
+        """Of these sessions, the ones still active, each with its user's id (one query)."""
+        if not session_ids:
+            return {}
+        found = self._sessions.find(
+            {'_id': {'$in': session_ids}, 'revoked': False, 'expires_at': {'$gt': datetime.now(UTC)}},
+            {'user_id': 1},
+        )
+        return {doc['_id']: doc['user_id'] async for doc in found}
 
     async def rotate_refresh(self, session_id: str, old_hash: str, new_hash: str, expires_at: datetime) -> bool:
         """Swap the current refresh token atomically; False when `old_hash` is not the current one."""
@@ -62,6 +97,9 @@ class SessionRepository:
         """End one login (its refresh token and every access token issued under it)."""
         await self._sessions.update_one({'_id': session_id}, {'$set': {'revoked': True, 'refresh_hash': None}})
 
-    async def revoke_all(self, user_id: str) -> None:
-        """End every login of a user."""
-        await self._sessions.update_many({'user_id': user_id}, {'$set': {'revoked': True, 'refresh_hash': None}})
+    async def revoke_all(self, user_id: str, keep: str | None = None) -> None:
+        """End every login of a user (but `keep`, when given)."""
+        query: dict[str, Any] = {'user_id': user_id}
+        if keep is not None:
+            query['_id'] = {'$ne': keep}
+        await self._sessions.update_many(query, {'$set': {'revoked': True, 'refresh_hash': None}})

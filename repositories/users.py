@@ -68,6 +68,12 @@ class UserRepository:
         doc = await self._users.find_one({'_id': oid})
         return _to_user(doc) if doc else None
 
+    async def roles_of_enabled(self, user_ids: list[str]) -> dict[str, Role]:
+        """The role of each of these accounts that exists and is enabled (one query)."""
+        oids = [oid for oid in map(object_id, user_ids) if oid is not None]
+        found = self._users.find({'_id': {'$in': oids}, 'disabled': {'$ne': True}}, {'role': 1})
+        return {str(doc['_id']): Role(doc['role']) async for doc in found}
+
     async def get_by_email(self, email: str) -> User | None:
         """The user with this canonical email, or None."""
         doc = await self._users.find_one({'email': email})

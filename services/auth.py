@@ -19,6 +19,7 @@ log = logging.getLogger(__name__)
 
 INVALID_LOGIN = 'Invalid email or password'
 UI_SESSION_TTL = timedelta(days=7)
+LOGIN_TICKET_TTL = timedelta(seconds=60)
 
 
 class AuthService:
@@ -167,10 +168,25 @@ class AuthService:
         return user, str(claims['sid'])
 
     async def start_ui_session(self, user: User) -> str:
-        """Open a browser session; its id lives in the browser's signed session storage."""
-        session_id = uuid.uuid4().hex
-        await self._sessions.create(session_id, user.id, 'ui', None, datetime.now(UTC) + UI_SESSION_TTL)
-        return session_id
+        """Open a browser session that counts only once claimed: the one-time ticket that claims it (short-lived,
+        only its hash is stored), spent by the browser's next request, which gets a new session identity."""
+        ticket = new_opaque_token()
+        now = datetime.now(UTC)
+        await self._sessions.create(
+            uuid.uuid4().hex, user.id, 'ui', None, now + UI_SESSION_TTL, (token_hash(ticket), now + LOGIN_TICKET_TTL)
+        )
+        return ticket
+
+    async def claim_ui_session(self, ticket: str) -> str | None:
+        """Spend a login ticket: the id of the browser session it opens, or None (unknown, spent or expired)."""
+        return await self._sessions.claim(token_hash(ticket)) if ticket else None
+
+    async def live_sessions(self, session_ids: list[str]) -> dict[str, tuple[str, Role]]:
+        """Of these sessions, the active ones of enabled accounts, each with its user's id and current role (two
+        queries, for closing or refreshing the open pages of the others)."""
+        users = await self._sessions.active_among(session_ids)
+        roles = await self._users.roles_of_enabled(list(set(users.values())))
+        return {sid: (uid, roles[uid]) for sid, uid in users.items() if uid in roles}
 
     async def user_for_session(self, session_id: str) -> User | None:
         """The enabled user of an active session, or None."""
@@ -186,14 +202,17 @@ class AuthService:
         """End one session: its refresh token and access tokens stop working."""
         await self._sessions.revoke(session_id)
 
-    async def change_password(self, user: User, current: str, new: str) -> None:
-        """Replace the password after checking the current one; every session of the user ends."""
+    async def change_password(self, user: User, current: str, new: str, keep_session: str | None = None) -> None:
+        """Replace the password after checking the current one against the account's stored hash (read now, not
+        when `user` was loaded); every session of the user ends, but `keep_session` when given."""
         new_secret = normalized_password(new, 'newPassword')
-        if not await self._hasher.verify(normalized_password(current, 'currentPassword'), user.password_hash):
+        current_secret = normalized_password(current, 'currentPassword')
+        account = await self._users.get(user.id)
+        if not await self._hasher.verify(current_secret, account.password_hash if account else None) or not account:
             raise Forbidden('The current password is not correct')
-        await self._users.set_password(user.id, await self._hasher.hash(new_secret))
-        await self._sessions.revoke_all(user.id)
-        await self._audit.record(user, 'user.password_change', user.id)
+        await self._users.set_password(account.id, await self._hasher.hash(new_secret))
+        await self._sessions.revoke_all(account.id, keep=keep_session)
+        await self._audit.record(account, 'user.password_change', account.id)
 
     def _refresh_token_for(self, user_id: str, session_id: str) -> str:
         return self._tokens.encode('refresh', user_id, self._tokens.refresh_ttl, sid=session_id)

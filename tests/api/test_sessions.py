@@ -5,7 +5,8 @@ import asyncio
 import pytest
 from nicegui.testing import User
 
-from tests.api.helpers import PASSWORD, admin_tokens, bearer, login, signup
+from errors import Forbidden
+from tests.api.helpers import PASSWORD, admin_tokens, bearer, login, signup, started
 
 
 async def me_status(user: User, tokens: dict) -> int:
@@ -112,3 +113,22 @@ def headless_admin(monkeypatch: pytest.MonkeyPatch) -> None:
 async def test_admin_from_environment_is_created_at_startup(headless_admin: None, user: User):
     tokens = await login(user.http_client, 'ops@example.com')
     assert tokens['user']['role'] == 'admin'
+
+
+async def test_a_password_change_checks_the_hash_stored_now_and_keeps_only_the_session_asked_for(user: User):
+    """An account object read before another password change (an open page's) cannot pass the old password."""
+    await admin_tokens(user.http_client)
+    signed_up = await signup(user.http_client, 'kim@example.com')
+    services = await started()
+    stale = await services.auth.authenticate('kim@example.com', PASSWORD)
+    await services.auth.change_password(stale, PASSWORD, 'first new password')
+    with pytest.raises(Forbidden):
+        await services.auth.change_password(stale, PASSWORD, 'second new password')
+    kept = await login(user.http_client, 'kim@example.com', 'first new password')
+    other = await login(user.http_client, 'kim@example.com', 'first new password')
+    current = await services.auth.authenticate('kim@example.com', 'first new password')
+    kept_session = (await services.auth.user_for_access_token(kept['accessToken']))[1]
+    await services.auth.change_password(current, 'first new password', 'third new password', keep_session=kept_session)
+    assert await me_status(user, kept) == 200
+    assert await me_status(user, other) == 401
+    assert await me_status(user, signed_up) == 401
