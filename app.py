@@ -28,6 +28,7 @@ from api.heartbeat_endpoint import HeartbeatEndpoint
 from client_address import trusted_networks
 from embedded_db import EmbeddedMongo
 from errors import ValidationFailed
+from http_limits import bounded_http_protocol
 from http_middleware import BodyLimitMiddleware, RequestContextMiddleware, install_api_fast_lane
 from jobs import build_scheduler
 from pages.errors import register_error_page
@@ -343,4 +344,6 @@ if __name__ in {'__main__', '__mp_main__'}:
         ssl_certfile=str(settings.tls_certfile) if settings.tls_enabled else None,
         ssl_keyfile=str(settings.tls_keyfile) if settings.tls_enabled else None,
         session_middleware_kwargs={'https_only': True, 'same_site': 'lax'} if settings.browsers_use_https else None,
+        http=bounded_http_protocol(settings.http_max_head_bytes, settings.http_head_timeout_seconds),
+        proxy_headers=False,  # only ESPAZE_TRUSTED_PROXIES are believed (client_address.py), never uvicorn's default
     )

@@ -43,6 +43,8 @@ class Settings(BaseSettings):
     access_token_minutes: int = Field(default=15, ge=1, le=1440)
     refresh_token_days: int = Field(default=14, ge=1, le=365)
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
+    http_max_head_bytes: int = Field(default=65_536, ge=8192, le=1_048_576)
+    http_head_timeout_seconds: float = Field(default=10.0, gt=0, le=300)
     db_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
     log_level: Literal['DEBUG', 'INFO', 'WARNING', 'ERROR', 'debug', 'info', 'warning', 'error'] = 'INFO'
     log_format: Literal['text', 'json'] = 'text'

@@ -69,3 +69,7 @@ class RateCounterRepository:
     async def count(self, counter_id: str) -> int:
         doc = await self._counters.find_one({'_id': counter_id})
         return doc['n'] if doc else 0
+
+    async def subtract(self, counter_id: str) -> None:
+        """Count one less (never below zero); a window that ended meanwhile is left alone."""
+        await self._counters.update_one({'_id': counter_id, 'n': {'$gt': 0}}, {'$inc': {'n': -1}})

@@ -113,14 +113,13 @@ class AuthService:
         except ValidationFailed:
             canonical = None
         account = canonical or email.strip().lower()[:320]
-        await self._limiter.check(self._limits['login_account'], account)
-        await self._limiter.check(self._limits['login_address'], client)
+        attempts = [(self._limits['login_account'], account), (self._limits['login_address'], client)]
+        counted = await self._limiter.take_all(attempts)  # before the slow check: parallel guesses can't overrun it
         user = await self._users.get_by_email(canonical) if canonical else None
         if not await self._hasher.verify(secret, user.password_hash if user else None) or user is None:
-            await self._limiter.count(self._limits['login_account'], account)
-            await self._limiter.count(self._limits['login_address'], client)
             await self._audit.record(None, 'login.failed', None, email=account[:100], address=client)
             raise Unauthorized(INVALID_LOGIN)
+        await self._limiter.give_back(counted)  # the limits count failures only
         if user.disabled:
             await self._audit.record(user, 'login.refused', user.id, reason='disabled')
             raise Forbidden('This account is disabled')

@@ -35,19 +35,26 @@ class RateLimiter:
     def _refuse(self, limit: Limit, resets: datetime) -> RateLimited:
         return RateLimited(resets, limit.message.format(at=f'{resets:%H:%M:%S} UTC'))
 
-    async def check(self, limit: Limit, key: str | None) -> None:
-        """Refuse if `key` already reached the limit in this window (counting nothing)."""
-        if key is None:
-            return
-        counter, resets = self._window(limit, key)
-        if await self._counters.count(counter) >= limit.most:
-            raise self._refuse(limit, resets)
-
-    async def count(self, limit: Limit, key: str | None) -> None:
-        """Count one more for `key` (a failure, for limits checked before the attempt)."""
-        if key is not None:
+    async def take_all(self, attempts: list[tuple[Limit, str | None]]) -> list[str]:
+        """Count one more under each (limit, key) first, then refuse if any of them went over: an attempt is
+        counted before the work it guards, so concurrent attempts can't all pass a check made before any counted.
+        Returns the counters, for `give_back`."""
+        counted, refusals = [], []
+        for limit, key in attempts:
+            if key is None:
+                continue
             counter, resets = self._window(limit, key)
-            await self._counters.add(counter, resets)
+            counted.append(counter)
+            if await self._counters.add(counter, resets) > limit.most:
+                refusals.append(self._refuse(limit, resets))
+        if refusals:
+            raise refusals[0]
+        return counted
+
+    async def give_back(self, counters: list[str]) -> None:
+        """Uncount what `take_all` counted for an attempt that turned out not to count (a log-in that succeeded)."""
+        for counter in counters:
+            await self._counters.subtract(counter)
 
     async def take(self, limit: Limit, key: str | None) -> None:
         """Count one more for `key`, refusing once it goes over the limit."""

@@ -42,7 +42,7 @@ async def test_ten_failures_lock_the_account_for_everyone_with_retry_after(mongo
     fresh_client, fresh_db = open_database(mongo_url, 5)  # what another replica, or Espaze restarted, sees
     limiter = RateLimiter(RateCounterRepository(fresh_db))
     with pytest.raises(RateLimited):
-        await limiter.check((await started()).auth._limits['login_account'], ADMIN_EMAIL)
+        await limiter.take_all([((await started()).auth._limits['login_account'], ADMIN_EMAIL)])
     await fresh_client.close()
 
 
@@ -210,3 +210,28 @@ async def test_github_look_ups_are_limited_per_user_and_a_refused_one_reaches_no
     refused = await user.http_client.get('/api/github/search?q=third', headers=auth)
     assert refused.status_code == 429 and refused.json()['error'].startswith('Too many GitHub look-ups')
     assert 'retry-after' in refused.headers and github.calls(r'^/search/') == before
+
+
+async def test_parallel_wrong_passwords_cannot_overrun_the_account_limit(user: User, mongo_url: str):
+    """40 guesses at once against a limit of 10: each is counted before its (slow) bcrypt check, so at most 10 are
+    checked, and even the right password then waits."""
+    await _early_in_a_minute(30)
+    await admin_tokens(user.http_client)
+    answers = await asyncio.gather(*(_login(user, ADMIN_EMAIL, f'wrong password {n}') for n in range(40)))
+    statuses = sorted(answer.status_code for answer in answers)
+    assert statuses.count(401) == 10 and statuses.count(429) == 30, statuses
+    client, db = database(mongo_url)
+    failures = db['audit'].count_documents({'action': 'login.failed'})
+    client.close()
+    assert failures == 10  # only ten reached the password check
+    assert (await _login(user, ADMIN_EMAIL, PASSWORD)).status_code == 429
+
+
+async def test_a_successful_log_in_does_not_use_up_the_failure_allowance(user: User):
+    await _early_in_a_minute(30)
+    await admin_tokens(user.http_client)
+    for _ in range(12):
+        assert (await _login(user, ADMIN_EMAIL, PASSWORD)).status_code == 200
+    for _ in range(10):
+        assert (await _login(user, ADMIN_EMAIL, 'wrong password')).status_code == 401
+    assert (await _login(user, ADMIN_EMAIL, 'wrong password')).status_code == 429

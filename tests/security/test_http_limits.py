@@ -1,0 +1,94 @@
+"""What an anonymous client can make the HTTP server hold, measured on the real process: a request head larger than
+the bound gets 431 and a closed connection, one sent too slowly is cut off, and X-Forwarded-For from a peer that
+is not a configured proxy (loopback included) is not believed."""
+
+import socket
+import time
+from collections.abc import Iterator
+
+import httpx
+import psutil
+import pytest
+
+from tests.browser.conftest import RunningApp, start_app, stop_app
+from tests.browser.rollout_helpers import PASSWORD
+
+HEAD_TIMEOUT = 2
+
+
+@pytest.fixture(scope='module')
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningApp]:
+    running = start_app(
+        tmp_path_factory.mktemp('limits') / 'data', {'ESPAZE_HTTP_HEAD_TIMEOUT_SECONDS': str(HEAD_TIMEOUT)}
+    )
+    yield running
+    stop_app(running)
+
+
+def _connect(app: RunningApp) -> socket.socket:
+    return socket.create_connection(('127.0.0.1', int(app.base_url.rsplit(':', 1)[1])), timeout=5)
+
+
+def _read_all(sock: socket.socket) -> bytes:
+    data = b''
+    while chunk := sock.recv(65536):
+        data += chunk
+    return data
+
+
+def test_an_endless_header_gets_431_and_a_closed_connection_and_memory_stays_flat(server: RunningApp):
+    process = psutil.Process(server.process.pid)
+    before = process.memory_info().rss
+    sockets = [_connect(server) for _ in range(10)]
+    answers = []
+    for sock in sockets:
+        sock.sendall(b'GET /healthz HTTP/1.1\r\nHost: espaze\r\nX-Endless: ')
+        try:
+            for _ in range(200):  # up to 12.8 MB each, if the server kept reading
+                sock.sendall(b'a' * 65536)
+        except OSError:  # the server closed the connection: what it answered is still readable
+            pass
+        answers.append(_read_all(sock))
+        sock.close()
+    grown = process.memory_info().rss - before
+    assert all(answer.startswith(b'HTTP/1.1 431 ') for answer in answers), answers[0][:80]
+    assert grown < 50 * 2**20, f'{grown >> 20} MB more after ten endless headers'
+
+
+def test_a_head_sent_too_slowly_is_cut_off(server: RunningApp):
+    sock = _connect(server)
+    sock.sendall(b'GET /healthz HTTP/1.1\r\nHost: espaze\r\n')
+    started = time.monotonic()
+    sock.settimeout(HEAD_TIMEOUT + 5)
+    for _ in range(HEAD_TIMEOUT * 4):
+        try:
+            sock.sendall(b'X-Slow: 1\r\n')
+        except OSError:
+            break
+        time.sleep(0.5)
+    assert sock.recv(100) == b''  # closed without an answer
+    assert time.monotonic() - started < HEAD_TIMEOUT + 3
+    sock.close()
+
+
+def test_ordinary_requests_and_large_bodies_still_pass(server: RunningApp):
+    with httpx.Client(base_url=server.base_url, timeout=10) as client:  # keep-alive: several requests, one socket
+        for _ in range(3):
+            assert client.get('/healthz').status_code == 200
+        big = client.post('/api/auth/login', content=b'{"email": "' + b'a' * 500_000 + b'"}')
+        assert big.status_code == 422
+
+
+def test_x_forwarded_for_from_loopback_is_not_believed_without_configured_proxies(server: RunningApp):
+    token = server.setup_url().split('token=', 1)[1]
+    body = {'token': token, 'email': 'root@example.com', 'password': PASSWORD, 'name': 'Root'}
+    assert httpx.post(f'{server.base_url}/api/auth/setup', json=body, timeout=10).status_code == 201
+    forged = {'X-Forwarded-For': '203.0.113.77'}
+    wrong = {'email': 'root@example.com', 'password': 'not the password'}
+    assert httpx.post(f'{server.base_url}/api/auth/login', json=wrong, headers=forged, timeout=10).status_code == 401
+    login = httpx.post(
+        f'{server.base_url}/api/auth/login', json={'email': 'root@example.com', 'password': PASSWORD}, timeout=10
+    )
+    auth = {'Authorization': f'Bearer {login.json()["accessToken"]}'}
+    entries = httpx.get(f'{server.base_url}/api/audit?action=login.failed', headers=auth, timeout=10).json()['items']
+    assert [entry['details']['address'] for entry in entries] == ['127.0.0.1']
