@@ -38,6 +38,7 @@ from repositories.database import open_database, ping
 from repositories.deployments import DeploymentRepository
 from repositories.enrollment import EnrollmentTokenRepository
 from repositories.github_tokens import GitHubTokenRepository
+from repositories.hosts import HostRepository
 from repositories.instance import InstanceRepository
 from repositories.leases import LeaseRepository
 from repositories.metrics import MetricsRepository
@@ -60,6 +61,7 @@ from services.cluster.connect import cluster_mode as cluster_mode_for
 from services.cluster.gateway import KubeGateway
 from services.cluster.service import ClusterService
 from services.deployments.engine import RolloutEngine
+from services.deployments.hosts import HostClaims
 from services.deployments.orphans import OrphanReconciler
 from services.deployments.service import DeploymentService
 from services.fleet_cluster import FleetClusterPairing
@@ -174,6 +176,7 @@ deployment_service = DeploymentService(
     audit,
     limiter,
     limits['deployment_ops'],
+    HostClaims(HostRepository(db), settings.ingress_domain),
 )
 node_service = NodeService(
     nodes,

@@ -108,6 +108,13 @@ class DeploymentRepository:
             raise Conflict(f'You already have a deployment named {doc["name"]}') from None
         return _deployment({**doc, '_id': result.inserted_id})
 
+    async def public_names(self) -> list[tuple[str, str]]:
+        """(owner, name) of every live public deployment, oldest first (read once, to claim their hosts)."""
+        found = self._deployments.find(
+            {'deleted_at': None, 'configuration.public': True}, {'owner_id': 1, 'name': 1}
+        ).sort('created_at', ASCENDING)
+        return [(doc['owner_id'], doc['name']) async for doc in found]
+
     async def get(self, deployment_id: str) -> Deployment | None:
         oid = _object_id(deployment_id)
         doc = await self._deployments.find_one({'_id': oid}) if oid else None

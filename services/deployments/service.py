@@ -5,6 +5,7 @@ no cluster call is made for them.
 """
 
 import dataclasses
+import logging
 from datetime import UTC, datetime
 
 from errors import Conflict, Forbidden, NotFound, ValidationFailed
@@ -14,6 +15,7 @@ from services.audit import AuditLog
 from services.cluster.service import ClusterService
 from services.cluster.types import EventInfo, PodInfo
 from services.deployments.engine import RolloutEngine
+from services.deployments.hosts import HostClaims
 from services.deployments.rules import DeploymentRequest, checked_request
 from services.deployments.types import IN_FLIGHT, Configuration, Deployment, DeploymentPage, Release, Status
 from services.github.service import GitHubService
@@ -21,6 +23,7 @@ from services.rate_limits import Limit, RateLimiter
 from services.secret_box import SecretBox
 
 MAX_PAGE_SIZE = 100
+log = logging.getLogger(__name__)
 
 
 class DeploymentService:
@@ -35,7 +38,9 @@ class DeploymentService:
         audit: AuditLog,
         limiter: RateLimiter,
         operations_limit: Limit,
+        hosts: HostClaims,
     ) -> None:
+        self._hosts = hosts
         self._audit = audit
         self._limiter = limiter
         self._operations_limit = operations_limit
@@ -48,6 +53,9 @@ class DeploymentService:
 
     async def ensure_indexes(self) -> None:
         await self._deployments.ensure_indexes()
+        if await self._hosts.is_unclaimed():
+            for host in await self._hosts.backfill(await self._deployments.public_names()):
+                log.warning('%s is the host of two deployments; only the first keeps it: rename the others', host)
 
     async def readable(self, user: User, deployment_id: str) -> Deployment:
         found = await self._deployments.get(deployment_id)
@@ -94,7 +102,20 @@ class DeploymentService:
             node_selector=dict(request.node_selector),
         )
         sealed = {name: self._box.seal(value) for name, value in request.secret_env.items()}
-        deployment = await self._deployments.create(
+        claimed = await self._hosts.claim(user.id, request.name) if request.public else False
+        try:
+            deployment = await self._record_new(user, request, configuration, sealed, commit_sha)
+        except Conflict:
+            if claimed:
+                await self._hosts.release(user.id, request.name)
+            raise
+        await self._release(
+            deployment, user, 'deploy', 'First deploy', commit_sha, request.image, configuration, sealed
+        )
+        return await self._deployments.get(deployment.id)
+
+    async def _record_new(self, user, request, configuration, sealed, commit_sha) -> Deployment:
+        return await self._deployments.create(
             {
                 'owner_id': user.id,
                 'name': request.name,
@@ -110,10 +131,6 @@ class DeploymentService:
                 'build_job': None,
             }
         )
-        await self._release(
-            deployment, user, 'deploy', 'First deploy', commit_sha, request.image, configuration, sealed
-        )
-        return await self._deployments.get(deployment.id)
 
     async def _release(self, deployment, user, kind, note, commit_sha, image, configuration, sealed) -> int:
         await self._audit.record(user, f'deployment.{kind}', deployment.id, name=deployment.name, note=note)
@@ -221,9 +238,20 @@ class DeploymentService:
         )
         sealed |= {name: self._box.seal(value) for name, value in new_values.items()}
         configuration = dataclasses.replace(configuration, secret_env_names=tuple(names))
-        return await self._apply_now(
-            user, found, configuration, 'configuration', 'Configuration changed', sealed=sealed
-        )
+        claimed = configuration.public and not found.configuration.public
+        if claimed:
+            await self._hosts.claim(found.owner_id, found.name)
+        try:
+            moved = await self._apply_now(
+                user, found, configuration, 'configuration', 'Configuration changed', sealed=sealed
+            )
+        except Exception:
+            if claimed:
+                await self._hosts.release(found.owner_id, found.name)
+            raise
+        if found.configuration.public and not configuration.public:
+            await self._hosts.release(found.owner_id, found.name)
+        return moved
 
     async def start(self, user: User, deployment_id: str) -> Deployment:
         """Scale a stopped deployment back to the replicas it last ran with (1 if it never ran more)."""
@@ -294,6 +322,7 @@ class DeploymentService:
         await self._deployments.transition(
             found.id, found.status, Status.DELETED, 'Deleted', deleted_at=datetime.now(UTC)
         )
+        await self._hosts.release(found.owner_id, found.name)
         await self._audit.record(user, 'deployment.delete', found.id, name=found.name)
 
     async def releases(self, user: User, deployment_id: str) -> list[Release]:

@@ -1,0 +1,37 @@
+"""`hosts`: which deployment each public hostname belongs to, across all owners. The hostname is the document's
+`_id`, so a claim is one insert that MongoDB's unique `_id` makes atomic: of two claimants, one gets it."""
+
+from datetime import UTC, datetime
+
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import DuplicateKeyError
+
+from repositories.database import durable
+
+
+class HostRepository:
+    def __init__(self, db: AsyncDatabase) -> None:
+        self._hosts = durable(db, 'hosts')
+
+    async def is_empty(self) -> bool:
+        return await self._hosts.find_one({}, {'_id': 1}) is None
+
+    async def claim(self, host: str, owner_id: str, name: str) -> bool | None:
+        """True when this call claimed `host`, False when the same owner's deployment `name` already held it,
+        None when someone else holds it."""
+        try:
+            await self._hosts.insert_one({'_id': host, 'owner_id': owner_id, 'name': name, 'at': datetime.now(UTC)})
+            return True
+        except DuplicateKeyError:
+            holder = await self._hosts.find_one({'_id': host})
+            if holder is not None and (holder['owner_id'], holder['name']) == (owner_id, name):
+                return False
+            return None
+
+    async def release(self, host: str, owner_id: str, name: str) -> None:
+        """Give `host` up, if this owner's deployment `name` holds it."""
+        await self._hosts.delete_one({'_id': host, 'owner_id': owner_id, 'name': name})
+
+    async def taken_among(self, hosts: list[str]) -> set[str]:
+        found = self._hosts.find({'_id': {'$in': hosts}}, {'_id': 1})
+        return {doc['_id'] async for doc in found}

@@ -1,0 +1,51 @@
+"""Public hostnames (`<name>.<domain>`) belong to one deployment across all owners: a deployment claims its host
+before any cluster object is written, and gives it back when it is deleted or stops being public."""
+
+from errors import Conflict
+from repositories.hosts import HostRepository
+
+MAX_LABEL = 63
+SUGGESTIONS = 20
+
+
+class HostClaims:
+    def __init__(self, hosts: HostRepository, domain: str) -> None:
+        self._hosts = hosts
+        self._domain = domain
+
+    def host_of(self, name: str) -> str:
+        return f'{name}.{self._domain}'
+
+    async def claim(self, owner_id: str, name: str) -> bool:
+        """Claim the host of deployment `name`; True if this call claimed it (so a failed create gives it back).
+        Conflict, naming the host and a free name, when another deployment holds it."""
+        claimed = await self._hosts.claim(self.host_of(name), owner_id, name)
+        if claimed is None:
+            raise Conflict(f'{self.host_of(name)} belongs to another deployment. {await self._suggestion(name)}')
+        return claimed
+
+    async def release(self, owner_id: str, name: str) -> None:
+        await self._hosts.release(self.host_of(name), owner_id, name)
+
+    async def is_unclaimed(self) -> bool:
+        """True before any host was claimed (deployments made before claims existed get theirs on startup)."""
+        return await self._hosts.is_empty()
+
+    async def backfill(self, public: list[tuple[str, str]]) -> list[str]:
+        """Claim the hosts of deployments made before hosts were claimed (first come first served); returns the
+        hosts that two deployments shared, which keep working for the first and must be renamed for the others."""
+        shared = []
+        for owner_id, name in public:
+            if await self._hosts.claim(self.host_of(name), owner_id, name) is None:
+                shared.append(self.host_of(name))
+        return shared
+
+    async def _suggestion(self, name: str) -> str:
+        candidates = {}
+        for n in range(2, SUGGESTIONS + 2):
+            suffix = f'-{n}'
+            candidate = name[: MAX_LABEL - len(suffix)].rstrip('-') + suffix
+            candidates[self.host_of(candidate)] = candidate
+        taken = await self._hosts.taken_among(list(candidates))
+        free = next((name for host, name in candidates.items() if host not in taken), None)
+        return f'Name it {free} ({self.host_of(free)} is free).' if free else 'Choose another name.'
