@@ -218,7 +218,13 @@ services = Services(
     pairing=pairing,
     activity=ActivityService(deployments, activity, nodes, node_service, pairing),
     notifications=NotificationService(
-        WebhookRepository(db), secret_box, deployments, nodes, liveness, public_url(settings)
+        WebhookRepository(db),
+        secret_box,
+        deployments,
+        nodes,
+        liveness,
+        public_url(settings),
+        settings.allow_private_webhooks,
     ),
     fleet=FleetMonitor(
         nodes,

@@ -51,6 +51,7 @@ class Settings(BaseSettings):
     metrics_token: SecretStr | None = None
     node_offline_after: int = Field(default=90, ge=5, le=86_400)
     allow_private_node_ips: bool = False
+    allow_private_webhooks: bool = False
     heartbeat_interval_seconds: int = Field(default=30, ge=1, le=3600)
     heartbeat_flush_seconds: float = Field(default=1.0, gt=0, le=10)
     offline_sweep_seconds: float = Field(default=5.0, gt=0, le=600)

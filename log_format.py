@@ -48,6 +48,7 @@ def configure(level: str, kind: str) -> None:
         root.handlers[:] = [handler]
         root.setLevel(level.upper())
     log_redaction.install()
+    logging.getLogger('httpx').setLevel(logging.WARNING)  # it logs each request's whole URL (a Slack hook's secret)
     for name in UVICORN_LOGGERS:
         logging.getLogger(name).handlers[:] = []
         logging.getLogger(name).propagate = True

@@ -19,6 +19,7 @@ from repositories.webhooks import WebhookRecord, WebhookRepository
 from services.deployments.types import Status
 from services.leases import fence
 from services.secret_box import SecretBox
+from services.webhook_addresses import AddressRefused, checked_address
 
 log = logging.getLogger(__name__)
 EVENTS = ('node.offline', 'node.online', 'deployment.failed', 'deployment.running')
@@ -32,12 +33,24 @@ def shown(url: str) -> str:
     return f'{parts.scheme}://{parts.hostname}/…'
 
 
-def checked_url(url: str) -> str:
+def checked_url(url: str) -> httpx.URL:
+    """The URL as httpx will send it; ValidationFailed for anything else (including what httpx can't parse)."""
     url = url.strip()
-    parts = urlsplit(url)
-    if parts.scheme not in ('http', 'https') or not parts.hostname or len(url) > 2048 or parts.username:
+    try:
+        parsed = httpx.URL(url)
+        parts = urlsplit(url)
+    except (httpx.InvalidURL, ValueError):
+        raise ValidationFailed('url', 'is not a URL') from None
+    if parsed.scheme not in ('http', 'https') or not parsed.host or len(url) > 2048 or parts.username:
         raise ValidationFailed('url', 'must be an http:// or https:// address without a user name')
-    return url
+    return parsed
+
+
+async def _aimed(url: httpx.URL, allow_private: bool) -> tuple[httpx.URL, dict, dict]:
+    """The URL aimed at the address checked for its host, with the Host header and TLS name of the original."""
+    address = await checked_address(url.host, url.port or (443 if url.scheme == 'https' else 80), allow_private)
+    headers = {'Host': url.netloc.decode('ascii')}
+    return url.copy_with(host=str(address)), headers, {'sni_hostname': url.host} if url.scheme == 'https' else {}
 
 
 class NotificationService:
@@ -49,8 +62,10 @@ class NotificationService:
         nodes: NodeRepository,
         liveness: NodeLivenessRepository,
         public_url: str,
+        allow_private: bool = False,
         client: Callable[[], httpx.AsyncClient] = lambda: httpx.AsyncClient(timeout=DELIVERY_TIMEOUT),
     ) -> None:
+        self._allow_private = allow_private
         self._webhooks = webhooks
         self._box = box
         self._deployments = deployments
@@ -74,7 +89,12 @@ class NotificationService:
 
     async def create(self, user: User, url: str, kind: str, events: list[str], offline_after: int) -> WebhookRecord:
         self._admin(user)
-        url = checked_url(url)
+        parsed = checked_url(url)
+        try:
+            await _aimed(parsed, self._allow_private)
+        except AddressRefused as refused:
+            raise ValidationFailed('url', f'cannot be used for webhooks: {refused}') from None
+        url = str(parsed)
         if kind not in KINDS:
             raise ValidationFailed('kind', f'must be one of {", ".join(KINDS)}')
         if not events or any(e not in EVENTS for e in events):
@@ -114,21 +134,32 @@ class NotificationService:
 
     async def _send(self, webhook: WebhookRecord, event: str, text: str, subject: dict) -> str:
         await fence()  # a process that lost the notifications lease sends nothing more
-        url = self._box.open(webhook.sealed_url)[0]
         try:
-            async with self._client() as client:
-                answer = await client.post(url, json=self._body(webhook, event, text, subject))
-            status = (
-                f'delivered (HTTP {answer.status_code})'
-                if answer.is_success
-                else f'refused (HTTP {answer.status_code})'
+            url, headers, extensions = await _aimed(
+                checked_url(self._box.open(webhook.sealed_url)[0]), self._allow_private
             )
-        except httpx.HTTPError as error:
-            status = f'failed: {type(error).__name__}'
+        except (AddressRefused, ValidationFailed):
+            status = 'not delivered'  # nothing finer: the answers must not tell what listens inside
+        except Exception as error:  # a webhook that can't even be read never stops the others from being told
+            log.warning('webhook %s could not be prepared: %s', webhook.id, type(error).__name__)
+            status = 'not delivered'
+        else:
+            status = await self._post(url, headers, extensions, self._body(webhook, event, text, subject))
         self.deliveries += 1
         log.info('webhook %s, %s: %s', webhook.id, event, status)
         await self._webhooks.record_delivery(webhook.id, status, datetime.now(UTC))
         return status
+
+    async def _post(self, url: httpx.URL, headers: dict, extensions: dict, body: dict) -> str:
+        try:
+            async with self._client() as client:
+                answer = await client.post(url, json=body, headers=headers, extensions=extensions)
+        except httpx.HTTPError as error:
+            return f'failed: {type(error).__name__}'
+        except Exception as error:  # one broken webhook never stops the others from being told
+            log.warning('webhook delivery failed: %s', type(error).__name__)
+            return 'not delivered'
+        return f'delivered (HTTP {answer.status_code})' if answer.is_success else f'refused (HTTP {answer.status_code})'
 
     async def tick(self) -> int:
         """Send what happened since the last tick to every webhook that wants it; returns how many were sent."""

@@ -57,6 +57,7 @@ def receiver() -> Iterator[Receiver]:
 def jobs_driven_by_the_tests(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in ('ROLLOUT', 'METRICS', 'NOTIFICATION'):
         monkeypatch.setenv(f'ESPAZE_{name}_INTERVAL_SECONDS', '300' if name != 'ROLLOUT' else '60')
+    monkeypatch.setenv('ESPAZE_ALLOW_PRIVATE_WEBHOOKS', 'true')  # the receivers listen on loopback
 
 
 async def _webhook(user: User, admin: dict, receiver: Receiver, **fields) -> dict:
