@@ -240,6 +240,7 @@ job_leases = JobLeases(LeaseRepository(db), timedelta(seconds=settings.job_lease
 scheduler = build_scheduler(services, node_tokens, settings, job_leases)
 
 app.state.services = services
+app.state.https_cookies = settings.browsers_use_https
 
 
 async def stored_state_for_metrics() -> None:

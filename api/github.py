@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Cookie, Query, Request, Response, status
 from fastapi.responses import RedirectResponse
 
 from api.deps import CurrentUser, ServicesDep
@@ -19,11 +19,27 @@ from api.github_schemas import (
 )
 from errors import EspazeError
 from models import User
+from services.github.connection import OAUTH_STATE_LIFETIME
 from services.github.types import LinkState
 from services.registry import Services
 
 router = APIRouter(prefix='/api/github', tags=['github'])
 Text = Annotated[str, Query(max_length=256)]
+OAUTH_COOKIE = 'espaze_github_oauth'
+OAUTH_COOKIE_PATH = '/api/github/oauth/callback'
+
+
+def bind_oauth_to_browser(request: Request, response: Response, browser_nonce: str) -> None:
+    """The cookie only the browser that starts a GitHub sign-in holds; the callback wants it back."""
+    response.set_cookie(
+        OAUTH_COOKIE,
+        browser_nonce,
+        max_age=int(OAUTH_STATE_LIFETIME.total_seconds()),
+        path=OAUTH_COOKIE_PATH,
+        httponly=True,
+        samesite='lax',  # sent on the top-level redirect back from GitHub, not on other sites' requests
+        secure=getattr(request.app.state, 'https_cookies', False),
+    )
 
 
 async def _status(services: Services, user: User) -> GitHubStatusOut:
@@ -57,19 +73,31 @@ async def disconnect(user: CurrentUser, services: ServicesDep) -> Response:
 
 
 @router.get('/oauth/start')
-async def oauth_start(user: CurrentUser, services: ServicesDep) -> OAuthStartOut:
-    """Where to send your browser to sign in with GitHub (when an OAuth app is configured)."""
-    return OAuthStartOut(authorize_url=await services.github.connections.start_oauth(user))
+async def oauth_start(request: Request, response: Response, user: CurrentUser, services: ServicesDep) -> OAuthStartOut:
+    """Where to send your browser to sign in with GitHub (when an OAuth app is configured). The answer also sets
+    an HttpOnly cookie: the sign-in completes only in a browser (or client) that holds it."""
+    url, browser_nonce = await services.github.connections.start_oauth(user)
+    bind_oauth_to_browser(request, response, browser_nonce)
+    return OAuthStartOut(authorize_url=url)
 
 
 @router.get('/oauth/callback', include_in_schema=False)
-async def oauth_callback(services: ServicesDep, code: Text = '', state: Text = '') -> RedirectResponse:
-    """GitHub sends the browser back here; the `state` names who started the sign-in."""
+async def oauth_callback(
+    services: ServicesDep,
+    code: Text = '',
+    state: Text = '',
+    browser_nonce: Annotated[str, Cookie(alias=OAUTH_COOKIE, max_length=256)] = '',
+) -> RedirectResponse:
+    """GitHub sends the browser back here; the `state` names who started the sign-in, the cookie that it is the
+    same browser (a link started by someone else and sent to a victim links nothing)."""
     try:
-        await services.github.connections.finish_oauth(code, state, services.accounts.enabled_user)
+        await services.github.connections.finish_oauth(code, state, browser_nonce, services.accounts.enabled_user)
     except EspazeError:
-        return RedirectResponse('/settings?github=failed', status_code=303)
-    return RedirectResponse('/settings?github=linked', status_code=303)
+        answer = RedirectResponse('/settings?github=failed', status_code=303)
+    else:
+        answer = RedirectResponse('/settings?github=linked', status_code=303)
+    answer.delete_cookie(OAUTH_COOKIE, path=OAUTH_COOKIE_PATH)
+    return answer
 
 
 @router.get('/repos')

@@ -1,17 +1,21 @@
 """Settings: the GitHub connection (token or OAuth, its state), webhooks for admins, and a repository browser."""
 
 from fastapi import Request
-from nicegui import ui
+from fastapi.responses import RedirectResponse
+from nicegui import app, ui
 
+from api.github import bind_oauth_to_browser
 from errors import EspazeError
 from models import User
 from pages.components.repo_picker import RepositoryPicker
 from pages.components.webhooks_panel import webhooks_card
 from pages.forms import FormErrors, password_input
 from pages.layout import signed_in_page
+from pages.session import SESSION_KEY
 from services.github.types import GitHubConnection, LinkState
 from services.registry import Services
 
+GITHUB_SIGN_IN = '/settings/github/sign-in'
 OAUTH_OUTCOME = {
     'linked': ('GitHub account linked.', 'positive'),
     'failed': ('GitHub sign-in did not complete. Please start again.', 'negative'),
@@ -32,6 +36,21 @@ def _describe(connection: GitHubConnection) -> list[str]:
 
 
 def register(services: Services) -> None:
+    @app.get(GITHUB_SIGN_IN, include_in_schema=False)
+    async def github_sign_in(request: Request) -> RedirectResponse:
+        """Start a GitHub sign-in for this browser's user: off to GitHub, with the cookie the callback wants."""
+        session_id = request.session.get(SESSION_KEY)
+        user = await services.auth.user_for_session(session_id) if session_id else None
+        if user is None:
+            return RedirectResponse('/login?redirect_to=%2Fsettings', status_code=303)
+        try:
+            url, browser_nonce = await services.github.connections.start_oauth(user)
+        except EspazeError:
+            return RedirectResponse('/settings?github=failed', status_code=303)
+        answer = RedirectResponse(url, status_code=303)
+        bind_oauth_to_browser(request, answer, browser_nonce)
+        return answer
+
     @signed_in_page(services, '/settings', 'Settings')
     async def settings_page(user: User) -> None:
         request: Request = ui.context.client.request
@@ -74,11 +93,8 @@ async def _connection_card(services: Services, user: User, connection: GitHubCon
         await connections.disconnect(user)
         ui.navigate.to('/settings')
 
-    async def sign_in() -> None:
-        try:
-            ui.navigate.to(await connections.start_oauth(user))
-        except EspazeError as error:
-            ui.notify(str(error), type='negative')
+    def sign_in() -> None:
+        ui.navigate.to(GITHUB_SIGN_IN)  # an HTTP answer can give this browser the cookie the sign-in is bound to
 
     if connection.state == LinkState.NONE:
         ui.label("Not linked. Public repositories only, at GitHub's lower rate limit (60 requests an hour).").mark(

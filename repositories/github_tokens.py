@@ -43,10 +43,13 @@ class GitHubTokenRepository:
         """Replace a ciphertext sealed with an older key by one sealed with the newest."""
         await self._tokens.update_one({'_id': owner_id, 'ciphertext': old}, {'$set': {'ciphertext': new}})
 
-    async def add_oauth_state(self, state_hash: str, owner_id: str, expires_at: datetime) -> None:
-        await self._states.insert_one({'_id': state_hash, 'owner_id': owner_id, 'expires_at': expires_at})
+    async def add_oauth_state(self, state_hash: str, owner_id: str, browser_hash: str, expires_at: datetime) -> None:
+        await self._states.insert_one(
+            {'_id': state_hash, 'owner_id': owner_id, 'browser_hash': browser_hash, 'expires_at': expires_at}
+        )
 
-    async def take_oauth_state(self, state_hash: str) -> str | None:
-        """The owner who started this sign-in, once: the state is consumed; an expired one is refused."""
+    async def take_oauth_state(self, state_hash: str) -> tuple[str, str] | None:
+        """The owner who started this sign-in and the hash of its browser's nonce, once: the state is consumed;
+        an expired one is refused."""
         doc = await self._states.find_one_and_delete({'_id': state_hash, 'expires_at': {'$gt': datetime.now(UTC)}})
-        return doc['owner_id'] if doc else None
+        return (doc['owner_id'], doc.get('browser_hash', '')) if doc else None

@@ -4,6 +4,7 @@ The credential leaves this module only as the argument of a GitHub call; everyth
 """
 
 import hashlib
+import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -110,25 +111,29 @@ class GitHubConnections:
         await self._store(user, token, who, 'token')
         return await self.status(user)
 
-    async def start_oauth(self, user: User) -> str:
-        """The GitHub authorization URL to send the browser to; its `state` is bound to this user."""
+    async def start_oauth(self, user: User) -> tuple[str, str]:
+        """The GitHub authorization URL to send the browser to, and a nonce for that browser alone (an HttpOnly
+        cookie): the sign-in links this user's account only when the callback comes from the same browser."""
         if self._oauth_client is None:
             raise Conflict('GitHub sign-in is not configured (ESPAZE_GITHUB_CLIENT_ID and _SECRET)')
-        state = secrets.token_urlsafe(32)
-        await self._repository.add_oauth_state(_state_hash(state), user.id, datetime.now(UTC) + OAUTH_STATE_LIFETIME)
+        state, browser_nonce = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
+        expires = datetime.now(UTC) + OAUTH_STATE_LIFETIME
+        await self._repository.add_oauth_state(_state_hash(state), user.id, _state_hash(browser_nonce), expires)
         client_id, client_secret = self._oauth_client
         url = await self._gateway.call(
             None,
             lambda gh: gh.get_oauth_application(client_id, client_secret).get_login_url(self._callback_url, state),
         )
-        return f'{url}&scope={OAUTH_SCOPES.replace(" ", "%20")}'
+        return f'{url}&scope={OAUTH_SCOPES.replace(" ", "%20")}', browser_nonce
 
-    async def finish_oauth(self, code: str, state: str, find_user) -> User:
-        """Exchange the code GitHub sent back; `state` must be one this app issued, unused and fresh."""
+    async def finish_oauth(self, code: str, state: str, browser_nonce: str, find_user) -> User:
+        """Exchange the code GitHub sent back; `state` must be one this app issued, unused and fresh, and
+        `browser_nonce` the one given to the browser that started it (compared in constant time)."""
         if self._oauth_client is None:
             raise Conflict('GitHub sign-in is not configured')
-        owner_id = await self._repository.take_oauth_state(_state_hash(state)) if state else None
-        user = await find_user(owner_id) if owner_id else None
+        pending = await self._repository.take_oauth_state(_state_hash(state)) if state else None
+        same_browser = pending is not None and hmac.compare_digest(pending[1], _state_hash(browser_nonce or ''))
+        user = await find_user(pending[0]) if pending and same_browser else None
         if user is None:
             raise ValidationFailed('state', 'unknown or expired GitHub sign-in; start again from Settings')
         client_id, client_secret = self._oauth_client

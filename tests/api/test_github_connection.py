@@ -114,6 +114,27 @@ async def test_oauth_sign_in_links_the_user_who_started_it_once(github: GitHubEm
     assert replay.headers['location'] == '/settings?github=failed'
 
 
+@pytest.mark.parametrize('cookie', [None, 'a-nonce-of-the-victims-own'])
+async def test_a_sign_in_started_by_someone_else_links_nothing_in_the_victims_browser(
+    github: GitHubEmulator, oauth_app: None, user: User, cookie: str | None
+):
+    """An attacker starts the flow and sends the GitHub link to a victim: the victim's browser lacks the attacker's
+    browser cookie, so the callback links no GitHub account to the attacker's Espaze account."""
+    attacker = await operator(user.http_client, 'mallory@example.com')
+    start = await user.http_client.get('/api/github/oauth/start', headers=attacker)
+    assert 'espaze_github_oauth' in start.headers['set-cookie'] and 'HttpOnly' in start.headers['set-cookie']
+    async with httpx.AsyncClient() as victim_at_github:
+        back = (await victim_at_github.get(start.json()['authorizeUrl'])).headers['location']
+    callback = back.split('/api/github/oauth/callback', 1)[1]
+    user.http_client.cookies.clear()  # the victim's browser: not the attacker's cookie
+    if cookie is not None:
+        user.http_client.cookies.set('espaze_github_oauth', cookie, path='/api/github/oauth/callback')
+    answer = await user.http_client.get(f'/api/github/oauth/callback{callback}')
+    assert answer.headers['location'] == '/settings?github=failed'
+    assert (await user.http_client.get('/api/github/status', headers=attacker)).json()['state'] == 'none'
+    assert github.calls('access_token') == 0
+
+
 async def test_an_unknown_state_links_nothing(github: GitHubEmulator, oauth_app: None, user: User):
     auth = await operator(user.http_client)
     answer = await user.http_client.get('/api/github/oauth/callback?code=abc&state=forged')

@@ -156,3 +156,23 @@ def test_sign_in_with_github_through_the_browser(
     page.get_by_role('button', name='Sign in with GitHub').click()
     expect(page.get_by_text('GitHub account linked.')).to_be_visible()
     expect(page.get_by_text('Linked as octo-oauth with OAuth')).to_be_visible()
+
+
+def test_a_github_link_started_by_an_attacker_links_nothing_when_a_victim_opens_it(
+    browser: Browser, espaze_with_github: RunningApp, emulator: GitHubEmulator
+):
+    auth = admin_session(espaze_with_github)
+    attacker = browser.new_context(viewport=DESKTOP)
+    page = attacker.new_page()
+    log_in(page, espaze_with_github)
+    started = page.request.get(espaze_with_github.base_url + '/settings/github/sign-in', max_redirects=0)
+    assert started.status == 303  # the attacker's browser, sent on to GitHub (it stops here)
+    authorize_url = started.headers['location']
+    assert authorize_url.startswith(f'{emulator.base_url}/login/oauth/authorize')
+
+    victim = browser.new_context(viewport=DESKTOP).new_page()  # the link, sent to someone else's browser
+    victim.goto(authorize_url)  # GitHub approves and sends this browser back to Espaze's callback
+    expect(victim).to_have_url(f'{espaze_with_github.base_url}/login?redirect_to=%2Fsettings')
+    status = httpx.get(f'{espaze_with_github.base_url}/api/github/status', headers=auth, timeout=10).json()
+    assert status['state'] == 'none'
+    attacker.close()
