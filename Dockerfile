@@ -18,7 +18,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     ESPAZE_LOG_FORMAT=json
 COPY --from=dependencies /venv /venv
 WORKDIR /app
-COPY app.py agent.py backup.py child_process.py client_address.py config.py embedded_db.py errors.py http_middleware.py \
+COPY app.py agent.py backup.py child_process.py client_address.py config.py embedded_db.py errors.py http_limits.py http_middleware.py \
      jobs.py log_format.py log_redaction.py models.py security_headers.py ./
 COPY api ./api
 COPY pages ./pages

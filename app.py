@@ -252,8 +252,9 @@ async def stored_state_for_metrics() -> None:
 
 telemetry.reads_state_with(stored_state_for_metrics)
 app.add_middleware(LoginRequiredMiddleware)
-app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
-app.add_middleware(RequestContextMiddleware, observe=telemetry.observe_request)
+error_headers = security_headers(settings.browsers_use_https)
+app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes, error_headers=error_headers)
+app.add_middleware(RequestContextMiddleware, observe=telemetry.observe_request, error_headers=error_headers)
 app.add_middleware(SecurityHeadersMiddleware, tls=settings.browsers_use_https)
 core.sio.eio.cors_allowed_origins = None  # NiceGUI allows every origin; pages of other sites may not open a socket
 app.add_static_files('/assets', Path(__file__).parent / 'assets')

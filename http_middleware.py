@@ -6,7 +6,7 @@ import logging
 import re
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from starlette.middleware import Middleware
@@ -30,7 +30,9 @@ def _header(scope: Scope, name: bytes) -> str | None:
     return None
 
 
-async def _send_json(send: Send, status: int, body: dict[str, Any], request_id: str) -> None:
+async def _send_json(
+    send: Send, status: int, body: dict[str, Any], request_id: str, extra: Sequence[tuple[bytes, bytes]] = ()
+) -> None:
     payload = json.dumps(body).encode()
     await send(
         {
@@ -40,6 +42,8 @@ async def _send_json(send: Send, status: int, body: dict[str, Any], request_id: 
                 (b'content-type', b'application/json'),
                 (b'content-length', str(len(payload)).encode()),
                 (b'x-request-id', request_id.encode()),
+                (b'cache-control', b'no-store'),
+                *extra,
             ],
         }
     )
@@ -52,7 +56,13 @@ class RequestContextMiddleware:
     Query strings are never logged: they may carry tokens (the setup link does).
     """
 
-    def __init__(self, app: ASGIApp, observe: Callable[[Scope, int, float], None] | None = None) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        observe: Callable[[Scope, int, float], None] | None = None,
+        error_headers: Sequence[tuple[bytes, bytes]] = (),
+    ) -> None:
+        self.error_headers = error_headers  # its own answers may be sent from outside the security headers' layer
         self.app = app
         self.observe = observe
 
@@ -82,7 +92,8 @@ class RequestContextMiddleware:
             log.exception('unhandled error [request %s] %s %s', request_id, scope.get('method'), path)
             if response_started or not path.startswith('/api'):
                 raise
-            await _send_json(send, 500, {'error': 'Internal server error', 'requestId': request_id}, request_id)
+            body = {'error': 'Internal server error', 'requestId': request_id}
+            await _send_json(send, 500, body, request_id, self.error_headers)
         finally:
             elapsed = time.perf_counter() - started
             elapsed_ms = elapsed * 1000
@@ -99,7 +110,8 @@ class BodyLimitMiddleware:
     A body without Content-Length is read here (up to the limit) and replayed to the app.
     """
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, max_bytes: int, error_headers: Sequence[tuple[bytes, bytes]] = ()) -> None:
+        self.error_headers = error_headers
         self.app = app
         self.max_bytes = max_bytes
 
@@ -111,7 +123,7 @@ class BodyLimitMiddleware:
         declared = _header(scope, b'content-length')
         if declared is not None:
             if not declared.isdigit() or int(declared) > self.max_bytes:
-                await _send_json(send, 413, too_large, current_request_id())
+                await _send_json(send, 413, too_large, current_request_id(), self.error_headers)
                 return
             await self.app(scope, receive, send)
             return
@@ -122,7 +134,7 @@ class BodyLimitMiddleware:
                 return
             body += message.get('body', b'')
             if len(body) > self.max_bytes:
-                await _send_json(send, 413, too_large, current_request_id())
+                await _send_json(send, 413, too_large, current_request_id(), self.error_headers)
                 return
             if not message.get('more_body', False):
                 break

@@ -4,6 +4,7 @@ Espaze's loggers, uvicorn's, NiceGUI's, the child processes' and uncaught except
 
 import json
 import logging
+import re
 import sys
 import threading
 from datetime import UTC, datetime
@@ -19,6 +20,16 @@ JSON_FIELDS = '%(asctime)s %(levelname)s %(name)s %(message)s'
 RENAMED = {'asctime': 'time', 'levelname': 'level', 'name': 'logger', 'exc_info': 'exception'}
 UVICORN_LOGGERS = ('uvicorn', 'uvicorn.error', 'uvicorn.access')
 _format = 'text'
+CONTROL = re.compile('[\x00-\x1f\x7f\x85\u2028\u2029]')
+
+
+class EscapingFormatter(logging.Formatter):
+    """Text lines whose message can't start a line of its own: control characters (a request path's %0a, a
+    user's string) are written escaped, so nobody forges log lines. Tracebacks keep their lines."""
+
+    def formatMessage(self, record: logging.LogRecord) -> str:
+        record.message = CONTROL.sub(lambda m: m.group().encode('unicode_escape').decode(), record.message)
+        return super().formatMessage(record)
 
 
 class RequestIdFilter(logging.Filter):
@@ -31,7 +42,7 @@ class RequestIdFilter(logging.Filter):
 def _formatter(kind: str) -> logging.Formatter:
     if kind == 'json':
         return JsonFormatter(JSON_FIELDS, rename_fields=RENAMED, datefmt='%Y-%m-%dT%H:%M:%S%z')
-    return logging.Formatter(TEXT)
+    return EscapingFormatter(TEXT)
 
 
 def configure(level: str, kind: str) -> None:

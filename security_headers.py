@@ -32,16 +32,20 @@ class SecurityHeadersMiddleware:
         self.app = app
         self.headers = security_headers(tls)
         self.docs_headers = security_headers(tls, '/docs')
+        self.api_headers = [*self.headers, (b'cache-control', b'no-store')]  # API answers are per caller: never cached
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope['type'] != 'http':
             await self.app(scope, receive, send)
             return
-        added = self.docs_headers if scope.get('path') == '/docs' else self.headers  # built once: the heartbeat is hot
+        path = scope.get('path', '')
+        added = self.docs_headers if path == '/docs' else self.api_headers if path.startswith('/api/') else self.headers
 
         async def with_headers(message: Message) -> None:
             if message['type'] == 'http.response.start':
-                message = {**message, 'headers': [*message.get('headers', []), *added]}
+                headers = message.get('headers', [])
+                if not any(name == b'content-security-policy' for name, _ in headers):  # an error answer has them
+                    message = {**message, 'headers': [*headers, *added]}
             await send(message)
 
         await self.app(scope, receive, with_headers)

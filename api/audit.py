@@ -6,7 +6,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from api.deps import CurrentUser, ServicesDep
-from api.schemas import CamelModel
+from api.schemas import CamelModel, PageNumber
 
 router = APIRouter(prefix='/api/audit', tags=['audit'])
 
@@ -36,7 +36,7 @@ async def audit_log(
         str | None, Query(max_length=60, description='login, login.failed, deployment.scale, ...')
     ] = None,
     actor: Annotated[str | None, Query(max_length=320, description="the actor's email")] = None,
-    page: Annotated[int, Query(ge=1)] = 1,
+    page: PageNumber = 1,
     page_size: Annotated[int, Query(alias='pageSize', ge=1, le=200)] = 50,
 ) -> AuditPageOut:
     """Entries with secrets redacted; admins only (anyone else: 404)."""

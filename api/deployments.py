@@ -21,6 +21,7 @@ from api.deployment_schemas import (
     StatusChangeOut,
 )
 from api.deps import CurrentUser, ServicesDep
+from api.schemas import PageNumber
 from services.cluster.types import Resources
 from services.deployments.rules import DeploymentRequest
 from services.deployments.types import Configuration, Deployment, Release, Status
@@ -63,8 +64,8 @@ async def list_deployments(
     services: ServicesDep,
     status_filter: Annotated[Status | None, Query(alias='status')] = None,
     q: Annotated[str | None, Query(max_length=100)] = None,
-    page: int = 1,
-    page_size: Annotated[int, Query(alias='pageSize')] = 20,
+    page: PageNumber = 1,
+    page_size: Annotated[int, Query(alias='pageSize', ge=1, le=100)] = 20,
 ) -> DeploymentListOut:
     """Your deployments (all of them for admins and viewers), newest change first."""
     found = await services.deployments.page(user, status_filter, q, page, page_size)

@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pymongo.errors import PyMongoError
 from starlette.exceptions import HTTPException
 
@@ -93,7 +93,18 @@ async def _http_error(request: Request, error: Exception) -> JSONResponse:
 
 
 def install_error_handlers(app: FastAPI) -> None:
-    """Map EspazeError subclasses, HTTP errors and request validation failures to JSON answers."""
+    """Map EspazeError subclasses, HTTP errors and request validation failures to JSON answers; an unknown path
+    under /api is a JSON 404 (NiceGUI's own 404 page, which opens a page session, stays for everything else)."""
+    page_not_found = app.exception_handlers.get(404)
+
+    async def not_found(request: Request, error: Exception) -> Response:
+        if not request.url.path.startswith('/api/') and page_not_found is not None:
+            return await page_not_found(request, error)
+        if request.scope.get('endpoint') is not None and isinstance(error, HTTPException):
+            return await _http_error(request, error)  # a route's own 404 keeps its words
+        return error_response('No such API path: see /docs', 404)
+
+    app.add_exception_handler(404, not_found)
     app.add_exception_handler(EspazeError, _espaze_error)
     app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _invalid_request)

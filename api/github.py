@@ -17,6 +17,7 @@ from api.github_schemas import (
     RepositoryPageOut,
     TokenIn,
 )
+from api.schemas import PageNumber
 from errors import EspazeError
 from models import User
 from services.github.connection import OAUTH_STATE_LIFETIME
@@ -101,7 +102,9 @@ async def oauth_callback(
 
 
 @router.get('/repos')
-async def repositories(user: CurrentUser, services: ServicesDep, q: Text = '', page: int = 1) -> RepositoryPageOut:
+async def repositories(
+    user: CurrentUser, services: ServicesDep, q: Text = '', page: PageNumber = 1
+) -> RepositoryPageOut:
     """Your repositories (owned, collaborator, organisation), newest first, filtered by name with `q`."""
     found = await services.github.repositories(user, q, page)
     return RepositoryPageOut(items=[RepositoryOut.of(r) for r in found.items], page=found.page, has_more=found.has_more)

@@ -95,6 +95,9 @@ async def pod_metrics(user: CurrentUser, services: ServicesDep) -> list[PodMetri
     return [PodMetricsOut.of(pod) for pod in await services.metrics.pods(user)]
 
 
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+
+
 @router.get('/history')
 async def metric_history(
     user: CurrentUser,
@@ -107,6 +110,8 @@ async def metric_history(
     """Series of the scope's metrics between `from` and `to` (ISO 8601; the last hour by default), from raw
     samples (ranges up to 2 h), 1-minute rollups (up to 2 days) or 1-hour rollups, at most 360 points."""
     end = _aware(end, 'to') or datetime.now(UTC)
+    if end < EARLIEST:
+        raise ValidationFailed('to', f'must be after {EARLIEST:%Y-%m-%d}')
     start = _aware(start, 'from') or end - timedelta(hours=1)
     metrics = tuple(m.strip() for m in metric.split(',') if m.strip())
     series = await services.metrics.history(user, scope, metrics, start, end)

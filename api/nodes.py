@@ -24,6 +24,7 @@ from api.node_schemas import (
     RegisterNodeRequest,
     RegisterNodeResponse,
 )
+from api.schemas import PageNumber
 from client_address import address_of
 from errors import Unauthorized, ValidationFailed
 from models import NodeCapacity, NodeListQuery, NodeRegistration, NodeStatus, User
@@ -142,7 +143,7 @@ async def list_nodes(
     q: Annotated[str | None, Query(max_length=100, description='text in name, MAC or IP')] = None,
     sort: Annotated[Literal[tuple(SORT_FIELDS)], Query()] = 'createdAt',  # type: ignore[valid-type]
     order: Annotated[Literal['asc', 'desc'], Query()] = 'desc',
-    page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
+    page: PageNumber = 1,
     page_size: Annotated[int, Query(alias='pageSize', ge=1, le=200)] = 50,
 ) -> NodeList:
     """Nodes you can see, one page at a time, filtered and sorted on the server."""

@@ -1,14 +1,17 @@
 """Request and response bodies of the API: camelCase on the wire, unknown fields refused."""
 
 from datetime import datetime
-from typing import Self
+from typing import Annotated, Self
 
+from fastapi import Query
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
 from models import Role
 
 MAX_SECRET_CHARS = 1024
+MAX_PAGE = 1_000_000
+PageNumber = Annotated[int, Query(ge=1, le=MAX_PAGE, description='from 1')]
 
 
 class CamelModel(BaseModel):

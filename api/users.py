@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from api.deps import AdminUser, ServicesDep
-from api.schemas import InstanceSettings, UserList, UserOut, UserPatch
+from api.schemas import InstanceSettings, PageNumber, UserList, UserOut, UserPatch
 
 router = APIRouter(prefix='/api', tags=['admin'])
 
@@ -14,7 +14,7 @@ router = APIRouter(prefix='/api', tags=['admin'])
 async def list_users(
     admin: AdminUser,
     services: ServicesDep,
-    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+    page: PageNumber = 1,
     page_size: Annotated[int, Query(alias='pageSize', ge=1, le=200)] = 50,
 ) -> UserList:
     """Accounts, newest first, one page at a time."""

@@ -21,7 +21,36 @@ def canonical_email(raw: str) -> str:
         validate_email(email, check_deliverability=False)
     except EmailNotValidError:
         raise ValidationFailed('email', 'must be a valid email address') from None
+    local, _, domain = email.rpartition('@')
+    if any(_mixes_scripts(part) for part in [local, *map(_unicode_label, domain.split('.'))]):
+        raise ValidationFailed('email', 'mixes writing systems (such as Latin and Cyrillic) in one part')
     return email
+
+
+SCRIPTS_WRITTEN_TOGETHER = ({'CJK', 'HIRAGANA', 'KATAKANA'}, {'CJK', 'HANGUL'})
+
+
+def _unicode_label(label: str) -> str:
+    """A domain label as people read it (`xn--` labels are punycode)."""
+    if not label.startswith('xn--'):
+        return label
+    try:
+        return label[4:].encode('ascii').decode('punycode')
+    except (UnicodeError, ValueError):
+        return label
+
+
+def _script(char: str) -> str | None:
+    if not char.isalpha():
+        return None
+    name = unicodedata.name(char, '')
+    return name.split(' ', 1)[0] if name else 'UNKNOWN'
+
+
+def _mixes_scripts(part: str) -> bool:
+    """Whether one part of an address (a look-alike's trick: paypal with one Cyrillic letter) mixes scripts."""
+    scripts = {script for script in map(_script, part) if script}
+    return len(scripts) > 1 and not any(scripts <= together for together in SCRIPTS_WRITTEN_TOGETHER)
 
 
 def normalized_password(raw: str, field: str = 'password') -> bytes:

@@ -4,6 +4,7 @@ object or Slack's `{"text": ...}`. URLs are sealed (a Slack URL is a credential)
 """
 
 import logging
+import re
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
@@ -19,13 +20,14 @@ from repositories.webhooks import WebhookRecord, WebhookRepository
 from services.deployments.types import Status
 from services.leases import fence
 from services.secret_box import SecretBox
-from services.webhook_addresses import AddressRefused, checked_address
+from services.webhook_addresses import AddressRefused, Unresolvable, checked_address
 
 log = logging.getLogger(__name__)
 EVENTS = ('node.offline', 'node.online', 'deployment.failed', 'deployment.running')
 KINDS = ('generic', 'slack')
 DELIVERY_TIMEOUT = 5.0
 SETTLE = timedelta(seconds=2)  # transitions younger than this are read on the next tick
+HOST = re.compile(r'[a-z0-9._-]+|[0-9a-f:.]+')  # a name (an IDN as punycode), an IPv4 or an IPv6 address
 
 
 def shown(url: str) -> str:
@@ -43,6 +45,8 @@ def checked_url(url: str) -> httpx.URL:
         raise ValidationFailed('url', 'is not a URL') from None
     if parsed.scheme not in ('http', 'https') or not parsed.host or len(url) > 2048 or parts.username:
         raise ValidationFailed('url', 'must be an http:// or https:// address without a user name')
+    if not HOST.fullmatch(parsed.raw_host.decode('ascii', 'replace')):
+        raise ValidationFailed('url', 'has a host name that is not one')
     return parsed
 
 
@@ -92,6 +96,8 @@ class NotificationService:
         parsed = checked_url(url)
         try:
             await _aimed(parsed, self._allow_private)
+        except Unresolvable:
+            pass  # nothing to check yet: every send resolves and checks it again
         except AddressRefused as refused:
             raise ValidationFailed('url', f'cannot be used for webhooks: {refused}') from None
         url = str(parsed)

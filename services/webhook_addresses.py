@@ -17,6 +17,10 @@ class AddressRefused(Exception):
     """The host is, or resolves to, an address webhooks may not reach (the message says which, for admins)."""
 
 
+class Unresolvable(AddressRefused):
+    """The host does not resolve (now): nothing can be sent to it, and nothing about it can be checked yet."""
+
+
 def _plain(address: IPAddress) -> IPAddress:
     if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
         return address.ipv4_mapped
@@ -41,10 +45,10 @@ async def checked_address(host: str, port: int, allow_private: bool) -> IPAddres
             asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM), RESOLVE_TIMEOUT
         )
     except (OSError, TimeoutError, UnicodeError) as error:
-        raise AddressRefused(f'{host} does not resolve') from error
+        raise Unresolvable(f'{host} does not resolve') from error
     addresses = [ipaddress.ip_address(info[4][0].split('%')[0]) for info in infos]
     if not addresses:
-        raise AddressRefused(f'{host} does not resolve')
+        raise Unresolvable(f'{host} does not resolve')
     for address in addresses:
         if reason := refusal(address, allow_private):
             raise AddressRefused(f'{host} is {reason}')

@@ -35,6 +35,7 @@ def test_no_secret_appears_in_logs_answers_pages_documents_or_files(
         'GITHUB_API_URL': github.base_url,
         'ESPAZE_LOG_LEVEL': 'DEBUG',
         'ESPAZE_ROLLOUT_INTERVAL_SECONDS': '1',
+        'ESPAZE_ALLOW_PRIVATE_WEBHOOKS': 'true',  # its webhook address is on loopback
     }
     app = start_app(tmp_path / 'data', environment)
     secrets: dict[str, str] = {}

@@ -3,7 +3,7 @@
 import pytest
 from nicegui.testing import User
 
-from tests.api.helpers import started
+from tests.api.helpers import admin_tokens, bearer, started
 
 REQUIRED_CSP = ("object-src 'none'", "base-uri 'none'", "frame-ancestors 'none'", "default-src 'self'")
 
@@ -53,3 +53,26 @@ async def test_behind_a_tls_proxy_answers_carry_hsts(behind_a_tls_proxy: None, u
     for path in ('/healthz', '/login', '/api/auth/me'):
         response = await user.http_client.get(path)
         assert response.headers['strict-transport-security'].startswith('max-age='), path
+
+
+async def test_error_answers_carry_the_security_headers_and_api_answers_are_not_cached(
+    user: User, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+):
+    admin = bearer(await admin_tokens(user.http_client))
+    too_large = await user.http_client.post('/api/auth/login', content=b'x' * 2_000_000)
+    assert too_large.status_code == 413
+    me = await user.http_client.get('/api/auth/me', headers=admin)
+    services = await started()
+
+    async def broken(*args, **kwargs):
+        raise RuntimeError('a bug, not input')
+
+    monkeypatch.setattr(services.deployments, 'page', broken)
+    failed = await user.http_client.get('/api/deployments', headers=admin)
+    caplog.clear()  # the bug's traceback is expected here
+    assert failed.status_code == 500 and 'a bug' not in failed.text
+    for answer in (too_large, me, failed):
+        assert answer.headers['x-content-type-options'] == 'nosniff', answer.request.url
+        assert 'content-security-policy' in answer.headers
+    assert me.headers['cache-control'] == 'no-store'
+    assert failed.headers['cache-control'] == 'no-store'

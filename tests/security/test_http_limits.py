@@ -92,3 +92,24 @@ def test_x_forwarded_for_from_loopback_is_not_believed_without_configured_proxie
     auth = {'Authorization': f'Bearer {login.json()["accessToken"]}'}
     entries = httpx.get(f'{server.base_url}/api/audit?action=login.failed', headers=auth, timeout=10).json()['items']
     assert [entry['details']['address'] for entry in entries] == ['127.0.0.1']
+
+
+def test_control_characters_in_a_path_cannot_forge_log_lines(server: RunningApp):
+    forged = 'FORGED-LINE 2026-12-04 ERROR espaze: the admin password is hunter2'
+    for path in ('/api/nowhere%0a', '/nowhere%0d%0a', '/api/auth/me%0a%0d%e2%80%a8'):
+        httpx.get(f'{server.base_url}{path}{forged.replace(" ", "%20")}', timeout=10)
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and sum(forged in line for line in server.output) < 3:
+        time.sleep(0.1)
+    lines = [line for line in server.output if forged in line]
+    assert len(lines) >= 3, server.output[-10:]
+    assert not any(line.startswith(forged) for line in ''.join(server.output).splitlines())
+    assert all('\\n' in line or '\\r' in line or '\\u2028' in line for line in lines)
+
+
+@pytest.mark.parametrize('path', ['/api/nowhere', '/api/', '/api/deployments/x/y/z', '/api/v2/anything?q=1'])
+def test_unknown_api_paths_answer_a_json_404_without_a_page_session(server: RunningApp, path: str):
+    answer = httpx.get(f'{server.base_url}{path}', timeout=10)
+    assert answer.status_code == 404 and answer.headers['content-type'] == 'application/json'
+    assert answer.json()['error'].startswith('No such API path')
+    assert 'set-cookie' not in answer.headers  # no NiceGUI page (and its session storage) was made for it

@@ -95,7 +95,14 @@ async def _what_a_owns(user: User, auth: dict, admin: dict, ids: dict[str, str])
     }
 
 
-async def test_another_owners_ids_get_404_on_every_route_and_change_nothing(github: GitHubEmulator, user: User):
+@pytest.fixture
+def private_webhooks(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv('ESPAZE_ALLOW_PRIVATE_WEBHOOKS', 'true')  # the sweep's webhook points at loopback
+
+
+async def test_another_owners_ids_get_404_on_every_route_and_change_nothing(
+    github: GitHubEmulator, private_webhooks: None, user: User
+):
     client = user.http_client
     admin = bearer(await admin_tokens(client))
     auth = await linked_operator(client, github)

@@ -37,3 +37,23 @@ def test_display_name_defaults_to_email_local_part_and_refuses_control_character
     assert display_name('  ', 'ada@example.com') == 'ada'
     with pytest.raises(ValidationFailed):
         display_name('bad\x07name', 'ada@example.com')
+
+
+@pytest.mark.parametrize(
+    'email',
+    [
+        'p\u0430ypal@example.com',  # a Cyrillic a among Latin letters
+        'ops@p\u0430ypal.com',
+        'ops@xn--pypal-4ve.com',  # the same domain as punycode
+        'adm\u0456n@example.com',  # a Cyrillic i
+        '\u03bfps@example.com',  # a Greek o
+    ],
+)
+def test_look_alike_emails_that_mix_scripts_in_one_part_are_refused(email: str):
+    with pytest.raises(ValidationFailed, match='mixes writing systems'):
+        canonical_email(email)
+
+
+@pytest.mark.parametrize('email', ['юля@пример.рф', 'taro@例え.jp', '日本語ひらがな@example.com', 'müller@example.de'])
+def test_addresses_written_in_one_script_per_part_are_accepted(email: str):
+    assert canonical_email(email)
