@@ -77,12 +77,11 @@ class HeartbeatEndpoint:
             return
         authorization = next((v.decode('latin-1') for k, v in scope['headers'] if k == b'authorization'), '')
         client = scope.get('client')
-        body = await _read_body(receive)
         refuse = _with_headers(self.headers[len(JSON_HEADERS) :], send)  # errors are rare: a wrapper is fine
         try:
             await self.services.health.wait_started(timeout=5)
             self.services.heartbeats.check(match[1], node_token_of(authorization))  # strangers learn nothing more
-            beat = parse_heartbeat(body)
+            beat = parse_heartbeat(await _read_body(receive))  # read only for a node that proved who it is
             answer = await accept_heartbeat(self.services, match[1], authorization, client[0] if client else None, beat)
         except EspazeError as error:
             await espaze_error_response(error)(scope, receive, refuse)

@@ -43,6 +43,13 @@ class RegisterNodeRequest(CamelModel):
     labels: dict[str, str] | None = Field(default=None, max_length=64)
     agent_version: str | None = Field(default=None, max_length=64)
     capacity: CapacityIn | None = None
+    node_token: str | None = Field(
+        default=None, max_length=4096, description="to enroll an enrolled MAC again: that node's current token"
+    )
+
+
+class ReenrollmentOut(CamelModel):
+    allowed_until: datetime
 
 
 class HeartbeatRequest(CamelModel):

@@ -21,6 +21,7 @@ from api.node_schemas import (
     NodeList,
     NodeOut,
     NodePatch,
+    ReenrollmentOut,
     RegisterNodeRequest,
     RegisterNodeResponse,
 )
@@ -83,7 +84,9 @@ async def register_node(
     """
     actor, token = caller
     if actor is None:
-        enrolled = await services.nodes.register_with_enrollment_token(token, _registration(body), address_of(request))
+        enrolled = await services.nodes.register_with_enrollment_token(
+            token, _registration(body), address_of(request), body.node_token
+        )
     else:
         enrolled = await services.nodes.register(actor, _registration(body), address_of(request))
     answer = RegisterNodeResponse(node=NodeOut.of(enrolled.node), node_token=enrolled.node_token)
@@ -190,6 +193,13 @@ async def revoke_node_token(node_id: str, user: CurrentUser, services: ServicesD
     """Refuse the node's heartbeats until it enrolls again."""
     await services.nodes.revoke_token(user, node_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post('/{node_id}/allow-reenrollment')
+async def allow_reenrollment(node_id: str, user: CurrentUser, services: ServicesDep) -> ReenrollmentOut:
+    """Let one enrollment token enroll this node's MAC again (a replaced or reinstalled machine that lost its
+    node token), until `allowedUntil` (15 minutes)."""
+    return ReenrollmentOut(allowed_until=await services.nodes.allow_reenrollment(user, node_id))
 
 
 @router.get('/{node_id}/events')

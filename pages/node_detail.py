@@ -162,6 +162,10 @@ def _danger_zone(services: Services, user: User, node: Node) -> None:
         await services.nodes.revoke_token(user, node.id)
         ui.notify('Token revoked: the node must enroll again', type='warning')
 
+    async def allow_reenrollment() -> None:
+        until = await services.nodes.allow_reenrollment(user, node.id)
+        ui.notify(f'An enrollment token may enroll this MAC again until {until:%H:%M} UTC', type='info')
+
     async def delete() -> None:
         try:
             await services.nodes.delete(user, node.id)
@@ -177,4 +181,5 @@ def _danger_zone(services: Services, user: User, node: Node) -> None:
             ui.button('Cancel', on_click=confirm.close).props('flat')
     with ui.row().classes('gap-2'):
         ui.button('Revoke token', color='warning', on_click=revoke)
+        ui.button('Allow re-enrollment (15 min)', on_click=allow_reenrollment).props('outline')
         ui.button('Delete', color='negative', on_click=confirm.open)

@@ -150,15 +150,29 @@ class NodeRepository:
         return _to_node(doc, None)
 
     async def re_register(
-        self, node_id: str, registration: NodeRegistration, seen_ip: str | None, token: tuple[str, str]
+        self,
+        node_id: str,
+        registration: NodeRegistration,
+        seen_ip: str | None,
+        token: tuple[str, str],
+        proof: dict[str, Any] | None = None,
     ) -> Node | None:
-        """Refresh a node's claims and replace its token (the old one stops working)."""
+        """Refresh a node's claims and replace its token (the old one stops working), if the node still matches
+        `proof` (its current token id, or an allowance to re-enroll that has not expired, which this spends)."""
         doc = await self._nodes.find_one_and_update(
-            {'_id': object_id(node_id)},
-            {'$set': {**_registration_fields(registration, seen_ip), 'token_hash': token[0], 'token_id': token[1]}},
+            {'_id': object_id(node_id), **(proof or {})},
+            {
+                '$set': {**_registration_fields(registration, seen_ip), 'token_hash': token[0], 'token_id': token[1]},
+                '$unset': {'reenroll_until': ''},
+            },
             return_document=ReturnDocument.AFTER,
         )
         return await self._one(doc)
+
+    async def allow_reenrollment(self, node_id: str, until: datetime) -> bool:
+        """Let an enrollment token enroll this node's MAC again, once, until `until`."""
+        result = await self._nodes.update_one({'_id': object_id(node_id)}, {'$set': {'reenroll_until': until}})
+        return result.matched_count == 1
 
     async def update_details(self, node_id: str, name: str | None, labels: dict[str, str] | None) -> Node | None:
         """Rename a node or replace its labels."""

@@ -30,6 +30,11 @@ from services.tokens import TokenCodec, new_opaque_token, token_hash
 
 ENROLLMENT_PREFIX = 'espe_'
 NODE_TOKEN_TTL = timedelta(days=3650)
+REENROLL_WINDOW = timedelta(minutes=15)
+ALREADY_ENROLLED = (
+    'This MAC address is already enrolled. To enroll it again, send the current token of that node, '
+    'or allow re-enrollment on its page first'
+)
 
 
 @dataclass(frozen=True)
@@ -105,9 +110,10 @@ class NodeService:
         return found is not None and found.usable(self._clock())
 
     async def register_with_enrollment_token(
-        self, enrollment_token: str, registration: NodeRegistration, seen_ip: str | None
+        self, enrollment_token: str, registration: NodeRegistration, seen_ip: str | None, node_token: str | None = None
     ) -> Enrollment:
-        """Enroll a node for the creator of an enrollment token, counting one use of it."""
+        """Enroll a node for the creator of an enrollment token, counting one use of it. A MAC already enrolled is
+        enrolled again only with that node's current token, or while its owner allows re-enrollment on its page."""
         await self._limiter.take(self._enroll_limit, seen_ip)
         registration = self.validated(registration)
         used = await self._enrollment.use(token_hash(enrollment_token))
@@ -117,7 +123,7 @@ class NodeService:
         try:
             if owner is None or owner.disabled or not owner.can_manage:
                 raise Unauthorized('Enrollment token is no longer valid')
-            enrollment = await self._register(used.owner_id, registration, seen_ip)
+            enrollment = await self._register(used.owner_id, registration, seen_ip, node_token or '')
         except Exception:
             await self._enrollment.give_back(used.id)
             raise
@@ -126,7 +132,11 @@ class NodeService:
         )
         return enrollment
 
-    async def _register(self, owner_id: str, registration: NodeRegistration, seen_ip: str | None) -> Enrollment:
+    async def _register(
+        self, owner_id: str, registration: NodeRegistration, seen_ip: str | None, node_token: str | None = None
+    ) -> Enrollment:
+        """`node_token` None: the owner enrolls (an access token); a string: an enrollment token does, which
+        needs the node's current token (that string) or an allowance to re-enroll an existing MAC."""
         existing = await self._nodes.get_by_mac(registration.mac_address)
         if existing is None:
             node_id = self._nodes.new_id()
@@ -139,13 +149,33 @@ class NodeService:
                 if existing is None:
                     raise
         if existing.owner_id != owner_id:
-            raise Conflict('This MAC address belongs to a node of another account')
-        node_token, token = self._new_node_token(existing.id)
-        node = await self._nodes.re_register(existing.id, registration, seen_ip, token)
+            raise Conflict(ALREADY_ENROLLED)  # the same words as below: nothing tells whose node it is
+        proof = None if node_token is None else self._reenrollment_proof(existing, node_token)
+        new_token, token = self._new_node_token(existing.id)
+        node = await self._nodes.re_register(existing.id, registration, seen_ip, token, proof)
         if node is None:
-            raise NotFound('No such node')
+            raise Conflict(ALREADY_ENROLLED)
         await self._revoke_token_of(existing)
-        return Enrollment(node, node_token, created=False)
+        return Enrollment(node, new_token, created=False)
+
+    def _reenrollment_proof(self, node: Node, node_token: str) -> dict:
+        """What the stored node must still match: its current token, or an unexpired allowance."""
+        try:
+            claims = self._tokens.decode(node_token, 'node') if node_token else None
+        except Unauthorized:
+            claims = None
+        if claims is not None and claims.get('sub') == node.id and claims.get('jti') == node.token_id:
+            return {'token_id': node.token_id}
+        return {'reenroll_until': {'$gt': self._clock()}}
+
+    async def allow_reenrollment(self, actor: User, node_id: str) -> datetime:
+        """Let one enrollment token enroll this node's MAC again (a replaced machine), for REENROLL_WINDOW."""
+        node = await self._managed(actor, node_id)
+        until = self._clock() + REENROLL_WINDOW
+        if not await self._nodes.allow_reenrollment(node.id, until):
+            raise NotFound('No such node')
+        await self._audit.record(actor, 'node.allow_reenrollment', node.id, until=until.isoformat())
+        return until
 
     def _new_node_token(self, node_id: str) -> tuple[str, tuple[str, str]]:
         """A node token, and what is stored of it: (hash, id)."""

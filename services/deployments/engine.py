@@ -47,6 +47,7 @@ class RolloutEngine:
         self._accounts = accounts
         self._box = box
         self._registry = registry
+        self.registry = registry
         self._deploy_deadline = deploy_deadline_seconds + DEADLINE_GRACE_SECONDS
         self._scheduling_patience = SCHEDULING_PATIENCE_SECONDS
         self.advances = 0

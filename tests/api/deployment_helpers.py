@@ -36,11 +36,17 @@ async def create(client: httpx.AsyncClient, auth: dict, payload: dict) -> str:
     return response.json()['id']
 
 
+async def unpushed_image(client: httpx.AsyncClient, auth: dict, name: str) -> str:
+    """An image in the caller's own space of Espaze's registry that nobody ever pushed."""
+    owner_id = (await client.get('/api/auth/me', headers=auth)).json()['id']
+    return f'registry.espaze.localhost:5000/{owner_id}/{name}:1'
+
+
 async def one_running_one_failed(client: httpx.AsyncClient, auth: dict) -> tuple[str, str]:
     """`web` running from a public image, `ghost` failed on an image nobody pushed; their ids."""
     good = await create(client, auth, body(name='web', image=NGINX, replicas=1))
     await until(client, auth, good, {'running'})
-    bad = await create(client, auth, body(name='ghost', image='registry.espaze.localhost:5000/x/y:1', replicas=1))
+    bad = await create(client, auth, body(name='ghost', image=await unpushed_image(client, auth, 'y'), replicas=1))
     await until(client, auth, bad, {'failed'})
     return good, bad
 

@@ -5,7 +5,7 @@ import asyncio
 import pytest
 from nicegui.testing import User
 
-from tests.api.deployment_helpers import NGINX, body, create, linked_operator, until
+from tests.api.deployment_helpers import NGINX, body, create, linked_operator, unpushed_image, until
 from tests.api.helpers import started
 from tests.github_emulator import GitHubEmulator
 
@@ -82,7 +82,7 @@ async def test_a_crashing_app_is_explained_with_exit_code_and_log(github: GitHub
 
 async def test_an_image_that_cannot_be_pulled_fails(github: GitHubEmulator, user: User):
     auth = await linked_operator(user.http_client, github)
-    image = 'registry.espaze.localhost:5000/nobody/ghost:1.0'
+    image = await unpushed_image(user.http_client, auth, 'ghost')
     deployment_id = await create(user.http_client, auth, body(name='ghost', image=image, replicas=1))
     found = await until(user.http_client, auth, deployment_id, {'running', 'failed'})
     assert found['statusReason'].startswith('The image could not be pulled (ImagePullBackOff)')

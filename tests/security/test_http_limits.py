@@ -113,3 +113,14 @@ def test_unknown_api_paths_answer_a_json_404_without_a_page_session(server: Runn
     assert answer.status_code == 404 and answer.headers['content-type'] == 'application/json'
     assert answer.json()['error'].startswith('No such API path')
     assert 'set-cookie' not in answer.headers  # no NiceGUI page (and its session storage) was made for it
+
+
+def test_a_heartbeat_with_a_bad_token_is_refused_before_its_body_is_read(server: RunningApp):
+    sock = _connect(server)
+    sock.sendall(
+        b'POST /api/nodes/0123456789abcdef01234567/heartbeat HTTP/1.1\r\nHost: espaze\r\n'
+        b'Authorization: Bearer not-a-node-token\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n{'
+    )  # the body never comes: only a lane that reads it first would wait for it
+    sock.settimeout(3)
+    assert sock.recv(200).startswith(b'HTTP/1.1 401 ')
+    sock.close()
