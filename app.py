@@ -157,6 +157,7 @@ cluster = ClusterService(
     KubeGateway(api_client(cluster_mode, sandbox.url if sandbox else None), settings.cluster_timeout_seconds),
     settings.cluster_settings(),
     sandbox=sandbox is not None,
+    live_seconds=settings.live_read_seconds,
 )
 deployments = DeploymentRepository(db)
 github_service = GitHubService(

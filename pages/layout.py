@@ -10,6 +10,7 @@ from nicegui import app, ui
 from errors import NotFound
 from models import User
 from pages.components.cluster_status import sandbox_banner
+from pages.page_guard import MOST_PAGES_PER_SESSION
 from pages.session import current_session_id, log_out_browser, login_redirect, session_user
 from services.registry import Services
 
@@ -70,12 +71,26 @@ def database_unavailable() -> None:
 
 
 async def signed_in_user(services: Services) -> User | None:
-    """This browser's user, with the page's events bound to that session's authority from now on."""
+    """This browser's user, with the page's events bound to that session's authority from now on. Raises
+    TooManyPages when the session already holds as many open pages as it may."""
     user = await session_user(services)
     session_id = current_session_id()
     if user is not None and session_id:
-        app.state.page_guard.protect(ui.context.client, session_id, user)
+        guard = app.state.page_guard
+        if not guard.admits(session_id):
+            raise TooManyPages
+        guard.protect(ui.context.client, session_id, user)
     return user
+
+
+class TooManyPages(Exception):
+    """This browser session has as many Espaze pages open as it may."""
+
+
+def too_many_pages() -> None:
+    with ui.column().classes('w-full min-h-[60vh] items-center justify-center gap-2 p-4').mark('too many pages'):
+        ui.label('Too many Espaze pages are open in this browser.').classes('text-lg')
+        ui.label(f'Close some of the {MOST_PAGES_PER_SESSION} open ones, then reload this one.')
 
 
 def signed_in_page(services: Services, path: str, title: str, admin_only: bool = False):
@@ -87,7 +102,11 @@ def signed_in_page(services: Services, path: str, title: str, admin_only: bool =
             if not services.health.started:
                 database_unavailable()
                 return None
-            user = await signed_in_user(services)
+            try:
+                user = await signed_in_user(services)
+            except TooManyPages:
+                too_many_pages()
+                return None
             if user is None:
                 return login_redirect(request.url.path)
             with frame(services, user, title):
@@ -116,7 +135,11 @@ def object_page(
 
     @ui.page(path, title=f'{kind} · Espaze')
     async def page(request: Request, object_id: str):
-        user = await signed_in_user(services)
+        try:
+            user = await signed_in_user(services)
+        except TooManyPages:
+            too_many_pages()
+            return None
         if user is None:
             return login_redirect(request.url.path)
         try:

@@ -20,6 +20,7 @@ from services.auth import AuthService
 log = logging.getLogger(__name__)
 
 LEAVE_GRACE_SECONDS = 0.5  # time for the navigation to reach the browser before its socket is closed
+MOST_PAGES_PER_SESSION = 20
 
 
 @dataclass
@@ -34,6 +35,11 @@ class PageGuard:
         self._auth = auth
         self._watch_seconds = watch_seconds
         self._pages: dict[str, _GuardedPage] = {}  # by NiceGUI client id
+
+    def admits(self, session_id: str) -> bool:
+        """Whether this session may open one more page (each open page holds memory, a socket and timers)."""
+        open_now = [cid for cid, page in self._pages.items() if page.session_id == session_id]
+        return sum(cid in Client.instances for cid in open_now) < MOST_PAGES_PER_SESSION
 
     def protect(self, client: Client, session_id: str, user: User) -> None:
         """From now on, each event of `client` runs only while `session_id` still resolves to `user`'s authority."""

@@ -5,6 +5,7 @@ from kubernetes.utils import parse_quantity
 from errors import EspazeError, NotFound
 from services.cluster.gateway import KubeGateway
 from services.cluster.manifests import deployment_selector
+from services.cluster.shared_reads import SharedReads
 from services.cluster.types import (
     ClusterNode,
     ClusterStatus,
@@ -98,10 +99,22 @@ def _usage(item: dict, namespaced: bool) -> Usage:
     )
 
 
+LIVE_SECONDS = 1.5  # under the pages' 2 s refresh: a follower never sees the same answer twice
+
+
 class ClusterReads:
-    def __init__(self, gateway: KubeGateway, sandbox: bool) -> None:
+    def __init__(self, gateway: KubeGateway, sandbox: bool, live_seconds: float = LIVE_SECONDS) -> None:
         self.gateway = gateway
         self.sandbox = sandbox
+        self.live = SharedReads(live_seconds)
+
+    async def live_pods(self, namespace: str, deployment_id: str) -> list[PodInfo]:
+        """`pods`, shared by every page watching this deployment within LIVE_SECONDS."""
+        return await self.live.get(('pods', namespace, deployment_id), lambda: self.pods(namespace, deployment_id))
+
+    async def live_logs(self, namespace: str, pod: str, tail: int) -> str:
+        """`logs`, shared by every page following this pod's log within LIVE_SECONDS."""
+        return await self.live.get(('logs', namespace, pod, tail), lambda: self.logs(namespace, pod, tail=tail))
 
     async def rollout(self, namespace: str, name: str) -> RolloutState | None:
         found = await self.gateway.optional(self.gateway.apps.read_namespaced_deployment, name, namespace)

@@ -25,11 +25,13 @@ class _Kind:
 
 
 class ClusterService:
-    def __init__(self, gateway: KubeGateway, settings: ClusterSettings, sandbox: bool = False) -> None:
+    def __init__(
+        self, gateway: KubeGateway, settings: ClusterSettings, sandbox: bool = False, live_seconds: float = 1.5
+    ) -> None:
         self.gateway = gateway
         self.settings = settings
         self.sandbox = sandbox  # only for the banner that says so
-        self.reads = ClusterReads(gateway, sandbox)
+        self.reads = ClusterReads(gateway, sandbox, live_seconds)
         core, apps, batch, net = gateway.core, gateway.apps, gateway.batch, gateway.networking
         self._kinds = {
             'Namespace': _Kind(

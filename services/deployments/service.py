@@ -337,7 +337,7 @@ class DeploymentService:
 
     async def pods(self, user: User, deployment_id: str) -> list[PodInfo]:
         found = await self.readable(user, deployment_id)
-        return await self._cluster.reads.pods(found.namespace, found.id)
+        return await self._cluster.reads.live_pods(found.namespace, found.id)
 
     async def events(self, user: User, deployment_id: str) -> list[EventInfo]:
         found = await self.readable(user, deployment_id)
@@ -348,14 +348,14 @@ class DeploymentService:
         found = await self.readable(user, deployment_id)
         if not 1 <= tail <= 5000:
             raise ValidationFailed('tail', 'must be between 1 and 5000')
-        pods = await self._cluster.reads.pods(found.namespace, found.id)
+        pods = await self._cluster.reads.live_pods(found.namespace, found.id)
         if pod is None and not pods and found.build_job:
             return await self._cluster.build_logs(found.build_job, tail)
         names = [p.name for p in pods]
         chosen = pod or (names[0] if names else None)
         if chosen is None or chosen not in names:
             raise NotFound('No such pod in this deployment')
-        return await self._cluster.reads.logs(found.namespace, chosen, tail=tail)
+        return await self._cluster.reads.live_logs(found.namespace, chosen, tail)
 
     async def build_logs(self, user: User, deployment_id: str, tail: int = 500) -> str:
         found = await self.readable(user, deployment_id)

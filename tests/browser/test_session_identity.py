@@ -8,6 +8,7 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, WebSocket, expect
 
+from pages.page_guard import MOST_PAGES_PER_SESSION
 from tests.browser.conftest import RunningApp, start_app, stop_app
 from tests.browser.rollout_helpers import PASSWORD
 from tests.browser.test_live_authority import api_login, browser_login, new_account, patch_user
@@ -156,4 +157,31 @@ def test_a_role_change_reloads_open_pages_into_the_new_role(browser: Browser, wa
 
     expect(page.get_by_text('Only admins can see this page.')).to_be_visible(timeout=LEAVES_WITHIN_MS)
     expect(page.get_by_role('link', name='Users')).to_have_count(0)
+    context.close()
+
+
+def test_one_session_may_hold_a_bounded_number_of_open_pages(browser: Browser, watched):
+    app, _ = watched
+    new_account(app, 'tabs@example.com', 'Tabs')
+    context = browser.new_context(viewport={'width': 1366, 'height': 850})
+    first = context.new_page()
+    browser_login(first, app, 'tabs@example.com', 'Tabs')
+    pages = [first]
+    for _ in range(MOST_PAGES_PER_SESSION - 1):
+        page = context.new_page()
+        page.goto(app.base_url + '/nodes')
+        expect(page.get_by_role('button', name='User menu')).to_be_visible()
+        pages.append(page)
+    one_too_many = context.new_page()
+    one_too_many.goto(app.base_url + '/nodes')
+    expect(one_too_many.get_by_text('Too many Espaze pages are open in this browser.')).to_be_visible()
+    expect(one_too_many.get_by_role('button', name='User menu')).to_have_count(0)
+    pages.pop().close()
+    expect(first.get_by_role('button', name='User menu')).to_be_visible()  # the others still work
+    for _ in range(30):  # a closed tab is let go within seconds
+        one_too_many.reload()
+        if one_too_many.get_by_role('button', name='User menu').count():
+            break
+        one_too_many.wait_for_timeout(500)
+    expect(one_too_many.get_by_role('button', name='User menu')).to_be_visible()
     context.close()
