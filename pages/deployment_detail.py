@@ -1,5 +1,7 @@
 """One deployment: live status and steps, operations, logs (tail, follow, search, download), pods, events, releases."""
 
+import asyncio
+
 from nicegui import ui
 
 from errors import EspazeError, NotFound
@@ -46,6 +48,7 @@ class DeploymentView:
         self.load_logs = None
         self.build_log: ui.log | None = None
         self.build_text = ''
+        self.build_log_lock = asyncio.Lock()  # the timer and a status change may both append: one at a time
 
     async def act(self, action, success: str) -> None:
         try:
@@ -82,6 +85,10 @@ class DeploymentView:
 
     async def load_build_log(self) -> None:
         """Append what the build wrote since the last look (the whole log again if it was replaced)."""
+        async with self.build_log_lock:
+            await self._append_build_log()
+
+    async def _append_build_log(self) -> None:
         text = await self.services.deployments.build_logs(self.user, self.deployment.id) or ''
         if self.build_log is None or text == self.build_text:
             return

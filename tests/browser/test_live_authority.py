@@ -76,6 +76,15 @@ def browser_login(page: Page, app: RunningApp, email: str, name: str) -> None:
     expect(page.get_by_text(f'Welcome, {name}.')).to_be_visible()
 
 
+def signed_in_tab(browser: Browser, app: RunningApp, email: str, name: str, path: str | None = None) -> Page:
+    """A new desktop browser, logged in through the login page, on `path` if given."""
+    page = browser.new_context(viewport={'width': 1366, 'height': 850}).new_page()
+    browser_login(page, app, email, name)
+    if path is not None:
+        page.goto(app.base_url + path)
+    return page
+
+
 def patch_user(app: RunningApp, admin: dict, user_id: str, **changes) -> None:
     response = httpx.patch(f'{app.base_url}/api/users/{user_id}', json=changes, headers=admin, timeout=10)
     assert response.status_code == 200, response.text
@@ -99,9 +108,8 @@ def test_a_disabled_operators_open_deployment_page_cannot_scale(browser: Browser
     deployment_id = created.json()['id']
     wait_for(app, operator, deployment_id, {'running'}, 60)
 
-    context = browser.new_context(viewport={'width': 1366, 'height': 850})
-    page = context.new_page()
-    browser_login(page, app, 'olga@example.com', 'Olga')
+    page = signed_in_tab(browser, app, 'olga@example.com', 'Olga')
+    context = page.context
     page.goto(f'{app.base_url}/deployments/{deployment_id}')
     scale = page.get_by_role('button', name='Scale', exact=True)
     expect(scale).to_be_visible()
@@ -123,10 +131,8 @@ def test_a_demoted_admins_open_users_page_cannot_make_him_admin_again(browser: B
     second_id, _ = new_account(app, 'ada@example.com', 'Ada')
     patch_user(app, admin, second_id, role='admin')
 
-    context = browser.new_context(viewport={'width': 1366, 'height': 850})
-    page = context.new_page()
-    browser_login(page, app, 'ada@example.com', 'Ada')
-    page.goto(app.base_url + '/users')
+    page = signed_in_tab(browser, app, 'ada@example.com', 'Ada', '/users')
+    context = page.context
     role = page.get_by_label('Role of ada@example.com')
     expect(role).to_be_visible()
     patch_user(app, admin, second_id, role='viewer')
@@ -145,10 +151,8 @@ def test_an_account_page_left_open_after_a_password_change_elsewhere_sets_nothin
     app, db, _ = lab
     _, operator = new_account(app, 'pia@example.com', 'Pia')
 
-    context = browser.new_context(viewport={'width': 1366, 'height': 850})
-    page = context.new_page()
-    browser_login(page, app, 'pia@example.com', 'Pia')
-    page.goto(app.base_url + '/account')
+    page = signed_in_tab(browser, app, 'pia@example.com', 'Pia', '/account')
+    context = page.context
     expect(page.get_by_label('Current password')).to_be_visible()
     changed = httpx.post(
         f'{app.base_url}/api/auth/password',
@@ -179,10 +183,8 @@ def test_the_users_page_of_a_live_admin_still_works(browser: Browser, lab, tmp_p
     """The check refuses only what it should: a current admin's change goes through."""
     app, db, admin = lab
     target_id, _ = new_account(app, 'max@example.com', 'Max')
-    context = browser.new_context(viewport={'width': 1366, 'height': 850})
-    page = context.new_page()
-    browser_login(page, app, 'root@example.com', 'Root')
-    page.goto(app.base_url + '/users')
+    page = signed_in_tab(browser, app, 'root@example.com', 'Root', '/users')
+    context = page.context
     page.get_by_label('Role of max@example.com').click()
     page.get_by_role('option', name='viewer', exact=True).click()
     expect(page.get_by_text('max@example.com updated')).to_be_visible()

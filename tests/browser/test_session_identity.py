@@ -11,7 +11,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, WebSocket, expect
 from pages.page_guard import MOST_PAGES_PER_SESSION
 from tests.browser.conftest import RunningApp, start_app, stop_app
 from tests.browser.rollout_helpers import PASSWORD
-from tests.browser.test_live_authority import api_login, browser_login, new_account, patch_user
+from tests.browser.test_live_authority import api_login, browser_login, new_account, patch_user, signed_in_tab
 
 COOKIE = 'session'  # the name of NiceGUI's (Starlette's) session cookie
 LEAVES_WITHIN_MS = 8_000  # the watch runs every 2 s; the rest is the browser loading /login
@@ -88,10 +88,8 @@ def test_a_cookie_planted_before_login_opens_nothing_and_logout_renews_it(browse
 def test_logging_out_in_one_tab_sends_the_other_tabs_to_login(browser: Browser, watched):
     app, _ = watched
     new_account(app, 'tab@example.com', 'Tab')
-    context = browser.new_context(viewport={'width': 1366, 'height': 850})
-    first = context.new_page()
-    browser_login(first, app, 'tab@example.com', 'Tab')
-    first.goto(app.base_url + '/deployments')
+    first = signed_in_tab(browser, app, 'tab@example.com', 'Tab', '/deployments')
+    context = first.context
     expect(first.get_by_role('button', name='User menu')).to_be_visible()
     second = context.new_page()
     second.goto(app.base_url + '/account')
@@ -106,16 +104,15 @@ def test_the_server_ends_the_socket_of_a_page_whose_session_ended(browser: Brows
     """Even a page that does not follow the way out (here its navigation is blocked) loses its connection."""
     app, admin = watched
     user_id, _ = new_account(app, 'sock@example.com', 'Sock')
-    context = browser.new_context(viewport={'width': 1366, 'height': 850})
-    page = context.new_page()
-    browser_login(page, app, 'sock@example.com', 'Sock')
+    page = signed_in_tab(browser, app, 'sock@example.com', 'Sock')
+    context = page.context
     sockets = watch_sockets(page)
     page.goto(app.base_url + '/deployments')
     expect(page.get_by_role('button', name='User menu')).to_be_visible()
     context.route('**/login*', lambda route: route.fulfill(status=204))  # a 204 leaves the page where it is
     patch_user(app, admin, user_id, disabled=True)
 
-    assert sockets and closed_soon(page, sockets[0], LEAVES_WITHIN_MS / 1000), (
+    assert sockets and closed_soon(page, sockets[-1], LEAVES_WITHIN_MS / 1000), (
         page.url,
         len(sockets),
         [s.url[-60:] for s in sockets],
@@ -147,10 +144,8 @@ def test_a_role_change_reloads_open_pages_into_the_new_role(browser: Browser, wa
     app, admin = watched
     user_id, _ = new_account(app, 'ray@example.com', 'Ray')
     patch_user(app, admin, user_id, role='admin')
-    context = browser.new_context(viewport={'width': 1366, 'height': 850})
-    page = context.new_page()
-    browser_login(page, app, 'ray@example.com', 'Ray')
-    page.goto(app.base_url + '/audit')
+    page = signed_in_tab(browser, app, 'ray@example.com', 'Ray', '/audit')
+    context = page.context
     expect(page.get_by_text('Only admins can see this page.')).to_have_count(0)
     expect(page.get_by_role('link', name='Users')).to_be_visible()
     patch_user(app, admin, user_id, role='operator')
@@ -163,9 +158,8 @@ def test_a_role_change_reloads_open_pages_into_the_new_role(browser: Browser, wa
 def test_one_session_may_hold_a_bounded_number_of_open_pages(browser: Browser, watched):
     app, _ = watched
     new_account(app, 'tabs@example.com', 'Tabs')
-    context = browser.new_context(viewport={'width': 1366, 'height': 850})
-    first = context.new_page()
-    browser_login(first, app, 'tabs@example.com', 'Tabs')
+    first = signed_in_tab(browser, app, 'tabs@example.com', 'Tabs')
+    context = first.context
     pages = [first]
     for _ in range(MOST_PAGES_PER_SESSION - 1):
         page = context.new_page()

@@ -17,7 +17,12 @@ def receiver():
     found.server.shutdown()
 
 
-async def test_an_admin_adds_tests_and_deletes_a_webhook(receiver: Receiver, user: User):
+@pytest.fixture
+def private_webhooks(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv('ESPAZE_ALLOW_PRIVATE_WEBHOOKS', 'true')  # the receiver listens on loopback
+
+
+async def test_an_admin_adds_tests_and_deletes_a_webhook(receiver: Receiver, private_webhooks: None, user: User):
     await admin_tokens(user.http_client)
     await log_in(user)
     await user.open('/settings')
