@@ -260,7 +260,7 @@ app.add_middleware(SecurityHeadersMiddleware, tls=settings.browsers_use_https)
 core.sio.eio.cors_allowed_origins = None  # NiceGUI allows every origin; pages of other sites may not open a socket
 app.add_static_files('/assets', Path(__file__).parent / 'assets')
 api.register(app)
-pages.register_all(services, settings.session_watch_seconds)
+pages.register_all(services, settings.session_watch_seconds, settings.anonymous_pages_per_address)
 register_error_page()
 
 

@@ -56,6 +56,7 @@ class Settings(BaseSettings):
     heartbeat_flush_seconds: float = Field(default=1.0, gt=0, le=10)
     offline_sweep_seconds: float = Field(default=5.0, gt=0, le=600)
     live_read_seconds: float = Field(default=1.5, ge=0, le=60)
+    anonymous_pages_per_address: int = Field(default=50, ge=1, le=100_000)
     session_watch_seconds: float = Field(default=2.0, gt=0, le=600)
     node_metrics_retention_days: int = Field(default=7, ge=1, le=365)
     public_url: str | None = None

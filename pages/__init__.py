@@ -23,7 +23,7 @@ from pages.session import register_identity_routes
 from services.registry import Services
 
 
-def register_all(services: Services, session_watch_seconds: float) -> None:
+def register_all(services: Services, session_watch_seconds: float, anonymous_pages_per_address: int) -> None:
     """Register every page, and the guard that keeps open pages to the authority of their session."""
     for module in (
         audit,
@@ -43,5 +43,5 @@ def register_all(services: Services, session_watch_seconds: float) -> None:
     ):
         module.register(services)
     register_identity_routes(services)
-    guard = app.state.page_guard = PageGuard(services.auth, session_watch_seconds)
+    guard = app.state.page_guard = PageGuard(services.auth, session_watch_seconds, anonymous_pages_per_address)
     app.on_startup(lambda: background_tasks.create(guard.watch(), name='close pages of ended sessions'))

@@ -5,8 +5,10 @@ from contextlib import contextmanager
 from typing import TypeVar
 
 from fastapi import Request
+from fastapi.responses import PlainTextResponse, Response
 from nicegui import app, ui
 
+from client_address import address_of
 from errors import NotFound
 from models import User
 from pages.components.cluster_status import sandbox_banner
@@ -85,6 +87,15 @@ async def signed_in_user(services: Services) -> User | None:
 
 class TooManyPages(Exception):
     """This browser session has as many Espaze pages open as it may."""
+
+
+def anonymous_page_admitted() -> Response | None:
+    """None when this anonymous page may be built; else the 429 to answer (the page's client is let go at once)."""
+    client = ui.context.client
+    if app.state.page_guard.admits_anonymous(client, address_of(client.request)):
+        return None
+    client.delete()
+    return PlainTextResponse('Too many open pages from your address: close some, then try again.', status_code=429)
 
 
 def too_many_pages() -> None:

@@ -6,7 +6,7 @@ from nicegui import ui
 from client_address import address_of
 from errors import EspazeError
 from pages.forms import FormErrors, auth_card, email_input, password_input
-from pages.layout import database_unavailable
+from pages.layout import anonymous_page_admitted, database_unavailable
 from pages.session import log_in_browser, safe_next, session_user
 from services.registry import Services
 
@@ -15,6 +15,8 @@ def register(services: Services) -> None:
     @ui.page('/login', title='Log in · Espaze')
     async def login_page(redirect_to: str = '/'):
         target = safe_next(redirect_to)
+        if (busy := anonymous_page_admitted()) is not None:
+            return busy
         if not services.health.started:
             database_unavailable()
             return None

@@ -31,10 +31,23 @@ class _GuardedPage:
 
 
 class PageGuard:
-    def __init__(self, auth: AuthService, watch_seconds: float) -> None:
+    def __init__(self, auth: AuthService, watch_seconds: float, anonymous_per_address: int = 50) -> None:
         self._auth = auth
         self._watch_seconds = watch_seconds
         self._pages: dict[str, _GuardedPage] = {}  # by NiceGUI client id
+        self._anonymous_per_address = anonymous_per_address
+        self._anonymous: dict[str, list[str]] = {}  # client address -> ids of the pages it opened without a session
+
+    def admits_anonymous(self, client: Client, address: str | None) -> bool:
+        """Whether a client without a session (login, sign-up, setup) may open one more page from this address;
+        each page holds memory until its tab closes, or for a minute when it never connects."""
+        key = address or '?'
+        live = [cid for cid in self._anonymous.get(key, []) if cid in Client.instances]
+        if len(live) >= self._anonymous_per_address:
+            self._anonymous[key] = live
+            return False
+        self._anonymous[key] = [*live, client.id]
+        return True
 
     def admits(self, session_id: str) -> bool:
         """Whether this session may open one more page (each open page holds memory, a socket and timers)."""
@@ -90,6 +103,8 @@ class PageGuard:
 
     async def close_ended(self) -> None:
         """One query for the sessions behind every open page of this process; the pages of ended ones leave."""
+        for address in [a for a, ids in self._anonymous.items() if not any(i in Client.instances for i in ids)]:
+            del self._anonymous[address]
         for client_id in [cid for cid in self._pages if cid not in Client.instances]:
             self._pages.pop(client_id, None)
         if not self._pages:

@@ -5,6 +5,7 @@ from nicegui import ui
 from client_address import address_of
 from errors import EspazeError
 from pages.forms import FormErrors, auth_card, email_input, password_input
+from pages.layout import anonymous_page_admitted
 from pages.session import log_in_browser
 from services.registry import Services
 
@@ -12,6 +13,8 @@ from services.registry import Services
 def register(services: Services) -> None:
     @ui.page('/register', title='Sign up · Espaze')
     async def register_page():
+        if (busy := anonymous_page_admitted()) is not None:
+            return busy
         if not await services.auth.signup_allowed():
             with auth_card('Sign-up is closed'):
                 ui.label('This instance does not take sign-ups. Ask an admin for an account.')

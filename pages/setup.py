@@ -4,6 +4,7 @@ from nicegui import ui
 
 from errors import EspazeError
 from pages.forms import FormErrors, auth_card, email_input, password_input
+from pages.layout import anonymous_page_admitted
 from pages.session import log_in_browser
 from services.registry import Services
 
@@ -11,6 +12,8 @@ from services.registry import Services
 def register(services: Services) -> None:
     @ui.page('/setup', title='Set up · Espaze')
     async def setup_page(token: str = ''):
+        if (busy := anonymous_page_admitted()) is not None:
+            return busy
         if not await services.auth.setup_token_valid(token):
             with auth_card('Setup link not valid'):
                 ui.label('This setup link is not valid or was already used.')

@@ -14,12 +14,17 @@ from tests.browser.conftest import RunningApp, start_app, stop_app
 from tests.browser.rollout_helpers import PASSWORD
 
 HEAD_TIMEOUT = 2
+ANONYMOUS_PAGES = 8
 
 
 @pytest.fixture(scope='module')
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningApp]:
     running = start_app(
-        tmp_path_factory.mktemp('limits') / 'data', {'ESPAZE_HTTP_HEAD_TIMEOUT_SECONDS': str(HEAD_TIMEOUT)}
+        tmp_path_factory.mktemp('limits') / 'data',
+        {
+            'ESPAZE_HTTP_HEAD_TIMEOUT_SECONDS': str(HEAD_TIMEOUT),
+            'ESPAZE_ANONYMOUS_PAGES_PER_ADDRESS': str(ANONYMOUS_PAGES),
+        },
     )
     yield running
     stop_app(running)
@@ -124,3 +129,10 @@ def test_a_heartbeat_with_a_bad_token_is_refused_before_its_body_is_read(server:
     sock.settimeout(3)
     assert sock.recv(200).startswith(b'HTTP/1.1 401 ')
     sock.close()
+
+
+def test_one_address_may_hold_a_bounded_number_of_pages_without_a_session(server: RunningApp):
+    answers = [httpx.get(f'{server.base_url}/login', timeout=10).status_code for _ in range(ANONYMOUS_PAGES + 2)]
+    assert answers[:ANONYMOUS_PAGES] == [200] * ANONYMOUS_PAGES
+    assert answers[ANONYMOUS_PAGES:] == [429, 429]
+    assert httpx.get(f'{server.base_url}/healthz', timeout=10).status_code == 200  # the API is not a page
