@@ -136,3 +136,14 @@ def test_one_address_may_hold_a_bounded_number_of_pages_without_a_session(server
     assert answers[:ANONYMOUS_PAGES] == [200] * ANONYMOUS_PAGES
     assert answers[ANONYMOUS_PAGES:] == [429, 429]
     assert httpx.get(f'{server.base_url}/healthz', timeout=10).status_code == 200  # the API is not a page
+
+
+def test_an_idle_keep_alive_connection_is_closed(server: RunningApp):
+    sock = _connect(server)
+    sock.sendall(b'GET /healthz HTTP/1.1\r\nHost: espaze\r\n\r\n')
+    assert sock.recv(4096).startswith(b'HTTP/1.1 200 ')
+    started = time.monotonic()
+    sock.settimeout(15)
+    assert sock.recv(100) == b''  # uvicorn's keep-alive timeout (5 s) ends it
+    assert time.monotonic() - started < 10
+    sock.close()
