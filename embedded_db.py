@@ -4,12 +4,14 @@ import logging
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from child_process import free_port, start_child, stop_child
 
 log = logging.getLogger(__name__)
 __all__ = ['EmbeddedMongo', 'free_port']
+RETRY_PAUSE = 0.5
 
 
 def _daemon_executable() -> str:
@@ -54,7 +56,16 @@ class EmbeddedMongo:
             '--log-level',
             'WARNING',
         ]
-        self._process = start_child(command, self.port, 'embedded database', timeout)
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                self._process = start_child(command, self.port, 'embedded database', deadline - time.monotonic())
+                break
+            except RuntimeError:  # the daemon of a process that just died may still hold the storage's lock
+                if time.monotonic() + RETRY_PAUSE >= deadline:
+                    raise
+                log.warning('the embedded database did not start; trying again (is another one still stopping?)')
+                time.sleep(RETRY_PAUSE)
         log.info('embedded database listening on 127.0.0.1:%d', self.port)
 
     def stop(self, timeout: float = 10.0) -> None:

@@ -2,6 +2,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 
 import psutil
@@ -55,3 +56,20 @@ def test_embedded_server_is_not_orphaned_when_its_parent_is_killed(tmp_path):
     parent.send_signal(signal.SIGKILL)
     parent.wait(10)
     assert _wait_gone(daemon_pid, 15), 'the database daemon outlived the killed app'
+
+
+def test_a_restart_waits_for_the_daemon_still_holding_the_storage(tmp_path):
+    """Espaze restarted right after a crash: the dead process's daemon may still hold the storage's lock for a
+    moment; the new one keeps trying until it is free instead of failing the start."""
+    first = EmbeddedMongo(tmp_path / 'db')
+    first.start()
+    threading.Timer(1.5, first.stop).start()  # the old daemon lets go a moment later
+    second = EmbeddedMongo(tmp_path / 'db')
+    started = time.monotonic()
+    second.start(timeout=20)
+    try:
+        assert time.monotonic() - started >= 1.0
+        with MongoClient(second.url, serverSelectionTimeoutMS=5000) as client:
+            assert client.espaze.command('ping')['ok'] == 1
+    finally:
+        second.stop()
