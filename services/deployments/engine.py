@@ -46,7 +46,6 @@ class RolloutEngine:
         self._github = github
         self._accounts = accounts
         self._box = box
-        self._registry = registry
         self.registry = registry
         self._deploy_deadline = deploy_deadline_seconds + DEADLINE_GRACE_SECONDS
         self._scheduling_patience = SCHEDULING_PATIENCE_SECONDS
@@ -108,7 +107,7 @@ class RolloutEngine:
             return
         repository = await self._github.repository(owner, deployment.github_repo)
         credential = await self._github.connections.credential(owner)
-        image = f'{self._registry}/{deployment.owner_id}/{deployment.name}:{deployment.commit_sha}'
+        image = f'{self.registry}/{deployment.owner_id}/{deployment.name}:{deployment.commit_sha}'
         build = BuildRequest(
             deployment.id,
             clone_url(repository.html_url),

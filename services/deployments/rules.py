@@ -95,3 +95,10 @@ def checked_request(request: DeploymentRequest, max_replicas: int) -> Deployment
         raise ValidationFailed('configuration.healthCheckPath', 'must be a path such as /healthz')
     checked_labels(request.node_selector, 'configuration.nodeSelector')
     return request
+
+
+def check_registry_space(registry: str, owner_id: str, image: str | None) -> None:
+    """Espaze's registry keeps each owner's builds under `<registry>/<owner>/`: nobody runs another's."""
+    space = f'{registry}/'
+    if image is not None and image.startswith(space) and not image.startswith(f'{space}{owner_id}/'):
+        raise ValidationFailed('configuration.image', "is another account's build in Espaze's registry")

@@ -16,7 +16,7 @@ from services.cluster.service import ClusterService
 from services.cluster.types import EventInfo, PodInfo
 from services.deployments.engine import RolloutEngine
 from services.deployments.hosts import HostClaims
-from services.deployments.rules import DeploymentRequest, checked_request
+from services.deployments.rules import DeploymentRequest, check_registry_space, checked_request
 from services.deployments.types import IN_FLIGHT, Configuration, Deployment, DeploymentPage, Release, Status
 from services.github.service import GitHubService
 from services.rate_limits import Limit, RateLimiter
@@ -80,7 +80,7 @@ class DeploymentService:
         if not user.can_manage:
             raise Forbidden('Viewers cannot deploy')
         checked_request(request, self.max_replicas)
-        self._check_registry_space(user.id, request.image)
+        check_registry_space(self.engine.registry, user.id, request.image)
         commit_sha = None
         if request.image is None:
             check = await self._github.dockerfile(user, request.github_repo, request.branch, request.dockerfile_path)
@@ -147,12 +147,6 @@ class DeploymentService:
                 'created_by': user.email,
             },
         )
-
-    def _check_registry_space(self, owner_id: str, image: str | None) -> None:
-        """Espaze's registry keeps each owner's builds under `<registry>/<owner>/`: nobody runs another's."""
-        space = f'{self.engine.registry}/'
-        if image is not None and image.startswith(space) and not image.startswith(f'{space}{owner_id}/'):
-            raise ValidationFailed('configuration.image', "is another account's build in Espaze's registry")
 
     async def page(
         self, user: User, status: Status | None, text: str | None, page: int, page_size: int
