@@ -18,9 +18,11 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     ESPAZE_LOG_FORMAT=json
 COPY --from=dependencies /venv /venv
 WORKDIR /app
-COPY app.py agent.py backup.py child_process.py client_address.py config.py embedded_db.py errors.py http_limits.py http_middleware.py \
-     jobs.py log_format.py log_redaction.py models.py security_headers.py ./
+COPY app.py agent.py backup.py bootstrap.py config.py jobs.py ./
 COPY api ./api
+COPY models ./models
+COPY runtime ./runtime
+COPY web ./web
 COPY pages ./pages
 COPY repositories ./repositories
 COPY services ./services

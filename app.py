@@ -7,8 +7,8 @@ import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import log_format
 from config import ConfigurationError, Settings, load_settings, resolve_secrets
+from runtime import log_format
 
 try:
     settings = load_settings()
@@ -25,14 +25,9 @@ from starlette.middleware import Middleware
 import api
 import pages
 from api.heartbeat_endpoint import HeartbeatEndpoint
-from client_address import trusted_networks
-from embedded_db import EmbeddedMongo
-from errors import ValidationFailed
-from http_limits import bounded_http_protocol
-from http_middleware import BodyLimitMiddleware, RequestContextMiddleware, install_api_fast_lane
 from jobs import build_scheduler
+from models.errors import ValidationFailed
 from pages.errors import register_error_page
-from pages.session import LoginRequiredMiddleware
 from repositories.audit import AuditRepository
 from repositories.database import open_database, ping
 from repositories.deployments import DeploymentRepository
@@ -50,8 +45,8 @@ from repositories.rate_counters import RateCounterRepository
 from repositories.sessions import SessionRepository
 from repositories.users import UserRepository
 from repositories.webhooks import WebhookRepository
+from runtime.embedded_db import EmbeddedMongo
 from sandbox.process import SandboxProcess
-from security_headers import SecurityHeadersMiddleware, security_headers
 from services.accounts import AccountService
 from services.activity import ActivityService
 from services.audit import AuditLog
@@ -64,25 +59,32 @@ from services.deployments.engine import RolloutEngine
 from services.deployments.hosts import HostClaims
 from services.deployments.orphans import OrphanReconciler
 from services.deployments.service import DeploymentService
-from services.fleet_cluster import FleetClusterPairing
-from services.fleet_monitor import FleetMonitor
+from services.fleet.cluster_pairing import FleetClusterPairing
+from services.fleet.heartbeat_allowance import HeartbeatAllowance
+from services.fleet.heartbeats import HeartbeatService
+from services.fleet.monitor import FleetMonitor
+from services.fleet.node_tokens import NodeTokenGuard
+from services.fleet.nodes import NodeService
 from services.github.client import GitHubGateway
 from services.github.connection import GitHubConnections
 from services.github.service import GitHubService
-from services.heartbeat_allowance import HeartbeatAllowance
-from services.heartbeats import HeartbeatService
-from services.leases import JobLeases, process_holder
+from services.infrastructure.leases import JobLeases, process_holder
+from services.infrastructure.rate_limits import RateLimiter
+from services.infrastructure.secret_box import SecretBox
+from services.infrastructure.telemetry import Telemetry
 from services.metrics.collector import MetricsCollector
 from services.metrics.service import MetricsService
-from services.node_tokens import NodeTokenGuard
-from services.nodes import NodeService
 from services.notifications import NotificationService
 from services.passwords import PasswordHasher
-from services.rate_limits import RateLimiter
 from services.registry import HealthService, Services
-from services.secret_box import SecretBox
-from services.telemetry import Telemetry
 from services.tokens import TokenCodec
+from web.api_fast_lane import install_api_fast_lane
+from web.body_limit import BodyLimitMiddleware
+from web.client_address import trusted_networks
+from web.http_limits import bounded_http_protocol
+from web.login_guard import LoginRequiredMiddleware
+from web.request_context import RequestContextMiddleware
+from web.security_headers import SecurityHeadersMiddleware, security_headers
 
 log_format.configure(settings.log_level, settings.log_format)
 log = logging.getLogger('espaze')

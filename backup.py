@@ -21,8 +21,8 @@ from pathlib import Path
 import bson
 from pymongo import MongoClient
 
-from embedded_db import EmbeddedMongo
 from repositories.database import DEFAULT_DB_NAME
+from runtime.embedded_db import EmbeddedMongo
 
 KEY_FILES = ('jwt_secret', 'storage_secret', 'encryption_key')
 BATCH = 1000

@@ -11,10 +11,10 @@ from cryptography.fernet import Fernet
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from client_address import trusted_networks
-from services.cluster.manifests import ClusterSettings
-from services.rate_limits import Limit
-from services.secret_box import SecretBox
+from models.cluster import ClusterSettings
+from models.limits import Limit
+from services.infrastructure.secret_box import SecretBox
+from web.client_address import trusted_networks
 
 MIN_SECRET_BYTES = 32
 DNS_LABEL = r'^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$'

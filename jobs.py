@@ -6,8 +6,8 @@ from datetime import UTC
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from config import Settings
-from services.leases import JobLeases, guarded
-from services.node_tokens import NodeTokenGuard
+from services.fleet.node_tokens import NodeTokenGuard
+from services.infrastructure.leases import JobLeases, guarded
 from services.registry import Services
 
 REVOCATION_POLL_SECONDS = 2

@@ -2,20 +2,7 @@
 
 from fastapi import FastAPI
 
-from api import (
-    audit,
-    auth,
-    cluster,
-    deployments,
-    github,
-    health,
-    metrics,
-    nodes,
-    openapi,
-    prometheus,
-    users,
-    webhooks,
-)
+from api import audit, auth, cluster, deployments, github, health, metrics, nodes, openapi, prometheus, users, webhooks
 from api.errors import install_error_handlers
 
 

@@ -5,7 +5,7 @@ from datetime import datetime
 from pydantic import Field
 
 from api.schemas import CamelModel
-from services.deployments.types import Status
+from models.deployments import Status
 
 
 class ResourcesIn(CamelModel):

@@ -22,9 +22,8 @@ from api.deployment_schemas import (
 )
 from api.deps import CurrentUser, ServicesDep
 from api.schemas import PageNumber
-from services.cluster.types import Resources
-from services.deployments.rules import DeploymentRequest
-from services.deployments.types import Configuration, Deployment, Release, Status
+from models.cluster import Resources
+from models.deployments import Configuration, Deployment, DeploymentRequest, Release, Status
 
 router = APIRouter(prefix='/api/deployments', tags=['deployments'])
 

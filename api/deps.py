@@ -5,10 +5,10 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from client_address import address_of
-from errors import Forbidden, Unauthorized
-from models import User
+from models.accounts import User
+from models.errors import Forbidden, Unauthorized
 from services.registry import Services
+from web.client_address import address_of
 
 STILL_STARTING = 'Espaze is still starting or cannot reach its database'
 bearer_scheme = HTTPBearer(auto_error=False, description='An access token from POST /api/auth/login')

@@ -11,7 +11,7 @@ from pymongo.errors import PyMongoError
 from starlette.exceptions import HTTPException
 
 from api.openapi import documented_methods
-from errors import (
+from models.errors import (
     Conflict,
     EspazeError,
     Forbidden,
@@ -21,7 +21,7 @@ from errors import (
     UpstreamFailed,
     ValidationFailed,
 )
-from http_middleware import current_request_id
+from runtime.request_id import current_request_id
 
 STATUS_BY_ERROR: dict[type[EspazeError], int] = {
     ValidationFailed: 422,

@@ -18,10 +18,10 @@ from api.github_schemas import (
     TokenIn,
 )
 from api.schemas import PageNumber
-from errors import EspazeError
-from models import User
+from models.accounts import User
+from models.errors import EspazeError
+from models.github import LinkState
 from services.github.connection import OAUTH_STATE_LIFETIME
-from services.github.types import LinkState
 from services.registry import Services
 
 router = APIRouter(prefix='/api/github', tags=['github'])

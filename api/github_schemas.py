@@ -5,7 +5,7 @@ from datetime import datetime
 from pydantic import Field
 
 from api.schemas import CamelModel
-from services.github.types import LinkState
+from models.github import LinkState
 
 UNAUTHENTICATED_NOTE = "No GitHub account linked: public repositories only, at GitHub's lower rate limit (60 an hour)"
 

@@ -15,7 +15,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from api.deps import STILL_STARTING
 from api.errors import error_response, espaze_error_response, validation_error_response
 from api.node_schemas import HeartbeatRequest, HeartbeatResponse
-from errors import EspazeError, Unauthorized
+from models.errors import EspazeError, Unauthorized
 from services.registry import Services
 
 HEARTBEAT_PATH = re.compile(r'^/api/nodes/([^/]+)/heartbeat$')

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Query
 
 from api.deps import CurrentUser, ServicesDep
 from api.schemas import CamelModel
-from errors import ValidationFailed
+from models.errors import ValidationFailed
 
 router = APIRouter(prefix='/api/metrics', tags=['metrics'])
 

@@ -5,7 +5,7 @@ from datetime import datetime
 from pydantic import Field
 
 from api.schemas import CamelModel
-from models import GeoLocation, NodeMetrics, NodeStatus
+from models.fleet import GeoLocation, NodeMetrics, NodeStatus
 
 MAX_TEXT = 256
 

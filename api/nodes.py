@@ -26,10 +26,11 @@ from api.node_schemas import (
     RegisterNodeResponse,
 )
 from api.schemas import PageNumber
-from client_address import address_of
-from errors import Unauthorized, ValidationFailed
-from models import NodeCapacity, NodeListQuery, NodeRegistration, NodeStatus, User
-from services.nodes import ENROLLMENT_PREFIX
+from models.accounts import User
+from models.errors import Unauthorized, ValidationFailed
+from models.fleet import NodeCapacity, NodeListQuery, NodeRegistration, NodeStatus
+from services.fleet.nodes import ENROLLMENT_PREFIX
+from web.client_address import address_of
 
 router = APIRouter(prefix='/api/nodes', tags=['nodes'])
 Bearer = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)]

@@ -4,9 +4,9 @@ import hmac
 
 from fastapi import APIRouter, Request, Response
 
-from errors import Unauthorized
+from models.errors import Unauthorized
+from services.infrastructure.telemetry import CONTENT_TYPE
 from services.registry import Services
-from services.telemetry import CONTENT_TYPE
 
 router = APIRouter(tags=['health'])
 

@@ -7,7 +7,7 @@ from fastapi import Query
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
-from models import Role
+from models.accounts import Role
 
 MAX_SECRET_CHARS = 1024
 MAX_PAGE = 1_000_000

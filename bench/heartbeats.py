@@ -28,10 +28,10 @@ import aiohttp
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from embedded_db import EmbeddedMongo, free_port  # noqa: E402
-from models import Heartbeat, NodeMetrics  # noqa: E402
+from models.fleet import Heartbeat, NodeMetrics  # noqa: E402
 from repositories.database import open_database  # noqa: E402
 from repositories.node_liveness import NodeLivenessRepository  # noqa: E402
+from runtime.embedded_db import EmbeddedMongo, free_port  # noqa: E402
 
 PASSWORD = 'bench password 123'
 METRICS = {'metrics': {'cpuPercent': 12.5, 'memoryPercent': 41.0, 'diskPercent': 63.0, 'load1': 0.3}}

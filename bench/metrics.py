@@ -31,14 +31,14 @@ from bson import ObjectId
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from embedded_db import EmbeddedMongo, free_port  # noqa: E402
-from models import GeoLocation, Heartbeat, NodeMetrics, NodeRegistration, NodeStatus  # noqa: E402
+from models.fleet import GeoLocation, Heartbeat, NodeMetrics, NodeRegistration, NodeStatus  # noqa: E402
+from models.metrics import RESOLUTIONS, Resolution  # noqa: E402
 from repositories.database import open_database  # noqa: E402
 from repositories.metrics import MetricsRepository, bucket_id  # noqa: E402
 from repositories.node_liveness import NodeLivenessRepository  # noqa: E402
 from repositories.nodes import NodeRepository  # noqa: E402
+from runtime.embedded_db import EmbeddedMongo, free_port  # noqa: E402
 from services.metrics.series import choose, downsample  # noqa: E402
-from services.metrics.types import RESOLUTIONS, Resolution  # noqa: E402
 
 PASSWORD = 'bench password 123'
 RETENTION = {'raw': timedelta(hours=24), 'minute': timedelta(days=7), 'hour': timedelta(days=90)}

@@ -2,8 +2,8 @@
 
 from nicegui import app, ui
 
-from errors import EspazeError
-from models import User
+from models.accounts import User
+from models.errors import EspazeError
 from pages.forms import FormErrors, password_input
 from pages.layout import signed_in_page
 from services.registry import Services

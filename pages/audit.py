@@ -2,7 +2,7 @@
 
 from nicegui import ui
 
-from models import User
+from models.accounts import User
 from pages.layout import signed_in_page
 from services.registry import Services
 

@@ -2,13 +2,14 @@
 
 from nicegui import ui
 
-from models import NodeCounts, User
+from models.accounts import User
+from models.audit import ActivityItem, AttentionItem
+from models.deployments import Status
+from models.fleet import NodeCounts
 from pages.components.cluster_status import cluster_card
 from pages.components.deployment_status import COLORS
 from pages.components.time_text import ago
 from pages.layout import empty_state, signed_in_page
-from services.activity import ActivityItem, AttentionItem
-from services.deployments.types import Status
 from services.registry import Services
 
 

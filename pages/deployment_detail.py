@@ -4,15 +4,15 @@ import asyncio
 
 from nicegui import ui
 
-from errors import EspazeError, NotFound
-from models import User
+from models.accounts import User
+from models.deployments import IN_FLIGHT, Deployment, Status
+from models.errors import EspazeError, NotFound
 from pages.components.configuration_form import ConfigurationForm
 from pages.components.deployment_status import status_badge, steps
 from pages.components.deployment_usage import usage_panel
 from pages.components.time_text import ago
 from pages.forms import FormErrors
 from pages.layout import object_page
-from services.deployments.types import IN_FLIGHT, Deployment, Status
 from services.registry import Services
 
 LIVE_SECONDS = 2

@@ -2,15 +2,15 @@
 
 from nicegui import ui
 
-from errors import EspazeError
-from models import User
+from models.accounts import User
+from models.deployments import Configuration, DeploymentRequest
+from models.errors import EspazeError
+from models.github import LinkState
 from pages.components.configuration_form import ConfigurationForm
 from pages.components.repo_picker import RepositoryPicker
 from pages.forms import FormErrors
 from pages.layout import signed_in_page
-from services.deployments.rules import DeploymentRequest, suggested_name
-from services.deployments.types import Configuration
-from services.github.types import LinkState
+from services.deployments.rules import suggested_name
 from services.registry import Services
 
 

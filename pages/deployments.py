@@ -4,11 +4,11 @@ import asyncio
 
 from nicegui import ui
 
-from models import User
+from models.accounts import User
+from models.deployments import Deployment, Status
 from pages.components.deployment_status import BADGE_CELL, COLORS
 from pages.components.time_text import ago
 from pages.layout import signed_in_page
-from services.deployments.types import Deployment, Status
 from services.registry import Services
 
 PAGE_SIZE = 20

@@ -2,7 +2,7 @@
 
 from nicegui import app, ui
 
-from http_middleware import current_request_id
+from runtime.request_id import current_request_id
 
 
 def register_error_page() -> None:

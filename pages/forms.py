@@ -5,7 +5,7 @@ from contextlib import contextmanager
 
 from nicegui import ui
 
-from errors import EspazeError, ValidationFailed
+from models.errors import EspazeError, ValidationFailed
 
 
 @contextmanager

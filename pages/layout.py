@@ -8,13 +8,14 @@ from fastapi import Request
 from fastapi.responses import PlainTextResponse, Response
 from nicegui import app, ui
 
-from client_address import address_of
-from errors import NotFound
-from models import User
+from models.accounts import User
+from models.errors import NotFound
 from pages.components.cluster_status import sandbox_banner
 from pages.page_guard import MOST_PAGES_PER_SESSION
-from pages.session import current_session_id, log_out_browser, login_redirect, session_user
+from pages.session import current_session_id, log_out_browser, session_user
 from services.registry import Services
+from web.client_address import address_of
+from web.login_guard import login_redirect
 
 NAVIGATION = [
     ('Dashboard', 'dashboard', '/'),

@@ -3,12 +3,13 @@
 from fastapi.responses import RedirectResponse
 from nicegui import ui
 
-from client_address import address_of
-from errors import EspazeError
+from models.errors import EspazeError
 from pages.forms import FormErrors, auth_card, email_input, password_input
 from pages.layout import anonymous_page_admitted, database_unavailable
-from pages.session import log_in_browser, safe_next, session_user
+from pages.session import log_in_browser, session_user
 from services.registry import Services
+from web.client_address import address_of
+from web.login_guard import safe_next
 
 
 def register(services: Services) -> None:

@@ -4,8 +4,9 @@ from datetime import UTC, datetime
 
 from nicegui import ui
 
-from errors import EspazeError, NotFound, ValidationFailed
-from models import Node, User
+from models.accounts import User
+from models.errors import EspazeError, NotFound, ValidationFailed
+from models.fleet import Node
 from pages.components.fleet_map import FleetMap
 from pages.components.time_text import ago
 from pages.layout import object_page

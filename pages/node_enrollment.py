@@ -5,8 +5,8 @@ from datetime import timedelta
 
 from nicegui import ui
 
-from errors import EspazeError
-from models import User
+from models.accounts import User
+from models.errors import EspazeError
 from services.registry import Services
 
 

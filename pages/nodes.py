@@ -2,7 +2,8 @@
 
 from nicegui import ui
 
-from models import Node, NodeListQuery, NodeStatus, User
+from models.accounts import User
+from models.fleet import Node, NodeListQuery, NodeStatus
 from pages.components.fleet_map import FleetMap
 from pages.components.time_text import ago
 from pages.layout import signed_in_page

@@ -3,7 +3,7 @@ node, the deployments using the most, and the fleet online over time; refreshed 
 
 from nicegui import ui
 
-from models import User
+from models.accounts import User
 from pages.components.metric_chart import RANGES, MetricChart, Trace
 from pages.components.usage_summary import (
     GIB,
@@ -14,7 +14,7 @@ from pages.components.usage_summary import (
     top_deployments,
 )
 from pages.layout import signed_in_page
-from services.nodes import can_read_all
+from services.fleet.nodes import can_read_all
 from services.registry import Services
 
 REFRESH_SECONDS = 10

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 
 from nicegui import Client, background_tasks, core, ui
 
-from models import Role, User
-from pages.session import login_target
+from models.accounts import Role, User
 from services.auth import AuthService
+from web.login_guard import login_target
 
 log = logging.getLogger(__name__)
 

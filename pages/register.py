@@ -2,12 +2,12 @@
 
 from nicegui import ui
 
-from client_address import address_of
-from errors import EspazeError
+from models.errors import EspazeError
 from pages.forms import FormErrors, auth_card, email_input, password_input
 from pages.layout import anonymous_page_admitted
 from pages.session import log_in_browser
 from services.registry import Services
+from web.client_address import address_of
 
 
 def register(services: Services) -> None:

@@ -5,15 +5,15 @@ from fastapi.responses import RedirectResponse
 from nicegui import app, ui
 
 from api.github import bind_oauth_to_browser
-from errors import EspazeError
-from models import User
+from models.accounts import User
+from models.errors import EspazeError
+from models.github import GitHubConnection, LinkState
 from pages.components.repo_picker import RepositoryPicker
 from pages.components.webhooks_panel import webhooks_card
 from pages.forms import FormErrors, password_input
 from pages.layout import signed_in_page
-from pages.session import SESSION_KEY
-from services.github.types import GitHubConnection, LinkState
 from services.registry import Services
+from web.login_guard import SESSION_KEY
 
 GITHUB_SIGN_IN = '/settings/github/sign-in'
 OAUTH_OUTCOME = {

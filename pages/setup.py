@@ -2,7 +2,7 @@
 
 from nicegui import ui
 
-from errors import EspazeError
+from models.errors import EspazeError
 from pages.forms import FormErrors, auth_card, email_input, password_input
 from pages.layout import anonymous_page_admitted
 from pages.session import log_in_browser

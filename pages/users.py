@@ -2,8 +2,8 @@
 
 from nicegui import ui
 
-from errors import EspazeError
-from models import Role, User
+from models.accounts import Role, User
+from models.errors import EspazeError
 from pages.layout import signed_in_page
 from services.registry import Services
 

@@ -6,7 +6,7 @@ from typing import Any
 from pymongo import ASCENDING, DESCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 
-from models import AuditEntry, AuditPage
+from models.audit import AuditEntry, AuditPage
 
 
 def _entry(doc: dict[str, Any]) -> AuditEntry:

@@ -11,18 +11,10 @@ from pymongo import ASCENDING, DESCENDING, ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
-from errors import Conflict
+from models.cluster import Resources
+from models.deployments import IN_FLIGHT, Configuration, Deployment, DeploymentPage, Release, Status, StatusChange
+from models.errors import Conflict
 from repositories.database import durable
-from services.cluster.types import Resources
-from services.deployments.types import (
-    IN_FLIGHT,
-    Configuration,
-    Deployment,
-    DeploymentPage,
-    Release,
-    Status,
-    StatusChange,
-)
 
 HISTORY_KEPT = 100
 

@@ -6,7 +6,7 @@ from typing import Any
 from pymongo import ASCENDING, DESCENDING, ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
 
-from models import EnrollmentToken
+from models.fleet import EnrollmentToken
 from repositories.database import durable
 from repositories.users import object_id
 

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from pymongo import ASCENDING, UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
 
-from services.metrics.types import RAW, RESOLUTIONS, Resolution, Values
+from models.metrics import RAW, RESOLUTIONS, Resolution, Values
 
 TIMEOUT_MS = 5000
 

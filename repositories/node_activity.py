@@ -6,7 +6,7 @@ from pymongo import ASCENDING, DESCENDING, InsertOne
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError
 
-from models import MetricsPoint, NodeEvent, NodeMetrics, NodeStatus
+from models.fleet import MetricsPoint, NodeEvent, NodeMetrics, NodeStatus
 
 DUPLICATE_KEY = 11000
 

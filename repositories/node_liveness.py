@@ -11,7 +11,7 @@ from bson import ObjectId
 from pymongo import ASCENDING, UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
 
-from models import Heartbeat
+from models.fleet import Heartbeat
 from repositories.users import object_id
 
 

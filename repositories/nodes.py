@@ -9,8 +9,8 @@ from pymongo import ASCENDING, DESCENDING, ReturnDocument, UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
-from errors import Conflict
-from models import (
+from models.errors import Conflict
+from models.fleet import (
     GeoLocation,
     Heartbeat,
     Node,

@@ -6,7 +6,7 @@ from typing import Any
 from pymongo import ASCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 
-from models import Session
+from models.accounts import Session
 from repositories.database import durable
 
 

@@ -9,8 +9,8 @@ from pymongo import ASCENDING, DESCENDING, ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
-from errors import Conflict
-from models import Role, User, UserPage
+from models.accounts import Role, User, UserPage
+from models.errors import Conflict
 from repositories.database import durable
 
 

@@ -3,7 +3,7 @@
 import subprocess
 import sys
 
-from child_process import free_port, start_child, stop_child
+from runtime.child_process import free_port, start_child, stop_child
 
 
 class SandboxProcess:

@@ -1,7 +1,7 @@
 """Administration of accounts: listing, roles, disabling, and whether sign-up is open."""
 
-from errors import Conflict, Forbidden, NotFound
-from models import Role, User, UserPage
+from models.accounts import Role, User, UserPage
+from models.errors import Conflict, Forbidden, NotFound
 from repositories.instance import InstanceRepository
 from repositories.sessions import SessionRepository
 from repositories.users import UserRepository

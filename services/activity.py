@@ -1,35 +1,21 @@
 """The Dashboard's view of what happened and what needs a person: a timeline of deployments' transitions and
 nodes going offline and back, and a list of problems, each with its reason and where to look."""
 
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from errors import EspazeError
-from models import NodeListQuery, NodeStatus, User
+from models.accounts import User
+from models.audit import ActivityItem, AttentionItem
+from models.deployments import Status
+from models.errors import EspazeError
+from models.fleet import NodeListQuery, NodeStatus
 from repositories.deployments import DeploymentRepository
 from repositories.node_activity import NodeActivityRepository
 from repositories.nodes import NodeRepository
-from services.deployments.types import Status
-from services.fleet_cluster import FleetClusterPairing
-from services.nodes import NodeService, can_read_all
+from services.fleet.cluster_pairing import FleetClusterPairing
+from services.fleet.nodes import NodeService, can_read_all
 
 TIMELINE_DAYS = 7
 SHOWN = {Status.BUILDING, Status.RUNNING, Status.FAILED, Status.STOPPED, Status.DELETED}
-
-
-@dataclass(frozen=True)
-class ActivityItem:
-    at: datetime
-    kind: str  # deployment, node
-    text: str
-    link: str
-    level: str  # info, good, bad
-
-
-@dataclass(frozen=True)
-class AttentionItem:
-    reason: str
-    link: str
 
 
 class ActivityService:

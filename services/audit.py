@@ -3,8 +3,9 @@
 import logging
 from datetime import UTC, datetime
 
-from errors import NotFound, ValidationFailed
-from models import AuditPage, User
+from models.accounts import User
+from models.audit import AuditPage
+from models.errors import NotFound, ValidationFailed
 from repositories.audit import AuditRepository
 
 log = logging.getLogger(__name__)

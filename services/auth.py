@@ -4,15 +4,16 @@ import logging
 import uuid
 from datetime import UTC, datetime, timedelta
 
-from errors import Forbidden, Unauthorized, ValidationFailed
-from models import Role, TokenPair, User
+from models.accounts import Role, TokenPair, User
+from models.errors import Forbidden, Unauthorized, ValidationFailed
+from models.limits import Limit
 from repositories.instance import InstanceRepository
 from repositories.sessions import SessionRepository
 from repositories.users import UserRepository
 from services.audit import AuditLog
 from services.credentials import canonical_email, display_name, normalized_password
+from services.infrastructure.rate_limits import RateLimiter
 from services.passwords import PasswordHasher
-from services.rate_limits import Limit, RateLimiter
 from services.tokens import TokenCodec, new_opaque_token, token_hash
 
 log = logging.getLogger(__name__)

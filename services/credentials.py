@@ -4,7 +4,7 @@ import unicodedata
 
 from email_validator import EmailNotValidError, validate_email
 
-from errors import ValidationFailed
+from models.errors import ValidationFailed
 
 MIN_PASSWORD_BYTES = 8
 MAX_PASSWORD_BYTES = 72  # bcrypt reads no further; longer passwords are refused, never truncated

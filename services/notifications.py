@@ -11,15 +11,15 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from errors import NotFound, ValidationFailed
-from models import User
+from models.accounts import User
+from models.deployments import Status
+from models.errors import NotFound, ValidationFailed
 from repositories.deployments import DeploymentRepository
 from repositories.node_liveness import NodeLivenessRepository
 from repositories.nodes import NodeRepository
 from repositories.webhooks import WebhookRecord, WebhookRepository
-from services.deployments.types import Status
-from services.leases import fence
-from services.secret_box import SecretBox
+from services.infrastructure.leases import fence
+from services.infrastructure.secret_box import SecretBox
 from services.webhook_addresses import AddressRefused, Unresolvable, checked_address
 
 log = logging.getLogger(__name__)

@@ -11,14 +11,14 @@ from services.auth import AuthService
 from services.cluster.service import ClusterService
 from services.deployments.orphans import OrphanReconciler
 from services.deployments.service import DeploymentService
-from services.fleet_cluster import FleetClusterPairing
-from services.fleet_monitor import FleetMonitor
+from services.fleet.cluster_pairing import FleetClusterPairing
+from services.fleet.heartbeats import HeartbeatService
+from services.fleet.monitor import FleetMonitor
+from services.fleet.nodes import NodeService
 from services.github.service import GitHubService
-from services.heartbeats import HeartbeatService
+from services.infrastructure.telemetry import Telemetry
 from services.metrics.service import MetricsService
-from services.nodes import NodeService
 from services.notifications import NotificationService
-from services.telemetry import Telemetry
 
 
 class HealthService:

@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 import jwt
 
-from errors import Unauthorized
+from models.errors import Unauthorized
 
 ALGORITHM = 'HS256'
 ISSUER = 'espaze'

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from embedded_db import EmbeddedMongo
+from runtime.embedded_db import EmbeddedMongo
 from sandbox.process import SandboxProcess
-from tests.github_emulator import GitHubEmulator
+from tests.support.github_emulator import GitHubEmulator
 
 pytest_plugins = ['nicegui.testing.user_plugin']
 

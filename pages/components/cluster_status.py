@@ -2,7 +2,7 @@
 
 from nicegui import ui
 
-from services.cluster.types import ClusterStatus
+from models.cluster import ClusterStatus
 from services.registry import Services
 
 SANDBOX_BANNER = 'Sandbox cluster: simulated. Set KUBECONFIG to use a real cluster.'

@@ -3,9 +3,9 @@ resources (presets or custom), placement on labelled nodes, and environment vari
 
 from nicegui import ui
 
-from errors import EspazeError
-from services.cluster.types import Resources
-from services.deployments.types import Configuration
+from models.cluster import Resources
+from models.deployments import Configuration
+from models.errors import EspazeError
 from services.registry import Services
 
 PRESETS = {

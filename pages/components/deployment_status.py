@@ -2,7 +2,7 @@
 
 from nicegui import ui
 
-from services.deployments.types import Status
+from models.deployments import Status
 
 COLORS = {
     Status.PENDING: 'grey-7',

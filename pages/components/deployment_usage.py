@@ -2,7 +2,7 @@
 
 from nicegui import ui
 
-from models import User
+from models.accounts import User
 from pages.components.metric_chart import RANGES, MetricChart, Trace
 from services.metrics.service import MetricsService
 

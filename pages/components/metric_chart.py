@@ -7,10 +7,10 @@ from datetime import UTC, datetime, timedelta
 
 from nicegui import ui
 
-from errors import EspazeError
-from models import User
+from models.accounts import User
+from models.errors import EspazeError
+from models.metrics import Series
 from services.metrics.service import MetricsService
-from services.metrics.types import Series
 
 EXTEND_TIMEOUT = 3.0
 COLORS = ['#2563eb', '#94a3b8', '#f59e0b', '#dc2626', '#16a34a']

@@ -5,10 +5,10 @@ from datetime import UTC, datetime, timedelta
 
 from nicegui import ui
 
-from errors import EspazeError
-from models import User
+from models.accounts import User
+from models.errors import EspazeError
+from models.github import Branch, DockerfileCheck, Repository
 from pages.components.time_text import ago
-from services.github.types import Branch, DockerfileCheck, Repository
 from services.registry import Services
 
 Selection = Callable[['RepositoryPicker'], Awaitable[None] | None]

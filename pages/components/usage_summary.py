@@ -3,7 +3,7 @@ deployments using the most CPU and memory against what they requested (a right-s
 
 from collections import Counter, defaultdict
 
-from services.metrics.types import PodUse, Snapshot
+from models.metrics import PodUse, Snapshot
 
 GIB = 2**30
 FINISHED = ('Succeeded', 'Failed')

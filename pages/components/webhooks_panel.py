@@ -2,8 +2,8 @@
 
 from nicegui import ui
 
-from errors import EspazeError
-from models import User
+from models.accounts import User
+from models.errors import EspazeError
 from pages.forms import FormErrors
 from services.notifications import EVENTS
 from services.registry import Services

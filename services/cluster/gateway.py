@@ -12,7 +12,7 @@ from kubernetes import client as k8s
 from kubernetes.client.exceptions import ApiException
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
-from errors import Conflict, Forbidden, NotFound, UpstreamFailed, ValidationFailed
+from models.errors import Conflict, Forbidden, NotFound, UpstreamFailed, ValidationFailed
 
 T = TypeVar('T')
 

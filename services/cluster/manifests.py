@@ -6,11 +6,10 @@ Nothing here is templated text; every value a user chose was checked before it a
 import base64
 import hashlib
 import json
-from dataclasses import dataclass
 
 from kubernetes import client as k8s
 
-from services.cluster.types import AppSpec, BuildRequest
+from models.cluster import AppSpec, BuildRequest, ClusterSettings
 
 MANAGED_BY = 'app.kubernetes.io/managed-by'
 NAME = 'app.kubernetes.io/name'
@@ -21,26 +20,6 @@ RESTARTED_AT = 'kubectl.kubernetes.io/restartedAt'
 GIT_TOKEN_KEY = 'GIT_AUTH_TOKEN'
 BUILDER_USER = 1000
 APP_USER = 10001
-
-
-@dataclass(frozen=True)
-class ClusterSettings:
-    ingress_domain: str = 'apps.espaze.localhost'
-    ingress_class: str | None = 'nginx'
-    ingress_tls_secret: str | None = None
-    ingress_controller_namespace: str = 'ingress-nginx'
-    pod_security_level: str = 'restricted'
-    network_policy: bool = True
-    quota_cpu: str | None = '8'
-    quota_memory: str | None = '16Gi'
-    quota_pods: int | None = 50
-    build_namespace: str = 'espaze-builds'
-    builder_image: str = 'moby/buildkit:v0.26.2-rootless'
-    build_deadline_seconds: int = 1800
-    build_ttl_seconds: int = 3600
-    progress_deadline_seconds: int = 600
-    build_cpu_limit: str = '2'
-    build_memory_limit: str = '4Gi'
 
 
 def app_labels(spec: AppSpec) -> dict[str, str]:

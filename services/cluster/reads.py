@@ -2,20 +2,11 @@
 
 from kubernetes.utils import parse_quantity
 
-from errors import EspazeError, NotFound
+from models.cluster import ClusterNode, ClusterStatus, Condition, EventInfo, PodInfo, PodSample, RolloutState, Usage
+from models.errors import EspazeError, NotFound
 from services.cluster.gateway import KubeGateway
 from services.cluster.manifests import deployment_selector
 from services.cluster.shared_reads import SharedReads
-from services.cluster.types import (
-    ClusterNode,
-    ClusterStatus,
-    Condition,
-    EventInfo,
-    PodInfo,
-    PodSample,
-    RolloutState,
-    Usage,
-)
 
 MAX_LOG_LINES = 5000
 

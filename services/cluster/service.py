@@ -4,12 +4,11 @@ from datetime import UTC, datetime
 
 from kubernetes import client as k8s
 
-from errors import NotFound
+from models.cluster import AppSpec, BuildRequest, BuildStatus, ClusterSettings, LabelledObject
+from models.errors import NotFound
 from services.cluster import manifests
 from services.cluster.gateway import ClusterConflict, KubeGateway
-from services.cluster.manifests import ClusterSettings
 from services.cluster.reads import ClusterReads
-from services.cluster.types import AppSpec, BuildRequest, BuildStatus, LabelledObject
 
 CONFLICT_ATTEMPTS = 4
 APP_KINDS = ('Ingress', 'Service', 'Deployment', 'Secret', 'ConfigMap')

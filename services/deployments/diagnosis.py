@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from services.cluster.types import EventInfo, PodInfo, RolloutState
+from models.cluster import EventInfo, PodInfo, RolloutState
 
 PULL_FAILURES = ('ImagePullBackOff', 'ErrImagePull', 'InvalidImageName')
 SCHEDULING_PATIENCE_SECONDS = 20

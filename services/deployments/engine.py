@@ -9,16 +9,16 @@ import asyncio
 import logging
 from datetime import UTC, datetime
 
-from errors import EspazeError, RateLimited, UpstreamFailed
+from models.cluster import AppSpec, BuildRequest
+from models.deployments import Deployment, Status
+from models.errors import EspazeError, RateLimited, UpstreamFailed
 from repositories.deployments import DeploymentRepository
 from services.accounts import AccountService
 from services.cluster.service import ClusterService
-from services.cluster.types import AppSpec, BuildRequest
 from services.deployments.diagnosis import SCHEDULING_PATIENCE_SECONDS, diagnose
-from services.deployments.types import Deployment, Status
 from services.github.service import GitHubService
-from services.leases import fence
-from services.secret_box import SecretBox
+from services.infrastructure.leases import fence
+from services.infrastructure.secret_box import SecretBox
 
 log = logging.getLogger(__name__)
 BUILD_LOG_LINES = 8

@@ -1,7 +1,7 @@
 """Public hostnames (`<name>.<domain>`) belong to one deployment across all owners: a deployment claims its host
 before any cluster object is written, and gives it back when it is deleted or stops being public."""
 
-from errors import Conflict
+from models.errors import Conflict
 from repositories.hosts import HostRepository
 
 MAX_LABEL = 63

@@ -9,10 +9,10 @@ they are (the rollout engine carries on with them and, its steps being idempoten
 import logging
 from datetime import UTC, datetime, timedelta
 
+from models.deployments import Status
 from repositories.deployments import DeploymentRepository
 from services.cluster.service import ClusterService
-from services.deployments.types import Status
-from services.leases import fence
+from services.infrastructure.leases import fence
 
 log = logging.getLogger(__name__)
 

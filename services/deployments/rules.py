@@ -1,12 +1,12 @@
 """What a deployment may be: checked before anything is stored or sent to GitHub or the cluster."""
 
 import re
-from dataclasses import dataclass, field
 
-from errors import ValidationFailed
-from services.cluster.types import Resources
+from models.cluster import Resources
+from models.deployments import DeploymentRequest
+from models.errors import ValidationFailed
+from services.fleet.node_rules import checked_labels
 from services.github.names import branch_name, file_path, repository_name
-from services.node_rules import checked_labels
 
 NAME = re.compile(r'^[a-z0-9]([-a-z0-9]{0,38}[a-z0-9])?$')
 ENV_NAME = re.compile(r'^[A-Za-z_][A-Za-z0-9_]{0,127}$')
@@ -18,23 +18,6 @@ IMAGE = re.compile(
 HEALTH_PATH = re.compile(r'^/[A-Za-z0-9._~/%-]{0,255}$')
 MAX_ENV = 100
 MAX_VALUE = 32_768
-
-
-@dataclass(frozen=True)
-class DeploymentRequest:
-    name: str
-    github_repo: str
-    branch: str
-    port: int = 8080
-    replicas: int = 1
-    env: dict[str, str] = field(default_factory=dict)
-    secret_env: dict[str, str] = field(default_factory=dict)
-    image: str | None = None
-    dockerfile_path: str = 'Dockerfile'
-    resources: Resources = field(default_factory=Resources)
-    health_check_path: str | None = None
-    public: bool = True
-    node_selector: dict[str, str] = field(default_factory=dict)
 
 
 def suggested_name(github_repo: str) -> str:

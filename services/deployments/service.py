@@ -8,19 +8,20 @@ import dataclasses
 import logging
 from datetime import UTC, datetime
 
-from errors import Conflict, Forbidden, NotFound, ValidationFailed
-from models import User
+from models.accounts import User
+from models.cluster import EventInfo, PodInfo
+from models.deployments import IN_FLIGHT, Configuration, Deployment, DeploymentPage, DeploymentRequest, Release, Status
+from models.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from models.limits import Limit
 from repositories.deployments import DeploymentRepository, configuration_doc
 from services.audit import AuditLog
 from services.cluster.service import ClusterService
-from services.cluster.types import EventInfo, PodInfo
 from services.deployments.engine import RolloutEngine
 from services.deployments.hosts import HostClaims
-from services.deployments.rules import DeploymentRequest, check_registry_space, checked_request
-from services.deployments.types import IN_FLIGHT, Configuration, Deployment, DeploymentPage, Release, Status
+from services.deployments.rules import check_registry_space, checked_request
 from services.github.service import GitHubService
-from services.rate_limits import Limit, RateLimiter
-from services.secret_box import SecretBox
+from services.infrastructure.rate_limits import RateLimiter
+from services.infrastructure.secret_box import SecretBox
 
 MAX_PAGE_SIZE = 100
 log = logging.getLogger(__name__)

@@ -12,10 +12,10 @@ from github.ContentFile import ContentFile
 from github.GithubException import UnknownObjectException
 from github.Repository import Repository as PyGithubRepository
 
-from errors import NotFound
+from models.errors import NotFound
+from models.github import Branch, Commit, DockerfileCheck, GitHubIdentity, Repository
 from services.github.client import NOT_FOUND
 from services.github.names import SHA
-from services.github.types import Branch, Commit, DockerfileCheck, GitHubIdentity, Repository
 
 MAX_REPOSITORIES = 1000
 MAX_SEARCH_RESULTS = 50

@@ -19,7 +19,7 @@ from github import Auth, Github, GithubException
 from github.GithubException import BadCredentialsException, UnknownObjectException
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
-from errors import EspazeError, Forbidden, NotFound, RateLimited, UpstreamFailed
+from models.errors import EspazeError, Forbidden, NotFound, RateLimited, UpstreamFailed
 
 T = TypeVar('T')
 NOT_FOUND = 'Not found on GitHub, or the token has no access to it'

@@ -9,14 +9,14 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from errors import Conflict, ValidationFailed
-from models import User
+from models.accounts import User
+from models.errors import Conflict, ValidationFailed
+from models.github import GitHubConnection, GitHubIdentity, LinkState
 from repositories.github_tokens import GitHubTokenRepository
 from services.audit import AuditLog
 from services.github import calls
 from services.github.client import CredentialRejected, GitHubGateway
-from services.github.types import GitHubConnection, GitHubIdentity, LinkState
-from services.secret_box import SecretBox, Unreadable
+from services.infrastructure.secret_box import SecretBox, Unreadable
 
 OAUTH_STATE_LIFETIME = timedelta(minutes=10)
 OAUTH_SCOPES = 'repo read:user'

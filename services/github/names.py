@@ -6,7 +6,7 @@ parser could read specially (no `..`, no leading `-`, no spaces or shell charact
 
 import re
 
-from errors import ValidationFailed
+from models.errors import ValidationFailed
 
 OWNER = re.compile(r'^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$')
 REPOSITORY = re.compile(r'^[A-Za-z0-9._-]{1,100}$')

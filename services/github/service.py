@@ -12,14 +12,15 @@ from typing import TypeVar
 from cachetools import TTLCache
 from github import Github
 
-from errors import Conflict, RateLimited, ValidationFailed
-from models import User
+from models.accounts import User
+from models.errors import Conflict, RateLimited, ValidationFailed
+from models.github import Branch, Commit, DockerfileCheck, Repository, RepositoryPage
+from models.limits import Limit
 from services.github import calls
 from services.github.client import CredentialRejected, GitHubGateway
 from services.github.connection import GitHubConnections
 from services.github.names import branch_name, file_path, git_ref, repository_name
-from services.github.types import Branch, Commit, DockerfileCheck, Repository, RepositoryPage
-from services.rate_limits import Limit, RateLimiter
+from services.infrastructure.rate_limits import RateLimiter
 
 T = TypeVar('T')
 PAGE_SIZE = 30

@@ -4,12 +4,12 @@ requests, and the fleet's counts, heartbeat rate and average load."""
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
-from errors import EspazeError
+from models.errors import EspazeError
+from models.metrics import ClusterTotals, FleetTotals, NodeUse, PodUse, Snapshot
 from repositories.node_liveness import NodeLivenessRepository
 from repositories.nodes import NodeRepository
 from services.cluster.manifests import DEPLOYMENT_ID, NAME
 from services.cluster.reads import ClusterReads
-from services.metrics.types import ClusterTotals, FleetTotals, NodeUse, PodUse, Snapshot
 
 FINISHED = ('Succeeded', 'Failed')
 

@@ -4,7 +4,7 @@ values of every scope (cluster, fleet, namespace, cluster node, deployment) take
 from collections import defaultdict
 from datetime import datetime, timedelta
 
-from services.metrics.types import HOUR, MINUTE, RAW, Resolution, Snapshot, Values
+from models.metrics import HOUR, MINUTE, RAW, Resolution, Snapshot, Values
 
 MAX_POINTS = 360
 

@@ -8,13 +8,9 @@ import time
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
-from errors import NotFound, ValidationFailed
-from models import User
-from repositories.metrics import MetricsRepository
-from services.deployments.service import DeploymentService
-from services.metrics.collector import MetricsCollector
-from services.metrics.series import choose, downsample, scope_values
-from services.metrics.types import (
+from models.accounts import User
+from models.errors import NotFound, ValidationFailed
+from models.metrics import (
     CLUSTER_METRICS,
     DEPLOYMENT_METRICS,
     FLEET_METRICS,
@@ -24,7 +20,11 @@ from services.metrics.types import (
     Series,
     Snapshot,
 )
-from services.nodes import NodeService, can_read_all
+from repositories.metrics import MetricsRepository
+from services.deployments.service import DeploymentService
+from services.fleet.nodes import NodeService, can_read_all
+from services.metrics.collector import MetricsCollector
+from services.metrics.series import choose, downsample, scope_values
 
 LONGEST_RANGE = timedelta(days=90)
 

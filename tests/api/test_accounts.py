@@ -3,7 +3,7 @@
 from nicegui.testing import User
 from pymongo import MongoClient
 
-from tests.api.helpers import ADMIN_EMAIL, PASSWORD, admin_tokens, bearer, signup, started
+from tests.support.api_helpers import ADMIN_EMAIL, PASSWORD, admin_tokens, bearer, signup, started
 
 
 def stored_users(mongo_url: str) -> list[dict]:

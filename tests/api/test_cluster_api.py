@@ -2,7 +2,7 @@
 
 from nicegui.testing import User
 
-from tests.api.helpers import admin_tokens, bearer, signup
+from tests.support.api_helpers import admin_tokens, bearer, signup
 
 
 async def test_the_cluster_status_and_nodes(user: User):

@@ -5,12 +5,12 @@ import uuid
 
 import pytest
 
+from models.cluster import BuildRequest
 from services.cluster.service import ClusterService
-from services.cluster.types import BuildRequest
-from tests.api.cluster_helpers import app_spec, cluster_service, eventually
-from tests.api.github_helpers import classic_token
 from tests.conftest import SandboxCluster
-from tests.github_emulator import GitHubEmulator
+from tests.support.cluster_helpers import app_spec, cluster_service, eventually
+from tests.support.github_emulator import GitHubEmulator
+from tests.support.github_helpers import classic_token
 
 
 @pytest.fixture

@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 from kubernetes.client.exceptions import ApiException
 
-from errors import Forbidden, UpstreamFailed
+from models.errors import Forbidden, UpstreamFailed
 from sandbox.process import SandboxProcess
 from services.cluster.connect import api_client, cluster_mode
-from tests.api.cluster_helpers import cluster_service
 from tests.conftest import SandboxCluster, write_kubeconfig
+from tests.support.cluster_helpers import cluster_service
 
 
 def forbidden() -> ApiException:

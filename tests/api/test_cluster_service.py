@@ -5,12 +5,12 @@ import uuid
 
 import pytest
 
-from errors import ValidationFailed
+from models.errors import ValidationFailed
 from services.cluster import manifests
 from services.cluster.gateway import ClusterConflict
 from services.cluster.service import ClusterService
-from tests.api.cluster_helpers import app_spec, cluster_service, eventually
 from tests.conftest import SandboxCluster
+from tests.support.cluster_helpers import app_spec, cluster_service, eventually
 
 
 @pytest.fixture

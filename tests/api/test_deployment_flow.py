@@ -5,9 +5,9 @@ import asyncio
 import pytest
 from nicegui.testing import User
 
-from tests.api.deployment_helpers import NGINX, body, create, linked_operator, unpushed_image, until
-from tests.api.helpers import started
-from tests.github_emulator import GitHubEmulator
+from tests.support.api_helpers import started
+from tests.support.deployment_helpers import NGINX, body, create, linked_operator, unpushed_image, until
+from tests.support.github_emulator import GitHubEmulator
 
 
 @pytest.fixture(autouse=True)

@@ -8,11 +8,11 @@ from nicegui.testing import User
 
 from repositories.database import open_database
 from repositories.leases import LeaseRepository
-from services.leases import JobLeases
-from tests.api.deployment_helpers import NGINX, body, create, linked_operator
-from tests.api.fleet_helpers import beat, enroll, node_doc, silence
-from tests.api.helpers import admin_tokens, started
-from tests.github_emulator import GitHubEmulator
+from services.infrastructure.leases import JobLeases
+from tests.support.api_helpers import admin_tokens, started
+from tests.support.deployment_helpers import NGINX, body, create, linked_operator
+from tests.support.fleet_helpers import beat, enroll, node_doc, silence
+from tests.support.github_emulator import GitHubEmulator
 
 
 @pytest.fixture(autouse=True)

@@ -5,8 +5,8 @@ from datetime import UTC, datetime, timedelta
 from bson import ObjectId
 from nicegui.testing import User
 
-from tests.api.fleet_helpers import beat, database, enroll, node_body, node_doc
-from tests.api.helpers import admin_tokens, bearer, signup
+from tests.support.api_helpers import admin_tokens, bearer, signup
+from tests.support.fleet_helpers import beat, database, enroll, node_body, node_doc
 
 
 async def two_operators(user: User) -> tuple[dict, dict, dict]:

@@ -3,8 +3,8 @@
 import pytest
 from nicegui.testing import User
 
-from tests.api.github_helpers import classic_token, link, operator
-from tests.github_emulator import GitHubEmulator
+from tests.support.github_emulator import GitHubEmulator
+from tests.support.github_helpers import classic_token, link, operator
 
 
 @pytest.fixture

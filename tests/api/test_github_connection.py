@@ -6,8 +6,8 @@ from cryptography.fernet import Fernet
 from nicegui.testing import User
 from pymongo import MongoClient
 
-from tests.api.github_helpers import classic_token, link, operator, token_docs
-from tests.github_emulator import GitHubEmulator
+from tests.support.github_emulator import GitHubEmulator
+from tests.support.github_helpers import classic_token, link, operator, token_docs
 
 
 async def test_a_pasted_token_is_checked_recorded_and_sealed(github: GitHubEmulator, user: User, mongo_url: str):

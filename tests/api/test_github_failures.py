@@ -5,9 +5,9 @@ import json
 import pytest
 from nicegui.testing import User
 
-from tests.api.github_helpers import classic_token, link, operator
-from tests.api.helpers import started
-from tests.github_emulator import GitHubEmulator, recorded
+from tests.support.api_helpers import started
+from tests.support.github_emulator import GitHubEmulator, recorded
+from tests.support.github_helpers import classic_token, link, operator
 
 BRANCHES = '/api/github/repos/octocat/app/branches'
 

@@ -6,8 +6,8 @@ import pytest
 from nicegui.testing import User
 
 import api.heartbeat_endpoint
-from tests.api.fleet_helpers import enroll
-from tests.api.helpers import admin_tokens, signup, started
+from tests.support.api_helpers import admin_tokens, signup, started
+from tests.support.fleet_helpers import enroll
 
 BAD_BODIES = [
     ({'metrics': {'cpuPercent': 150}}, 'metrics.cpuPercent'),

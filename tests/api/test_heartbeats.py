@@ -8,8 +8,10 @@ from nicegui.testing.user_simulation import user_simulation
 
 from repositories.database import open_database
 from repositories.node_token_revocations import NodeTokenRevocationRepository
-from services.node_tokens import NodeTokenGuard
-from tests.api.fleet_helpers import (
+from services.fleet.node_tokens import NodeTokenGuard
+from tests.conftest import ROOT
+from tests.support.api_helpers import admin_tokens, bearer, signup, started
+from tests.support.fleet_helpers import (
     beat,
     database,
     enroll,
@@ -19,8 +21,6 @@ from tests.api.fleet_helpers import (
     set_node_fields,
     set_sweep_checkpoint,
 )
-from tests.api.helpers import admin_tokens, bearer, signup, started
-from tests.conftest import ROOT
 
 METRICS = {'cpuPercent': 12.5, 'memoryPercent': 40, 'diskPercent': 70, 'load1': 0.4, 'uptimeSeconds': 3600}
 

@@ -5,10 +5,10 @@ import asyncio
 
 from nicegui.testing import User
 
-from tests.api.deployment_helpers import NGINX, body, create, linked_operator, until
-from tests.api.fleet_helpers import database
-from tests.api.helpers import started
-from tests.github_emulator import GitHubEmulator
+from tests.support.api_helpers import started
+from tests.support.deployment_helpers import NGINX, body, create, linked_operator, until
+from tests.support.fleet_helpers import database
+from tests.support.github_emulator import GitHubEmulator
 
 HOST = 'shop.apps.espaze.localhost'
 

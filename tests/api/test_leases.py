@@ -7,10 +7,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from log_redaction import RedactingFilter, redact
 from repositories.database import open_database
 from repositories.leases import LeaseRepository
-from services.leases import JobLeases, fence
+from runtime.log_redaction import RedactingFilter, redact
+from services.infrastructure.leases import JobLeases, fence
 
 
 @pytest.fixture
@@ -69,7 +69,7 @@ async def test_a_job_that_raises_is_logged_without_secrets_and_runs_again(leases
     stream = io.StringIO()
     handler = logging.StreamHandler(stream)
     handler.addFilter(RedactingFilter())
-    logging.getLogger('services.leases').addHandler(handler)
+    logging.getLogger('services.infrastructure.leases').addHandler(handler)
     calls = []
 
     async def job() -> None:
@@ -82,7 +82,7 @@ async def test_a_job_that_raises_is_logged_without_secrets_and_runs_again(leases
         await jobs.leased('metrics', job, 1)()
         await jobs.leased('metrics', job, 1)()
     finally:
-        logging.getLogger('services.leases').removeHandler(handler)
+        logging.getLogger('services.infrastructure.leases').removeHandler(handler)
     assert calls == [1, 1] and jobs.failures == {'metrics': 1} and jobs.runs == {'metrics': 1}
     written = stream.getvalue()
     assert 'job metrics failed: RuntimeError' in written and '[redacted]' in written

@@ -8,11 +8,11 @@ import pytest
 from kubernetes.utils import parse_quantity
 from nicegui.testing import User
 
-from tests.api.deployment_helpers import NGINX, body, create, linked_operator, until
-from tests.api.fleet_helpers import beat, database, enroll
-from tests.api.helpers import admin_tokens, bearer, signup, started
 from tests.conftest import SandboxCluster
-from tests.github_emulator import GitHubEmulator
+from tests.support.api_helpers import admin_tokens, bearer, signup, started
+from tests.support.deployment_helpers import NGINX, body, create, linked_operator, until
+from tests.support.fleet_helpers import beat, database, enroll
+from tests.support.github_emulator import GitHubEmulator
 
 
 @pytest.fixture(autouse=True)

@@ -6,9 +6,9 @@ import pytest
 from nicegui.testing import User
 from nicegui.testing.user_simulation import user_simulation
 
-from tests.api.fleet_helpers import beat, database, enroll, node_body
-from tests.api.helpers import admin_tokens, bearer, signup
 from tests.conftest import ROOT
+from tests.support.api_helpers import admin_tokens, bearer, signup
+from tests.support.fleet_helpers import beat, database, enroll, node_body
 
 
 def stored_nodes(mongo_url: str) -> list[dict]:

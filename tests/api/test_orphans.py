@@ -11,10 +11,10 @@ from nicegui.testing import User
 from repositories.database import open_database
 from repositories.deployments import DeploymentRepository
 from services.deployments.orphans import OrphanReconciler
-from tests.api.deployment_helpers import NGINX, body, create, linked_operator, until
-from tests.api.fleet_helpers import database
-from tests.api.helpers import started
-from tests.github_emulator import GitHubEmulator
+from tests.support.api_helpers import started
+from tests.support.deployment_helpers import NGINX, body, create, linked_operator, until
+from tests.support.fleet_helpers import database
+from tests.support.github_emulator import GitHubEmulator
 
 
 @pytest.fixture(autouse=True)

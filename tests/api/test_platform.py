@@ -7,7 +7,7 @@ from nicegui import app
 from nicegui.testing import User
 
 from repositories.database import open_database, ping
-from tests.api.helpers import PASSWORD, admin_tokens, bearer, login, signup, started
+from tests.support.api_helpers import PASSWORD, admin_tokens, bearer, login, signup, started
 
 
 async def test_health_and_readiness(user: User):

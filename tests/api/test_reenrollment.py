@@ -4,10 +4,10 @@ MAC gets the same 409 as any other conflict. And no deployment runs another owne
 
 from nicegui.testing import User
 
-from tests.api.deployment_helpers import body, linked_operator
-from tests.api.fleet_helpers import beat, node_body
-from tests.api.helpers import admin_tokens, bearer, login, signup
-from tests.github_emulator import GitHubEmulator
+from tests.support.api_helpers import admin_tokens, bearer, login, signup
+from tests.support.deployment_helpers import body, linked_operator
+from tests.support.fleet_helpers import beat, node_body
+from tests.support.github_emulator import GitHubEmulator
 
 MAC = '00:1a:2b:3c:4d:5e'
 

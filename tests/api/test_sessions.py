@@ -5,8 +5,8 @@ import asyncio
 import pytest
 from nicegui.testing import User
 
-from errors import Forbidden
-from tests.api.helpers import PASSWORD, admin_tokens, bearer, login, signup, started
+from models.errors import Forbidden
+from tests.support.api_helpers import PASSWORD, admin_tokens, bearer, login, signup, started
 
 
 async def me_status(user: User, tokens: dict) -> int:

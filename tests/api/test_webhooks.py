@@ -10,11 +10,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from nicegui.testing import User
 
-from embedded_db import free_port
-from tests.api.deployment_helpers import linked_operator, one_running_one_failed
-from tests.api.fleet_helpers import beat, database, enroll, silence
-from tests.api.helpers import admin_tokens, bearer, signup, started
-from tests.github_emulator import GitHubEmulator
+from runtime.embedded_db import free_port
+from tests.support.api_helpers import admin_tokens, bearer, signup, started
+from tests.support.deployment_helpers import linked_operator, one_running_one_failed
+from tests.support.fleet_helpers import beat, database, enroll, silence
+from tests.support.github_emulator import GitHubEmulator
 
 
 class Receiver:

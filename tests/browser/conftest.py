@@ -19,7 +19,7 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Playwright, sync_playwright
 
-from embedded_db import free_port
+from runtime.embedded_db import free_port
 from tests.conftest import ROOT
 
 CHROMIUM = '/usr/bin/chromium'

@@ -11,8 +11,8 @@ import httpx
 import pytest
 
 from tests.browser.conftest import RunningApp, start_app, stop_app
-from tests.browser.fleet_setup import admin_session, enrollment_token
 from tests.conftest import ROOT
+from tests.support.fleet_setup import admin_session, enrollment_token
 
 
 @pytest.fixture

@@ -7,13 +7,13 @@ from pathlib import Path
 
 import httpx
 
-from embedded_db import EmbeddedMongo, free_port
-from tests.api.github_helpers import classic_token
+from runtime.embedded_db import EmbeddedMongo, free_port
 from tests.browser.conftest import start_app, stop_app
-from tests.browser.rollout_helpers import cluster_objects, signed_in_admin
 from tests.conftest import SandboxCluster, write_kubeconfig
-from tests.github_emulator import GitHubEmulator
-from tests.stall_proxy import StallingProxy
+from tests.support.github_emulator import GitHubEmulator
+from tests.support.github_helpers import classic_token
+from tests.support.rollout_helpers import cluster_objects, signed_in_admin
+from tests.support.stall_proxy import StallingProxy
 
 HEALTHZ_BUDGET_SECONDS = 0.2
 

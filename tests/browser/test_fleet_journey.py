@@ -10,8 +10,8 @@ import pytest
 from playwright.sync_api import Browser, Page, Playwright, expect
 
 from tests.browser.conftest import RunningApp, start_app, stop_app
-from tests.browser.fleet_setup import admin_session, log_in
 from tests.conftest import ROOT
+from tests.support.fleet_setup import admin_session, log_in
 
 FAST_FLEET = {
     'ESPAZE_ALLOW_PRIVATE_NODE_IPS': 'true',

@@ -15,12 +15,12 @@ from playwright.sync_api import Browser, Page, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from pymongo import MongoClient
 
-from embedded_db import EmbeddedMongo
-from tests.api.github_helpers import classic_token
+from runtime.embedded_db import EmbeddedMongo
 from tests.browser.conftest import RunningApp, start_app, stop_app
-from tests.browser.rollout_helpers import PASSWORD, wait_for
 from tests.conftest import SandboxCluster
-from tests.github_emulator import GitHubEmulator
+from tests.support.github_emulator import GitHubEmulator
+from tests.support.github_helpers import classic_token
+from tests.support.rollout_helpers import PASSWORD, wait_for
 
 NGINX = 'nginxinc/nginx-unprivileged:1.27'
 

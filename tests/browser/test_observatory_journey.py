@@ -7,7 +7,7 @@ import httpx
 from playwright.sync_api import Browser, expect
 
 from tests.browser.conftest import start_app, stop_app
-from tests.browser.fleet_setup import admin_session, log_in
+from tests.support.fleet_setup import admin_session, log_in
 
 DESKTOP = {'width': 1366, 'height': 900}
 PHONE = {'width': 390, 'height': 844}

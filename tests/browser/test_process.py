@@ -8,7 +8,7 @@ import time
 import httpx
 import psutil
 
-from embedded_db import EmbeddedMongo, free_port
+from runtime.embedded_db import EmbeddedMongo, free_port
 from tests.browser.conftest import start_app, stop_app
 
 

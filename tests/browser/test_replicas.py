@@ -10,10 +10,10 @@ from pathlib import Path
 import httpx
 from pymongo import MongoClient
 
-from embedded_db import EmbeddedMongo
-from tests.api.fleet_helpers import node_body
+from runtime.embedded_db import EmbeddedMongo
 from tests.browser.conftest import start_app, stop_app
-from tests.browser.fleet_setup import admin_session, enrollment_token
+from tests.support.fleet_helpers import node_body
+from tests.support.fleet_setup import admin_session, enrollment_token
 
 INTERVAL = 2
 LEASE = 6

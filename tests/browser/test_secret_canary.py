@@ -12,12 +12,12 @@ import httpx
 from playwright.sync_api import Browser, expect
 from pymongo import MongoClient
 
-from embedded_db import free_port
-from tests.api.fleet_helpers import node_body
-from tests.api.github_helpers import classic_token
+from runtime.embedded_db import free_port
 from tests.browser.conftest import start_app, stop_app
 from tests.conftest import SandboxCluster
-from tests.github_emulator import GitHubEmulator
+from tests.support.fleet_helpers import node_body
+from tests.support.github_emulator import GitHubEmulator
+from tests.support.github_helpers import classic_token
 
 PAGES = ('/', '/observatory', '/nodes', '/deployments', '/deployments/new', '/users', '/account', '/settings', '/audit')
 

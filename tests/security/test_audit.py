@@ -4,12 +4,12 @@ from datetime import timedelta
 
 from nicegui.testing import User
 
-from tests.api.deployment_helpers import NGINX, body, create, linked_operator, until
-from tests.api.fleet_helpers import database, enroll
-from tests.api.github_helpers import classic_token, link
-from tests.api.helpers import PASSWORD, admin_tokens, bearer, login, signup, started
-from tests.github_emulator import GitHubEmulator
-from tests.ui.helpers import log_in
+from tests.support.api_helpers import PASSWORD, admin_tokens, bearer, login, signup, started
+from tests.support.deployment_helpers import NGINX, body, create, linked_operator, until
+from tests.support.fleet_helpers import database, enroll
+from tests.support.github_emulator import GitHubEmulator
+from tests.support.github_helpers import classic_token, link
+from tests.support.ui_helpers import log_in
 
 
 async def test_sensitive_actions_are_audited_with_secrets_redacted(github: GitHubEmulator, mongo_url: str, user: User):

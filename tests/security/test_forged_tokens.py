@@ -8,7 +8,7 @@ import jwt
 import pytest
 from nicegui.testing import User
 
-from tests.api.helpers import admin_tokens, started
+from tests.support.api_helpers import admin_tokens, started
 
 
 def _b64(part: dict) -> str:

@@ -3,7 +3,7 @@
 import pytest
 from nicegui.testing import User
 
-from tests.api.helpers import admin_tokens, bearer, started
+from tests.support.api_helpers import admin_tokens, bearer, started
 
 REQUIRED_CSP = ("object-src 'none'", "base-uri 'none'", "frame-ancestors 'none'", "default-src 'self'")
 

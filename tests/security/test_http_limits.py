@@ -11,7 +11,7 @@ import psutil
 import pytest
 
 from tests.browser.conftest import RunningApp, start_app, stop_app
-from tests.browser.rollout_helpers import PASSWORD
+from tests.support.rollout_helpers import PASSWORD
 
 HEAD_TIMEOUT = 2
 ANONYMOUS_PAGES = 8

@@ -7,8 +7,8 @@ import re
 import pytest
 from nicegui.testing import User
 
-from tests.api.fleet_helpers import database, enroll, node_body
-from tests.api.helpers import ADMIN_EMAIL, admin_tokens, bearer
+from tests.support.api_helpers import ADMIN_EMAIL, admin_tokens, bearer
+from tests.support.fleet_helpers import database, enroll, node_body
 
 MALFORMED_IDS = ['zzz', '..%2F..%2Fetc', '%00', 'a' * 300, '{"$ne":null}', '0' * 23, '6b09' + 'g' * 20]
 

@@ -3,7 +3,7 @@
 import pytest
 from nicegui.testing import User
 
-from tests.api.helpers import admin_tokens, bearer
+from tests.support.api_helpers import admin_tokens, bearer
 
 PATHS = [
     '/api/deployments?page=1e30',

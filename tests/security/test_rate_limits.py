@@ -7,16 +7,16 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from nicegui.testing import User
 
-from errors import RateLimited
+from models.errors import RateLimited
 from repositories.database import open_database
 from repositories.rate_counters import RateCounterRepository
-from services.heartbeat_allowance import HeartbeatAllowance
-from services.rate_limits import RateLimiter
-from tests.api.deployment_helpers import NGINX, body, create, linked_operator, until
-from tests.api.fleet_helpers import beat, database, enroll
-from tests.api.github_helpers import classic_token, link, operator
-from tests.api.helpers import ADMIN_EMAIL, PASSWORD, admin_tokens, bearer, started
-from tests.github_emulator import GitHubEmulator
+from services.fleet.heartbeat_allowance import HeartbeatAllowance
+from services.infrastructure.rate_limits import RateLimiter
+from tests.support.api_helpers import ADMIN_EMAIL, PASSWORD, admin_tokens, bearer, started
+from tests.support.deployment_helpers import NGINX, body, create, linked_operator, until
+from tests.support.fleet_helpers import beat, database, enroll
+from tests.support.github_emulator import GitHubEmulator
+from tests.support.github_helpers import classic_token, link, operator
 
 
 async def _login(user: User, email: str, password: str, forwarded: str | None = None):

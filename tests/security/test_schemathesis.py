@@ -9,9 +9,9 @@ from hypothesis import HealthCheck, settings
 from schemathesis.checks import positive_data_acceptance
 
 from tests.browser.conftest import RunningApp, start_app, stop_app
-from tests.browser.fleet_setup import admin_session
 from tests.conftest import SandboxCluster
-from tests.github_emulator import GitHubEmulator
+from tests.support.fleet_setup import admin_session
+from tests.support.github_emulator import GitHubEmulator
 
 EXAMPLES_PER_OPERATION = 30
 

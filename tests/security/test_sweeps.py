@@ -8,10 +8,10 @@ from fastapi.routing import APIRoute
 from nicegui import app
 from nicegui.testing import User
 
-from tests.api.deployment_helpers import NGINX, body, create, linked_operator, until
-from tests.api.fleet_helpers import database, enroll
-from tests.api.helpers import admin_tokens, bearer, login, signup
-from tests.github_emulator import GitHubEmulator
+from tests.support.api_helpers import admin_tokens, bearer, login, signup
+from tests.support.deployment_helpers import NGINX, body, create, linked_operator, until
+from tests.support.fleet_helpers import database, enroll
+from tests.support.github_emulator import GitHubEmulator
 
 PUBLIC = {
     ('GET', '/healthz'),

@@ -8,9 +8,9 @@ from collections.abc import Iterator
 import pytest
 from nicegui.testing import User
 
-from tests.api.fleet_helpers import database
-from tests.api.helpers import admin_tokens, bearer, started
 from tests.api.test_webhooks import Receiver
+from tests.support.api_helpers import admin_tokens, bearer, started
+from tests.support.fleet_helpers import database
 
 INSIDE = [
     'http://127.0.0.1:27017/',

@@ -2,8 +2,8 @@
 
 from nicegui.testing import User
 
-from tests.api.helpers import ADMIN_EMAIL, PASSWORD, admin_tokens, started
-from tests.ui.helpers import press
+from tests.support.api_helpers import ADMIN_EMAIL, PASSWORD, admin_tokens, started
+from tests.support.ui_helpers import press
 
 
 async def test_pages_send_a_browser_without_session_to_login_and_back(user: User):

@@ -4,8 +4,8 @@ import pytest
 from nicegui.testing import User
 
 from pages.components.cluster_status import SANDBOX_BANNER
-from tests.api.helpers import admin_tokens
-from tests.ui.helpers import log_in
+from tests.support.api_helpers import admin_tokens
+from tests.support.ui_helpers import log_in
 
 
 async def test_the_dashboard_shows_the_clusters_status_without_a_banner_for_a_real_cluster(user: User):

@@ -7,11 +7,11 @@ import pytest
 from nicegui import ui
 from nicegui.testing import User
 
-from tests.api.deployment_helpers import linked_operator, one_running_one_failed
-from tests.api.fleet_helpers import beat, enroll, silence
-from tests.api.helpers import admin_tokens, login, started
-from tests.github_emulator import GitHubEmulator
-from tests.ui.helpers import log_in
+from tests.support.api_helpers import admin_tokens, login, started
+from tests.support.deployment_helpers import linked_operator, one_running_one_failed
+from tests.support.fleet_helpers import beat, enroll, silence
+from tests.support.github_emulator import GitHubEmulator
+from tests.support.ui_helpers import log_in
 
 
 @pytest.fixture(autouse=True)

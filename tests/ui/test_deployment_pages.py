@@ -7,10 +7,10 @@ import pytest
 from nicegui import ui
 from nicegui.testing import User
 
-from tests.api.deployment_helpers import NGINX, body, create, linked_operator, until
-from tests.api.helpers import admin_tokens, bearer, login, signup, started
-from tests.github_emulator import GitHubEmulator
-from tests.ui.helpers import log_in, press
+from tests.support.api_helpers import admin_tokens, bearer, login, signup, started
+from tests.support.deployment_helpers import NGINX, body, create, linked_operator, until
+from tests.support.github_emulator import GitHubEmulator
+from tests.support.ui_helpers import log_in, press
 
 
 @pytest.fixture(autouse=True)

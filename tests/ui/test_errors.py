@@ -5,8 +5,8 @@ from nicegui import ui
 from nicegui.testing import User
 
 from pages.layout import frame
-from tests.api.helpers import ADMIN_EMAIL, PASSWORD, admin_tokens, started
-from tests.ui.helpers import log_in, press
+from tests.support.api_helpers import ADMIN_EMAIL, PASSWORD, admin_tokens, started
+from tests.support.ui_helpers import log_in, press
 
 
 async def test_a_failing_page_shows_an_apology_without_details(user: User, caplog: pytest.LogCaptureFixture):

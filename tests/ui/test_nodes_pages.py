@@ -3,9 +3,9 @@
 from nicegui import ui
 from nicegui.testing import User
 
-from tests.api.fleet_helpers import beat, enroll, node_doc
-from tests.api.helpers import admin_tokens, bearer, signup, started
-from tests.ui.helpers import log_in, press
+from tests.support.api_helpers import admin_tokens, bearer, signup, started
+from tests.support.fleet_helpers import beat, enroll, node_doc
+from tests.support.ui_helpers import log_in, press
 
 
 async def fleet(user: User) -> tuple[dict, dict, list[dict]]:

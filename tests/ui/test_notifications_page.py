@@ -5,9 +5,9 @@ import asyncio
 import pytest
 from nicegui.testing import User
 
-from tests.api.helpers import admin_tokens, signup
 from tests.api.test_webhooks import Receiver
-from tests.ui.helpers import log_in, press
+from tests.support.api_helpers import admin_tokens, signup
+from tests.support.ui_helpers import log_in, press
 
 
 @pytest.fixture

@@ -8,11 +8,11 @@ from nicegui import ui
 from nicegui.testing import User
 
 from sandbox.process import SandboxProcess
-from tests.api.deployment_helpers import NGINX, body, create, linked_operator, until
-from tests.api.helpers import admin_tokens, started
 from tests.conftest import write_kubeconfig
-from tests.github_emulator import GitHubEmulator
-from tests.ui.helpers import log_in
+from tests.support.api_helpers import admin_tokens, started
+from tests.support.deployment_helpers import NGINX, body, create, linked_operator, until
+from tests.support.github_emulator import GitHubEmulator
+from tests.support.ui_helpers import log_in
 
 
 @pytest.fixture(autouse=True)

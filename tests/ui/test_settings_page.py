@@ -3,10 +3,10 @@
 from nicegui import ui
 from nicegui.testing import User
 
-from tests.api.github_helpers import classic_token
-from tests.api.helpers import admin_tokens, signup
-from tests.github_emulator import GitHubEmulator
-from tests.ui.helpers import log_in, press
+from tests.support.api_helpers import admin_tokens, signup
+from tests.support.github_emulator import GitHubEmulator
+from tests.support.github_helpers import classic_token
+from tests.support.ui_helpers import log_in, press
 
 
 async def open_settings(user: User) -> None:

@@ -3,8 +3,8 @@
 import pytest
 from nicegui.testing import User
 
-from tests.api.helpers import PASSWORD, admin_tokens, bearer, login, signup
-from tests.ui.helpers import log_in, press
+from tests.support.api_helpers import PASSWORD, admin_tokens, bearer, login, signup
+from tests.support.ui_helpers import log_in, press
 
 
 async def test_admin_sees_every_section_and_users(user: User):

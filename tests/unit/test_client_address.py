@@ -2,7 +2,7 @@
 
 import pytest
 
-from client_address import client_address, trusted_networks
+from web.client_address import client_address, trusted_networks
 
 PROXIES = trusted_networks('10.0.0.0/8, 192.168.1.5')
 

@@ -1,6 +1,6 @@
 import pytest
 
-from errors import ValidationFailed
+from models.errors import ValidationFailed
 from services.credentials import canonical_email, display_name, normalized_password
 
 

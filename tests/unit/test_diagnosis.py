@@ -2,7 +2,7 @@
 
 from datetime import UTC, datetime
 
-from services.cluster.types import Condition, EventInfo, PodInfo, RolloutState
+from models.cluster import Condition, EventInfo, PodInfo, RolloutState
 from services.deployments.diagnosis import diagnose
 
 NOW = datetime(2026, 11, 27, tzinfo=UTC)

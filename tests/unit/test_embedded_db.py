@@ -8,12 +8,12 @@ import time
 import psutil
 from pymongo import MongoClient
 
-from embedded_db import EmbeddedMongo
+from runtime.embedded_db import EmbeddedMongo
 from tests.conftest import ROOT
 
 STARTER = """
 import sys, time
-from embedded_db import EmbeddedMongo
+from runtime.embedded_db import EmbeddedMongo
 server = EmbeddedMongo(sys.argv[1])
 server.start()
 print(server.pid, flush=True)

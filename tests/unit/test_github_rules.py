@@ -5,11 +5,11 @@ from datetime import UTC, datetime
 import pytest
 from cryptography.fernet import Fernet
 
-from errors import ValidationFailed
+from models.errors import ValidationFailed
 from services.github.client import rate_limit_reset
 from services.github.connection import checked_token, token_hint
 from services.github.names import branch_name, file_path, git_ref, repository_name
-from services.secret_box import SecretBox, Unreadable
+from services.infrastructure.secret_box import SecretBox, Unreadable
 
 
 @pytest.mark.parametrize('name', ['octocat/hello-world', 'a/b', 'Org-1/repo.name_x', 'x' * 39 + '/' + 'y' * 100])

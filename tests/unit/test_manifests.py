@@ -6,8 +6,8 @@ import kubernetes_validate
 import pytest
 from kubernetes import client as k8s
 
+from models.cluster import AppSpec, BuildRequest, Resources
 from services.cluster import manifests as m
-from services.cluster.types import AppSpec, BuildRequest, Resources
 
 SETTINGS = m.ClusterSettings(ingress_tls_secret='wildcard-tls')
 SPEC = AppSpec(

@@ -8,10 +8,10 @@ import re
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from errors import ValidationFailed
+from models.errors import ValidationFailed
 from services.deployments.rules import NAME
+from services.fleet.node_rules import canonical_mac, checked_ip, checked_labels, checked_node_name, checked_position
 from services.github.names import branch_name, file_path, repository_name
-from services.node_rules import canonical_mac, checked_ip, checked_labels, checked_node_name, checked_position
 
 # Kubernetes' own grammar (k8s.io/apimachinery validation), written out independently of Espaze's
 K8S_QUALIFIED_NAME = re.compile(r'([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')

@@ -2,7 +2,7 @@
 
 from prometheus_client.parser import text_string_to_metric_families
 
-from services.telemetry import Telemetry
+from services.infrastructure.telemetry import Telemetry
 
 
 async def test_odd_methods_and_unknown_paths_share_bounded_series():

@@ -5,7 +5,7 @@ from datetime import timedelta
 import jwt
 import pytest
 
-from errors import Unauthorized
+from models.errors import Unauthorized
 from services.tokens import TokenCodec
 
 SECRET = 's' * 64

@@ -7,7 +7,7 @@ import subprocess
 import sys
 import time
 
-from log_format import relay
+from runtime.log_format import relay
 
 PR_SET_PDEATHSIG = 1
 

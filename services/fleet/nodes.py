@@ -5,8 +5,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from errors import Conflict, Forbidden, NotFound, Unauthorized
-from models import (
+from models.accounts import Role, User
+from models.errors import Conflict, Forbidden, NotFound, Unauthorized
+from models.fleet import (
     EnrollmentToken,
     MetricsPoint,
     Node,
@@ -15,17 +16,16 @@ from models import (
     NodeListQuery,
     NodePage,
     NodeRegistration,
-    Role,
-    User,
 )
+from models.limits import Limit
 from repositories.enrollment import EnrollmentTokenRepository
 from repositories.node_activity import NodeActivityRepository
 from repositories.nodes import NodeRepository
 from repositories.users import UserRepository
 from services.audit import AuditLog
-from services.node_rules import canonical_mac, checked_ip, checked_labels, checked_node_name, checked_position
-from services.node_tokens import NodeTokenGuard
-from services.rate_limits import Limit, RateLimiter
+from services.fleet.node_rules import canonical_mac, checked_ip, checked_labels, checked_node_name, checked_position
+from services.fleet.node_tokens import NodeTokenGuard
+from services.infrastructure.rate_limits import RateLimiter
 from services.tokens import TokenCodec, new_opaque_token, token_hash
 
 ENROLLMENT_PREFIX = 'espe_'

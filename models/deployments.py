@@ -4,7 +4,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
-from services.cluster.types import Resources
+from models.cluster import Resources
 
 
 class Status(StrEnum):
@@ -80,3 +80,20 @@ class DeploymentPage:
     total: int
     page: int
     page_size: int
+
+
+@dataclass(frozen=True)
+class DeploymentRequest:
+    name: str
+    github_repo: str
+    branch: str
+    port: int = 8080
+    replicas: int = 1
+    env: dict[str, str] = field(default_factory=dict)
+    secret_env: dict[str, str] = field(default_factory=dict)
+    image: str | None = None
+    dockerfile_path: str = 'Dockerfile'
+    resources: Resources = field(default_factory=Resources)
+    health_check_path: str | None = None
+    public: bool = True
+    node_selector: dict[str, str] = field(default_factory=dict)

@@ -151,3 +151,23 @@ class PodSample:
     memory_request: int
     cpu_limit: float
     memory_limit: int
+
+
+@dataclass(frozen=True)
+class ClusterSettings:
+    ingress_domain: str = 'apps.espaze.localhost'
+    ingress_class: str | None = 'nginx'
+    ingress_tls_secret: str | None = None
+    ingress_controller_namespace: str = 'ingress-nginx'
+    pod_security_level: str = 'restricted'
+    network_policy: bool = True
+    quota_cpu: str | None = '8'
+    quota_memory: str | None = '16Gi'
+    quota_pods: int | None = 50
+    build_namespace: str = 'espaze-builds'
+    builder_image: str = 'moby/buildkit:v0.26.2-rootless'
+    build_deadline_seconds: int = 1800
+    build_ttl_seconds: int = 3600
+    progress_deadline_seconds: int = 600
+    build_cpu_limit: str = '2'
+    build_memory_limit: str = '4Gi'

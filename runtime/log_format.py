@@ -12,8 +12,8 @@ from typing import Any
 
 from pythonjsonlogger.json import JsonFormatter
 
-import log_redaction
-from http_middleware import current_request_id
+from runtime import log_redaction
+from runtime.request_id import current_request_id
 
 TEXT = '%(asctime)s %(levelname)s %(name)s: %(message)s'
 JSON_FIELDS = '%(asctime)s %(levelname)s %(name)s %(message)s'

@@ -7,7 +7,7 @@ import sys
 import time
 from pathlib import Path
 
-from child_process import free_port, start_child, stop_child
+from runtime.child_process import free_port, start_child, stop_child
 
 log = logging.getLogger(__name__)
 __all__ = ['EmbeddedMongo', 'free_port']

@@ -7,7 +7,7 @@ import httpx
 from bson import ObjectId
 from pymongo import MongoClient
 
-from tests.api.helpers import bearer
+from tests.support.api_helpers import bearer
 
 
 def node_body(mac: str = '00:1a:2b:3c:4d:5e', ip: str = '8.8.8.8', **extra: Any) -> dict[str, Any]:

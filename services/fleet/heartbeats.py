@@ -6,15 +6,15 @@ import time
 from collections.abc import Callable
 from datetime import datetime
 
-from errors import Forbidden, RateLimited, Unauthorized
-from models import GeoLocation, Heartbeat, NodeEvent, NodeMetrics, NodeStatus
+from models.errors import Forbidden, RateLimited, Unauthorized
+from models.fleet import GeoLocation, Heartbeat, NodeEvent, NodeMetrics, NodeStatus
 from repositories.node_activity import NodeActivityRepository
 from repositories.node_liveness import NodeLivenessRepository
 from repositories.nodes import NodeRepository
-from services.heartbeat_allowance import HeartbeatAllowance
-from services.node_rules import checked_position
-from services.node_tokens import NodeTokenGuard
-from services.telemetry import Telemetry
+from services.fleet.heartbeat_allowance import HeartbeatAllowance
+from services.fleet.node_rules import checked_position
+from services.fleet.node_tokens import NodeTokenGuard
+from services.infrastructure.telemetry import Telemetry
 from services.tokens import TokenCodec
 
 VERIFIED_TOKENS_KEPT = 100_000

@@ -3,7 +3,7 @@
 import socket
 import threading
 
-from embedded_db import free_port
+from runtime.embedded_db import free_port
 
 
 class StallingProxy:

@@ -6,7 +6,7 @@ import string
 import httpx
 from pymongo import MongoClient
 
-from tests.api.helpers import admin_tokens, bearer, signup
+from tests.support.api_helpers import admin_tokens, bearer, signup
 
 
 def classic_token() -> str:

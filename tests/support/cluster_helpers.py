@@ -6,11 +6,10 @@ import uuid
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
+from models.cluster import AppSpec, ClusterSettings
 from services.cluster.connect import api_client
 from services.cluster.gateway import KubeGateway
-from services.cluster.manifests import ClusterSettings
 from services.cluster.service import ClusterService
-from services.cluster.types import AppSpec
 
 T = TypeVar('T')
 

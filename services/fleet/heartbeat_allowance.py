@@ -8,7 +8,7 @@ spreading its beats over several replicas is held to one allowance, at most a fl
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
-from errors import RateLimited
+from models.errors import RateLimited
 from repositories.rate_counters import RateCounterRepository
 
 WINDOW_SECONDS = 60

@@ -3,7 +3,7 @@
 from nicegui import ui
 from nicegui.testing import User
 
-from tests.api.helpers import ADMIN_EMAIL, PASSWORD
+from tests.support.api_helpers import ADMIN_EMAIL, PASSWORD
 
 
 def press(user: User, label: str) -> None:

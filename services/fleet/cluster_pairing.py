@@ -3,11 +3,12 @@ signals side by side, the heartbeat and the kubelet's Ready condition, and wheth
 
 from dataclasses import dataclass
 
-from models import Node, NodeStatus, User
+from models.accounts import User
+from models.cluster import ClusterNode
+from models.fleet import Node, NodeStatus
 from repositories.nodes import NodeRepository
 from services.cluster.reads import ClusterReads
-from services.cluster.types import ClusterNode
-from services.nodes import can_read_all
+from services.fleet.nodes import can_read_all
 
 
 @dataclass(frozen=True)

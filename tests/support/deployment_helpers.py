@@ -5,9 +5,9 @@ import time
 
 import httpx
 
-from tests.api.github_helpers import classic_token, link, operator
-from tests.api.helpers import started
-from tests.github_emulator import GitHubEmulator
+from tests.support.api_helpers import started
+from tests.support.github_emulator import GitHubEmulator
+from tests.support.github_helpers import classic_token, link, operator
 
 NGINX = 'nginxinc/nginx-unprivileged:1.27'
 

@@ -2,19 +2,11 @@
 per (limit, key); over the limit is RateLimited (429 with Retry-After)."""
 
 import hashlib
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
-from errors import RateLimited
+from models.errors import RateLimited
+from models.limits import Limit
 from repositories.rate_counters import RateCounterRepository
-
-
-@dataclass(frozen=True)
-class Limit:
-    name: str
-    most: int
-    window: timedelta
-    message: str  # said when the limit is reached; `{at}` is when it resets
 
 
 class RateLimiter:

@@ -1,59 +1,8 @@
-"""Espaze's domain objects, free of any storage or web library."""
+"""The edge fleet: nodes, what they report in their heartbeats, and the tokens that enroll them."""
 
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-
-
-class Role(StrEnum):
-    ADMIN = 'admin'
-    OPERATOR = 'operator'
-    VIEWER = 'viewer'
-
-
-@dataclass(frozen=True)
-class User:
-    id: str
-    email: str
-    name: str
-    role: Role
-    disabled: bool
-    created_at: datetime
-    password_hash: str
-
-    @property
-    def is_admin(self) -> bool:
-        return self.role == Role.ADMIN
-
-    @property
-    def can_manage(self) -> bool:
-        """Operators and admins create and change things; viewers only read."""
-        return self.role in (Role.ADMIN, Role.OPERATOR)
-
-
-@dataclass(frozen=True)
-class Session:
-    """One login: a browser session or an API refresh-token family."""
-
-    id: str
-    user_id: str
-    kind: str
-    revoked: bool
-    expires_at: datetime
-
-
-@dataclass(frozen=True)
-class TokenPair:
-    access_token: str
-    refresh_token: str
-    expires_in: int
-    user: User
-
-
-@dataclass(frozen=True)
-class UserPage:
-    items: list[User]
-    total: int
 
 
 class NodeStatus(StrEnum):
@@ -185,22 +134,3 @@ class EnrollmentToken:
 
     def usable(self, now: datetime) -> bool:
         return not self.revoked and self.uses < self.max_uses and self.expires_at > now
-
-
-@dataclass(frozen=True)
-class AuditEntry:
-    id: str
-    at: datetime
-    actor_id: str | None
-    actor_email: str | None
-    action: str
-    target: str | None
-    details: dict[str, str]
-
-
-@dataclass(frozen=True)
-class AuditPage:
-    items: list[AuditEntry]
-    total: int
-    page: int
-    page_size: int

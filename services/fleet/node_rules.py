@@ -4,7 +4,7 @@ import ipaddress
 import math
 import re
 
-from errors import ValidationFailed
+from models.errors import ValidationFailed
 
 MAX_LABELS = 64
 _MAC = re.compile(r'^[0-9a-f]{2}([:-]?)[0-9a-f]{2}(\1[0-9a-f]{2}){4}$')

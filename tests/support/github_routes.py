@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, RedirectResponse
 
-from tests.github_emulator import NOT_FOUND, GitHubEmulator, fake_sha, recorded
+from tests.support.github_emulator import NOT_FOUND, GitHubEmulator, fake_sha, recorded
 
 
 def github_api(emulator: GitHubEmulator) -> FastAPI:

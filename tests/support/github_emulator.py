@@ -19,7 +19,7 @@ import uvicorn
 from fastapi import Request
 from fastapi.responses import JSONResponse
 
-from embedded_db import free_port
+from runtime.embedded_db import free_port
 
 FIXTURES = Path(__file__).parent / 'fixtures' / 'github'
 RECORDED_HOST = 'https://api.github.com'
@@ -134,7 +134,7 @@ class GitHubEmulator:
         return sum(1 for _, path, _ in self.requests if re.search(path_pattern, path))
 
     def start(self) -> 'GitHubEmulator':
-        from tests.github_routes import github_api  # the routes module imports this one
+        from tests.support.github_routes import github_api  # the routes module imports this one
 
         config = uvicorn.Config(github_api(self), host='127.0.0.1', port=self.port, log_level='warning', lifespan='off')
         self._server = uvicorn.Server(config)

@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 
 from repositories.leases import LeaseRepository
-from services.telemetry import Telemetry
+from services.infrastructure.telemetry import Telemetry
 
 log = logging.getLogger(__name__)
 _current: contextvars.ContextVar[tuple['JobLeases', str, int] | None] = contextvars.ContextVar('lease', default=None)

@@ -3,12 +3,12 @@
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from models import NodeEvent, NodeStatus
+from models.fleet import NodeEvent, NodeStatus
 from repositories.instance import InstanceRepository
 from repositories.node_activity import NodeActivityRepository
 from repositories.node_liveness import NodeLivenessRepository
 from repositories.nodes import NodeRepository
-from services.leases import fence
+from services.infrastructure.leases import fence
 
 
 class FleetMonitor:

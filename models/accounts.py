@@ -1,0 +1,56 @@
+"""Accounts: users and their roles, sessions, and the tokens a login gives."""
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    ADMIN = 'admin'
+    OPERATOR = 'operator'
+    VIEWER = 'viewer'
+
+
+@dataclass(frozen=True)
+class User:
+    id: str
+    email: str
+    name: str
+    role: Role
+    disabled: bool
+    created_at: datetime
+    password_hash: str
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == Role.ADMIN
+
+    @property
+    def can_manage(self) -> bool:
+        """Operators and admins create and change things; viewers only read."""
+        return self.role in (Role.ADMIN, Role.OPERATOR)
+
+
+@dataclass(frozen=True)
+class Session:
+    """One login: a browser session or an API refresh-token family."""
+
+    id: str
+    user_id: str
+    kind: str
+    revoked: bool
+    expires_at: datetime
+
+
+@dataclass(frozen=True)
+class TokenPair:
+    access_token: str
+    refresh_token: str
+    expires_in: int
+    user: User
+
+
+@dataclass(frozen=True)
+class UserPage:
+    items: list[User]
+    total: int

@@ -1,0 +1,1 @@
+"""The process itself: logging and its redaction, request ids, child processes, the embedded database."""
