@@ -37,7 +37,6 @@ def _configuration(configuration: Configuration) -> ConfigurationOut:
 
 
 def deployment_out(found: Deployment, domain: str) -> DeploymentOut:
-    public = found.configuration.public and found.status != Status.DELETED
     return DeploymentOut(
         **{
             k: v
@@ -45,7 +44,7 @@ def deployment_out(found: Deployment, domain: str) -> DeploymentOut:
             if k not in ('configuration', 'history', 'phase_started_at', 'build_job')
         },
         configuration=_configuration(found.configuration),
-        address=f'http://{found.name}.{domain}' if public else None,
+        address=found.address(domain),
         history=[StatusChangeOut.of(change) for change in found.history],
     )
 

@@ -30,6 +30,23 @@ class User:
         """Operators and admins create and change things; viewers only read."""
         return self.role in (Role.ADMIN, Role.OPERATOR)
 
+    @property
+    def reads_everything(self) -> bool:
+        """Admins and viewers read every owner's nodes and deployments; operators read their own."""
+        return self.role in (Role.ADMIN, Role.VIEWER)
+
+    @property
+    def readable_owner(self) -> str | None:
+        """The owner whose objects this user reads: None when that is everybody."""
+        return None if self.reads_everything else self.id
+
+    def owns_or_administers(self, owner_id: str) -> bool:
+        """Whether this user may change an object of `owner_id`: its owner, or an admin."""
+        return owner_id == self.id or self.is_admin
+
+    def may_read_owned_by(self, owner_id: str) -> bool:
+        return owner_id == self.id or self.reads_everything
+
 
 @dataclass(frozen=True)
 class Session:

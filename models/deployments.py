@@ -4,6 +4,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
+from models.accounts import User
 from models.cluster import Resources
 
 
@@ -18,6 +19,16 @@ class Status(StrEnum):
 
 
 IN_FLIGHT = (Status.PENDING, Status.BUILDING, Status.DEPLOYING)
+
+
+def owner_namespace(owner_id: str) -> str:
+    """The cluster namespace that holds every deployment of one owner."""
+    return f'espaze-{owner_id}'.lower()
+
+
+def public_host(name: str, domain: str) -> str:
+    """The host a public deployment is served at: `<name>.<domain>`."""
+    return f'{name}.{domain}'
 
 
 @dataclass(frozen=True)
@@ -61,6 +72,58 @@ class Deployment:
     created_at: datetime
     updated_at: datetime
 
+    @classmethod
+    def new(
+        cls,
+        owner_id: str,
+        request: 'DeploymentRequest',
+        configuration: Configuration,
+        commit_sha: str | None,
+        now: datetime,
+    ) -> 'Deployment':
+        """A deployment just asked for: pending, with no release yet; its store gives it an id."""
+        reason = 'Waiting to start'
+        return cls(
+            id='',
+            owner_id=owner_id,
+            name=request.name,
+            github_repo=request.github_repo,
+            branch=request.branch,
+            namespace=owner_namespace(owner_id),
+            status=Status.PENDING,
+            status_reason=reason,
+            configuration=configuration,
+            release=0,
+            commit_sha=commit_sha,
+            image=request.image,
+            build_job=None,
+            phase_started_at=now,
+            history=[StatusChange(Status.PENDING, reason, now)],
+            created_at=now,
+            updated_at=now,
+        )
+
+    def readable_by(self, user: User) -> bool:
+        """Its owner and those who read everything see it; a deleted one only admins (its history)."""
+        if self.status == Status.DELETED and not user.is_admin:
+            return False
+        return user.may_read_owned_by(self.owner_id)
+
+    def changeable_by(self, user: User) -> bool:
+        """Its owner or an admin may change it."""
+        return user.owns_or_administers(self.owner_id)
+
+    def host(self, domain: str) -> str | None:
+        """The host a live public deployment answers at; None for a private or deleted one."""
+        if not self.configuration.public or self.status == Status.DELETED:
+            return None
+        return public_host(self.name, domain)
+
+    def address(self, domain: str) -> str | None:
+        """The URL of a live public deployment; None for a private or deleted one."""
+        host = self.host(domain)
+        return f'http://{host}' if host else None
+
 
 @dataclass(frozen=True)
 class Release:
@@ -97,3 +160,18 @@ class DeploymentRequest:
     health_check_path: str | None = None
     public: bool = True
     node_selector: dict[str, str] = field(default_factory=dict)
+
+    def configuration(self) -> Configuration:
+        """The configuration it asks for; secret values are sealed apart, only their names kept here."""
+        return Configuration(
+            port=self.port,
+            replicas=self.replicas,
+            env=dict(self.env),
+            secret_env_names=tuple(sorted(self.secret_env)),
+            image=self.image,
+            dockerfile_path=self.dockerfile_path,
+            resources=self.resources,
+            health_check_path=self.health_check_path,
+            public=self.public,
+            node_selector=dict(self.node_selector),
+        )

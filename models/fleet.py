@@ -4,6 +4,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
+from models.accounts import User
+
 
 class NodeStatus(StrEnum):
     PENDING = 'pending'
@@ -68,6 +70,9 @@ class Node:
     def has_token(self) -> bool:
         return self.token_id is not None
 
+    def readable_by(self, user: User) -> bool:
+        return user.may_read_owned_by(self.owner_id)
+
 
 @dataclass(frozen=True)
 class NodeListQuery:
@@ -131,6 +136,10 @@ class EnrollmentToken:
     uses: int
     revoked: bool
     created_at: datetime
+
+    def managed_by(self, user: User) -> bool:
+        """Its owner or an admin sees and revokes it."""
+        return user.owns_or_administers(self.owner_id)
 
     def usable(self, now: datetime) -> bool:
         return not self.revoked and self.uses < self.max_uses and self.expires_at > now

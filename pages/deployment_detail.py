@@ -44,7 +44,7 @@ class DeploymentView:
         self.services = services
         self.user = user
         self.deployment = deployment
-        self.may_change = deployment.owner_id == user.id or user.is_admin
+        self.may_change = deployment.changeable_by(user)
         self.load_logs = None
         self.build_log: ui.log | None = None
         self.build_text = ''
@@ -68,8 +68,9 @@ class DeploymentView:
         steps(d.status, {change.status for change in d.history})
         source = f'{d.github_repo}@{d.branch}' + (f' · commit {d.commit_sha[:7]}' if d.commit_sha else '')
         ui.label(source).classes('text-sm text-slate-600')
-        if d.configuration.public and d.status != Status.DELETED:
-            ui.label(f'Address: http://{d.name}.{self.services.cluster.settings.ingress_domain}').classes('text-sm')
+        address = d.address(self.services.cluster.settings.ingress_domain)
+        if address:
+            ui.label(f'Address: {address}').classes('text-sm')
 
     async def refresh(self) -> None:
         before = self.deployment.status

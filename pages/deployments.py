@@ -46,7 +46,7 @@ class DeploymentsView:
             'color': COLORS[deployment.status],
             'source': f'{deployment.github_repo}@{deployment.branch}',
             'replicas': ready,
-            'address': f'{deployment.name}.{domain}' if deployment.configuration.public else '',
+            'address': deployment.host(domain) or '',
             'updated': ago(deployment.updated_at),
         }
 

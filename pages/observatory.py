@@ -14,7 +14,6 @@ from pages.components.usage_summary import (
     top_deployments,
 )
 from pages.layout import signed_in_page
-from services.fleet.nodes import can_read_all
 from services.registry import Services
 
 REFRESH_SECONDS = 10
@@ -74,7 +73,7 @@ class Observatory:
                     traces = [Trace(f'{prefix}_used', 'Used'), Trace(f'{prefix}_allocatable', 'Allocatable', 'dot')]
                     traces.append(Trace(f'{prefix}_capacity', 'Capacity', 'dash'))
                     self.charts.append(MetricChart(metrics, self.user, 'cluster', traces, unit, scale))
-            if can_read_all(self.user):
+            if self.user.reads_everything:
                 with ui.card().classes('w-full gap-1'):
                     ui.label('Fleet: nodes online and offline').classes('font-medium')
                     traces = [Trace('online', 'Online'), Trace('offline', 'Offline', 'dot')]

@@ -17,6 +17,7 @@ from models.errors import Conflict
 from repositories.database import durable
 
 HISTORY_KEPT = 100
+_KEEP: Any = object()  # a field transition() leaves as it is
 
 
 def _object_id(raw: str) -> ObjectId | None:
@@ -26,7 +27,7 @@ def _object_id(raw: str) -> ObjectId | None:
         return None
 
 
-def configuration_doc(configuration: Configuration) -> dict[str, Any]:
+def _configuration_doc(configuration: Configuration) -> dict[str, Any]:
     doc = dataclasses.asdict(configuration)
     doc['secret_env_names'] = list(configuration.secret_env_names)
     return doc
@@ -90,14 +91,32 @@ class DeploymentRepository:
         await self._deployments.create_index([('owner_id', ASCENDING), ('updated_at', DESCENDING)], name='owner_recent')
         await self._releases.create_index([('deployment_id', ASCENDING), ('number', ASCENDING)], unique=True)
 
-    async def create(self, doc: dict[str, Any]) -> Deployment:
-        now = datetime.now(UTC)
-        doc = {**doc, 'created_at': now, 'updated_at': now, 'phase_started_at': now, 'deleted_at': None, 'release': 0}
-        doc['history'] = [{'status': doc['status'], 'reason': doc['status_reason'], 'at': now}]
+    async def create(self, deployment: Deployment, secret_env: dict[str, bytes]) -> Deployment:
+        """Store a new deployment (its id is chosen here) with its sealed secret variables."""
+        doc = {
+            'owner_id': deployment.owner_id,
+            'name': deployment.name,
+            'github_repo': deployment.github_repo,
+            'branch': deployment.branch,
+            'namespace': deployment.namespace,
+            'status': deployment.status.value,
+            'status_reason': deployment.status_reason,
+            'configuration': _configuration_doc(deployment.configuration),
+            'secret_env': secret_env,
+            'commit_sha': deployment.commit_sha,
+            'image': deployment.image,
+            'build_job': deployment.build_job,
+            'created_at': deployment.created_at,
+            'updated_at': deployment.updated_at,
+            'phase_started_at': deployment.phase_started_at,
+            'deleted_at': None,
+            'release': deployment.release,
+            'history': [{'status': h.status.value, 'reason': h.reason, 'at': h.at} for h in deployment.history],
+        }
         try:
             result = await self._deployments.insert_one(doc)
         except DuplicateKeyError:
-            raise Conflict(f'You already have a deployment named {doc["name"]}') from None
+            raise Conflict(f'You already have a deployment named {deployment.name}') from None
         return _deployment({**doc, '_id': result.inserted_id})
 
     async def public_names(self) -> list[tuple[str, str]]:
@@ -162,11 +181,31 @@ class DeploymentRepository:
         return {str(doc['_id']): Status(doc['status']) async for doc in cursor}
 
     async def transition(
-        self, deployment_id: str, expected: Status, status: Status, reason: str, **fields: Any
+        self,
+        deployment_id: str,
+        expected: Status,
+        status: Status,
+        reason: str,
+        *,
+        image: str | None = _KEEP,
+        commit_sha: str | None = _KEEP,
+        build_job: str | None = _KEEP,
+        configuration: Configuration | None = None,
+        secret_env: dict[str, bytes] | None = None,
+        deleted: bool = False,
     ) -> Deployment | None:
-        """Move from `expected` to `status` atomically (another replica may have moved it already: then None)."""
+        """Move from `expected` to `status` atomically (another replica may have moved it already: then None),
+        setting the named fields that are given."""
         now = datetime.now(UTC)
         change = {'status': status.value, 'reason': reason, 'at': now}
+        fields: dict[str, Any] = {'image': image, 'commit_sha': commit_sha, 'build_job': build_job}
+        fields = {name: value for name, value in fields.items() if value is not _KEEP}
+        if configuration is not None:
+            fields['configuration'] = _configuration_doc(configuration)
+        if secret_env is not None:
+            fields['secret_env'] = secret_env
+        if deleted:
+            fields['deleted_at'] = now
         doc = await self._deployments.find_one_and_update(
             {'_id': ObjectId(deployment_id), 'status': expected.value},
             {
@@ -183,13 +222,28 @@ class DeploymentRepository:
         )
         return _deployment(doc) if doc else None
 
-    async def update(self, deployment_id: str, fields: dict[str, Any]) -> None:
-        await self._deployments.update_one(
-            {'_id': ObjectId(deployment_id)}, {'$set': {**fields, 'updated_at': datetime.now(UTC)}}
-        )
-
-    async def add_release(self, deployment_id: str, release: dict[str, Any]) -> int:
+    async def add_release(
+        self,
+        deployment_id: str,
+        *,
+        kind: str,
+        note: str,
+        commit_sha: str | None,
+        image: str | None,
+        configuration: Configuration,
+        secret_env: dict[str, bytes],
+        created_by: str,
+    ) -> int:
         """Store the next release of a deployment; returns its number (1, 2, ...)."""
+        release = {
+            'kind': kind,
+            'note': note,
+            'commit_sha': commit_sha,
+            'image': image,
+            'configuration': _configuration_doc(configuration),
+            'secret_env': secret_env,
+            'created_by': created_by,
+        }
         for _ in range(5):
             doc = await self._deployments.find_one_and_update(
                 {'_id': ObjectId(deployment_id)}, {'$inc': {'release': 1}}, return_document=ReturnDocument.AFTER

@@ -12,7 +12,7 @@ from repositories.deployments import DeploymentRepository
 from repositories.node_activity import NodeActivityRepository
 from repositories.nodes import NodeRepository
 from services.fleet.cluster_pairing import FleetClusterPairing
-from services.fleet.nodes import NodeService, can_read_all
+from services.fleet.nodes import NodeService
 
 TIMELINE_DAYS = 7
 SHOWN = {Status.BUILDING, Status.RUNNING, Status.FAILED, Status.STOPPED, Status.DELETED}
@@ -35,7 +35,7 @@ class ActivityService:
 
     @staticmethod
     def _owner(user: User) -> str | None:
-        return None if can_read_all(user) else user.id
+        return user.readable_owner
 
     async def timeline(self, user: User, limit: int = 20) -> list[ActivityItem]:
         """Recent deploys, failures, rollbacks, stops and deletions, and nodes going offline and coming back."""

@@ -10,6 +10,7 @@ import json
 from kubernetes import client as k8s
 
 from models.cluster import AppSpec, BuildRequest, ClusterSettings
+from models.deployments import public_host
 
 MANAGED_BY = 'app.kubernetes.io/managed-by'
 NAME = 'app.kubernetes.io/name'
@@ -191,7 +192,7 @@ def service(spec: AppSpec) -> k8s.V1Service:
 
 
 def host(spec: AppSpec, settings: ClusterSettings) -> str:
-    return f'{spec.name}.{settings.ingress_domain}'
+    return public_host(spec.name, settings.ingress_domain)
 
 
 def ingress(spec: AppSpec, settings: ClusterSettings) -> k8s.V1Ingress:

@@ -5,6 +5,7 @@ from datetime import UTC, datetime
 from kubernetes import client as k8s
 
 from models.cluster import AppSpec, BuildRequest, BuildStatus, ClusterSettings, LabelledObject
+from models.deployments import owner_namespace
 from models.errors import NotFound
 from services.cluster import manifests
 from services.cluster.gateway import ClusterConflict, KubeGateway
@@ -132,7 +133,7 @@ class ClusterService:
 
     async def ensure_namespace(self, owner_id: str) -> str:
         """The owner's namespace `espaze-<owner id>`, with Pod Security, quota and network policy (idempotent)."""
-        name = f'espaze-{owner_id}'.lower()
+        name = owner_namespace(owner_id)
         await self.apply(manifests.namespace(name, owner_id, self.settings))
         for extra in (manifests.resource_quota(name, self.settings), manifests.network_policy(name, self.settings)):
             if extra is not None:

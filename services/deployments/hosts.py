@@ -1,6 +1,7 @@
 """Public hostnames (`<name>.<domain>`) belong to one deployment across all owners: a deployment claims its host
 before any cluster object is written, and gives it back when it is deleted or stops being public."""
 
+from models.deployments import public_host
 from models.errors import Conflict
 from repositories.hosts import HostRepository
 
@@ -14,7 +15,7 @@ class HostClaims:
         self._domain = domain
 
     def host_of(self, name: str) -> str:
-        return f'{name}.{self._domain}'
+        return public_host(name, self._domain)
 
     async def claim(self, owner_id: str, name: str) -> bool:
         """Claim the host of deployment `name`; True if this call claimed it (so a failed create gives it back).

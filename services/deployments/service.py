@@ -13,7 +13,7 @@ from models.cluster import EventInfo, PodInfo
 from models.deployments import IN_FLIGHT, Configuration, Deployment, DeploymentPage, DeploymentRequest, Release, Status
 from models.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from models.limits import Limit
-from repositories.deployments import DeploymentRepository, configuration_doc
+from repositories.deployments import DeploymentRepository
 from services.audit import AuditLog
 from services.cluster.service import ClusterService
 from services.deployments.engine import RolloutEngine
@@ -60,9 +60,7 @@ class DeploymentService:
 
     async def readable(self, user: User, deployment_id: str) -> Deployment:
         found = await self._deployments.get(deployment_id)
-        if found is None or (found.status == Status.DELETED and not user.is_admin):
-            raise NotFound('No such deployment')
-        if not (found.owner_id == user.id or user.is_admin or not user.can_manage):
+        if found is None or not found.readable_by(user):
             raise NotFound('No such deployment')
         return found
 
@@ -70,7 +68,7 @@ class DeploymentService:
         """The deployment if the user may change it now (owner or admin, within the operations rate limit)."""
         found = await self.readable(user, deployment_id)
         await self._limiter.take(self._operations_limit, user.id)
-        if not (found.owner_id == user.id or user.is_admin):
+        if not found.changeable_by(user):
             raise Forbidden('Only its owner or an admin can change this deployment')
         if found.status == Status.DELETED:
             raise Conflict('This deployment was deleted; its record is kept as history')
@@ -91,22 +89,12 @@ class DeploymentService:
                     f'{check.reason}: add one, or give a prebuilt image to skip the build',
                 )
             commit_sha = check.ref
-        configuration = Configuration(
-            port=request.port,
-            replicas=request.replicas,
-            env=dict(request.env),
-            secret_env_names=tuple(sorted(request.secret_env)),
-            image=request.image,
-            dockerfile_path=request.dockerfile_path,
-            resources=request.resources,
-            health_check_path=request.health_check_path,
-            public=request.public,
-            node_selector=dict(request.node_selector),
-        )
+        configuration = request.configuration()
         sealed = {name: self._box.seal(value) for name, value in request.secret_env.items()}
         claimed = await self._hosts.claim(user.id, request.name) if request.public else False
         try:
-            deployment = await self._record_new(user, request, configuration, sealed, commit_sha)
+            new = Deployment.new(user.id, request, configuration, commit_sha, datetime.now(UTC))
+            deployment = await self._deployments.create(new, sealed)
         except Conflict:
             if claimed:
                 await self._hosts.release(user.id, request.name)
@@ -116,37 +104,17 @@ class DeploymentService:
         )
         return await self._deployments.get(deployment.id)
 
-    async def _record_new(self, user, request, configuration, sealed, commit_sha) -> Deployment:
-        return await self._deployments.create(
-            {
-                'owner_id': user.id,
-                'name': request.name,
-                'github_repo': request.github_repo,
-                'branch': request.branch,
-                'namespace': f'espaze-{user.id}',
-                'status': Status.PENDING.value,
-                'status_reason': 'Waiting to start',
-                'configuration': configuration_doc(configuration),
-                'secret_env': sealed,
-                'commit_sha': commit_sha,
-                'image': request.image,
-                'build_job': None,
-            }
-        )
-
     async def _release(self, deployment, user, kind, note, commit_sha, image, configuration, sealed) -> int:
         await self._audit.record(user, f'deployment.{kind}', deployment.id, name=deployment.name, note=note)
         return await self._deployments.add_release(
             deployment.id,
-            {
-                'kind': kind,
-                'note': note,
-                'commit_sha': commit_sha,
-                'image': image,
-                'configuration': configuration_doc(configuration),
-                'secret_env': sealed,
-                'created_by': user.email,
-            },
+            kind=kind,
+            note=note,
+            commit_sha=commit_sha,
+            image=image,
+            configuration=configuration,
+            secret_env=sealed,
+            created_by=user.email,
         )
 
     async def page(
@@ -154,16 +122,17 @@ class DeploymentService:
     ) -> DeploymentPage:
         if page < 1 or not 1 <= page_size <= MAX_PAGE_SIZE:
             raise ValidationFailed('page', f'page from 1, pageSize from 1 to {MAX_PAGE_SIZE}')
-        owner = None if (user.is_admin or not user.can_manage) else user.id
-        return await self._deployments.page(owner, status, (text or '').strip()[:100] or None, page, page_size)
+        return await self._deployments.page(
+            user.readable_owner, status, (text or '').strip()[:100] or None, page, page_size
+        )
 
     async def counts(self, user: User) -> dict[str, int]:
         """Deployments by status: yours, or all of them for admins and viewers."""
-        return await self._deployments.counts(None if (user.is_admin or not user.can_manage) else user.id)
+        return await self._deployments.counts(user.readable_owner)
 
     async def own_ids(self, user: User, deployment_ids: set[str]) -> set[str]:
         """Which of these deployments the user may read."""
-        if user.is_admin or not user.can_manage:
+        if user.reads_everything:
             return set(deployment_ids)
         return await self._deployments.owned_among(user.id, deployment_ids)
 
@@ -192,7 +161,7 @@ class DeploymentService:
             found.status,
             Status.DEPLOYING,
             note,
-            configuration=configuration_doc(configuration),
+            configuration=configuration,
             image=image,
             secret_env=sealed,
         )
@@ -321,9 +290,7 @@ class DeploymentService:
         """Remove its cluster objects; the record stays as history."""
         found = await self.changeable(user, deployment_id)
         await self._cluster.delete_deployment(found.namespace, found.id)
-        await self._deployments.transition(
-            found.id, found.status, Status.DELETED, 'Deleted', deleted_at=datetime.now(UTC)
-        )
+        await self._deployments.transition(found.id, found.status, Status.DELETED, 'Deleted', deleted=True)
         await self._hosts.release(found.owner_id, found.name)
         await self._audit.record(user, 'deployment.delete', found.id, name=found.name)
 

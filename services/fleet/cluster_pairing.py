@@ -8,7 +8,6 @@ from models.cluster import ClusterNode
 from models.fleet import Node, NodeStatus
 from repositories.nodes import NodeRepository
 from services.cluster.reads import ClusterReads
-from services.fleet.nodes import can_read_all
 
 
 @dataclass(frozen=True)
@@ -55,7 +54,7 @@ class FleetClusterPairing:
         cluster_nodes = await self._cluster_nodes()
         names = [n.name for n in cluster_nodes]
         addresses = [a for n in cluster_nodes for a in n.addresses]
-        found = await self._nodes.matching(names, addresses, None if can_read_all(user) else user.id)
+        found = await self._nodes.matching(names, addresses, user.readable_owner)
         return [pair for node in found if (pair := _pair(node, cluster_nodes)) is not None]
 
     async def of(self, node: Node) -> PairedNode | None:

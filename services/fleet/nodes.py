@@ -5,7 +5,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from models.accounts import Role, User
+from models.accounts import User
 from models.errors import Conflict, Forbidden, NotFound, Unauthorized
 from models.fleet import (
     EnrollmentToken,
@@ -42,11 +42,6 @@ class Enrollment:
     node: Node
     node_token: str
     created: bool
-
-
-def can_read_all(actor: User) -> bool:
-    """Admins and viewers read the whole fleet; operators their own nodes."""
-    return actor.role in (Role.ADMIN, Role.VIEWER)
 
 
 class NodeService:
@@ -189,20 +184,20 @@ class NodeService:
 
     async def find(self, actor: User, query: NodeListQuery) -> NodePage:
         """One page of the nodes this user may read."""
-        return await self._nodes.find_page(query, None if can_read_all(actor) else actor.id)
+        return await self._nodes.find_page(query, actor.readable_owner)
 
     async def counts(self, actor: User) -> NodeCounts:
         """Totals by status of the nodes this user may read."""
-        return await self._nodes.counts(None if can_read_all(actor) else actor.id)
+        return await self._nodes.counts(actor.readable_owner)
 
     async def map_points(self, actor: User) -> list[tuple[str, str, str, float, float]]:
         """(id, name, status, latitude, longitude) of the nodes this user may read."""
-        return await self._nodes.located(None if can_read_all(actor) else actor.id)
+        return await self._nodes.located(actor.readable_owner)
 
     async def get(self, actor: User, node_id: str) -> Node:
         """A node this user may read; NotFound otherwise, whether or not it exists."""
         node = await self._nodes.get(node_id)
-        if node is None or not (can_read_all(actor) or node.owner_id == actor.id):
+        if node is None or not node.readable_by(actor):
             raise NotFound('No such node')
         return node
 
@@ -265,7 +260,7 @@ class NodeService:
     async def revoke_enrollment_token(self, actor: User, token_id: str) -> None:
         """Stop an enrollment token from enrolling more nodes."""
         record = await self._enrollment.get(token_id)
-        if record is None or not (actor.is_admin or record.owner_id == actor.id):
+        if record is None or not record.managed_by(actor):
             raise NotFound('No such enrollment token')
         if not actor.can_manage:
             raise Forbidden('Viewers cannot revoke enrollment tokens')

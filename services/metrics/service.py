@@ -9,6 +9,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from models.accounts import User
+from models.deployments import owner_namespace
 from models.errors import NotFound, ValidationFailed
 from models.metrics import (
     CLUSTER_METRICS,
@@ -22,7 +23,7 @@ from models.metrics import (
 )
 from repositories.metrics import MetricsRepository
 from services.deployments.service import DeploymentService
-from services.fleet.nodes import NodeService, can_read_all
+from services.fleet.nodes import NodeService
 from services.metrics.collector import MetricsCollector
 from services.metrics.series import choose, downsample, scope_values
 
@@ -68,7 +69,7 @@ class MetricsService:
     async def current(self, user: User) -> Snapshot:
         """Cluster totals for everybody; the fleet and the pods as far as the user may see them."""
         snapshot = await self.snapshot()
-        if can_read_all(user):
+        if user.reads_everything:
             return snapshot
         counts = await self._nodes.counts(user)
         fleet = FleetTotals(online=counts.online, offline=counts.offline, pending=counts.pending)
@@ -76,7 +77,7 @@ class MetricsService:
 
     async def pods(self, user: User) -> list[PodUse]:
         snapshot = await self.snapshot()
-        if can_read_all(user):
+        if user.reads_everything:
             return snapshot.pods
         own = await self._deployments.own_ids(user, {p.deployment_id for p in snapshot.pods if p.deployment_id})
         return [p for p in snapshot.pods if p.deployment_id in own]
@@ -103,13 +104,13 @@ class MetricsService:
         kind, _, name = scope.partition(':')
         if scope == 'cluster':
             return CLUSTER_METRICS
-        if scope == 'fleet' and can_read_all(user):
+        if scope == 'fleet' and user.reads_everything:
             return FLEET_METRICS
         if kind == 'deployment' and name:
             await self._deployments.readable(user, name)  # NotFound for anyone else
             return DEPLOYMENT_METRICS
-        if kind == 'namespace' and name and (can_read_all(user) or name == f'espaze-{user.id}'.lower()):
+        if kind == 'namespace' and name and (user.reads_everything or name == owner_namespace(user.id)):
             return GROUP_METRICS
-        if kind == 'node' and name and can_read_all(user):
+        if kind == 'node' and name and user.reads_everything:
             return GROUP_METRICS
         raise NotFound('No such scope: cluster, fleet, deployment:<id>, namespace:<name> or node:<name>')

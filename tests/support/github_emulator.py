@@ -21,7 +21,7 @@ from fastapi.responses import JSONResponse
 
 from runtime.embedded_db import free_port
 
-FIXTURES = Path(__file__).parent / 'fixtures' / 'github'
+FIXTURES = Path(__file__).parent.parent / 'fixtures' / 'github'
 RECORDED_HOST = 'https://api.github.com'
 NOT_FOUND = {'message': 'Not Found', 'documentation_url': 'https://docs.github.com/rest'}
 
