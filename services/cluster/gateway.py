@@ -2,7 +2,6 @@
 when it may help (timeouts, 429, 5xx), and the API server's answers turned into Espaze errors.
 """
 
-import asyncio
 import json
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -10,9 +9,9 @@ from typing import Any, TypeVar
 import urllib3
 from kubernetes import client as k8s
 from kubernetes.client.exceptions import ApiException
-from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
 from models.errors import Conflict, Forbidden, NotFound, UpstreamFailed, ValidationFailed
+from services.outbound import OutboundPolicy, Transient
 
 T = TypeVar('T')
 
@@ -22,12 +21,6 @@ class ClusterConflict(Conflict):
 
     def __init__(self, reason: str, message: str) -> None:
         super().__init__(message)
-        self.reason = reason
-
-
-class _Transient(Exception):
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
         self.reason = reason
 
 
@@ -56,12 +49,12 @@ def mapped(error: Exception) -> Exception:
         if error.status == 401:
             return UpstreamFailed("The cluster refused Espaze's credentials (401): check the kubeconfig or token")
         if error.status == 429 or error.status >= 500:
-            return _Transient(f'the cluster answered HTTP {error.status}')
+            return Transient(f'the cluster answered HTTP {error.status}')
         return UpstreamFailed(f'The cluster answered HTTP {error.status}: {message}')
     if isinstance(error, urllib3.exceptions.TimeoutError | TimeoutError):
-        return _Transient('the cluster did not answer in time')
+        return Transient('the cluster did not answer in time')
     if isinstance(error, urllib3.exceptions.HTTPError | OSError):
-        return _Transient('the cluster could not be reached')
+        return Transient('the cluster could not be reached')
     return error
 
 
@@ -75,33 +68,12 @@ class KubeGateway:
         self.custom = k8s.CustomObjectsApi(api_client)
         self.version = k8s.VersionApi(api_client)
         self.timeout = timeout_seconds
-        self._attempts = attempts
-        self._backoff = backoff
+        self._policy = OutboundPolicy('the cluster', timeout_seconds * 2, attempts, backoff)
 
     async def call(self, method: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """One API call, off the event loop, bounded in time; retried on timeouts, 429 and 5xx."""
 
-        def attempt() -> T:
-            try:
-                return method(*args, _request_timeout=self.timeout, **kwargs)
-            except Exception as error:
-                raise mapped(error) from None
-
-        try:
-            async for retry in AsyncRetrying(
-                stop=stop_after_attempt(self._attempts),
-                wait=wait_exponential(multiplier=self._backoff, max=4),
-                retry=retry_if_exception_type(_Transient),
-                reraise=True,
-            ):
-                with retry:
-                    try:
-                        return await asyncio.wait_for(asyncio.to_thread(attempt), self.timeout * 2)
-                    except TimeoutError:
-                        raise _Transient('the cluster did not answer in time') from None
-        except _Transient as error:
-            raise UpstreamFailed(f'{error.reason[:1].upper()}{error.reason[1:]} ({self._attempts} attempts)') from None
-        raise AssertionError('unreachable')
+        return await self._policy.call(lambda: method(*args, _request_timeout=self.timeout, **kwargs), mapped)
 
     async def optional(self, method: Callable[..., T], *args: Any, **kwargs: Any) -> T | None:
         """The call's answer, or None when the object (or the API) does not exist."""

@@ -6,7 +6,6 @@ time GitHub gives), 404 -> NotFound, 403 -> Forbidden; timeouts and 5xx are retr
 UpstreamFailed. No message ever holds the credential.
 """
 
-import asyncio
 import hashlib
 import logging
 from collections.abc import Callable
@@ -17,9 +16,9 @@ import requests
 from cachetools import LRUCache
 from github import Auth, Github, GithubException
 from github.GithubException import BadCredentialsException, UnknownObjectException
-from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
 from models.errors import EspazeError, Forbidden, NotFound, RateLimited, UpstreamFailed
+from services.outbound import OutboundPolicy, Transient
 
 T = TypeVar('T')
 NOT_FOUND = 'Not found on GitHub, or the token has no access to it'
@@ -29,12 +28,6 @@ logging.getLogger('github').setLevel(logging.WARNING)  # PyGithub's debug lines 
 
 class CredentialRejected(EspazeError):
     """GitHub answered 401: the token was revoked, expired or never valid."""
-
-
-class _Transient(Exception):
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
 
 
 def rate_limit_reset(headers: dict[str, str], now: datetime) -> datetime | None:
@@ -63,12 +56,12 @@ def _mapped(error: Exception) -> Exception:
         if error.status == 403:
             return Forbidden('GitHub refused: the token lacks the permission this needs (for example repo contents)')
         if error.status >= 500:
-            return _Transient(f'GitHub answered HTTP {error.status}')
+            return Transient(f'GitHub answered HTTP {error.status}')
         return UpstreamFailed(f'GitHub answered HTTP {error.status}')
     if isinstance(error, requests.Timeout | TimeoutError):
-        return _Transient('GitHub did not answer in time')
+        return Transient('GitHub did not answer in time')
     if isinstance(error, requests.ConnectionError):
-        return _Transient('GitHub could not be reached')
+        return Transient('GitHub could not be reached')
     return error
 
 
@@ -76,8 +69,7 @@ class GitHubGateway:
     def __init__(self, base_url: str, timeout_seconds: float, attempts: int = 3, backoff_seconds: float = 0.5) -> None:
         self.base_url = base_url
         self._timeout = timeout_seconds
-        self._attempts = attempts
-        self._backoff = backoff_seconds
+        self._policy = OutboundPolicy('GitHub', timeout_seconds * 3, attempts, backoff_seconds, '; try again shortly')
         self._clients: LRUCache[str, Github] = LRUCache(CLIENTS_KEPT)
 
     def _client(self, token: str | None) -> Github:
@@ -104,25 +96,4 @@ class GitHubGateway:
     async def call(self, token: str | None, work: Callable[[Github], T]) -> T:
         """Run `work` with a client for `token` (None: unauthenticated) in a thread, within the limits."""
         client = self._client(token)
-
-        def mapped_work() -> T:
-            try:
-                return work(client)
-            except Exception as error:
-                raise _mapped(error) from None
-
-        try:
-            async for attempt in AsyncRetrying(
-                stop=stop_after_attempt(self._attempts),
-                wait=wait_exponential(multiplier=self._backoff, max=4),
-                retry=retry_if_exception_type(_Transient),
-                reraise=True,
-            ):
-                with attempt:
-                    try:
-                        return await asyncio.wait_for(asyncio.to_thread(mapped_work), self._timeout * 3)
-                    except TimeoutError:
-                        raise _Transient('GitHub did not answer in time') from None
-        except _Transient as error:
-            raise UpstreamFailed(f'{error.reason} ({self._attempts} attempts); try again shortly') from None
-        raise AssertionError('unreachable')
+        return await self._policy.call(lambda: work(client), _mapped)
