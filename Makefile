@@ -32,6 +32,7 @@ chromium:
 lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 ## test: the whole suite: lint, unit, API, pages, and real-browser journeys
 test: $(VENV)/.dev-installed chromium lint

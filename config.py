@@ -192,6 +192,15 @@ class Settings(BaseSettings):
         return self.tls_certfile is not None and self.tls_keyfile is not None
 
     @property
+    def reachable_url(self) -> str:
+        """Where people reach Espaze: ESPAZE_PUBLIC_URL, else this process's own address."""
+        if self.public_url:
+            return self.public_url
+        scheme = 'https' if self.tls_enabled else 'http'
+        host = 'localhost' if self.host in ('0.0.0.0', '::') else self.host
+        return f'{scheme}://{host}:{self.port}'
+
+    @property
     def browsers_use_https(self) -> bool:
         """TLS here, or at a proxy in front (an https ESPAZE_PUBLIC_URL): HSTS and Secure cookies then."""
         return self.tls_enabled or (self.public_url or '').startswith('https://')

@@ -21,26 +21,11 @@ from api.schemas import PageNumber
 from models.accounts import User
 from models.errors import EspazeError
 from models.github import LinkState
-from services.github.connection import OAUTH_STATE_LIFETIME
 from services.registry import Services
+from web.oauth_cookie import OAUTH_COOKIE, OAUTH_COOKIE_PATH, bind_oauth_to_browser
 
 router = APIRouter(prefix='/api/github', tags=['github'])
 Text = Annotated[str, Query(max_length=256)]
-OAUTH_COOKIE = 'espaze_github_oauth'
-OAUTH_COOKIE_PATH = '/api/github/oauth/callback'
-
-
-def bind_oauth_to_browser(request: Request, response: Response, browser_nonce: str) -> None:
-    """The cookie only the browser that starts a GitHub sign-in holds; the callback wants it back."""
-    response.set_cookie(
-        OAUTH_COOKIE,
-        browser_nonce,
-        max_age=int(OAUTH_STATE_LIFETIME.total_seconds()),
-        path=OAUTH_COOKIE_PATH,
-        httponly=True,
-        samesite='lax',  # sent on the top-level redirect back from GitHub, not on other sites' requests
-        secure=getattr(request.app.state, 'https_cookies', False),
-    )
 
 
 async def _status(services: Services, user: User) -> GitHubStatusOut:

@@ -1,6 +1,6 @@
 """Heartbeats at fleet scale, measured against baselines in the same run.
 
-    .venv/bin/python bench/heartbeats.py [--nodes 10000] [--interval 30] [--duration 120] [--burst-seconds 10]
+    .venv/bin/python -m bench.heartbeats [--nodes 10000] [--interval 30] [--duration 120] [--burst-seconds 10]
 
 Starts the embedded database and Espaze (as `make run` does, on free ports), enrolls the nodes through the API,
 then prints:
@@ -25,13 +25,12 @@ from pathlib import Path
 
 import aiohttp
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from models.fleet import Heartbeat, NodeMetrics
+from repositories.database import open_database
+from repositories.node_liveness import NodeLivenessRepository
+from runtime.embedded_db import EmbeddedMongo, free_port
 
-from models.fleet import Heartbeat, NodeMetrics  # noqa: E402
-from repositories.database import open_database  # noqa: E402
-from repositories.node_liveness import NodeLivenessRepository  # noqa: E402
-from runtime.embedded_db import EmbeddedMongo, free_port  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 PASSWORD = 'bench password 123'
 METRICS = {'metrics': {'cpuPercent': 12.5, 'memoryPercent': 41.0, 'diskPercent': 63.0, 'load1': 0.3}}
@@ -322,7 +321,7 @@ def main() -> None:
         )
         with log.open('w') as output:
             app = subprocess.Popen([sys.executable, 'app.py'], cwd=ROOT, env=env, stdout=output, stderr=output)
-            bare = subprocess.Popen([sys.executable, 'bench/bare_app.py', str(bare_port)], cwd=ROOT)
+            bare = subprocess.Popen([sys.executable, '-m', 'bench.bare_app', str(bare_port)], cwd=ROOT)
             try:
                 wait_ready(f'http://127.0.0.1:{app_port}/readyz', app)
                 wait_ready(f'http://127.0.0.1:{bare_port}/docs', bare)

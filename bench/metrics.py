@@ -1,6 +1,6 @@
 """The Observatory at scale: history queries and the bytes one refresh sends, measured in one run.
 
-    .venv/bin/python bench/metrics.py [--deployments 100] [--nodes 1000] [--days 7] [--runs 5] [--watch 30]
+    .venv/bin/python -m bench.metrics [--deployments 100] [--nodes 1000] [--days 7] [--runs 5] [--watch 30]
 
 Starts the embedded database (a data dir, as `make run`), writes 7 days of samples for 100 deployments, their
 namespaces, 3 cluster nodes, the cluster and a fleet of 1,000 enrolled nodes (raw samples every 10 s for the last
@@ -28,17 +28,16 @@ from pathlib import Path
 import httpx
 from bson import ObjectId
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from models.fleet import GeoLocation, Heartbeat, NodeMetrics, NodeRegistration, NodeStatus
+from models.metrics import RESOLUTIONS, Resolution
+from repositories.database import open_database
+from repositories.metrics import MetricsRepository, bucket_id
+from repositories.node_liveness import NodeLivenessRepository
+from repositories.nodes import NodeRepository
+from runtime.embedded_db import EmbeddedMongo, free_port
+from services.metrics.series import choose, downsample
 
-from models.fleet import GeoLocation, Heartbeat, NodeMetrics, NodeRegistration, NodeStatus  # noqa: E402
-from models.metrics import RESOLUTIONS, Resolution  # noqa: E402
-from repositories.database import open_database  # noqa: E402
-from repositories.metrics import MetricsRepository, bucket_id  # noqa: E402
-from repositories.node_liveness import NodeLivenessRepository  # noqa: E402
-from repositories.nodes import NodeRepository  # noqa: E402
-from runtime.embedded_db import EmbeddedMongo, free_port  # noqa: E402
-from services.metrics.series import choose, downsample  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 PASSWORD = 'bench password 123'
 RETENTION = {'raw': timedelta(hours=24), 'minute': timedelta(days=7), 'hour': timedelta(days=90)}
@@ -191,7 +190,7 @@ def api_times(base: str, auth: dict, runs: int) -> None:
 def refresh_bytes(base: str, watch: float) -> None:
     from playwright.sync_api import sync_playwright
 
-    from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
+    from tests.support.running_app import CHROMIUM, CHROMIUM_ARGS
 
     print(f'\nwebsocket bytes sent to one Observatory viewer (goal < 50 KB per refresh), {watch:.0f} s per range')
     with sync_playwright() as p:

@@ -1,6 +1,6 @@
 """What one browser session with many open deployment pages on "Follow" costs the app, measured in one run.
 
-    .venv/bin/python bench/open_pages.py [--pages 40] [--watch 30]
+    .venv/bin/python -m bench.open_pages [--pages 40] [--watch 30]
 
 Starts Espaze twice as `make run` does (embedded database, sandbox cluster): once with the cluster reads behind
 live views unshared (ESPAZE_LIVE_READ_SECONDS=0, each page reads for itself, as before) and once shared (the
@@ -12,7 +12,6 @@ two runs.
 
 import argparse
 import statistics
-import sys
 import tempfile
 import threading
 import time
@@ -22,10 +21,7 @@ import httpx
 import psutil
 from playwright.sync_api import sync_playwright
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, RunningApp, start_app, stop_app  # noqa: E402
+from tests.support.running_app import CHROMIUM, CHROMIUM_ARGS, RunningApp, start_app, stop_app
 
 PASSWORD = 'bench password 123'
 IMAGE = 'nginxinc/nginx-unprivileged:1.27'

@@ -1,6 +1,6 @@
 """One deployment: live status and steps, operations, logs (tail, follow, search, download), pods, events, releases."""
 
-import asyncio
+from collections.abc import Awaitable, Callable
 
 from nicegui import ui
 
@@ -8,6 +8,7 @@ from models.accounts import User
 from models.deployments import IN_FLIGHT, Deployment, Status
 from models.errors import EspazeError, NotFound
 from pages.components.configuration_form import ConfigurationForm
+from pages.components.deployment_logs import AppLogPanel, BuildLogPanel
 from pages.components.deployment_status import status_badge, steps
 from pages.components.deployment_usage import usage_panel
 from pages.components.time_text import ago
@@ -45,10 +46,7 @@ class DeploymentView:
         self.user = user
         self.deployment = deployment
         self.may_change = deployment.changeable_by(user)
-        self.load_logs = None
-        self.build_log: ui.log | None = None
-        self.build_text = ''
-        self.build_log_lock = asyncio.Lock()  # the timer and a status change may both append: one at a time
+        self.status_watchers: list[Callable[[Status, Status], Awaitable[None]]] = []  # the panels built in tabs
 
     async def act(self, action, success: str) -> None:
         try:
@@ -79,26 +77,8 @@ class DeploymentView:
         except NotFound:
             return
         self.header.refresh()
-        if self.deployment.status in (Status.PENDING, Status.BUILDING) or self.deployment.status != before:
-            await self.load_build_log()
-        if self.deployment.status != before and self.load_logs is not None:
-            await self.load_logs()
-
-    async def load_build_log(self) -> None:
-        """Append what the build wrote since the last look (the whole log again if it was replaced)."""
-        async with self.build_log_lock:
-            await self._append_build_log()
-
-    async def _append_build_log(self) -> None:
-        text = await self.services.deployments.build_logs(self.user, self.deployment.id) or ''
-        if self.build_log is None or text == self.build_text:
-            return
-        if text.startswith(self.build_text) and self.build_text:
-            self.build_log.push(text[len(self.build_text) :].strip('\n'))
-        else:
-            self.build_log.clear()
-            self.build_log.push(text or 'No build for this deployment.')
-        self.build_text = text
+        for watcher in self.status_watchers:
+            await watcher(before, self.deployment.status)
 
     def operations(self) -> None:
         if not self.may_change or self.deployment.status == Status.DELETED:
@@ -141,34 +121,22 @@ class DeploymentView:
                 return
             ui.navigate.to('/deployments')
 
-    def logs(self) -> None:
-        with ui.row().classes('items-center gap-2 flex-wrap'):
-            pod = ui.select([], label='Pod').props('outlined dense').classes('w-72')
-            tail = ui.select([50, 200, 1000], value=200, label='Lines').props('outlined dense')
-            search = ui.input('Search').props('outlined dense clearable')
-            follow = ui.switch('Follow', value=False)
-            ui.button(icon='refresh', on_click=lambda: load()).props('flat round aria-label=Refresh')
-            download = ui.button('Download', icon='download').props('flat')
-        view = ui.log(max_lines=5000).classes('w-full h-80 text-xs').mark('app log')
-        text = {'value': ''}
+    def app_log(self) -> AppLogPanel:
+        deployments, user, deployment_id = self.services.deployments, self.user, self.deployment.id
 
-        async def load() -> None:
-            try:
-                names = [p.name for p in await self.services.deployments.pods(self.user, self.deployment.id)]
-                pod.set_options(names, value=pod.value if pod.value in names else None)
-                text['value'] = await self.services.deployments.logs(
-                    self.user, self.deployment.id, pod.value, tail.value
-                )
-            except EspazeError as error:
-                text['value'] = str(error)
-            view.clear()
-            wanted = (search.value or '').lower()
-            view.push('\n'.join(line for line in text['value'].splitlines() if wanted in line.lower()))
+        async def pods() -> list[str]:
+            return [p.name for p in await deployments.pods(user, deployment_id)]
 
-        self.load_logs = load
-        download.on_click(lambda: ui.download.content(text['value'], f'{self.deployment.name}.log'))
-        search.on_value_change(load)
-        ui.timer(LIVE_SECONDS * 2, lambda: load() if follow.value else None)
+        panel = AppLogPanel(
+            pods, lambda pod, tail: deployments.logs(user, deployment_id, pod, tail), f'{self.deployment.name}.log'
+        )
+        self.status_watchers.append(panel.status_changed)
+        return panel
+
+    def build_log(self) -> BuildLogPanel:
+        panel = BuildLogPanel(lambda: self.services.deployments.build_logs(self.user, self.deployment.id))
+        self.status_watchers.append(panel.status_changed)
+        return panel
 
     async def configuration(self) -> None:
         """The configuration, editable by those who may change the deployment: saving rolls it out as a release."""
@@ -260,11 +228,9 @@ async def _body(services: Services, user: User, found: Deployment) -> None:
         pods_tab, usage_tab, releases_tab = ui.tab('Pods and events'), ui.tab('Usage'), ui.tab('Releases')
     with ui.tab_panels(tabs, value=log_tab, animated=False).classes('w-full'):
         with ui.tab_panel(log_tab):
-            view.logs()
-            await view.load_logs()
+            await view.app_log().load()
         with ui.tab_panel(build_tab):
-            view.build_log = ui.log(max_lines=5000).classes('w-full h-80 text-xs').mark('build log')
-            await view.load_build_log()
+            await view.build_log().load()
         with ui.tab_panel(config_tab):
             await view.configuration()
         with ui.tab_panel(pods_tab):

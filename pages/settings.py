@@ -4,7 +4,6 @@ from fastapi import Request
 from fastapi.responses import RedirectResponse
 from nicegui import app, ui
 
-from api.github import bind_oauth_to_browser
 from models.accounts import User
 from models.errors import EspazeError
 from models.github import GitHubConnection, LinkState
@@ -14,6 +13,7 @@ from pages.forms import FormErrors, password_input
 from pages.layout import signed_in_page
 from services.registry import Services
 from web.login_guard import SESSION_KEY
+from web.oauth_cookie import bind_oauth_to_browser
 
 GITHUB_SIGN_IN = '/settings/github/sign-in'
 OAUTH_OUTCOME = {

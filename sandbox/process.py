@@ -18,6 +18,10 @@ class SandboxProcess:
     def url(self) -> str:
         return f'http://127.0.0.1:{self.port}'
 
+    @property
+    def pid(self) -> int | None:
+        return self._process.pid if self._process else None
+
     def start(self) -> None:
         command = [sys.executable, '-m', 'sandbox', '--port', str(self.port), *self._arguments]
         self._process = start_child(command, self.port, 'sandbox cluster')

@@ -17,7 +17,7 @@ def _require_admin(actor: User) -> None:
 
 class AccountService:
     def __init__(
-        self, users: UserRepository, sessions: SessionRepository, instance: InstanceRepository, audit: AuditLog
+        self, *, users: UserRepository, sessions: SessionRepository, instance: InstanceRepository, audit: AuditLog
     ) -> None:
         self._audit = audit
         self._users = users

@@ -21,6 +21,7 @@ SHOWN = {Status.BUILDING, Status.RUNNING, Status.FAILED, Status.STOPPED, Status.
 class ActivityService:
     def __init__(
         self,
+        *,
         deployments: DeploymentRepository,
         node_activity: NodeActivityRepository,
         nodes: NodeRepository,

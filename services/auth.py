@@ -26,6 +26,7 @@ LOGIN_TICKET_TTL = timedelta(seconds=60)
 class AuthService:
     def __init__(
         self,
+        *,
         users: UserRepository,
         sessions: SessionRepository,
         instance: InstanceRepository,

@@ -60,6 +60,7 @@ async def _aimed(url: httpx.URL, allow_private: bool) -> tuple[httpx.URL, dict, 
 class NotificationService:
     def __init__(
         self,
+        *,
         webhooks: WebhookRepository,
         box: SecretBox,
         deployments: DeploymentRepository,

@@ -33,6 +33,7 @@ def clone_url(html_url: str) -> str:
 class RolloutEngine:
     def __init__(
         self,
+        *,
         deployments: DeploymentRepository,
         cluster: ClusterService,
         github: GitHubService,

@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 class DeploymentService:
     def __init__(
         self,
+        *,
         deployments: DeploymentRepository,
         engine: RolloutEngine,
         cluster: ClusterService,

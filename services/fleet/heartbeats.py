@@ -25,6 +25,7 @@ FLUSH_BATCH = 2000  # bounds one bulk write; beyond it (far above 10,000 nodes a
 class HeartbeatService:
     def __init__(
         self,
+        *,
         nodes: NodeRepository,
         liveness: NodeLivenessRepository,
         activity: NodeActivityRepository,

@@ -14,6 +14,7 @@ from services.infrastructure.leases import fence
 class FleetMonitor:
     def __init__(
         self,
+        *,
         nodes: NodeRepository,
         liveness: NodeLivenessRepository,
         activity: NodeActivityRepository,

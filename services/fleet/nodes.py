@@ -47,6 +47,7 @@ class Enrollment:
 class NodeService:
     def __init__(
         self,
+        *,
         nodes: NodeRepository,
         activity: NodeActivityRepository,
         enrollment: EnrollmentTokenRepository,

@@ -57,6 +57,7 @@ def _state_hash(state: str) -> str:
 class GitHubConnections:
     def __init__(
         self,
+        *,
         repository: GitHubTokenRepository,
         box: SecretBox,
         gateway: GitHubGateway,

@@ -38,6 +38,7 @@ def _query(text: str | None) -> str:
 class GitHubService:
     def __init__(
         self,
+        *,
         connections: GitHubConnections,
         gateway: GitHubGateway,
         cache_seconds: float,
@@ -50,6 +51,9 @@ class GitHubService:
         self._lookups_limit = lookups_limit
         self._cache: TTLCache | None = TTLCache(CACHED_ENTRIES, cache_seconds) if cache_seconds > 0 else None
         self._blocked_until: dict[str, datetime] = {}
+
+    async def ensure_indexes(self) -> None:
+        await self.connections.ensure_indexes()
 
     async def _call(self, user: User, work: Callable[[Github], T], cache_key: tuple | None = None) -> T:
         credential = await self.connections.credential(user)

@@ -33,6 +33,7 @@ LONGEST_RANGE = timedelta(days=90)
 class MetricsService:
     def __init__(
         self,
+        *,
         collector: MetricsCollector,
         repository: MetricsRepository,
         deployments: DeploymentService,

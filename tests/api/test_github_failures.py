@@ -80,7 +80,9 @@ async def test_a_github_that_does_not_answer_in_time_is_a_502(
     auth = await linked(user, token)
     github.delay_seconds = 1.5
     gateway = (await started()).github._gateway
-    monkeypatch.setattr(gateway, '_policy', dataclasses.replace(gateway._policy, attempt_seconds=1.0, backoff_seconds=0.01))
+    monkeypatch.setattr(
+        gateway, '_policy', dataclasses.replace(gateway._policy, attempt_seconds=1.0, backoff_seconds=0.01)
+    )
     response = await user.http_client.get(BRANCHES, headers=auth)
     assert response.status_code == 502 and 'did not answer in time (3 attempts)' in response.json()['error']
     assert json.dumps(response.json()).count(token) == 0

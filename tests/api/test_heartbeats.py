@@ -199,7 +199,7 @@ async def test_a_token_revoked_on_another_replica_is_refused_after_the_next_poll
 async def test_a_fleet_coming_online_at_once_is_turned_online_over_several_flushes(
     user: User, mongo_url: str, monkeypatch: pytest.MonkeyPatch
 ):
-    monkeypatch.setattr('services.heartbeats.TRANSITIONS_PER_FLUSH', 2)
+    monkeypatch.setattr('services.fleet.heartbeats.TRANSITIONS_PER_FLUSH', 2)
     operator, _ = await operator_with_node(user)
     nodes = [await enroll(user.http_client, operator, mac=f'02:00:00:00:01:{n:02x}') for n in range(5)]
     for node in nodes:

@@ -10,9 +10,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.browser.conftest import RunningApp, start_app, stop_app
 from tests.conftest import ROOT
 from tests.support.fleet_setup import admin_session, enrollment_token
+from tests.support.running_app import RunningApp, start_app, stop_app
 
 
 @pytest.fixture

@@ -9,10 +9,10 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, expect
 
-from tests.browser.conftest import RunningApp, start_app, stop_app
 from tests.support.fleet_setup import admin_session, log_in
 from tests.support.github_emulator import GitHubEmulator
 from tests.support.github_helpers import classic_token
+from tests.support.running_app import RunningApp, start_app, stop_app
 
 DESKTOP = {'width': 1366, 'height': 900}
 PHONE = {'width': 390, 'height': 844}

@@ -8,11 +8,11 @@ from pathlib import Path
 import httpx
 
 from runtime.embedded_db import EmbeddedMongo, free_port
-from tests.browser.conftest import start_app, stop_app
 from tests.conftest import SandboxCluster, write_kubeconfig
 from tests.support.github_emulator import GitHubEmulator
 from tests.support.github_helpers import classic_token
 from tests.support.rollout_helpers import cluster_objects, signed_in_admin
+from tests.support.running_app import start_app, stop_app
 from tests.support.stall_proxy import StallingProxy
 
 HEALTHZ_BUDGET_SECONDS = 0.2

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, Playwright, expect
 
-from tests.browser.conftest import RunningApp, start_app, stop_app
 from tests.conftest import ROOT
 from tests.support.fleet_setup import admin_session, log_in
+from tests.support.running_app import RunningApp, start_app, stop_app
 
 FAST_FLEET = {
     'ESPAZE_ALLOW_PRIVATE_NODE_IPS': 'true',

@@ -16,10 +16,10 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 from pymongo import MongoClient
 
-from tests.browser.conftest import RunningApp, start_app, stop_app
 from tests.support.fleet_setup import admin_session, log_in
 from tests.support.github_emulator import GitHubEmulator, recorded
 from tests.support.github_helpers import classic_token
+from tests.support.running_app import RunningApp, start_app, stop_app
 
 DESKTOP = {'width': 1366, 'height': 900}
 PHONE = {'width': 390, 'height': 844}

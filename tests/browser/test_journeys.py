@@ -6,7 +6,7 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Page, Playwright, expect
 
-from tests.browser.conftest import RunningApp
+from tests.support.running_app import RunningApp
 
 PASSWORD = 'correct horse battery'
 

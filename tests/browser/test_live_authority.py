@@ -16,11 +16,11 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from pymongo import MongoClient
 
 from runtime.embedded_db import EmbeddedMongo
-from tests.browser.conftest import RunningApp, start_app, stop_app
 from tests.conftest import SandboxCluster
 from tests.support.github_emulator import GitHubEmulator
 from tests.support.github_helpers import classic_token
 from tests.support.rollout_helpers import PASSWORD, wait_for
+from tests.support.running_app import RunningApp, start_app, stop_app
 
 NGINX = 'nginxinc/nginx-unprivileged:1.27'
 

@@ -9,9 +9,9 @@ from pathlib import Path
 import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.browser.conftest import start_app, stop_app
 from tests.support.fleet_helpers import node_body
 from tests.support.fleet_setup import admin_session, enrollment_token
+from tests.support.running_app import start_app, stop_app
 
 METRICS_TOKEN = 'metrics-scraper-token-' + 'm' * 16
 

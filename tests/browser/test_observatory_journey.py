@@ -6,8 +6,8 @@ from pathlib import Path
 import httpx
 from playwright.sync_api import Browser, expect
 
-from tests.browser.conftest import start_app, stop_app
 from tests.support.fleet_setup import admin_session, log_in
+from tests.support.running_app import start_app, stop_app
 
 DESKTOP = {'width': 1366, 'height': 900}
 PHONE = {'width': 390, 'height': 844}

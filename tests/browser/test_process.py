@@ -9,7 +9,7 @@ import httpx
 import psutil
 
 from runtime.embedded_db import EmbeddedMongo, free_port
-from tests.browser.conftest import start_app, stop_app
+from tests.support.running_app import start_app, stop_app
 
 
 def _children(pid: int, marker: str) -> list[psutil.Process]:

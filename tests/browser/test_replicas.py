@@ -11,9 +11,9 @@ import httpx
 from pymongo import MongoClient
 
 from runtime.embedded_db import EmbeddedMongo
-from tests.browser.conftest import start_app, stop_app
 from tests.support.fleet_helpers import node_body
 from tests.support.fleet_setup import admin_session, enrollment_token
+from tests.support.running_app import start_app, stop_app
 
 INTERVAL = 2
 LEASE = 6

@@ -5,11 +5,11 @@ from pathlib import Path
 
 import httpx
 
-from tests.browser.conftest import start_app, stop_app
 from tests.conftest import SandboxCluster
 from tests.support.github_emulator import GitHubEmulator
 from tests.support.github_helpers import classic_token
 from tests.support.rollout_helpers import cluster_objects, log_in_admin, signed_in_admin, wait_for
+from tests.support.running_app import start_app, stop_app
 
 
 def test_killed_mid_rollout_espaze_converges_after_a_restart_without_duplicates(

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import httpx
 
-from tests.browser.conftest import start_app, stop_app
 from tests.conftest import ROOT
 from tests.support.fleet_setup import PASSWORD, admin_session
 from tests.support.github_emulator import GitHubEmulator
 from tests.support.github_helpers import classic_token
+from tests.support.running_app import start_app, stop_app
 
 
 def _backup(*args: str, succeeds: bool = True) -> subprocess.CompletedProcess:

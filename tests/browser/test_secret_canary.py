@@ -13,11 +13,11 @@ from playwright.sync_api import Browser, expect
 from pymongo import MongoClient
 
 from runtime.embedded_db import free_port
-from tests.browser.conftest import start_app, stop_app
 from tests.conftest import SandboxCluster
 from tests.support.fleet_helpers import node_body
 from tests.support.github_emulator import GitHubEmulator
 from tests.support.github_helpers import classic_token
+from tests.support.running_app import start_app, stop_app
 
 PAGES = ('/', '/observatory', '/nodes', '/deployments', '/deployments/new', '/users', '/account', '/settings', '/audit')
 

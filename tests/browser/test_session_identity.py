@@ -9,9 +9,9 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, WebSocket, expect
 
 from pages.page_guard import MOST_PAGES_PER_SESSION
-from tests.browser.conftest import RunningApp, start_app, stop_app
 from tests.browser.test_live_authority import api_login, browser_login, new_account, patch_user, signed_in_tab
 from tests.support.rollout_helpers import PASSWORD
+from tests.support.running_app import RunningApp, start_app, stop_app
 
 COOKIE = 'session'  # the name of NiceGUI's (Starlette's) session cookie
 LEAVES_WITHIN_MS = 8_000  # the watch runs every 2 s; the rest is the browser loading /login

@@ -7,11 +7,11 @@ from pathlib import Path
 import httpx
 from playwright.sync_api import Browser, expect
 
-from tests.browser.conftest import start_app, stop_app
 from tests.support.fleet_helpers import node_body
 from tests.support.fleet_setup import PASSWORD, admin_session, enrollment_token, log_in
 from tests.support.github_emulator import GitHubEmulator
 from tests.support.github_helpers import classic_token
+from tests.support.running_app import start_app, stop_app
 
 NAME = '<img src=x onerror=alert(1)>'
 VALUE = '"><svg onload=alert(2)>'

@@ -10,8 +10,8 @@ import httpx
 import psutil
 import pytest
 
-from tests.browser.conftest import RunningApp, start_app, stop_app
 from tests.support.rollout_helpers import PASSWORD
+from tests.support.running_app import RunningApp, start_app, stop_app
 
 HEAD_TIMEOUT = 2
 ANONYMOUS_PAGES = 8

@@ -8,10 +8,10 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import positive_data_acceptance
 
-from tests.browser.conftest import RunningApp, start_app, stop_app
 from tests.conftest import SandboxCluster
 from tests.support.fleet_setup import admin_session
 from tests.support.github_emulator import GitHubEmulator
+from tests.support.running_app import RunningApp, start_app, stop_app
 
 EXAMPLES_PER_OPERATION = 30
 

@@ -3,7 +3,7 @@
 import httpx
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import RunningApp
+from tests.support.running_app import RunningApp
 
 PASSWORD = 'correct horse battery'
 

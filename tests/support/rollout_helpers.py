@@ -4,8 +4,8 @@ import time
 
 import httpx
 
-from tests.browser.conftest import RunningApp
 from tests.conftest import SandboxCluster
+from tests.support.running_app import RunningApp
 
 PASSWORD = 'correct horse battery'
 
