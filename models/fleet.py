@@ -143,3 +143,27 @@ class EnrollmentToken:
 
     def usable(self, now: datetime) -> bool:
         return not self.revoked and self.uses < self.max_uses and self.expires_at > now
+
+
+@dataclass(frozen=True)
+class Enrollment:
+    node: Node
+    node_token: str
+    created: bool
+
+
+@dataclass(frozen=True)
+class PairedNode:
+    node_id: str
+    node_name: str
+    cluster_node: str
+    heartbeat_fresh: bool
+    kubelet_ready: bool
+
+    @property
+    def disagreement(self) -> str | None:
+        if self.heartbeat_fresh and not self.kubelet_ready:
+            return f'{self.node_name}: heartbeats arrive, but the kubelet of {self.cluster_node} is not Ready'
+        if self.kubelet_ready and not self.heartbeat_fresh:
+            return f'{self.node_name}: no heartbeat, yet the kubelet of {self.cluster_node} reports Ready'
+        return None

@@ -73,3 +73,18 @@ class DockerfileCheck:
     sha: str | None = None
     size: int | None = None
     reason: str | None = None
+
+
+@dataclass(frozen=True)
+class StoredCredential:
+    """A user's GitHub credential as kept: sealed, with what GitHub said about it when it was linked."""
+
+    owner_id: str
+    ciphertext: bytes
+    kind: str | None
+    login: str | None
+    scopes: tuple[str, ...] | None
+    expires_at: datetime | None
+    hint: str | None
+    linked_at: datetime | None
+    refused_because: str | None  # set once GitHub refused it: the user must link again

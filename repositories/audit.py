@@ -33,8 +33,18 @@ class AuditRepository:
         await self._audit.create_index([('action', ASCENDING), ('at', DESCENDING)], name='action_at')
         await self._audit.create_index([('actor_email', ASCENDING), ('at', DESCENDING)], name='actor_at')
 
-    async def add(self, doc: dict[str, Any]) -> None:
-        await self._audit.insert_one(dict(doc))
+    async def add(self, entry: AuditEntry) -> None:
+        """Keep one entry (its id is chosen here)."""
+        await self._audit.insert_one(
+            {
+                'at': entry.at,
+                'actor_id': entry.actor_id,
+                'actor_email': entry.actor_email,
+                'action': entry.action,
+                'target': entry.target,
+                'details': entry.details,
+            }
+        )
 
     async def page(self, action: str | None, actor_email: str | None, page: int, page_size: int) -> AuditPage:
         query: dict[str, Any] = {}

@@ -1,11 +1,11 @@
 """`github_tokens`: one sealed GitHub credential per user; `github_oauth_states`: pending OAuth sign-ins."""
 
 from datetime import UTC, datetime
-from typing import Any
 
 from pymongo import ASCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 
+from models.github import GitHubIdentity, StoredCredential
 from repositories.database import durable
 
 
@@ -17,17 +17,37 @@ class GitHubTokenRepository:
     async def ensure_indexes(self) -> None:
         await self._states.create_index([('expires_at', ASCENDING)], expireAfterSeconds=0, name='expires_ttl')
 
-    async def save(self, owner_id: str, ciphertext: bytes, fields: dict[str, Any]) -> None:
+    async def save(self, owner_id: str, ciphertext: bytes, *, kind: str, identity: GitHubIdentity, hint: str) -> None:
         """Store (or replace) the owner's credential and what GitHub said about it."""
         now = datetime.now(UTC)
-        await self._tokens.replace_one(
-            {'_id': owner_id},
-            {'ciphertext': ciphertext, 'invalid': False, 'linked_at': now, 'updated_at': now, **fields},
-            upsert=True,
-        )
+        doc = {
+            'ciphertext': ciphertext,
+            'invalid': False,
+            'linked_at': now,
+            'updated_at': now,
+            'kind': kind,
+            'login': identity.login,
+            'scopes': list(identity.scopes) if identity.scopes is not None else None,
+            'expires_at': identity.expires_at,
+            'hint': hint,
+        }
+        await self._tokens.replace_one({'_id': owner_id}, doc, upsert=True)
 
-    async def get(self, owner_id: str) -> dict[str, Any] | None:
-        return await self._tokens.find_one({'_id': owner_id})
+    async def get(self, owner_id: str) -> StoredCredential | None:
+        doc = await self._tokens.find_one({'_id': owner_id})
+        if doc is None:
+            return None
+        return StoredCredential(
+            owner_id=owner_id,
+            ciphertext=doc['ciphertext'],
+            kind=doc.get('kind'),
+            login=doc.get('login'),
+            scopes=tuple(doc['scopes']) if doc.get('scopes') is not None else None,
+            expires_at=doc.get('expires_at'),
+            hint=doc.get('hint'),
+            linked_at=doc.get('linked_at'),
+            refused_because=(doc.get('invalid_reason') or 'refused') if doc.get('invalid') else None,
+        )
 
     async def delete(self, owner_id: str) -> bool:
         return (await self._tokens.delete_one({'_id': owner_id})).deleted_count == 1

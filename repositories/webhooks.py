@@ -1,7 +1,6 @@
 """Outgoing webhooks (`webhooks`, the URL sealed), which nodes each one has been told are offline
 (`webhook_node_states`), and how far the notifier has read (`notification_checkpoints`)."""
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -10,19 +9,7 @@ from pymongo import ASCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
-
-@dataclass(frozen=True)
-class WebhookRecord:
-    id: str
-    sealed_url: bytes
-    shown_url: str
-    kind: str  # generic, slack
-    events: tuple[str, ...]
-    offline_after_seconds: int
-    created_by: str
-    created_at: datetime
-    last_status: str | None
-    last_at: datetime | None
+from models.notifications import WebhookRecord
 
 
 def _record(doc: dict[str, Any]) -> WebhookRecord:
@@ -49,9 +36,28 @@ class WebhookRepository:
     async def ensure_indexes(self) -> None:
         await self._states.create_index([('webhook_id', ASCENDING)], name='webhook')
 
-    async def create(self, fields: dict[str, Any]) -> WebhookRecord:
-        result = await self._webhooks.insert_one(dict(fields))
-        return _record({**fields, '_id': result.inserted_id})
+    async def create(
+        self,
+        *,
+        sealed_url: bytes,
+        shown_url: str,
+        kind: str,
+        events: list[str],
+        offline_after_seconds: int,
+        created_by: str,
+        created_at: datetime,
+    ) -> WebhookRecord:
+        doc = {
+            'url': sealed_url,
+            'shown_url': shown_url,
+            'kind': kind,
+            'events': events,
+            'offline_after_seconds': offline_after_seconds,
+            'created_by': created_by,
+            'created_at': created_at,
+        }
+        result = await self._webhooks.insert_one(doc)
+        return _record({**doc, '_id': result.inserted_id})
 
     async def all(self) -> list[WebhookRecord]:
         return [_record(doc) async for doc in self._webhooks.find().sort('created_at', ASCENDING)]

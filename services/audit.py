@@ -4,7 +4,7 @@ import logging
 from datetime import UTC, datetime
 
 from models.accounts import User
-from models.audit import AuditPage
+from models.audit import AuditEntry, AuditPage
 from models.errors import NotFound, ValidationFailed
 from repositories.audit import AuditRepository
 
@@ -33,16 +33,17 @@ class AuditLog:
         self, actor: User | None, action: str, target: str | None = None, email: str | None = None, **details: object
     ) -> None:
         """Keep one entry; a failure to write it is logged, never raised into the action it describes."""
-        doc = {
-            'at': datetime.now(UTC),
-            'actor_id': actor.id if actor else None,
-            'actor_email': actor.email if actor else email,
-            'action': action,
-            'target': target,
-            'details': redacted(details),
-        }
+        entry = AuditEntry(
+            id='',
+            at=datetime.now(UTC),
+            actor_id=actor.id if actor else None,
+            actor_email=actor.email if actor else email,
+            action=action,
+            target=target,
+            details=redacted(details),
+        )
         try:
-            await self._repository.add(doc)
+            await self._repository.add(entry)
         except Exception:
             log.exception('could not record the audit entry %s', action)
 

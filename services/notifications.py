@@ -14,10 +14,11 @@ import httpx
 from models.accounts import User
 from models.deployments import Status
 from models.errors import NotFound, ValidationFailed
+from models.notifications import WebhookRecord
 from repositories.deployments import DeploymentRepository
 from repositories.node_liveness import NodeLivenessRepository
 from repositories.nodes import NodeRepository
-from repositories.webhooks import WebhookRecord, WebhookRepository
+from repositories.webhooks import WebhookRepository
 from services.infrastructure.leases import fence
 from services.infrastructure.secret_box import SecretBox
 from services.webhook_addresses import AddressRefused, Unresolvable, checked_address
@@ -109,15 +110,13 @@ class NotificationService:
         if not 30 <= offline_after <= 7 * 86_400:
             raise ValidationFailed('offlineAfterSeconds', 'must be between 30 s and 7 days')
         return await self._webhooks.create(
-            {
-                'url': self._box.seal(url),
-                'shown_url': shown(url),
-                'kind': kind,
-                'events': sorted(set(events)),
-                'offline_after_seconds': offline_after,
-                'created_by': user.email,
-                'created_at': datetime.now(UTC),
-            }
+            sealed_url=self._box.seal(url),
+            shown_url=shown(url),
+            kind=kind,
+            events=sorted(set(events)),
+            offline_after_seconds=offline_after,
+            created_by=user.email,
+            created_at=datetime.now(UTC),
         )
 
     async def delete(self, user: User, webhook_id: str) -> None:

@@ -1,30 +1,11 @@
 """Fleet nodes that are also Kubernetes nodes (same name, or an address the cluster lists for the node): both
 signals side by side, the heartbeat and the kubelet's Ready condition, and whether they disagree."""
 
-from dataclasses import dataclass
-
 from models.accounts import User
 from models.cluster import ClusterNode
-from models.fleet import Node, NodeStatus
+from models.fleet import Node, NodeStatus, PairedNode
 from repositories.nodes import NodeRepository
 from services.cluster.reads import ClusterReads
-
-
-@dataclass(frozen=True)
-class PairedNode:
-    node_id: str
-    node_name: str
-    cluster_node: str
-    heartbeat_fresh: bool
-    kubelet_ready: bool
-
-    @property
-    def disagreement(self) -> str | None:
-        if self.heartbeat_fresh and not self.kubelet_ready:
-            return f'{self.node_name}: heartbeats arrive, but the kubelet of {self.cluster_node} is not Ready'
-        if self.kubelet_ready and not self.heartbeat_fresh:
-            return f'{self.node_name}: no heartbeat, yet the kubelet of {self.cluster_node} reports Ready'
-        return None
 
 
 def _pair(node: Node, cluster_nodes: list[ClusterNode]) -> PairedNode | None:

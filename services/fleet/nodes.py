@@ -2,12 +2,13 @@
 
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from models.accounts import User
 from models.errors import Conflict, Forbidden, NotFound, Unauthorized
 from models.fleet import (
+    Enrollment,
     EnrollmentToken,
     MetricsPoint,
     Node,
@@ -35,13 +36,6 @@ ALREADY_ENROLLED = (
     'This MAC address is already enrolled. To enroll it again, send the current token of that node, '
     'or allow re-enrollment on its page first'
 )
-
-
-@dataclass(frozen=True)
-class Enrollment:
-    node: Node
-    node_token: str
-    created: bool
 
 
 class NodeService:

@@ -81,23 +81,23 @@ class GitHubConnections:
         await self._repository.ensure_indexes()
 
     async def status(self, user: User) -> GitHubConnection:
-        doc = await self._repository.get(user.id)
-        if doc is None:
+        stored = await self._repository.get(user.id)
+        if stored is None:
             return GitHubConnection(LinkState.NONE)
-        reason = doc.get('invalid_reason') if doc.get('invalid') else None
+        reason = stored.refused_because
         if reason is None:
             try:
-                self._box.open(doc['ciphertext'])
+                self._box.open(stored.ciphertext)
             except Unreadable:
                 reason = UNREADABLE
         return GitHubConnection(
             state=LinkState.RELINK if reason else LinkState.LINKED,
-            kind=doc.get('kind'),
-            login=doc.get('login'),
-            scopes=tuple(doc['scopes']) if doc.get('scopes') is not None else None,
-            expires_at=doc.get('expires_at'),
-            hint=doc.get('hint'),
-            linked_at=doc.get('linked_at'),
+            kind=stored.kind,
+            login=stored.login,
+            scopes=stored.scopes,
+            expires_at=stored.expires_at,
+            hint=stored.hint,
+            linked_at=stored.linked_at,
             reason=reason,
         )
 
@@ -149,43 +149,36 @@ class GitHubConnections:
         return user
 
     async def _store(self, user: User, token: str, who: GitHubIdentity, kind: str) -> None:
-        fields = {
-            'kind': kind,
-            'login': who.login,
-            'scopes': list(who.scopes) if who.scopes is not None else None,
-            'expires_at': who.expires_at,
-            'hint': token_hint(token),
-        }
-        await self._repository.save(user.id, self._box.seal(token), fields)
+        await self._repository.save(user.id, self._box.seal(token), kind=kind, identity=who, hint=token_hint(token))
         self._changed(user.id)
         await self._audit.record(user, 'github.connect', None, login=who.login, kind=kind)
 
     async def disconnect(self, user: User) -> bool:
-        doc = await self._repository.get(user.id)
-        if doc is None:
+        stored = await self._repository.get(user.id)
+        if stored is None:
             return False
         try:
-            self._gateway.forget(self._box.open(doc['ciphertext'])[0])
+            self._gateway.forget(self._box.open(stored.ciphertext)[0])
         except Unreadable:
             pass
         self._changed(user.id)
-        await self._audit.record(user, 'github.disconnect', None, login=doc.get('login'))
+        await self._audit.record(user, 'github.disconnect', None, login=stored.login)
         return await self._repository.delete(user.id)
 
     async def credential(self, user: User) -> Credential:
         """The token to call GitHub with for this user (None when none is linked)."""
-        doc = await self._repository.get(user.id)
-        if doc is None:
+        stored = await self._repository.get(user.id)
+        if stored is None:
             return Credential(user.id, None)
-        if doc.get('invalid'):
-            raise GitHubRelinkRequired(doc.get('invalid_reason') or REFUSED)
+        if stored.refused_because:
+            raise GitHubRelinkRequired(stored.refused_because)
         try:
-            token, stale_key = self._box.open(doc['ciphertext'])
+            token, stale_key = self._box.open(stored.ciphertext)
         except Unreadable:
             raise GitHubRelinkRequired(UNREADABLE) from None
         if stale_key:
-            await self._repository.reseal(user.id, doc['ciphertext'], self._box.seal(token))
-        return Credential(user.id, token, doc['ciphertext'])
+            await self._repository.reseal(user.id, stored.ciphertext, self._box.seal(token))
+        return Credential(user.id, token, stored.ciphertext)
 
     async def rejected(self, credential: Credential) -> GitHubRelinkRequired:
         """GitHub answered 401 for this credential: mark it, and explain (no retry)."""

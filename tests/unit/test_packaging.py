@@ -37,6 +37,8 @@ def test_every_python_module_the_container_needs_is_copied():
     dockerfile = (ROOT / 'Dockerfile').read_text()
     for module in ROOT.glob('*.py'):
         assert module.name in dockerfile, module.name
+    left_out = set((ROOT / '.dockerignore').read_text().split())  # tests and benchmarks stay out of the image
+    assert {'tests', 'bench'} <= left_out
     for package in ROOT.glob('*/__init__.py'):
-        if package.parent.name != 'tests':
+        if package.parent.name not in left_out:
             assert f'COPY {package.parent.name} ./{package.parent.name}' in dockerfile, package.parent.name
