@@ -103,6 +103,24 @@ class Deployment:
             updated_at=now,
         )
 
+    def asking_for(self, configuration: Configuration, secret_env: dict[str, str]) -> 'DeploymentRequest':
+        """This deployment as a request for `configuration`: what a change is checked as."""
+        return DeploymentRequest(
+            name=self.name,
+            github_repo=self.github_repo,
+            branch=self.branch,
+            port=configuration.port,
+            replicas=configuration.replicas,
+            env=configuration.env,
+            secret_env=secret_env,
+            image=configuration.image,
+            dockerfile_path=configuration.dockerfile_path,
+            resources=configuration.resources,
+            health_check_path=configuration.health_check_path,
+            public=configuration.public,
+            node_selector=configuration.node_selector,
+        )
+
     def readable_by(self, user: User) -> bool:
         """Its owner and those who read everything see it; a deleted one only admins (its history)."""
         if self.status == Status.DELETED and not user.is_admin:

@@ -1,4 +1,4 @@
-"""The NiceGUI pages; each module registers its routes with the services app.py built."""
+"""The NiceGUI pages; each module registers its routes with the services bootstrap built."""
 
 from nicegui import app, background_tasks
 

@@ -1,4 +1,4 @@
-"""The services app.py builds, handed to the API and the pages as one object."""
+"""The services bootstrap builds, handed to the API and the pages as one object."""
 
 import asyncio
 from collections.abc import Awaitable, Callable

@@ -190,24 +190,7 @@ class DeploymentService:
                 sealed.pop(name, None)
         new_values = {name: value for name, value in (secret_env or {}).items() if value is not None}
         names = sorted(set(sealed) | set(new_values))
-        checked_request(
-            DeploymentRequest(
-                name=found.name,
-                github_repo=found.github_repo,
-                branch=found.branch,
-                port=configuration.port,
-                replicas=configuration.replicas,
-                env=configuration.env,
-                secret_env=dict.fromkeys(names, '') | new_values,
-                image=configuration.image,
-                dockerfile_path=configuration.dockerfile_path,
-                resources=configuration.resources,
-                health_check_path=configuration.health_check_path,
-                public=configuration.public,
-                node_selector=configuration.node_selector,
-            ),
-            self.max_replicas,
-        )
+        checked_request(found.asking_for(configuration, dict.fromkeys(names, '') | new_values), self.max_replicas)
         sealed |= {name: self._box.seal(value) for name, value in new_values.items()}
         configuration = dataclasses.replace(configuration, secret_env_names=tuple(names))
         claimed = configuration.public and not found.configuration.public

@@ -1,6 +1,6 @@
 """Espaze's own metrics in Prometheus' text format: requests and latency by route, heartbeats and flush sizes,
 scheduled job runs, failures and durations, deployments and nodes by status, and which job leases this process
-holds. One registry per process (built by app.py), so that tests that rebuild the app start from zero."""
+holds. One registry per process (built by bootstrap), so that tests that rebuild the app start from zero."""
 
 import re
 from collections.abc import Awaitable, Callable
