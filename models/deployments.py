@@ -1,6 +1,6 @@
 """A deployment, its configuration and its releases, as plain values."""
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from enum import StrEnum
 
@@ -105,20 +105,9 @@ class Deployment:
 
     def asking_for(self, configuration: Configuration, secret_env: dict[str, str]) -> 'DeploymentRequest':
         """This deployment as a request for `configuration`: what a change is checked as."""
+        shared = {name: getattr(configuration, name) for name in _REQUESTED_CONFIGURATION}
         return DeploymentRequest(
-            name=self.name,
-            github_repo=self.github_repo,
-            branch=self.branch,
-            port=configuration.port,
-            replicas=configuration.replicas,
-            env=configuration.env,
-            secret_env=secret_env,
-            image=configuration.image,
-            dockerfile_path=configuration.dockerfile_path,
-            resources=configuration.resources,
-            health_check_path=configuration.health_check_path,
-            public=configuration.public,
-            node_selector=configuration.node_selector,
+            name=self.name, github_repo=self.github_repo, branch=self.branch, secret_env=secret_env, **shared
         )
 
     def readable_by(self, user: User) -> bool:
@@ -181,15 +170,11 @@ class DeploymentRequest:
 
     def configuration(self) -> Configuration:
         """The configuration it asks for; secret values are sealed apart, only their names kept here."""
-        return Configuration(
-            port=self.port,
-            replicas=self.replicas,
-            env=dict(self.env),
-            secret_env_names=tuple(sorted(self.secret_env)),
-            image=self.image,
-            dockerfile_path=self.dockerfile_path,
-            resources=self.resources,
-            health_check_path=self.health_check_path,
-            public=self.public,
-            node_selector=dict(self.node_selector),
-        )
+        shared = {name: getattr(self, name) for name in _REQUESTED_CONFIGURATION}
+        return Configuration(**shared, secret_env_names=tuple(sorted(self.secret_env)))
+
+
+# what a request and a configuration both hold, under the same names (secret values only in the request)
+_REQUESTED_CONFIGURATION = tuple(
+    f.name for f in fields(Configuration) if f.name in {g.name for g in fields(DeploymentRequest)}
+)
