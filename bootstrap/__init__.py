@@ -9,10 +9,12 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from kubernetes import client as k8s
+from pymongo.asynchronous.database import AsyncDatabase
 
 from bootstrap.espaze import Espaze
 from config import Secrets, Settings
 from jobs import build_scheduler
+from models.limits import Limit
 from repositories.audit import AuditRepository
 from repositories.database import open_database, ping
 from repositories.deployments import DeploymentRepository
@@ -247,7 +249,14 @@ def build(
     return espaze
 
 
-def _github(settings: Settings, db, box: SecretBox, audit: AuditLog, limiter: RateLimiter, limits) -> GitHubService:
+def _github(
+    settings: Settings,
+    db: AsyncDatabase,
+    box: SecretBox,
+    audit: AuditLog,
+    limiter: RateLimiter,
+    limits: dict[str, Limit],
+) -> GitHubService:
     gateway = GitHubGateway(settings.github_api_url, settings.github_timeout_seconds)
     oauth_app = None
     if settings.github_client_id and settings.github_client_secret:

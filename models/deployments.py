@@ -77,7 +77,6 @@ class Deployment:
         cls,
         owner_id: str,
         request: 'DeploymentRequest',
-        configuration: Configuration,
         commit_sha: str | None,
         now: datetime,
     ) -> 'Deployment':
@@ -92,7 +91,7 @@ class Deployment:
             namespace=owner_namespace(owner_id),
             status=Status.PENDING,
             status_reason=reason,
-            configuration=configuration,
+            configuration=request.configuration(),
             release=0,
             commit_sha=commit_sha,
             image=request.image,

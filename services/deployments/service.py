@@ -90,18 +90,17 @@ class DeploymentService:
                     f'{check.reason}: add one, or give a prebuilt image to skip the build',
                 )
             commit_sha = check.ref
-        configuration = request.configuration()
         sealed = {name: self._box.seal(value) for name, value in request.secret_env.items()}
         claimed = await self._hosts.claim(user.id, request.name) if request.public else False
         try:
-            new = Deployment.new(user.id, request, configuration, commit_sha, datetime.now(UTC))
+            new = Deployment.new(user.id, request, commit_sha, datetime.now(UTC))
             deployment = await self._deployments.create(new, sealed)
         except Conflict:
             if claimed:
                 await self._hosts.release(user.id, request.name)
             raise
         await self._release(
-            deployment, user, 'deploy', 'First deploy', commit_sha, request.image, configuration, sealed
+            deployment, user, 'deploy', 'First deploy', commit_sha, request.image, deployment.configuration, sealed
         )
         return await self._deployments.get(deployment.id)
 
