@@ -26,6 +26,10 @@ class ConfigurationIn(CamelModel):
     health_check_path: str | None = Field(default=None, max_length=256)
     public: bool = True
     node_selector: dict[str, str] = Field(default_factory=dict)
+    auto_deploy: bool = Field(default=False, description='a push to the branch deploys it (a repository webhook)')
+    watch_paths: list[str] = Field(
+        default_factory=list, max_length=20, description='glob patterns: only pushes that change a matching file deploy'
+    )
 
 
 class DeploymentIn(CamelModel):
@@ -43,6 +47,8 @@ class ConfigurationPatch(CamelModel):
     health_check_path: str | None = Field(default=None, max_length=256)
     public: bool | None = None
     node_selector: dict[str, str] | None = None
+    auto_deploy: bool | None = None
+    watch_paths: list[str] | None = Field(default=None, max_length=20)
 
 
 class ScaleIn(CamelModel):
@@ -76,6 +82,8 @@ class ConfigurationOut(CamelModel):
     health_check_path: str | None
     public: bool
     node_selector: dict[str, str]
+    auto_deploy: bool
+    watch_paths: list[str]
 
 
 class StatusChangeOut(CamelModel):
@@ -95,6 +103,7 @@ class DeploymentOut(CamelModel):
     status_reason: str
     configuration: ConfigurationOut
     release: int
+    running_release: int | None = Field(description='the newest release that became ready')
     commit_sha: str | None
     image: str | None
     address: str | None
@@ -115,10 +124,15 @@ class ReleaseOut(CamelModel):
     kind: str
     note: str
     commit_sha: str | None
-    image: str | None
+    image: str | None = Field(description='null until its build finishes')
+    digest: str | None = Field(description="the image's digest, as the builder reported it")
     configuration: ConfigurationOut
     created_by: str
     created_at: datetime
+    ran_at: datetime | None = Field(description='when it first became ready')
+    runs_now: bool
+    can_roll_back: bool
+    changes: list[str] = Field(description='what changed from the release before')
 
 
 class PodOut(CamelModel):
@@ -142,3 +156,21 @@ class EventOut(CamelModel):
     message: str
     count: int
     last_seen: datetime | None
+
+
+class DeliveryOut(CamelModel):
+    delivery_id: str
+    event: str
+    received_at: datetime
+    signature_ok: bool
+    ref: str | None
+    commit_sha: str | None
+    state: str = Field(description='queued while Espaze acts on it, then done')
+    action: str | None = Field(description='deployed or ignored, for this deployment')
+    reason: str = Field(description='what Espaze did, or why it did nothing')
+
+
+class DeliveriesOut(CamelModel):
+    hook_url: str = Field(description='where GitHub sends deliveries (ESPAZE_PUBLIC_URL + /api/github/webhooks)')
+    warning: str | None = Field(description='why GitHub may not reach that address')
+    items: list[DeliveryOut]

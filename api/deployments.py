@@ -9,6 +9,8 @@ from api.deployment_schemas import (
     ConfigurationOut,
     ConfigurationPatch,
     CreatedOut,
+    DeliveriesOut,
+    DeliveryOut,
     DeploymentIn,
     DeploymentListOut,
     DeploymentOut,
@@ -29,9 +31,10 @@ router = APIRouter(prefix='/api/deployments', tags=['deployments'])
 
 
 def _configuration(configuration: Configuration) -> ConfigurationOut:
+    lists = ('secret_env_names', 'watch_paths')
     return ConfigurationOut(
-        **{k: v for k, v in vars(configuration).items() if k not in ('secret_env_names', 'resources')},
-        secret_env_names=list(configuration.secret_env_names),
+        **{k: v for k, v in vars(configuration).items() if k not in (*lists, 'resources')},
+        **{k: list(getattr(configuration, k)) for k in lists},
         resources=ResourcesOut.of(configuration.resources),
     )
 
@@ -49,11 +52,18 @@ def deployment_out(found: Deployment, domain: str) -> DeploymentOut:
     )
 
 
-def _release(release: Release) -> ReleaseOut:
-    return ReleaseOut(
-        **{k: v for k, v in vars(release).items() if k != 'configuration'},
-        configuration=_configuration(release.configuration),
-    )
+def _releases(found: Deployment, releases: list[Release]) -> list[ReleaseOut]:
+    """Newest first, each with what it changed from the one before and whether it can be rolled back to."""
+    return [
+        ReleaseOut(
+            **{k: v for k, v in vars(release).items() if k != 'configuration'},
+            configuration=_configuration(release.configuration),
+            runs_now=release.number == found.running_release,
+            can_roll_back=found.may_roll_back_to(release),
+            changes=release.changes_from(releases[index + 1] if index + 1 < len(releases) else None),
+        )
+        for index, release in enumerate(releases)
+    ]
 
 
 @router.get('')
@@ -94,6 +104,8 @@ async def create_deployment(body: DeploymentIn, user: CurrentUser, services: Ser
         health_check_path=config.health_check_path,
         public=config.public,
         node_selector=config.node_selector,
+        auto_deploy=config.auto_deploy,
+        watch_paths=tuple(config.watch_paths),
     )
     created = await services.deployments.create(user, request)
     return CreatedOut(id=created.id, status=created.status)
@@ -114,6 +126,8 @@ async def change_deployment(
     changes = body.model_dump(exclude_unset=True, exclude={'secret_env'})
     if body.resources is not None:
         changes['resources'] = Resources(**body.resources.model_dump())
+    if body.watch_paths is not None:
+        changes['watch_paths'] = tuple(body.watch_paths)
     changes = {k: v for k, v in changes.items() if v is not None}
     found = await services.deployments.reconfigure(user, deployment_id, changes, body.secret_env)
     return deployment_out(found, services.cluster.settings.ingress_domain)
@@ -153,9 +167,39 @@ async def rollback(deployment_id: str, body: RollbackIn, user: CurrentUser, serv
     return deployment_out(found, services.cluster.settings.ingress_domain)
 
 
+@router.post('/{deployment_id}/cancel')
+async def cancel(deployment_id: str, user: CurrentUser, services: ServicesDep) -> DeploymentOut:
+    """Stop a build or rollout and go back to the last release that ran (with none, the deployment stops)."""
+    found = await services.deployments.cancel(user, deployment_id)
+    return deployment_out(found, services.cluster.settings.ingress_domain)
+
+
 @router.get('/{deployment_id}/releases')
 async def releases(deployment_id: str, user: CurrentUser, services: ServicesDep) -> list[ReleaseOut]:
-    return [_release(r) for r in await services.deployments.releases(user, deployment_id)]
+    """Newest first (at most 100), each with what changed from the one before."""
+    found = await services.deployments.readable(user, deployment_id)
+    return _releases(found, await services.deployments.releases(user, deployment_id))
+
+
+@router.get('/{deployment_id}/deliveries')
+async def deliveries(deployment_id: str, user: CurrentUser, services: ServicesDep) -> DeliveriesOut:
+    """The newest webhook deliveries to its repository (at most 50), with what each did for this deployment."""
+    found = await services.deployments.readable(user, deployment_id)
+    items = [
+        DeliveryOut(
+            delivery_id=d.delivery_id,
+            event=d.event,
+            received_at=d.received_at,
+            signature_ok=d.signature_ok,
+            ref=d.ref,
+            commit_sha=d.commit_sha,
+            state=d.state,
+            action=outcome.action if outcome else None,
+            reason=outcome.reason if outcome else d.note,
+        )
+        for d, outcome in await services.pushes.deliveries(found)
+    ]
+    return DeliveriesOut(hook_url=services.hooks.url, warning=services.hooks.warning, items=items)
 
 
 @router.get('/{deployment_id}/pods')

@@ -123,6 +123,7 @@ class Usage:
 class BuildStatus:
     state: str  # pending, running, succeeded, failed, missing
     message: str | None = None
+    digest: str | None = None  # of the pushed image, when the builder reported it
 
 
 @dataclass(frozen=True)

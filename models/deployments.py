@@ -43,6 +43,8 @@ class Configuration:
     health_check_path: str | None = None
     public: bool = True
     node_selector: dict[str, str] = field(default_factory=dict)
+    auto_deploy: bool = False  # a push to the branch deploys it
+    watch_paths: tuple[str, ...] = ()  # glob patterns: only pushes that touch a matching file deploy
 
 
 @dataclass(frozen=True)
@@ -71,6 +73,12 @@ class Deployment:
     history: list[StatusChange]
     created_at: datetime
     updated_at: datetime
+    running_release: int | None = None  # the newest release that became ready
+
+    @property
+    def building(self) -> bool:
+        """Whether an image for its commit is still to be built (none given or built yet)."""
+        return self.image is None
 
     @classmethod
     def new(
@@ -109,6 +117,10 @@ class Deployment:
             name=self.name, github_repo=self.github_repo, branch=self.branch, secret_env=secret_env, **shared
         )
 
+    def may_roll_back_to(self, release: 'Release') -> bool:
+        """A release whose image exists can be applied again, unless it is what this deployment targets now."""
+        return release.image is not None and release.number != self.release
+
     def readable_by(self, user: User) -> bool:
         """Its owner and those who read everything see it; a deleted one only admins (its history)."""
         if self.status == Status.DELETED and not user.is_admin:
@@ -134,13 +146,65 @@ class Deployment:
 @dataclass(frozen=True)
 class Release:
     number: int
-    kind: str  # deploy, redeploy, configuration, scale, rollback
+    kind: str  # deploy, redeploy, push, configuration, scale, rollback, cancel
     note: str
     commit_sha: str | None
-    image: str | None
+    image: str | None  # None until its build finishes
     configuration: Configuration
     created_by: str
     created_at: datetime
+    digest: str | None = None  # as the builder reported it
+    ran_at: datetime | None = None  # when it first became ready
+
+    def changes_from(self, previous: 'Release | None') -> list[str]:
+        """What this release changed from the one before: commit, image, replicas, resources, variable names."""
+        if previous is None:
+            return ['First release']
+        now, before = self.configuration, previous.configuration
+        changes = []
+        if self.commit_sha != previous.commit_sha and self.commit_sha:
+            changes.append(f'commit {(previous.commit_sha or "none")[:7]} → {self.commit_sha[:7]}')
+        if self.image != previous.image and self.image and previous.image:
+            changes.append(f'image {previous.image} → {self.image}')
+        if now.replicas != before.replicas:
+            changes.append(f'replicas {before.replicas} → {now.replicas}')
+        if now.resources != before.resources:
+            changes.append('resources ' + ', '.join(_resource_changes(before.resources, now.resources)))
+        for label, old, new in (
+            ('variables', set(before.env), set(now.env)),
+            ('secret variables', set(before.secret_env_names), set(now.secret_env_names)),
+        ):
+            if old != new:
+                moved = [f'+{n}' for n in sorted(new - old)] + [f'-{n}' for n in sorted(old - new)]
+                changes.append(f'{label} ' + ' '.join(moved))
+        changed_values = sorted(n for n in set(now.env) & set(before.env) if now.env[n] != before.env[n])
+        if changed_values:
+            changes.append('values of ' + ', '.join(changed_values))
+        for name in ('port', 'public', 'health_check_path', 'node_selector', 'auto_deploy', 'watch_paths'):
+            if getattr(now, name) != getattr(before, name):
+                changes.append(f'{name.replace("_", " ")} {getattr(before, name)} → {getattr(now, name)}')
+        return changes or ['No change (same build and configuration)']
+
+
+def _resource_changes(before: Resources, now: Resources) -> list[str]:
+    return [
+        f'{f.name.replace("_", " ")} {getattr(before, f.name)} → {getattr(now, f.name)}'
+        for f in fields(Resources)
+        if getattr(before, f.name) != getattr(now, f.name)
+    ]
+
+
+@dataclass(frozen=True)
+class Intent:
+    """A release asked for: what should run next, and who asked. The newest intent wins."""
+
+    kind: str
+    note: str
+    commit_sha: str | None
+    image: str | None  # None: `commit_sha` must be built first
+    configuration: Configuration
+    secret_env: dict[str, bytes]  # sealed
+    created_by: str
 
 
 @dataclass(frozen=True)
@@ -166,6 +230,8 @@ class DeploymentRequest:
     health_check_path: str | None = None
     public: bool = True
     node_selector: dict[str, str] = field(default_factory=dict)
+    auto_deploy: bool = False
+    watch_paths: tuple[str, ...] = ()
 
     def configuration(self) -> Configuration:
         """The configuration it asks for; secret values are sealed apart, only their names kept here."""

@@ -1,81 +1,31 @@
 """`deployments` (one document per deployment, with its status history) and `releases` (numbered from 1)."""
 
-import dataclasses
 import re
 from datetime import UTC, datetime
 from typing import Any
 
 from bson import ObjectId
-from bson.errors import InvalidId
 from pymongo import ASCENDING, DESCENDING, ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
-from models.cluster import Resources
-from models.deployments import IN_FLIGHT, Configuration, Deployment, DeploymentPage, Release, Status, StatusChange
+from models.deployments import (
+    IN_FLIGHT,
+    Configuration,
+    Deployment,
+    DeploymentPage,
+    Intent,
+    Release,
+    Status,
+    StatusChange,
+)
 from models.errors import Conflict
+from repositories import deployment_documents as documents
 from repositories.database import durable
+from repositories.deployment_documents import configuration_doc, history_doc, object_id, repo_key
 
 HISTORY_KEPT = 100
 _KEEP: Any = object()  # a field transition() leaves as it is
-
-
-def _object_id(raw: str) -> ObjectId | None:
-    try:
-        return ObjectId(raw)
-    except (InvalidId, TypeError):
-        return None
-
-
-def _configuration_doc(configuration: Configuration) -> dict[str, Any]:
-    doc = dataclasses.asdict(configuration)
-    doc['secret_env_names'] = list(configuration.secret_env_names)
-    return doc
-
-
-def _configuration(doc: dict[str, Any]) -> Configuration:
-    return Configuration(
-        **{
-            **doc,
-            'secret_env_names': tuple(doc.get('secret_env_names') or ()),
-            'resources': Resources(**doc['resources']),
-        }
-    )
-
-
-def _deployment(doc: dict[str, Any]) -> Deployment:
-    return Deployment(
-        id=str(doc['_id']),
-        owner_id=doc['owner_id'],
-        name=doc['name'],
-        github_repo=doc['github_repo'],
-        branch=doc['branch'],
-        namespace=doc['namespace'],
-        status=Status(doc['status']),
-        status_reason=doc.get('status_reason', ''),
-        configuration=_configuration(doc['configuration']),
-        release=doc.get('release', 0),
-        commit_sha=doc.get('commit_sha'),
-        image=doc.get('image'),
-        build_job=doc.get('build_job'),
-        phase_started_at=doc['phase_started_at'],
-        history=[StatusChange(Status(h['status']), h['reason'], h['at']) for h in doc.get('history', [])],
-        created_at=doc['created_at'],
-        updated_at=doc['updated_at'],
-    )
-
-
-def _release(doc: dict[str, Any]) -> Release:
-    return Release(
-        number=doc['number'],
-        kind=doc['kind'],
-        note=doc.get('note', ''),
-        commit_sha=doc.get('commit_sha'),
-        image=doc.get('image'),
-        configuration=_configuration(doc['configuration']),
-        created_by=doc['created_by'],
-        created_at=doc['created_at'],
-    )
 
 
 class DeploymentRepository:
@@ -89,35 +39,17 @@ class DeploymentRepository:
         )
         await self._deployments.create_index([('status', ASCENDING)], name='status')
         await self._deployments.create_index([('owner_id', ASCENDING), ('updated_at', DESCENDING)], name='owner_recent')
+        await self._deployments.create_index([('repo_key', ASCENDING)], name='repository')
         await self._releases.create_index([('deployment_id', ASCENDING), ('number', ASCENDING)], unique=True)
 
     async def create(self, deployment: Deployment, secret_env: dict[str, bytes]) -> Deployment:
         """Store a new deployment (its id is chosen here) with its sealed secret variables."""
-        doc = {
-            'owner_id': deployment.owner_id,
-            'name': deployment.name,
-            'github_repo': deployment.github_repo,
-            'branch': deployment.branch,
-            'namespace': deployment.namespace,
-            'status': deployment.status.value,
-            'status_reason': deployment.status_reason,
-            'configuration': _configuration_doc(deployment.configuration),
-            'secret_env': secret_env,
-            'commit_sha': deployment.commit_sha,
-            'image': deployment.image,
-            'build_job': deployment.build_job,
-            'created_at': deployment.created_at,
-            'updated_at': deployment.updated_at,
-            'phase_started_at': deployment.phase_started_at,
-            'deleted_at': None,
-            'release': deployment.release,
-            'history': [{'status': h.status.value, 'reason': h.reason, 'at': h.at} for h in deployment.history],
-        }
+        doc = documents.deployment_doc(deployment, secret_env)
         try:
             result = await self._deployments.insert_one(doc)
         except DuplicateKeyError:
             raise Conflict(f'You already have a deployment named {deployment.name}') from None
-        return _deployment({**doc, '_id': result.inserted_id})
+        return documents.deployment({**doc, '_id': result.inserted_id})
 
     async def public_names(self) -> list[tuple[str, str]]:
         """(owner, name) of every live public deployment, oldest first (read once, to claim their hosts)."""
@@ -127,9 +59,9 @@ class DeploymentRepository:
         return [(doc['owner_id'], doc['name']) async for doc in found]
 
     async def get(self, deployment_id: str) -> Deployment | None:
-        oid = _object_id(deployment_id)
+        oid = object_id(deployment_id)
         doc = await self._deployments.find_one({'_id': oid}) if oid else None
-        return _deployment(doc) if doc else None
+        return documents.deployment(doc) if doc else None
 
     async def sealed_secret_env(self, deployment_id: str) -> dict[str, bytes]:
         doc = await self._deployments.find_one({'_id': ObjectId(deployment_id)}, {'secret_env': 1})
@@ -148,7 +80,7 @@ class DeploymentRepository:
             query['$or'] = [{'name': pattern}, {'github_repo': pattern}]
         total = await self._deployments.count_documents(query)
         cursor = self._deployments.find(query).sort('updated_at', DESCENDING).skip((page - 1) * page_size)
-        items = [_deployment(doc) async for doc in cursor.limit(page_size)]
+        items = [documents.deployment(doc) async for doc in cursor.limit(page_size)]
         return DeploymentPage(items, total, page, page_size)
 
     async def counts(self, owner_id: str | None) -> dict[str, int]:
@@ -161,22 +93,22 @@ class DeploymentRepository:
         """Deployments changed since `since`, most recent first (yours, or everybody's for None)."""
         query: dict[str, Any] = {'updated_at': {'$gte': since}} | ({'owner_id': owner_id} if owner_id else {})
         cursor = self._deployments.find(query).sort('updated_at', DESCENDING).limit(limit)
-        return [_deployment(doc) async for doc in cursor]
+        return [documents.deployment(doc) async for doc in cursor]
 
     async def owned_among(self, owner_id: str, deployment_ids: set[str]) -> set[str]:
         """Which of these deployments belong to `owner_id`."""
-        oids = [oid for oid in map(_object_id, deployment_ids) if oid]
+        oids = [oid for oid in map(object_id, deployment_ids) if oid]
         cursor = self._deployments.find({'_id': {'$in': oids}, 'owner_id': owner_id}, {'_id': 1})
         return {str(doc['_id']) async for doc in cursor}
 
     async def in_flight(self, limit: int = 500) -> list[Deployment]:
         """Deployments the rollout engine must advance (by the status index: the others cost nothing)."""
         cursor = self._deployments.find({'status': {'$in': [s.value for s in IN_FLIGHT]}}).limit(limit)
-        return [_deployment(doc) async for doc in cursor]
+        return [documents.deployment(doc) async for doc in cursor]
 
     async def statuses_of(self, deployment_ids: set[str]) -> dict[str, Status]:
         """The status of each of these deployments that has a record (ids that are not ObjectIds have none)."""
-        oids = [oid for oid in map(_object_id, deployment_ids) if oid is not None]
+        oids = [oid for oid in map(object_id, deployment_ids) if oid is not None]
         cursor = self._deployments.find({'_id': {'$in': oids}}, {'status': 1})
         return {str(doc['_id']): Status(doc['status']) async for doc in cursor}
 
@@ -193,21 +125,25 @@ class DeploymentRepository:
         configuration: Configuration | None = None,
         secret_env: dict[str, bytes] | None = None,
         deleted: bool = False,
+        expected_release: int | None = None,
     ) -> Deployment | None:
-        """Move from `expected` to `status` atomically (another replica may have moved it already: then None),
-        setting the named fields that are given."""
+        """Move from `expected` to `status` atomically (another replica may have moved it already, or a newer
+        release replaced `expected_release`: then None), setting the named fields that are given."""
         now = datetime.now(UTC)
         change = {'status': status.value, 'reason': reason, 'at': now}
         fields: dict[str, Any] = {'image': image, 'commit_sha': commit_sha, 'build_job': build_job}
         fields = {name: value for name, value in fields.items() if value is not _KEEP}
         if configuration is not None:
-            fields['configuration'] = _configuration_doc(configuration)
+            fields['configuration'] = configuration_doc(configuration)
         if secret_env is not None:
             fields['secret_env'] = secret_env
         if deleted:
             fields['deleted_at'] = now
+        query: dict[str, Any] = {'_id': ObjectId(deployment_id), 'status': expected.value}
+        if expected_release is not None:
+            query['release'] = expected_release
         doc = await self._deployments.find_one_and_update(
-            {'_id': ObjectId(deployment_id), 'status': expected.value},
+            query,
             {
                 '$set': {
                     'status': status.value,
@@ -220,7 +156,78 @@ class DeploymentRepository:
             },
             return_document=ReturnDocument.AFTER,
         )
-        return _deployment(doc) if doc else None
+        return documents.deployment(doc) if doc else None
+
+    async def retarget(
+        self, found: Deployment, intent: Intent, status: Status, reason: str, build_job: str | None
+    ) -> Deployment | None:
+        """Make `intent` the next release and the deployment's target, if nobody else did since `found` was read
+        (else None). The release number is taken by the compare-and-set, so it is never given twice."""
+        now = datetime.now(UTC)
+        number = found.release + 1
+        configuration = configuration_doc(intent.configuration)
+        change = history_doc(StatusChange(status, reason, now))
+        doc = await self._deployments.find_one_and_update(
+            {'_id': ObjectId(found.id), 'release': found.release, 'deleted_at': None},
+            {
+                '$set': {
+                    'release': number,
+                    'status': status.value,
+                    'status_reason': reason,
+                    'updated_at': now,
+                    'phase_started_at': now,
+                    'image': intent.image,
+                    'commit_sha': intent.commit_sha,
+                    'build_job': build_job,
+                    'configuration': configuration,
+                    'secret_env': intent.secret_env,
+                    'repo_key': repo_key(found.github_repo),
+                },
+                '$push': {'history': {'$each': [change], '$slice': -HISTORY_KEPT}},
+            },
+            return_document=ReturnDocument.AFTER,
+        )
+        if doc is None:
+            return None
+        await self._releases.replace_one(
+            {'deployment_id': found.id, 'number': number},
+            {
+                'deployment_id': found.id,
+                'number': number,
+                'kind': intent.kind,
+                'note': intent.note,
+                'commit_sha': intent.commit_sha,
+                'image': intent.image,
+                'configuration': configuration,
+                'secret_env': intent.secret_env,
+                'created_by': intent.created_by,
+                'created_at': now,
+            },
+            upsert=True,
+        )
+        return documents.deployment(doc)
+
+    async def record_built(self, deployment_id: str, commit_sha: str, image: str, digest: str | None) -> None:
+        """A build of `commit_sha` finished: every release of it still waiting for an image gets this one."""
+        await self._releases.update_many(
+            {'deployment_id': deployment_id, 'commit_sha': commit_sha, 'image': None},
+            {'$set': {'image': image, 'digest': digest}},
+        )
+
+    async def record_ran(self, deployment_id: str, number: int) -> None:
+        """Release `number` became ready: it can be rolled back to, and it is what runs now."""
+        now = datetime.now(UTC)
+        await self._releases.update_one(
+            {'deployment_id': deployment_id, 'number': number, 'ran_at': None}, {'$set': {'ran_at': now}}
+        )
+        await self._deployments.update_one(
+            {'_id': ObjectId(deployment_id), 'release': number}, {'$set': {'running_release': number}}
+        )
+
+    async def watching(self, github_repo: str, limit: int = 200) -> list[Deployment]:
+        """Live deployments of this repository (any spelling), by its index."""
+        cursor = self._deployments.find({'repo_key': repo_key(github_repo), 'deleted_at': None}).limit(limit)
+        return [documents.deployment(doc) async for doc in cursor]
 
     async def add_release(
         self,
@@ -240,7 +247,7 @@ class DeploymentRepository:
             'note': note,
             'commit_sha': commit_sha,
             'image': image,
-            'configuration': _configuration_doc(configuration),
+            'configuration': configuration_doc(configuration),
             'secret_env': secret_env,
             'created_by': created_by,
         }
@@ -260,8 +267,8 @@ class DeploymentRepository:
 
     async def releases(self, deployment_id: str) -> list[Release]:
         cursor = self._releases.find({'deployment_id': deployment_id}).sort('number', DESCENDING).limit(100)
-        return [_release(doc) async for doc in cursor]
+        return [documents.release(doc) async for doc in cursor]
 
     async def release(self, deployment_id: str, number: int) -> tuple[Release, dict[str, bytes]] | None:
         doc = await self._releases.find_one({'deployment_id': deployment_id, 'number': number})
-        return (_release(doc), dict(doc.get('secret_env') or {})) if doc else None
+        return (documents.release(doc), dict(doc.get('secret_env') or {})) if doc else None

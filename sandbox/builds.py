@@ -4,6 +4,7 @@ lines, then succeeds and "pushes" the image, or fails as BuildKit would. Finishe
 """
 
 import base64
+import hashlib
 import json
 import re
 import time
@@ -127,10 +128,19 @@ class BuildSimulator:
                     )
         if run['step'] == len(STEPS):
             image = self._output_name(args)
+            digest = 'sha256:' + hashlib.sha256(f'{image}\n{run.get("dockerfile")}'.encode()).hexdigest()
             self.cluster.write_log(pod['metadata']['uid'], f'#7 exporting to image {image}: pushing layers done')
+            self.cluster.write_log(pod['metadata']['uid'], f'#7 pushing manifest for {image}@{digest} done')
             self.pushed.add(image)
             self.images[image] = traits_of(run.get('dockerfile') or '')
-            self._finish(job, pod, True, 'Complete', '')
+            self._finish(job, pod, True, 'Complete', '', self._metadata(args, image, digest))
+
+    def _metadata(self, args: list[str], image: str, digest: str) -> str | None:
+        """What BuildKit writes to `--metadata-file`; the kubelet shows /dev/termination-log as the message."""
+        path = next((args[i + 1] for i, a in enumerate(args[:-1]) if a == '--metadata-file'), None)
+        if path != '/dev/termination-log':
+            return None
+        return json.dumps({'containerimage.digest': digest, 'image.name': image})
 
     def _output_name(self, args: list[str]) -> str:
         output = next((args[i + 1] for i, a in enumerate(args[:-1]) if a == '--output'), '')
@@ -170,7 +180,9 @@ class BuildSimulator:
                 return base64.b64decode(value).decode() if value else None
         return None
 
-    def _finish(self, job: dict, pod: dict, succeeded: bool, reason: str, message: str) -> None:
+    def _finish(
+        self, job: dict, pod: dict, succeeded: bool, reason: str, message: str, termination: str | None = None
+    ) -> None:
         stamp = now_text()
         self.pods.pop(pod['metadata']['uid'], None)
         code = 0 if succeeded else 1
@@ -183,6 +195,7 @@ class BuildSimulator:
                     'reason': 'Completed' if succeeded else 'Error',
                     'startedAt': stamp,
                     'finishedAt': stamp,
+                    **({'message': termination} if termination else {}),
                 }
             },
         )

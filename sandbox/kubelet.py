@@ -49,6 +49,8 @@ class Kubelet:
         uid = pod['metadata']['uid']
         if not pod['spec'].get('nodeName') or uid in self.cluster.builds.pods:
             return
+        if (pod.get('status') or {}).get('phase') in ('Succeeded', 'Failed'):
+            return  # a finished pod (a build's) never runs again
         age = now - self._born.setdefault(uid, now)
         container = pod['spec']['containers'][0]
         traits = self.cluster.builds.traits(container['image'])

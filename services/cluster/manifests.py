@@ -216,6 +216,9 @@ def ingress(spec: AppSpec, settings: ClusterSettings) -> k8s.V1Ingress:
     )
 
 
+BUILD_METADATA = '/dev/termination-log'
+
+
 def build_name(build: BuildRequest) -> str:
     return f'build-{build.deployment_id[-12:]}-{build.commit_sha[:10]}'
 
@@ -256,6 +259,8 @@ def build_job(build: BuildRequest, settings: ClusterSettings) -> k8s.V1Job:
         f'filename={build.dockerfile_path}',
         '--output',
         f'type=image,name={build.image},push=true',
+        '--metadata-file',
+        BUILD_METADATA,  # the pushed digest, read back from the pod's termination message
     ]
     env = [k8s.V1EnvVar(name='BUILDKITD_FLAGS', value='--oci-worker-no-process-sandbox')]
     if build.git_token:

@@ -1,5 +1,7 @@
 """What Espaze does on a cluster: namespaces per owner, a deployment's objects, scale, restart, delete, builds."""
 
+import json
+import re
 from datetime import UTC, datetime
 
 from kubernetes import client as k8s
@@ -12,7 +14,16 @@ from services.cluster.gateway import ClusterConflict, KubeGateway
 from services.cluster.reads import ClusterReads
 
 CONFLICT_ATTEMPTS = 4
+DIGEST = re.compile(r'sha256:[0-9a-f]{64}')
 APP_KINDS = ('Ingress', 'Service', 'Deployment', 'Secret', 'ConfigMap')
+
+
+def _metadata_digest(message: str | None) -> str | None:
+    try:
+        digest = json.loads(message or '').get('containerimage.digest')
+    except (ValueError, AttributeError):
+        return None
+    return digest if isinstance(digest, str) and DIGEST.fullmatch(digest) else None
 
 
 class _Kind:
@@ -155,6 +166,11 @@ class ClusterService:
         body = {'spec': {'replicas': replicas}}
         await self.gateway.call(self.gateway.apps.patch_namespaced_deployment_scale, name, namespace, body)
 
+    async def stop(self, namespace: str, name: str) -> None:
+        """Scale to 0 replicas if the Deployment exists."""
+        body = {'spec': {'replicas': 0}}
+        await self.gateway.optional(self.gateway.apps.patch_namespaced_deployment_scale, name, namespace, body)
+
     async def restart(self, namespace: str, name: str, at: datetime | None = None) -> str:
         """Roll every pod, as `kubectl rollout restart` does; returns the time written."""
         stamp = (at or datetime.now(UTC)).strftime('%Y-%m-%dT%H:%M:%SZ')
@@ -212,9 +228,30 @@ class ClusterService:
         for condition in status.conditions or []:
             if condition.status == 'True' and condition.type in ('Complete', 'Failed'):
                 await self._drop_build_secret(job_name)
-                state = 'succeeded' if condition.type == 'Complete' else 'failed'
-                return BuildStatus(state, condition.message or condition.reason)
+                if condition.type == 'Failed':
+                    return BuildStatus('failed', condition.message or condition.reason)
+                return BuildStatus('succeeded', condition.message or condition.reason, await self._digest(job_name))
         return BuildStatus('running' if status.active else 'pending')
+
+    async def _digest(self, job_name: str) -> str | None:
+        """The digest BuildKit wrote to its metadata file (the build pod's termination message), if any."""
+        pods = await self.gateway.call(
+            self.gateway.core.list_namespaced_pod, self.settings.build_namespace, label_selector=f'job-name={job_name}'
+        )
+        for pod in pods.items:
+            for container in (pod.status.container_statuses if pod.status else None) or []:
+                terminated = container.state.terminated if container.state else None
+                digest = _metadata_digest(terminated.message if terminated else None)
+                if digest:
+                    return digest
+        return None
+
+    async def cancel_build(self, job_name: str) -> None:
+        """Stop a build: its Job and pod go, and the Secret it read the token from."""
+        options = k8s.V1DeleteOptions(propagation_policy='Background')
+        batch = self.gateway.batch
+        await self.gateway.optional(batch.delete_namespaced_job, job_name, self.settings.build_namespace, body=options)
+        await self._drop_build_secret(job_name)
 
     async def _drop_build_secret(self, job_name: str) -> None:
         core = self.gateway.core

@@ -17,6 +17,7 @@ from services.accounts import AccountService
 from services.cluster.service import ClusterService
 from services.deployments.diagnosis import SCHEDULING_PATIENCE_SECONDS, diagnose
 from services.github.service import GitHubService
+from services.github.statuses import CommitStatuses
 from services.infrastructure.leases import fence
 from services.infrastructure.secret_box import SecretBox
 
@@ -41,7 +42,9 @@ class RolloutEngine:
         box: SecretBox,
         registry: str,
         deploy_deadline_seconds: float,
+        statuses: CommitStatuses,
     ) -> None:
+        self._statuses = statuses
         self._deployments = deployments
         self._cluster = cluster
         self._github = github
@@ -77,15 +80,19 @@ class RolloutEngine:
 
         async def one(deployment: Deployment) -> None:
             async with limit:
-                try:
-                    await self.advance(deployment)
-                except (UpstreamFailed, RateLimited) as error:  # the cluster or GitHub failed this time: try again
-                    log.warning('deployment %s: %s', deployment.id, error)
-                except EspazeError as error:  # refused for good (credential, permission, invalid): say why
-                    await self._deployments.transition(deployment.id, deployment.status, Status.FAILED, str(error))
+                await self.advance_now(deployment)
 
         await asyncio.gather(*(one(d) for d in found))
         return len(found)
+
+    async def advance_now(self, deployment: Deployment) -> None:
+        """One step now; what fails for a while is tried again at the next tick, what is refused for good fails."""
+        try:
+            await self.advance(deployment)
+        except (UpstreamFailed, RateLimited) as error:  # the cluster or GitHub failed this time: try again
+            log.warning('deployment %s: %s', deployment.id, error)
+        except EspazeError as error:  # refused for good (credential, permission, invalid): say why
+            await self._moved(deployment, Status.FAILED, str(error), refused=True)
 
     async def advance(self, deployment: Deployment) -> None:
         await fence()  # a holder paused past its lease acts no more: the new holder advances this deployment
@@ -93,52 +100,62 @@ class RolloutEngine:
         step = {Status.PENDING: self._pending, Status.BUILDING: self._building, Status.DEPLOYING: self._deploying}
         await step[deployment.status](deployment)
 
+    async def _moved(
+        self, deployment: Deployment, status: Status, reason: str, refused: bool = False, **fields
+    ) -> Deployment | None:
+        """Move on from the step just taken, unless a newer release or another replica moved it meanwhile; the
+        commit hears of it."""
+        moved = await self._deployments.transition(
+            deployment.id, deployment.status, status, reason, expected_release=deployment.release, **fields
+        )
+        if moved is None:
+            return None
+        if status == Status.RUNNING:
+            await self._deployments.record_ran(deployment.id, deployment.release)
+        await self._statuses.report(moved, status, reason, refused)
+        return moved
+
+    def built_image(self, deployment: Deployment) -> str:
+        """Where the build of its commit is pushed: under the owner's space in Espaze's registry, tagged by commit."""
+        return f'{self.registry}/{deployment.owner_id}/{deployment.name}:{deployment.commit_sha}'
+
     async def _pending(self, deployment: Deployment) -> None:
         await self._cluster.ensure_namespace(deployment.owner_id)
-        prebuilt = deployment.configuration.image
-        if prebuilt:
-            await self._cluster.deploy(await self.app_spec(deployment, prebuilt))
-            await self._deployments.transition(
-                deployment.id, Status.PENDING, Status.DEPLOYING, f'Rolling out {prebuilt}', image=prebuilt
-            )
+        if deployment.image:  # given, built before, or rolled back to: no build
+            await self._cluster.deploy(await self.app_spec(deployment, deployment.image))
+            await self._moved(deployment, Status.DEPLOYING, f'Rolling out {deployment.image}')
             return
         owner = await self._accounts.enabled_user(deployment.owner_id)
         if owner is None:
-            await self._deployments.transition(deployment.id, Status.PENDING, Status.FAILED, 'The owner is disabled')
+            await self._moved(deployment, Status.FAILED, 'The owner is disabled', refused=True)
             return
         repository = await self._github.repository(owner, deployment.github_repo)
         credential = await self._github.connections.credential(owner)
-        image = f'{self.registry}/{deployment.owner_id}/{deployment.name}:{deployment.commit_sha}'
         build = BuildRequest(
             deployment.id,
             clone_url(repository.html_url),
             deployment.commit_sha or '',
             deployment.configuration.dockerfile_path,
-            image,
+            self.built_image(deployment),
             credential.token if repository.private else None,
         )
         job = await self._cluster.start_build(build)
-        await self._deployments.transition(
-            deployment.id,
-            Status.PENDING,
-            Status.BUILDING,
-            f'Building commit {build.commit_sha[:7]}',
-            build_job=job,
-            image=image,
-        )
+        moved = await self._moved(deployment, Status.BUILDING, f'Building commit {build.commit_sha[:7]}', build_job=job)
+        if moved is None and (await self._deployments.get(deployment.id) or deployment).build_job != job:
+            await self._cluster.cancel_build(job)  # a newer release came meanwhile and does not need this build
 
     async def _building(self, deployment: Deployment) -> None:
         status = await self._cluster.build_status(deployment.build_job or '')
         if status.state == 'succeeded':
-            await self._cluster.deploy(await self.app_spec(deployment, deployment.image or ''))
-            await self._deployments.transition(
-                deployment.id, Status.BUILDING, Status.DEPLOYING, f'Image built; rolling out {deployment.image}'
-            )
+            image = self.built_image(deployment)
+            await self._deployments.record_built(deployment.id, deployment.commit_sha or '', image, status.digest)
+            await self._cluster.deploy(await self.app_spec(deployment, image))
+            await self._moved(deployment, Status.DEPLOYING, f'Image built; rolling out {image}', image=image)
         elif status.state in ('failed', 'missing'):
             logs = await self._cluster.build_logs(deployment.build_job or '', tail=BUILD_LOG_LINES)
             last = ' | '.join(line for line in logs.splitlines() if line.strip())
             reason = f'Build failed: {status.message}' + (f'. Last build log lines: {last}' if last else '')
-            await self._deployments.transition(deployment.id, Status.BUILDING, Status.FAILED, reason)
+            await self._moved(deployment, Status.FAILED, reason)
 
     async def _deploying(self, deployment: Deployment) -> None:
         reads = self._cluster.reads
@@ -163,4 +180,4 @@ class RolloutEngine:
         if 'crashing' in reason and pods:
             lines = await reads.logs(deployment.namespace, pods[0].name, tail=BUILD_LOG_LINES)
             reason += '. Last log lines: ' + ' | '.join(line for line in lines.splitlines() if line.strip())
-        await self._deployments.transition(deployment.id, Status.DEPLOYING, Status(verdict.outcome), reason)
+        await self._moved(deployment, Status(verdict.outcome), reason)

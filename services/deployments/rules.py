@@ -17,6 +17,8 @@ IMAGE = re.compile(
 )
 HEALTH_PATH = re.compile(r'^/[A-Za-z0-9._~/%-]{0,255}$')
 MAX_ENV = 100
+MAX_WATCH_PATHS = 20
+WATCH_PATH = re.compile(r'^[A-Za-z0-9._*?/\[\]{}!-]{1,200}$')
 MAX_VALUE = 32_768
 
 
@@ -77,7 +79,19 @@ def checked_request(request: DeploymentRequest, max_replicas: int) -> Deployment
     if request.health_check_path is not None and not HEALTH_PATH.fullmatch(request.health_check_path):
         raise ValidationFailed('configuration.healthCheckPath', 'must be a path such as /healthz')
     checked_labels(request.node_selector, 'configuration.nodeSelector')
+    checked_watch_paths(request.watch_paths)
     return request
+
+
+def checked_watch_paths(patterns: tuple[str, ...]) -> tuple[str, ...]:
+    if len(patterns) > MAX_WATCH_PATHS:
+        raise ValidationFailed('configuration.watchPaths', f'at most {MAX_WATCH_PATHS} patterns')
+    for pattern in patterns:
+        if not WATCH_PATH.fullmatch(pattern):
+            raise ValidationFailed(
+                'configuration.watchPaths', f'{pattern[:40]!r} is not a path pattern such as services/api/**'
+            )
+    return patterns
 
 
 def check_registry_space(registry: str, owner_id: str, image: str | None) -> None:

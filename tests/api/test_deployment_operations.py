@@ -78,7 +78,8 @@ async def test_rollback_restores_the_old_image_and_configuration(github: GitHubE
     )
     assert secret.data == {'TOKEN': 'c2Vjb25k'}  # "second"
     rolled = await user.http_client.post(f'{url}/rollback', json={'release': 1}, headers=auth)
-    assert rolled.status_code == 200 and rolled.json()['statusReason'] == 'Rollback to #1'
+    assert rolled.status_code == 200 and rolled.json()['status'] == 'deploying'
+    assert [h['reason'] for h in rolled.json()['history']][-2:] == ['Rollback to #1', f'Rolling out {NGINX}']
     back = await until(user.http_client, auth, deployment_id, {'running'})
     assert back['configuration']['env'] == {'MODE': 'one'} and back['configuration']['healthCheckPath'] == '/'
     config = await cluster.gateway.call(cluster.gateway.core.read_namespaced_config_map, 'shop-env', found['namespace'])

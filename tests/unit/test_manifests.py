@@ -125,6 +125,8 @@ def test_the_build_job_never_holds_the_token_and_is_bounded():
         'filename=docker/Dockerfile',
         '--output',
         f'type=image,name={SPEC.image},push=true',
+        '--metadata-file',
+        '/dev/termination-log',
         '--secret',
         'id=GIT_AUTH_TOKEN,env=GIT_AUTH_TOKEN',
     ]
