@@ -83,6 +83,7 @@ class Settings(BaseSettings):
     namespace_quota_pods: int | None = Field(default=50, ge=1, le=10_000)
     max_replicas: int = Field(default=10, ge=1, le=1000)
     rollout_interval_seconds: float = Field(default=3.0, gt=0, le=60)
+    commit_status_interval_seconds: float = Field(default=2.0, gt=0, le=60)
     deploy_deadline_seconds: int = Field(default=600, ge=10, le=86_400)
     orphan_sweep_seconds: float = Field(default=300, ge=1, le=86_400)
     orphan_grace_seconds: float = Field(default=600, ge=0, le=86_400)
@@ -95,6 +96,7 @@ class Settings(BaseSettings):
     enrollments_per_address_per_minute: int = Field(default=600, ge=1, le=1_000_000)
     deployment_operations_per_minute: int = Field(default=60, ge=1, le=100_000)
     github_lookups_per_minute: int = Field(default=120, ge=1, le=100_000)
+    github_deliveries_per_address_per_minute: int = Field(default=600, ge=1, le=1_000_000)
     heartbeat_limit_per_minute: int = Field(default=10, ge=1, le=100_000)
     job_lease_seconds: float = Field(default=30, ge=3, le=3600)
     audit_retention_days: int = Field(default=365, ge=1, le=3650)
@@ -153,6 +155,7 @@ class Settings(BaseSettings):
             ('enroll', self.enrollments_per_address_per_minute, minute, 'enrollments from this address'),
             ('deployment_ops', self.deployment_operations_per_minute, minute, 'deployment operations'),
             ('github_lookups', self.github_lookups_per_minute, minute, 'GitHub look-ups'),
+            ('github_deliveries', self.github_deliveries_per_address_per_minute, minute, 'webhook deliveries'),
         )
         return {
             key: Limit(key.replace('_', '-'), most, window, f'Too many {what}: try again after {{at}}')

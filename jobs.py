@@ -29,6 +29,7 @@ def build_scheduler(
     for name, job, seconds in (
         ('offline-sweep', services.fleet.mark_silent_nodes_offline, settings.offline_sweep_seconds),
         ('rollouts', services.deployments.engine.tick, settings.rollout_interval_seconds),
+        ('commit-statuses', services.statuses.send_due, settings.commit_status_interval_seconds),
         ('orphans', services.orphans.sweep, settings.orphan_sweep_seconds),
         ('metrics', services.metrics.collect, settings.metrics_interval_seconds),
         ('notifications', services.notifications.tick, settings.notification_interval_seconds),

@@ -2,7 +2,21 @@
 
 from fastapi import FastAPI
 
-from api import audit, auth, cluster, deployments, github, health, metrics, nodes, openapi, prometheus, users, webhooks
+from api import (
+    audit,
+    auth,
+    cluster,
+    deployments,
+    github,
+    github_webhooks,
+    health,
+    metrics,
+    nodes,
+    openapi,
+    prometheus,
+    users,
+    webhooks,
+)
 from api.errors import install_error_handlers
 
 
@@ -12,7 +26,20 @@ def register(app: FastAPI) -> None:
     openapi.install(app)
     lifespan = app.router.lifespan_context
     # the hottest routes first: routes are matched in order
-    for module in (health, nodes, prometheus, auth, users, github, cluster, deployments, metrics, webhooks, audit):
+    for module in (
+        health,
+        nodes,
+        prometheus,
+        auth,
+        users,
+        github_webhooks,
+        github,
+        cluster,
+        deployments,
+        metrics,
+        webhooks,
+        audit,
+    ):
         app.include_router(module.router)
     # These routers have no lifespan, but FastAPI wraps the app's in one more layer per include; in the tests,
     # which register the routers again on the same app for every test, the layers would pile up without end.

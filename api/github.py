@@ -53,8 +53,8 @@ async def link_token(body: TokenIn, user: CurrentUser, services: ServicesDep) ->
 
 @router.delete('/token', status_code=status.HTTP_204_NO_CONTENT)
 async def disconnect(user: CurrentUser, services: ServicesDep) -> Response:
-    """Forget your GitHub credential (deleted, not flagged)."""
-    await services.github.connections.disconnect(user)
+    """Forget your GitHub credential (deleted, not flagged); the repository webhooks it made are removed first."""
+    await services.hooks.disconnect(user)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 

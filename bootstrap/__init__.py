@@ -16,9 +16,11 @@ from config import Secrets, Settings
 from jobs import build_scheduler
 from models.limits import Limit
 from repositories.audit import AuditRepository
+from repositories.commit_statuses import CommitStatusRepository
 from repositories.database import open_database, ping
 from repositories.deployments import DeploymentRepository
 from repositories.enrollment import EnrollmentTokenRepository
+from repositories.github_hooks import GitHubHookRepository
 from repositories.github_tokens import GitHubTokenRepository
 from repositories.hosts import HostRepository
 from repositories.instance import InstanceRepository
@@ -44,6 +46,7 @@ from services.cluster.service import ClusterService
 from services.deployments.engine import RolloutEngine
 from services.deployments.hosts import HostClaims
 from services.deployments.orphans import OrphanReconciler
+from services.deployments.pushes import PushDeploys
 from services.deployments.service import DeploymentService
 from services.fleet.cluster_pairing import FleetClusterPairing
 from services.fleet.heartbeat_allowance import HeartbeatAllowance
@@ -53,7 +56,9 @@ from services.fleet.node_tokens import NodeTokenGuard
 from services.fleet.nodes import NodeService
 from services.github.client import GitHubGateway
 from services.github.connection import GitHubConnections
+from services.github.hooks import RepositoryHooks
 from services.github.service import GitHubService
+from services.github.statuses import CommitStatuses
 from services.infrastructure.leases import JobLeases, process_holder
 from services.infrastructure.rate_limits import RateLimiter
 from services.infrastructure.secret_box import SecretBox
@@ -121,6 +126,13 @@ def build(
     github = _github(settings, db, secret_box, audit, limiter, limits)
     accounts = AccountService(users=users, sessions=sessions, instance=instance, audit=audit)
     deployment_records = DeploymentRepository(db)
+    hook_records = GitHubHookRepository(db)
+    statuses = CommitStatuses(
+        statuses=CommitStatusRepository(db), github=github, accounts=accounts, public_url=settings.reachable_url
+    )
+    hooks = RepositoryHooks(
+        hooks=hook_records, github=github, accounts=accounts, box=secret_box, public_url=settings.reachable_url
+    )
     deployments = DeploymentService(
         deployments=deployment_records,
         engine=RolloutEngine(
@@ -131,6 +143,7 @@ def build(
             box=secret_box,
             registry=settings.registry,
             deploy_deadline_seconds=settings.deploy_deadline_seconds,
+            statuses=statuses,
         ),
         cluster=cluster,
         github=github,
@@ -140,6 +153,17 @@ def build(
         limiter=limiter,
         operations_limit=limits['deployment_ops'],
         hosts=HostClaims(HostRepository(db), settings.ingress_domain),
+        hooks=hooks,
+    )
+    pushes = PushDeploys(
+        hooks=hooks,
+        records=hook_records,
+        deployments=deployment_records,
+        service=deployments,
+        accounts=accounts,
+        github=github,
+        limiter=limiter,
+        deliveries_limit=limits['github_deliveries'],
     )
     fleet = NodeService(
         nodes=nodes,
@@ -193,6 +217,9 @@ def build(
         github=github,
         cluster=cluster,
         deployments=deployments,
+        hooks=hooks,
+        pushes=pushes,
+        statuses=statuses,
         metrics=MetricsService(
             collector=MetricsCollector(cluster.reads, nodes, liveness, settings.metrics_interval_seconds),
             repository=MetricsRepository(db, settings.metrics_retention()),

@@ -88,3 +88,41 @@ class StoredCredential:
     hint: str | None
     linked_at: datetime | None
     refused_because: str | None  # set once GitHub refused it: the user must link again
+
+
+@dataclass(frozen=True)
+class RepositoryHook:
+    """The webhook Espaze made on a repository: shared by every deployment of it that deploys on push."""
+
+    repo_key: str  # the repository's full name, lowercase
+    github_repo: str
+    hook_id: int
+    owner_id: str  # whose GitHub connection made it (and removes it)
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class DeliveryOutcome:
+    deployment_id: str
+    action: str  # deployed, ignored
+    reason: str
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One webhook delivery as GitHub sent it, and what Espaze did with it for each deployment it concerns."""
+
+    delivery_id: str
+    event: str
+    hook_id: int | None
+    repo_key: str | None
+    signature_ok: bool
+    received_at: datetime
+    ref: str | None = None
+    commit_sha: str | None = None
+    state: str = 'queued'  # queued, done
+    note: str = ''  # what the delivery as a whole came to (ping, bad signature, tag push...)
+    outcomes: tuple[DeliveryOutcome, ...] = ()
+
+    def outcome_for(self, deployment_id: str) -> DeliveryOutcome | None:
+        return next((o for o in self.outcomes if o.deployment_id == deployment_id), None)

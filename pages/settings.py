@@ -90,7 +90,7 @@ async def _connection_card(services: Services, user: User, connection: GitHubCon
         ui.navigate.to('/settings?github=linked')
 
     async def disconnect() -> None:
-        await connections.disconnect(user)
+        await services.hooks.disconnect(user)
         ui.navigate.to('/settings')
 
     def sign_in() -> None:

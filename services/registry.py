@@ -10,12 +10,15 @@ from services.audit import AuditLog
 from services.auth import AuthService
 from services.cluster.service import ClusterService
 from services.deployments.orphans import OrphanReconciler
+from services.deployments.pushes import PushDeploys
 from services.deployments.service import DeploymentService
 from services.fleet.cluster_pairing import FleetClusterPairing
 from services.fleet.heartbeats import HeartbeatService
 from services.fleet.monitor import FleetMonitor
 from services.fleet.nodes import NodeService
+from services.github.hooks import RepositoryHooks
 from services.github.service import GitHubService
+from services.github.statuses import CommitStatuses
 from services.infrastructure.telemetry import Telemetry
 from services.metrics.service import MetricsService
 from services.notifications import NotificationService
@@ -57,6 +60,9 @@ class Services:
     github: GitHubService
     cluster: ClusterService
     deployments: DeploymentService
+    hooks: RepositoryHooks
+    pushes: PushDeploys
+    statuses: CommitStatuses
     metrics: MetricsService
     pairing: FleetClusterPairing
     activity: ActivityService

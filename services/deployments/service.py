@@ -10,7 +10,16 @@ from datetime import UTC, datetime
 
 from models.accounts import User
 from models.cluster import EventInfo, PodInfo
-from models.deployments import IN_FLIGHT, Configuration, Deployment, DeploymentPage, DeploymentRequest, Release, Status
+from models.deployments import (
+    IN_FLIGHT,
+    Configuration,
+    Deployment,
+    DeploymentPage,
+    DeploymentRequest,
+    Intent,
+    Release,
+    Status,
+)
 from models.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from models.limits import Limit
 from repositories.deployments import DeploymentRepository
@@ -19,6 +28,7 @@ from services.cluster.service import ClusterService
 from services.deployments.engine import RolloutEngine
 from services.deployments.hosts import HostClaims
 from services.deployments.rules import check_registry_space, checked_request
+from services.github.hooks import RepositoryHooks
 from services.github.service import GitHubService
 from services.infrastructure.rate_limits import RateLimiter
 from services.infrastructure.secret_box import SecretBox
@@ -41,8 +51,10 @@ class DeploymentService:
         limiter: RateLimiter,
         operations_limit: Limit,
         hosts: HostClaims,
+        hooks: RepositoryHooks,
     ) -> None:
         self._hosts = hosts
+        self._hooks = hooks
         self._audit = audit
         self._limiter = limiter
         self._operations_limit = operations_limit
@@ -90,6 +102,8 @@ class DeploymentService:
                     f'{check.reason}: add one, or give a prebuilt image to skip the build',
                 )
             commit_sha = check.ref
+        if request.auto_deploy:
+            await self._hooks.ensure(user, request.github_repo)
         sealed = {name: self._box.seal(value) for name, value in request.secret_env.items()}
         claimed = await self._hosts.claim(user.id, request.name) if request.public else False
         try:
@@ -99,23 +113,18 @@ class DeploymentService:
             if claimed:
                 await self._hosts.release(user.id, request.name)
             raise
-        await self._release(
-            deployment, user, 'deploy', 'First deploy', commit_sha, request.image, deployment.configuration, sealed
-        )
-        return await self._deployments.get(deployment.id)
-
-    async def _release(self, deployment, user, kind, note, commit_sha, image, configuration, sealed) -> int:
-        await self._audit.record(user, f'deployment.{kind}', deployment.id, name=deployment.name, note=note)
-        return await self._deployments.add_release(
+        await self._audit.record(user, 'deployment.deploy', deployment.id, name=deployment.name, note='First deploy')
+        await self._deployments.add_release(
             deployment.id,
-            kind=kind,
-            note=note,
+            kind='deploy',
+            note='First deploy',
             commit_sha=commit_sha,
-            image=image,
-            configuration=configuration,
+            image=request.image,
+            configuration=deployment.configuration,
             secret_env=sealed,
             created_by=user.email,
         )
+        return await self._deployments.get(deployment.id)
 
     async def page(
         self, user: User, status: Status | None, text: str | None, page: int, page_size: int
@@ -136,45 +145,38 @@ class DeploymentService:
             return set(deployment_ids)
         return await self._deployments.owned_among(user.id, deployment_ids)
 
-    async def _apply_now(
-        self,
-        user: User,
-        found: Deployment,
-        configuration: Configuration,
-        kind: str,
-        note: str,
-        image: str | None = None,
-        sealed: dict[str, bytes] | None = None,
-    ) -> Deployment:
-        """Record a release and apply it to the cluster at once; the engine then watches it become ready."""
-        if found.status in IN_FLIGHT:
-            raise Conflict(f'The deployment is {found.status.value}: wait until it is running, failed or stopped')
-        image = image or found.image
-        if not image:
-            raise Conflict('Nothing was built yet: redeploy first')
-        sealed = sealed if sealed is not None else await self._deployments.sealed_secret_env(found.id)
-        updated = dataclasses.replace(found, configuration=configuration)
-        await self._cluster.deploy(await self.engine.app_spec(updated, image, sealed))
-        await self._release(found, user, kind, note, found.commit_sha, image, configuration, sealed)
-        moved = await self._deployments.transition(
-            found.id,
-            found.status,
-            Status.DEPLOYING,
-            note,
-            configuration=configuration,
-            image=image,
-            secret_env=sealed,
-        )
+    async def _retarget(self, user: User, found: Deployment, intent: Intent) -> Deployment:
+        """Make `intent` the next release. The newest intent wins: a build it no longer needs is stopped, and an
+        image it already has is applied at once (the engine then watches it become ready)."""
+        keeps_build = found.status == Status.BUILDING and intent.image is None and intent.commit_sha == found.commit_sha
+        if keeps_build:
+            status, reason, job = Status.BUILDING, f'{intent.note}; its build goes on', found.build_job
+        else:
+            status, reason, job = Status.PENDING, intent.note, None
+        moved = await self._deployments.retarget(found, intent, status, reason, job)
         if moved is None:
-            raise Conflict('The deployment changed meanwhile; try again')
-        return moved
+            raise Conflict('Someone changed this deployment at the same moment: reload it and try again')
+        await self._audit.record(user, f'deployment.{intent.kind}', found.id, name=found.name, note=intent.note)
+        if found.status == Status.BUILDING and found.build_job and not keeps_build:
+            await self._cluster.cancel_build(found.build_job)
+        if moved.image:
+            await self.engine.advance_now(moved)
+        return await self._deployments.get(found.id) or moved
+
+    def _intent(
+        self, user: User, found: Deployment, kind: str, note: str, configuration: Configuration, sealed
+    ) -> Intent:
+        """The current build with a new configuration."""
+        return Intent(kind, note, found.commit_sha, found.image, configuration, sealed, user.email)
 
     async def scale(self, user: User, deployment_id: str, replicas: int) -> Deployment:
         found = await self.changeable(user, deployment_id)
         if not 0 <= replicas <= self.max_replicas:
             raise ValidationFailed('replicas', f'must be between 0 and {self.max_replicas}')
         configuration = dataclasses.replace(found.configuration, replicas=replicas)
-        return await self._apply_now(user, found, configuration, 'scale', f'Scaled to {replicas} replicas')
+        sealed = await self._deployments.sealed_secret_env(found.id)
+        intent = self._intent(user, found, 'scale', f'Scaled to {replicas} replicas', configuration, sealed)
+        return await self._retarget(user, found, intent)
 
     async def reconfigure(self, user: User, deployment_id: str, changes: dict, secret_env: dict | None) -> Deployment:
         """Change the configuration (port, env, resources, health check, public, placement) as a new release.
@@ -192,20 +194,28 @@ class DeploymentService:
         checked_request(found.asking_for(configuration, dict.fromkeys(names, '') | new_values), self.max_replicas)
         sealed |= {name: self._box.seal(value) for name, value in new_values.items()}
         configuration = dataclasses.replace(configuration, secret_env_names=tuple(names))
+        if configuration.auto_deploy and not found.configuration.auto_deploy:
+            await self._hooks.ensure(user, found.github_repo)
         claimed = configuration.public and not found.configuration.public
         if claimed:
             await self._hosts.claim(found.owner_id, found.name)
         try:
-            moved = await self._apply_now(
-                user, found, configuration, 'configuration', 'Configuration changed', sealed=sealed
-            )
+            intent = self._intent(user, found, 'configuration', 'Configuration changed', configuration, sealed)
+            moved = await self._retarget(user, found, intent)
         except Exception:
             if claimed:
                 await self._hosts.release(found.owner_id, found.name)
             raise
         if found.configuration.public and not configuration.public:
             await self._hosts.release(found.owner_id, found.name)
+        if found.configuration.auto_deploy and not configuration.auto_deploy:
+            await self._unhook_if_unused(found.github_repo)
         return moved
+
+    async def _unhook_if_unused(self, github_repo: str) -> None:
+        """The repository's webhook goes when no live deployment of it deploys on push any more."""
+        if not any(d.configuration.auto_deploy for d in await self._deployments.watching(github_repo)):
+            await self._hooks.remove(github_repo)
 
     async def start(self, user: User, deployment_id: str) -> Deployment:
         """Scale a stopped deployment back to the replicas it last ran with (1 if it never ran more)."""
@@ -216,47 +226,40 @@ class DeploymentService:
         return await self.scale(user, deployment_id, next((n for n in earlier if n > 0), 1))
 
     async def restart(self, user: User, deployment_id: str) -> Deployment:
+        """Roll its pods. While a new build is on its way the pods that run now are rolled; it replaces them later."""
         found = await self.changeable(user, deployment_id)
-        if found.status in IN_FLIGHT or found.status == Status.STOPPED:
-            raise Conflict(f'A {found.status.value} deployment cannot be restarted')
-        stamp = await self._cluster.restart(found.namespace, found.name)
-        moved = await self._deployments.transition(found.id, found.status, Status.DEPLOYING, f'Restarted at {stamp}')
+        if found.status == Status.STOPPED:
+            raise Conflict('A stopped deployment has no pods to restart: start it')
+        try:
+            stamp = await self._cluster.restart(found.namespace, found.name)
+        except NotFound:
+            raise Conflict('Nothing runs yet: its pods start when the build is ready') from None
         await self._audit.record(user, 'deployment.restart', found.id, name=found.name)
+        if found.status in (Status.PENDING, Status.BUILDING):
+            return found
+        moved = await self._deployments.transition(
+            found.id, found.status, Status.DEPLOYING, f'Restarted at {stamp}', expected_release=found.release
+        )
         if moved is None:
-            raise Conflict('The deployment changed meanwhile; try again')
+            raise Conflict('Someone changed this deployment at the same moment: reload it and try again')
         return moved
 
     async def redeploy(self, user: User, deployment_id: str) -> Deployment:
         """Build the branch's latest commit (or re-apply a prebuilt image) as a new release."""
         found = await self.changeable(user, deployment_id)
-        if found.status in IN_FLIGHT:
-            raise Conflict(f'The deployment is {found.status.value}: wait until it settles')
         commit_sha = None
         if found.configuration.image is None:
             commit_sha = await self._github.branch_sha(user, found.github_repo, found.branch)
+        return await self.deploy_commit(user, found, commit_sha, 'redeploy', f'Redeploy of {found.branch}', user.email)
+
+    async def deploy_commit(
+        self, user: User, found: Deployment, commit_sha: str | None, kind: str, note: str, by: str
+    ) -> Deployment:
+        """Deploy exactly `commit_sha` (a prebuilt image's deployment re-applies its image) as a new release."""
         sealed = await self._deployments.sealed_secret_env(found.id)
-        await self._release(
-            found,
-            user,
-            'redeploy',
-            f'Redeploy of {found.branch}',
-            commit_sha,
-            found.configuration.image,
-            found.configuration,
-            sealed,
-        )
-        moved = await self._deployments.transition(
-            found.id,
-            found.status,
-            Status.PENDING,
-            f'Redeploying {found.branch}',
-            commit_sha=commit_sha,
-            build_job=None,
-            image=found.configuration.image,
-        )
-        if moved is None:
-            raise Conflict('The deployment changed meanwhile; try again')
-        return moved
+        image = found.configuration.image
+        intent = Intent(kind, note, None if image else commit_sha, image, found.configuration, sealed, by)
+        return await self._retarget(user, found, intent)
 
     async def rollback(self, user: User, deployment_id: str, number: int) -> Deployment:
         """Re-apply exactly the image and configuration of release `number` (no rebuild), as a new release."""
@@ -265,9 +268,40 @@ class DeploymentService:
         if stored is None or stored[0].image is None:
             raise NotFound(f'No release #{number} with an image to roll back to')
         release, sealed = stored
-        return await self._apply_now(
-            user, found, release.configuration, 'rollback', f'Rollback to #{number}', image=release.image, sealed=sealed
+        intent = Intent(
+            'rollback',
+            f'Rollback to #{number}',
+            release.commit_sha,
+            release.image,
+            release.configuration,
+            sealed,
+            user.email,
         )
+        return await self._retarget(user, found, intent)
+
+    async def cancel(self, user: User, deployment_id: str) -> Deployment:
+        """Stop a build or rollout and go back to the last release that ran; with none, stop."""
+        found = await self.changeable(user, deployment_id)
+        if found.status not in IN_FLIGHT:
+            raise Conflict(f'Nothing to cancel: the deployment is {found.status.value}')
+        back = await self._deployments.release(found.id, found.running_release) if found.running_release else None
+        if back is not None and back[0].image:
+            release, sealed = back
+            note = f'Cancelled #{found.release}; back to #{release.number}'
+            intent = Intent(
+                'cancel', note, release.commit_sha, release.image, release.configuration, sealed, user.email
+            )
+            return await self._retarget(user, found, intent)
+        moved = await self._deployments.transition(
+            found.id, found.status, Status.STOPPED, 'Cancelled before any release ran', expected_release=found.release
+        )
+        if moved is None:
+            raise Conflict('Someone changed this deployment at the same moment: reload it and try again')
+        if found.build_job:
+            await self._cluster.cancel_build(found.build_job)
+        await self._cluster.stop(found.namespace, found.name)
+        await self._audit.record(user, 'deployment.cancel', found.id, name=found.name)
+        return moved
 
     async def delete(self, user: User, deployment_id: str) -> None:
         """Remove its cluster objects; the record stays as history."""
@@ -276,6 +310,8 @@ class DeploymentService:
         await self._deployments.transition(found.id, found.status, Status.DELETED, 'Deleted', deleted=True)
         await self._hosts.release(found.owner_id, found.name)
         await self._audit.record(user, 'deployment.delete', found.id, name=found.name)
+        if found.configuration.auto_deploy:
+            await self._unhook_if_unused(found.github_repo)
 
     async def releases(self, user: User, deployment_id: str) -> list[Release]:
         return await self._deployments.releases((await self.readable(user, deployment_id)).id)

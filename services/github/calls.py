@@ -124,3 +124,27 @@ def dockerfile(gh: Github, full_name: str, sha: str, path: str) -> DockerfileChe
     if found.type != 'file':
         return DockerfileCheck(False, path, sha, reason=f'{path} is a {found.type}, not a file')
     return DockerfileCheck(True, found.path, sha, sha=found.sha, size=found.size)
+
+
+def create_hook(gh: Github, full_name: str, url: str, secret: str) -> int:
+    """A repository webhook that sends pushes and pull requests as JSON, signed with `secret`; its id."""
+    hook = gh.get_repo(full_name).create_hook(
+        'web',
+        {'url': url, 'content_type': 'json', 'secret': secret, 'insecure_ssl': '0'},
+        events=['push', 'pull_request'],
+        active=True,
+    )
+    return hook.id
+
+
+def delete_hook(gh: Github, full_name: str, hook_id: int) -> None:
+    """Remove a repository webhook; one already gone is fine."""
+    try:
+        gh.requester.requestJsonAndCheck('DELETE', f'/repos/{full_name}/hooks/{int(hook_id)}')
+    except UnknownObjectException:
+        pass
+
+
+def create_status(gh: Github, full_name: str, sha: str, status: dict[str, str]) -> None:
+    """`POST /repos/{o}/{r}/statuses/{sha}`: state, description, context and target_url."""
+    gh.requester.requestJsonAndCheck('POST', f'/repos/{full_name}/statuses/{sha}', input=status)

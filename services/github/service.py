@@ -76,6 +76,10 @@ class GitHubService:
             self._cache[key] = result
         return result
 
+    async def act(self, user: User, work: Callable[[Github], T]) -> T:
+        """A change made on GitHub with the user's connection (never cached)."""
+        return await self._call(user, work)
+
     async def authenticated(self, user: User) -> bool:
         return (await self.connections.credential(user)).token is not None
 

@@ -40,6 +40,9 @@ class FakeRepo:
     branches: dict[str, str] = field(default_factory=dict)  # name -> head commit sha
     files: dict[str, dict[str, str]] = field(default_factory=dict)  # commit sha -> {path: content}
     collaborators: set[str] = field(default_factory=set)
+    hooks: dict[int, dict] = field(default_factory=dict)  # id -> the hook as GitHub shows it, with its secret
+    statuses: list[dict] = field(default_factory=list)  # commit statuses in the order they were created
+    admins: set[str] | None = None  # who may manage hooks; None: the owner only
 
 
 @dataclass
@@ -62,6 +65,7 @@ class GitHubEmulator:
         self.delay_seconds = 0.0
         self.requests: list[tuple[str, str, str | None]] = []  # method, path with query, token
         self.remaining: dict[str | None, int] = {}
+        self.next_hook_id = 257993  # the id GitHub gave in the recorded answer; each new hook takes the next
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
 
@@ -75,6 +79,7 @@ class GitHubEmulator:
         self.requests.clear()
         self.remaining.clear()
         self.delay_seconds = 0.0
+        self.next_hook_id = 257993
 
     def rewrite(self, value):
         return json.loads(json.dumps(value).replace(RECORDED_HOST, self.base_url))
@@ -127,6 +132,14 @@ class GitHubEmulator:
         repo.files[sha] = files
         return sha
 
+    def push(self, full_name: str, branch: str, files: dict[str, str]) -> tuple[str, str]:
+        """New commits on a branch: its head moves. Returns (before, after)."""
+        before = self.repos[full_name].branches.get(branch, '0' * 40)
+        return before, self.add_branch(full_name, branch, files)
+
+    def hooks_of(self, full_name: str) -> list[dict]:
+        return list(self.repos[full_name].hooks.values())
+
     def fail(self, path_pattern: str, status: int, times: int = 1, headers: dict | None = None, body=None) -> None:
         self.failures.append(Failure(re.compile(path_pattern), status, times, headers or {}, body or {}))
 
@@ -151,6 +164,9 @@ class GitHubEmulator:
             self._thread.join(timeout=10)
 
     # --- the emulated API ---
+
+    def administers(self, login: str | None, repo: FakeRepo) -> bool:
+        return login is not None and login in (repo.admins or {repo.data['owner']['login']})
 
     def visible(self, login: str | None, repo: FakeRepo) -> bool:
         return not repo.data['private'] or login in (repo.data['owner']['login'], *repo.collaborators)

@@ -10,6 +10,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, RedirectResponse
 
 from tests.support.github_emulator import NOT_FOUND, GitHubEmulator, fake_sha, recorded
+from tests.support.github_hook_routes import hook_routes
 
 
 def github_api(emulator: GitHubEmulator) -> FastAPI:
@@ -182,6 +183,8 @@ def github_api(emulator: GitHubEmulator) -> FastAPI:
                 for p in inside
             ]
         return JSONResponse(NOT_FOUND, 404)
+
+    hook_routes(api, emulator)
 
     @api.get('/login/oauth/authorize')
     def authorize(redirect_uri: str, state: str, client_id: str):
