@@ -83,6 +83,7 @@ class Settings(BaseSettings):
     namespace_quota_pods: int | None = Field(default=50, ge=1, le=10_000)
     max_replicas: int = Field(default=10, ge=1, le=1000)
     rollout_interval_seconds: float = Field(default=3.0, gt=0, le=60)
+    max_previews: int = Field(default=5, ge=1, le=100)
     commit_status_interval_seconds: float = Field(default=2.0, gt=0, le=60)
     deploy_deadline_seconds: int = Field(default=600, ge=10, le=86_400)
     orphan_sweep_seconds: float = Field(default=300, ge=1, le=86_400)

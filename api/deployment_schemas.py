@@ -30,6 +30,9 @@ class ConfigurationIn(CamelModel):
     watch_paths: list[str] = Field(
         default_factory=list, max_length=20, description='glob patterns: only pushes that change a matching file deploy'
     )
+    previews: bool = Field(default=False, description='a pull request against the branch gets its own deployment')
+    preview_secrets: bool = Field(default=False, description='previews get the secret variables (never from forks)')
+    preview_forks: bool = Field(default=False, description='pull requests from forks are built too, without secrets')
 
 
 class DeploymentIn(CamelModel):
@@ -49,6 +52,9 @@ class ConfigurationPatch(CamelModel):
     node_selector: dict[str, str] | None = None
     auto_deploy: bool | None = None
     watch_paths: list[str] | None = Field(default=None, max_length=20)
+    previews: bool | None = None
+    preview_secrets: bool | None = None
+    preview_forks: bool | None = None
 
 
 class ScaleIn(CamelModel):
@@ -84,6 +90,9 @@ class ConfigurationOut(CamelModel):
     node_selector: dict[str, str]
     auto_deploy: bool
     watch_paths: list[str]
+    previews: bool
+    preview_secrets: bool
+    preview_forks: bool
 
 
 class StatusChangeOut(CamelModel):
@@ -104,6 +113,8 @@ class DeploymentOut(CamelModel):
     configuration: ConfigurationOut
     release: int
     running_release: int | None = Field(description='the newest release that became ready')
+    preview_of: str | None = Field(description='for a preview: the deployment whose pull request it builds')
+    pull_request: int | None
     commit_sha: str | None
     image: str | None
     address: str | None

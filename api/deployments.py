@@ -106,6 +106,9 @@ async def create_deployment(body: DeploymentIn, user: CurrentUser, services: Ser
         node_selector=config.node_selector,
         auto_deploy=config.auto_deploy,
         watch_paths=tuple(config.watch_paths),
+        previews=config.previews,
+        preview_secrets=config.preview_secrets,
+        preview_forks=config.preview_forks,
     )
     created = await services.deployments.create(user, request)
     return CreatedOut(id=created.id, status=created.status)
@@ -200,6 +203,13 @@ async def deliveries(deployment_id: str, user: CurrentUser, services: ServicesDe
         for d, outcome in await services.pushes.deliveries(found)
     ]
     return DeliveriesOut(hook_url=services.hooks.url, warning=services.hooks.warning, items=items)
+
+
+@router.get('/{deployment_id}/previews')
+async def previews(deployment_id: str, user: CurrentUser, services: ServicesDep) -> list[DeploymentOut]:
+    """The live previews of its pull requests, oldest first."""
+    domain = services.cluster.settings.ingress_domain
+    return [deployment_out(p, domain) for p in await services.previews.of(user, deployment_id)]
 
 
 @router.get('/{deployment_id}/pods')

@@ -46,6 +46,7 @@ from services.cluster.service import ClusterService
 from services.deployments.engine import RolloutEngine
 from services.deployments.hosts import HostClaims
 from services.deployments.orphans import OrphanReconciler
+from services.deployments.previews import Previews
 from services.deployments.pushes import PushDeploys
 from services.deployments.service import DeploymentService
 from services.fleet.cluster_pairing import FleetClusterPairing
@@ -155,6 +156,7 @@ def build(
         hosts=HostClaims(HostRepository(db), settings.ingress_domain),
         hooks=hooks,
     )
+    previews = Previews(deployments=deployment_records, service=deployments, max_previews=settings.max_previews)
     pushes = PushDeploys(
         hooks=hooks,
         records=hook_records,
@@ -164,6 +166,7 @@ def build(
         github=github,
         limiter=limiter,
         deliveries_limit=limits['github_deliveries'],
+        previews=previews,
     )
     fleet = NodeService(
         nodes=nodes,
@@ -219,6 +222,7 @@ def build(
         deployments=deployments,
         hooks=hooks,
         pushes=pushes,
+        previews=previews,
         statuses=statuses,
         metrics=MetricsService(
             collector=MetricsCollector(cluster.reads, nodes, liveness, settings.metrics_interval_seconds),

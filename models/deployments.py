@@ -26,6 +26,11 @@ def owner_namespace(owner_id: str) -> str:
     return f'espaze-{owner_id}'.lower()
 
 
+def preview_name(name: str, pull_request: int) -> str:
+    """A pull request's preview is named (and served) after its deployment: `<name>-pr-<number>`."""
+    return f'{name}-pr-{pull_request}'
+
+
 def public_host(name: str, domain: str) -> str:
     """The host a public deployment is served at: `<name>.<domain>`."""
     return f'{name}.{domain}'
@@ -45,6 +50,14 @@ class Configuration:
     node_selector: dict[str, str] = field(default_factory=dict)
     auto_deploy: bool = False  # a push to the branch deploys it
     watch_paths: tuple[str, ...] = ()  # glob patterns: only pushes that touch a matching file deploy
+    previews: bool = False  # a pull request against the branch gets a deployment of its own
+    preview_secrets: bool = False  # previews get the secret variables (never those from forks)
+    preview_forks: bool = False  # pull requests from forks are built too (without secrets)
+
+    @property
+    def hears_github(self) -> bool:
+        """Whether it needs the repository's webhook."""
+        return self.auto_deploy or self.previews
 
 
 @dataclass(frozen=True)
@@ -74,6 +87,8 @@ class Deployment:
     created_at: datetime
     updated_at: datetime
     running_release: int | None = None  # the newest release that became ready
+    preview_of: str | None = None  # the deployment whose pull request this preview builds
+    pull_request: int | None = None
 
     @property
     def building(self) -> bool:
@@ -164,7 +179,7 @@ class Release:
         changes = []
         if self.commit_sha != previous.commit_sha and self.commit_sha:
             changes.append(f'commit {(previous.commit_sha or "none")[:7]} → {self.commit_sha[:7]}')
-        if self.image != previous.image and self.image and previous.image:
+        if self.image != previous.image and self.image and previous.image and self.commit_sha == previous.commit_sha:
             changes.append(f'image {previous.image} → {self.image}')
         if now.replicas != before.replicas:
             changes.append(f'replicas {before.replicas} → {now.replicas}')
@@ -180,10 +195,34 @@ class Release:
         changed_values = sorted(n for n in set(now.env) & set(before.env) if now.env[n] != before.env[n])
         if changed_values:
             changes.append('values of ' + ', '.join(changed_values))
-        for name in ('port', 'public', 'health_check_path', 'node_selector', 'auto_deploy', 'watch_paths'):
-            if getattr(now, name) != getattr(before, name):
-                changes.append(f'{name.replace("_", " ")} {getattr(before, name)} → {getattr(now, name)}')
+        for name in _SETTINGS_SHOWN:
+            old, new = getattr(before, name), getattr(now, name)
+            if old != new:
+                changes.append(f'{name.replace("_", " ")} {_shown(old)} → {_shown(new)}')
         return changes or ['No change (same build and configuration)']
+
+
+_SETTINGS_SHOWN = (
+    'port',
+    'public',
+    'health_check_path',
+    'node_selector',
+    'auto_deploy',
+    'watch_paths',
+    'previews',
+    'preview_secrets',
+    'preview_forks',
+)
+
+
+def _shown(value: object) -> str:
+    if isinstance(value, bool):
+        return 'on' if value else 'off'
+    if isinstance(value, tuple | list):
+        return ', '.join(map(str, value)) or 'none'
+    if isinstance(value, dict):
+        return ', '.join(f'{k}={v}' for k, v in value.items()) or 'none'
+    return 'none' if value is None else str(value)
 
 
 def _resource_changes(before: Resources, now: Resources) -> list[str]:
@@ -232,6 +271,9 @@ class DeploymentRequest:
     node_selector: dict[str, str] = field(default_factory=dict)
     auto_deploy: bool = False
     watch_paths: tuple[str, ...] = ()
+    previews: bool = False
+    preview_secrets: bool = False
+    preview_forks: bool = False
 
     def configuration(self) -> Configuration:
         """The configuration it asks for; secret values are sealed apart, only their names kept here."""

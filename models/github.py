@@ -126,3 +126,15 @@ class Delivery:
 
     def outcome_for(self, deployment_id: str) -> DeliveryOutcome | None:
         return next((o for o in self.outcomes if o.deployment_id == deployment_id), None)
+
+
+@dataclass(frozen=True)
+class PullRequestEvent:
+    """What a `pull_request` delivery says, as far as previews care."""
+
+    action: str  # opened, reopened, synchronize, closed, ...
+    number: int
+    head_sha: str
+    base_ref: str
+    from_fork: bool
+    author: str

@@ -8,6 +8,7 @@ from models.accounts import User
 from models.deployments import IN_FLIGHT, Deployment, Status
 from models.errors import EspazeError, NotFound
 from pages.components.configuration_form import ConfigurationForm
+from pages.components.deployment_history import DeliveriesPanel, ReleasesPanel, previews_panel
 from pages.components.deployment_logs import AppLogPanel, BuildLogPanel
 from pages.components.deployment_status import status_badge, steps
 from pages.components.deployment_usage import usage_panel
@@ -17,6 +18,7 @@ from pages.layout import object_page
 from services.registry import Services
 
 LIVE_SECONDS = 2
+DELIVERIES_SECONDS = 5
 POD_COLUMNS = [
     {'name': k, 'label': label, 'field': k, 'align': 'left'}
     for k, label in (
@@ -47,6 +49,8 @@ class DeploymentView:
         self.deployment = deployment
         self.may_change = deployment.changeable_by(user)
         self.status_watchers: list[Callable[[Status, Status], Awaitable[None]]] = []  # the panels built in tabs
+        self.cancel_button: ui.button | None = None
+        self.releases: ReleasesPanel | None = None
 
     async def act(self, action, success: str) -> None:
         try:
@@ -65,20 +69,33 @@ class DeploymentView:
             ui.label(d.status_reason).classes('text-slate-700').mark('status reason')
         steps(d.status, {change.status for change in d.history})
         source = f'{d.github_repo}@{d.branch}' + (f' · commit {d.commit_sha[:7]}' if d.commit_sha else '')
-        ui.label(source).classes('text-sm text-slate-600')
+        ui.label(source).classes('text-sm text-slate-600').mark('source')
+        running = f'runs release #{d.running_release}' if d.running_release else 'no release has run yet'
+        ui.label(f'Release #{d.release} · {running}').classes('text-sm text-slate-600').mark('release')
+        if d.preview_of:
+            with ui.row().classes('items-center gap-1 text-sm'):
+                ui.label(f'Preview of pull request #{d.pull_request} for')
+                ui.link('its deployment', f'/deployments/{d.preview_of}')
         address = d.address(self.services.cluster.settings.ingress_domain)
         if address:
             ui.label(f'Address: {address}').classes('text-sm')
 
     async def refresh(self) -> None:
-        before = self.deployment.status
+        """Read it again; redraw what changed (a push or another person may change it at any time)."""
+        before = self.deployment
         try:
             self.deployment = await self.services.deployments.readable(self.user, self.deployment.id)
         except NotFound:
             return
+        if self.deployment.updated_at == before.updated_at and self.deployment.release == before.release:
+            return
         self.header.refresh()
+        if self.cancel_button is not None:
+            self.cancel_button.set_visibility(self.deployment.status in IN_FLIGHT)
         for watcher in self.status_watchers:
-            await watcher(before, self.deployment.status)
+            await watcher(before.status, self.deployment.status)
+        if self.releases is not None:
+            await self.releases.changed()
 
     def operations(self) -> None:
         if not self.may_change or self.deployment.status == Status.DELETED:
@@ -105,6 +122,12 @@ class DeploymentView:
                 'Redeploy',
                 on_click=lambda: self.act(lambda: deployments.redeploy(self.user, d.id), 'Building the latest commit'),
             )
+            self.cancel_button = ui.button(
+                'Cancel rollout',
+                icon='cancel',
+                on_click=lambda: self.act(lambda: deployments.cancel(self.user, d.id), 'Cancelled'),
+            ).props('outline')
+            self.cancel_button.set_visibility(d.status in IN_FLIGHT)
             ui.button('Delete', color='red-7', on_click=self.confirm_delete).props('outline')
 
     async def confirm_delete(self) -> None:
@@ -189,21 +212,17 @@ class DeploymentView:
         ]
         ui.table(columns=EVENT_COLUMNS, rows=rows[:100], row_key='key').classes('w-full').mark('events')
 
-    async def releases(self) -> None:
-        found = await self.services.deployments.releases(self.user, self.deployment.id)
-        for release in found:
-            with ui.row().classes('w-full items-center gap-3 border-b py-1').mark(f'release {release.number}'):
-                ui.label(f'#{release.number}').classes('font-medium w-10')
-                ui.label(f'{release.note} · {release.image or "image pending"}').classes('grow break-all text-sm')
-                ui.label(f'{release.created_by}, {ago(release.created_at)}').classes('text-xs text-slate-500')
-                if self.may_change and release.image and release.number != found[0].number:
-                    ui.button(
-                        'Roll back',
-                        on_click=lambda n=release.number: self.act(
-                            lambda: self.services.deployments.rollback(self.user, self.deployment.id, n),
-                            f'Rolling back to #{n}',
-                        ),
-                    ).props('flat dense')
+    def release_panel(self) -> ReleasesPanel:
+        async def roll_back(number: int) -> None:
+            await self.act(
+                lambda: self.services.deployments.rollback(self.user, self.deployment.id, number),
+                f'Rolling back to #{number}',
+            )
+
+        self.releases = ReleasesPanel(
+            self.services, lambda: self.user, lambda: self.deployment, roll_back, self.may_change
+        )
+        return self.releases
 
 
 def register(services: Services) -> None:
@@ -222,10 +241,12 @@ async def _body(services: Services, user: User, found: Deployment) -> None:
     view = DeploymentView(services, user, found)
     view.header()
     view.operations()
-    ui.timer(LIVE_SECONDS, lambda: view.refresh() if view.deployment.status in IN_FLIGHT else None)
+    ui.timer(LIVE_SECONDS, view.refresh)
+    deliveries = DeliveriesPanel(services, lambda: view.user, lambda: view.deployment)
     with ui.tabs().classes('w-full') as tabs:
         log_tab, build_tab, config_tab = ui.tab('Logs'), ui.tab('Build log'), ui.tab('Configuration')
         pods_tab, usage_tab, releases_tab = ui.tab('Pods and events'), ui.tab('Usage'), ui.tab('Releases')
+        deliveries_tab, previews_tab = ui.tab('Deliveries'), ui.tab('Previews')
     with ui.tab_panels(tabs, value=log_tab, animated=False).classes('w-full'):
         with ui.tab_panel(log_tab):
             await view.app_log().load()
@@ -238,4 +259,9 @@ async def _body(services: Services, user: User, found: Deployment) -> None:
         with ui.tab_panel(usage_tab):
             await usage_panel(services.metrics, user, found.id)
         with ui.tab_panel(releases_tab):
-            await view.releases()
+            await view.release_panel().show()
+        with ui.tab_panel(deliveries_tab):
+            await deliveries.show()
+            ui.timer(DELIVERIES_SECONDS, deliveries.poll)
+        with ui.tab_panel(previews_tab):
+            await previews_panel(services, user, found)

@@ -82,6 +82,7 @@ class Wizard:
             health_check_path=(self.form.health.value or '').strip() or None,
             public=bool(self.form.public.value),
             node_selector=self.form.node_selector(),
+            **self.form.push.values(),
         )
 
     async def _submit(self) -> None:

@@ -65,6 +65,8 @@ def deployment_doc(deployment: Deployment, secret_env: dict[str, bytes]) -> dict
         'deleted_at': None,
         'release': deployment.release,
         'running_release': deployment.running_release,
+        'preview_of': deployment.preview_of,
+        'pull_request': deployment.pull_request,
         'history': [history_doc(h) for h in deployment.history],
     }
 
@@ -89,6 +91,8 @@ def deployment(doc: dict[str, Any]) -> Deployment:
         created_at=doc['created_at'],
         updated_at=doc['updated_at'],
         running_release=doc.get('running_release'),
+        preview_of=doc.get('preview_of'),
+        pull_request=doc.get('pull_request'),
     )
 
 

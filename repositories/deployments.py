@@ -40,6 +40,7 @@ class DeploymentRepository:
         await self._deployments.create_index([('status', ASCENDING)], name='status')
         await self._deployments.create_index([('owner_id', ASCENDING), ('updated_at', DESCENDING)], name='owner_recent')
         await self._deployments.create_index([('repo_key', ASCENDING)], name='repository')
+        await self._deployments.create_index([('preview_of', ASCENDING), ('created_at', ASCENDING)], name='previews')
         await self._releases.create_index([('deployment_id', ASCENDING), ('number', ASCENDING)], unique=True)
 
     async def create(self, deployment: Deployment, secret_env: dict[str, bytes]) -> Deployment:
@@ -189,6 +190,13 @@ class DeploymentRepository:
         )
         if doc is None:
             return None
+        built = (
+            await self._releases.find_one(
+                {'deployment_id': found.id, 'image': intent.image, 'digest': {'$ne': None}}, {'digest': 1}
+            )
+            if intent.image
+            else None
+        )
         await self._releases.replace_one(
             {'deployment_id': found.id, 'number': number},
             {
@@ -198,6 +206,7 @@ class DeploymentRepository:
                 'note': intent.note,
                 'commit_sha': intent.commit_sha,
                 'image': intent.image,
+                'digest': (built or {}).get('digest'),
                 'configuration': configuration,
                 'secret_env': intent.secret_env,
                 'created_by': intent.created_by,
@@ -225,8 +234,15 @@ class DeploymentRepository:
         )
 
     async def watching(self, github_repo: str, limit: int = 200) -> list[Deployment]:
-        """Live deployments of this repository (any spelling), by its index."""
-        cursor = self._deployments.find({'repo_key': repo_key(github_repo), 'deleted_at': None}).limit(limit)
+        """Live deployments of this repository (any spelling; previews left out), by its index."""
+        query = {'repo_key': repo_key(github_repo), 'deleted_at': None, 'preview_of': None}
+        cursor = self._deployments.find(query).limit(limit)
+        return [documents.deployment(doc) async for doc in cursor]
+
+    async def previews_of(self, parent_id: str, limit: int = 100) -> list[Deployment]:
+        """The live previews of a deployment, oldest first."""
+        query = {'preview_of': parent_id, 'deleted_at': None}
+        cursor = self._deployments.find(query).sort('created_at', ASCENDING).limit(limit)
         return [documents.deployment(doc) async for doc in cursor]
 
     async def add_release(

@@ -10,6 +10,7 @@ from services.audit import AuditLog
 from services.auth import AuthService
 from services.cluster.service import ClusterService
 from services.deployments.orphans import OrphanReconciler
+from services.deployments.previews import Previews
 from services.deployments.pushes import PushDeploys
 from services.deployments.service import DeploymentService
 from services.fleet.cluster_pairing import FleetClusterPairing
@@ -62,6 +63,7 @@ class Services:
     deployments: DeploymentService
     hooks: RepositoryHooks
     pushes: PushDeploys
+    previews: Previews
     statuses: CommitStatuses
     metrics: MetricsService
     pairing: FleetClusterPairing

@@ -6,6 +6,7 @@ from nicegui import ui
 from models.cluster import Resources
 from models.deployments import Configuration
 from models.errors import EspazeError
+from pages.components.push_settings import PushSettings
 from services.registry import Services
 
 PRESETS = {
@@ -69,6 +70,7 @@ class ConfigurationForm:
         for name in c.secret_env_names:
             self._add(name, secret=True, stored=True)
         self.add_button = ui.button('Add variable', icon='add', on_click=lambda: self._add()).props('flat dense')
+        self.push = PushSettings(c, self.services.hooks.warning)
 
     async def _placement(self) -> None:
         try:
@@ -100,6 +102,8 @@ class ConfigurationForm:
     def disable(self) -> None:
         for element in (self.port, self.health, self.public, self.preset, self.placement, self.add_button):
             element.disable()
+        for element in self.push.elements:
+            element.disable()
         for element in (self.cpu_request, self.memory_request, self.cpu_limit, self.memory_limit):
             element.disable()
         for row in self.rows:
@@ -108,7 +112,11 @@ class ConfigurationForm:
 
     @property
     def fields(self) -> dict[str, ui.element]:
-        return {'configuration.port': self.port, 'configuration.healthCheckPath': self.health}
+        return {
+            'configuration.port': self.port,
+            'configuration.healthCheckPath': self.health,
+            'configuration.watchPaths': self.push.watch_paths,
+        }
 
     def resources(self) -> Resources:
         return PRESETS.get(self.preset.value) or Resources(
@@ -141,6 +149,7 @@ class ConfigurationForm:
             'health_check_path': (self.health.value or '').strip() or None,
             'public': bool(self.public.value),
             'node_selector': self.node_selector(),
+            **self.push.values(),
         }
 
     def secret_changes(self) -> dict[str, str | None]:

@@ -12,14 +12,16 @@ from datetime import UTC, datetime
 
 from models.deployments import Deployment
 from models.errors import Conflict, EspazeError, Unauthorized, ValidationFailed
-from models.github import Delivery, DeliveryOutcome, RepositoryHook
+from models.github import Delivery, DeliveryOutcome, PullRequestEvent, RepositoryHook
 from models.limits import Limit
 from repositories.deployment_documents import repo_key
 from repositories.deployments import DeploymentRepository
 from repositories.github_hooks import GitHubHookRepository
 from services.accounts import AccountService
+from services.deployments.previews import Previews
 from services.deployments.service import DeploymentService
 from services.github.hooks import RepositoryHooks
+from services.github.names import SHA
 from services.github.service import GitHubService
 from services.infrastructure.rate_limits import RateLimiter
 
@@ -34,6 +36,27 @@ def _changed_files(payload: dict) -> set[str]:
         for kind in ('added', 'modified', 'removed'):
             files.update(str(path) for path in commit.get(kind) or [])
     return files
+
+
+def _pull_request(payload: dict) -> PullRequestEvent | None:
+    """The pull request a delivery is about, or None when it does not read as one."""
+    pull = payload.get('pull_request')
+    if not isinstance(pull, dict):
+        return None
+    head, base = pull.get('head') or {}, pull.get('base') or {}
+    head_repo = str(((head.get('repo') or {}).get('full_name')) or '')  # None when the fork was deleted
+    base_repo = str(((base.get('repo') or {}).get('full_name')) or '')
+    sha, number = str(head.get('sha') or ''), payload.get('number', pull.get('number'))
+    if not SHA.fullmatch(sha) or not isinstance(number, int) or not base.get('ref'):
+        return None
+    return PullRequestEvent(
+        action=str(payload.get('action') or '')[:40],
+        number=number,
+        head_sha=sha,
+        base_ref=str(base['ref'])[:255],
+        from_fork=not head_repo or repo_key(head_repo) != repo_key(base_repo),
+        author=str((pull.get('user') or {}).get('login') or 'someone')[:100],
+    )
 
 
 def _watched(patterns: tuple[str, ...], files: set[str]) -> bool:
@@ -52,7 +75,9 @@ class PushDeploys:
         github: GitHubService,
         limiter: RateLimiter,
         deliveries_limit: Limit,
+        previews: Previews,
     ) -> None:
+        self._previews = previews
         self._limiter = limiter
         self._deliveries_limit = deliveries_limit
         self._hooks = hooks
@@ -127,6 +152,8 @@ class PushDeploys:
         if repo_key(repository) != hook.repo_key:
             return f'Names {repository[:100]!r}, not the repository of its hook: ignored', []
         deployments = await self._deployments.watching(repository)
+        if event == 'pull_request':
+            return await self._pull_request(deployments, payload)
         if event != 'push':
             return f'{event[:40]} events do not deploy', []
         ref, after = str(payload.get('ref') or ''), str(payload.get('after') or '')
@@ -137,6 +164,19 @@ class PushDeploys:
         branch, files = ref.removeprefix('refs/heads/'), _changed_files(payload)
         outcomes = [await self._push(d, branch, after, files, payload) for d in deployments]
         return f'Push of {after[:7]} to {branch[:100]}', outcomes
+
+    async def _pull_request(self, deployments: list[Deployment], payload: dict) -> tuple[str, list[DeliveryOutcome]]:
+        pull = _pull_request(payload)
+        if pull is None:
+            return 'Not a pull request Espaze can read: ignored', []
+        outcomes = []
+        for parent in deployments:
+            owner = await self._accounts.enabled_user(parent.owner_id)
+            if owner is None:
+                outcomes.append(DeliveryOutcome(parent.id, 'ignored', 'Its owner is disabled'))
+                continue
+            outcomes.append(await self._previews.handle(owner, parent, pull))
+        return f'Pull request #{pull.number} {pull.action}', outcomes
 
     def _all_ignored(self, deployments: list[Deployment], reason: str) -> tuple[str, list[DeliveryOutcome]]:
         return f'{reason}: ignored', [DeliveryOutcome(d.id, 'ignored', reason) for d in deployments]

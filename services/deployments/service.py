@@ -102,29 +102,45 @@ class DeploymentService:
                     f'{check.reason}: add one, or give a prebuilt image to skip the build',
                 )
             commit_sha = check.ref
-        if request.auto_deploy:
+        if request.configuration().hears_github:
             await self._hooks.ensure(user, request.github_repo)
         sealed = {name: self._box.seal(value) for name, value in request.secret_env.items()}
+        return await self.store_new(user, request, commit_sha, sealed, 'deploy', 'First deploy')
+
+    async def store_new(
+        self,
+        user: User,
+        request: DeploymentRequest,
+        commit_sha: str | None,
+        sealed: dict[str, bytes],
+        kind: str,
+        note: str,
+        *,
+        preview_of: Deployment | None = None,
+        pull_request: int | None = None,
+    ) -> Deployment:
+        """Record a checked request as `pending` with release #1 (its host claimed); the engine does the rest."""
         claimed = await self._hosts.claim(user.id, request.name) if request.public else False
         try:
             new = Deployment.new(user.id, request, commit_sha, datetime.now(UTC))
+            new = dataclasses.replace(new, preview_of=preview_of.id if preview_of else None, pull_request=pull_request)
             deployment = await self._deployments.create(new, sealed)
         except Conflict:
             if claimed:
                 await self._hosts.release(user.id, request.name)
             raise
-        await self._audit.record(user, 'deployment.deploy', deployment.id, name=deployment.name, note='First deploy')
+        await self._audit.record(user, f'deployment.{kind}', deployment.id, name=deployment.name, note=note)
         await self._deployments.add_release(
             deployment.id,
-            kind='deploy',
-            note='First deploy',
+            kind=kind,
+            note=note,
             commit_sha=commit_sha,
             image=request.image,
             configuration=deployment.configuration,
             secret_env=sealed,
             created_by=user.email,
         )
-        return await self._deployments.get(deployment.id)
+        return await self._deployments.get(deployment.id) or deployment
 
     async def page(
         self, user: User, status: Status | None, text: str | None, page: int, page_size: int
@@ -194,7 +210,7 @@ class DeploymentService:
         checked_request(found.asking_for(configuration, dict.fromkeys(names, '') | new_values), self.max_replicas)
         sealed |= {name: self._box.seal(value) for name, value in new_values.items()}
         configuration = dataclasses.replace(configuration, secret_env_names=tuple(names))
-        if configuration.auto_deploy and not found.configuration.auto_deploy:
+        if configuration.hears_github and not found.configuration.hears_github:
             await self._hooks.ensure(user, found.github_repo)
         claimed = configuration.public and not found.configuration.public
         if claimed:
@@ -208,13 +224,13 @@ class DeploymentService:
             raise
         if found.configuration.public and not configuration.public:
             await self._hosts.release(found.owner_id, found.name)
-        if found.configuration.auto_deploy and not configuration.auto_deploy:
+        if found.configuration.hears_github and not configuration.hears_github:
             await self._unhook_if_unused(found.github_repo)
         return moved
 
     async def _unhook_if_unused(self, github_repo: str) -> None:
         """The repository's webhook goes when no live deployment of it deploys on push any more."""
-        if not any(d.configuration.auto_deploy for d in await self._deployments.watching(github_repo)):
+        if not any(d.configuration.hears_github for d in await self._deployments.watching(github_repo)):
             await self._hooks.remove(github_repo)
 
     async def start(self, user: User, deployment_id: str) -> Deployment:
@@ -304,13 +320,17 @@ class DeploymentService:
         return moved
 
     async def delete(self, user: User, deployment_id: str) -> None:
-        """Remove its cluster objects; the record stays as history."""
-        found = await self.changeable(user, deployment_id)
+        """Remove its cluster objects (and its previews'); the record stays as history."""
+        await self.remove(user, await self.changeable(user, deployment_id))
+
+    async def remove(self, actor: User, found: Deployment) -> None:
+        for preview in await self._deployments.previews_of(found.id):
+            await self.remove(actor, preview)
         await self._cluster.delete_deployment(found.namespace, found.id)
         await self._deployments.transition(found.id, found.status, Status.DELETED, 'Deleted', deleted=True)
         await self._hosts.release(found.owner_id, found.name)
-        await self._audit.record(user, 'deployment.delete', found.id, name=found.name)
-        if found.configuration.auto_deploy:
+        await self._audit.record(actor, 'deployment.delete', found.id, name=found.name)
+        if found.configuration.hears_github:
             await self._unhook_if_unused(found.github_repo)
 
     async def releases(self, user: User, deployment_id: str) -> list[Release]:

@@ -74,7 +74,7 @@ def test_from_a_repository_to_running_pods(
     deployment_id = page.url.rsplit('/', 1)[1]
     found = _rolled_out_again(espaze, auth, deployment_id)
     statuses = [h['status'] for h in found['history']]
-    assert statuses == ['pending', 'building', 'deploying', 'running', 'deploying', 'running']
+    assert statuses == ['pending', 'building', 'deploying', 'running', 'pending', 'deploying', 'running']
     assert found['configuration']['env'] == {'GREETING': 'hello'}
     expect(page.get_by_text('1 of 1 replicas ready')).to_be_visible(timeout=20_000)
     page.goto(espaze.base_url + '/deployments')

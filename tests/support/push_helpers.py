@@ -43,16 +43,10 @@ def hook_of(github: GitHubEmulator, full_name: str) -> dict:
     return hook
 
 
-async def deliver(
-    client: httpx.AsyncClient,
-    github: GitHubEmulator,
-    full_name: str,
-    event: str,
-    payload: dict,
-    delivery_id: str | None = None,
-    secret: str | None = None,
-) -> httpx.Response:
-    """POST the delivery as GitHub does, signed with the repository hook's secret (or `secret`)."""
+def signed(
+    github: GitHubEmulator, full_name: str, event: str, payload: dict, delivery_id: str | None, secret: str | None
+) -> tuple[bytes, dict[str, str]]:
+    """The body and headers GitHub sends, signed with the repository hook's secret (or `secret`)."""
     hook = hook_of(github, full_name)
     body = json.dumps(payload).encode()
     key = (secret if secret is not None else hook['config']['secret']).encode()
@@ -65,4 +59,34 @@ async def deliver(
         'X-GitHub-Hook-Installation-Target-Type': 'repository',
         'X-Hub-Signature-256': 'sha256=' + hmac.new(key, body, hashlib.sha256).hexdigest(),
     }
+    return body, headers
+
+
+async def deliver(
+    client: httpx.AsyncClient,
+    github: GitHubEmulator,
+    full_name: str,
+    event: str,
+    payload: dict,
+    delivery_id: str | None = None,
+    secret: str | None = None,
+) -> httpx.Response:
+    """POST the delivery to Espaze as GitHub does."""
+    body, headers = signed(github, full_name, event, payload, delivery_id, secret)
     return await client.post('/api/github/webhooks', content=body, headers=headers)
+
+
+def pull_request_payload(
+    full_name: str, action: str, number: int, head_sha: str, base: str = 'main', fork: str | None = None
+) -> dict:
+    """A `pull_request` delivery (the recorded one of that action) for `number`, from `fork` when given."""
+    recorded_action = action if action in ('opened', 'synchronize', 'reopened', 'closed') else 'opened'
+    payload = retargeted(recorded_delivery(f'pull_request.{recorded_action}'), full_name)
+    payload.update(action=action, number=number)
+    pull = payload['pull_request']
+    pull.update(number=number)
+    pull['head'] = {**pull['head'], 'sha': head_sha, 'ref': f'change-{number}'}
+    pull['head']['repo'] = {**pull['head']['repo'], 'full_name': fork or full_name}
+    pull['base'] = {**pull['base'], 'ref': base}
+    pull['base']['repo'] = {**pull['base']['repo'], 'full_name': full_name}
+    return payload
