@@ -11,6 +11,7 @@ from services.infrastructure.leases import JobLeases, guarded
 from services.registry import Services
 
 REVOCATION_POLL_SECONDS = 2
+LOST_DELIVERIES_SWEEP_SECONDS = 60
 
 
 def build_scheduler(
@@ -30,6 +31,7 @@ def build_scheduler(
         ('offline-sweep', services.fleet.mark_silent_nodes_offline, settings.offline_sweep_seconds),
         ('rollouts', services.deployments.engine.tick, settings.rollout_interval_seconds),
         ('commit-statuses', services.statuses.send_due, settings.commit_status_interval_seconds),
+        ('lost-deliveries', services.pushes.sweep_lost, LOST_DELIVERIES_SWEEP_SECONDS),
         ('orphans', services.orphans.sweep, settings.orphan_sweep_seconds),
         ('metrics', services.metrics.collect, settings.metrics_interval_seconds),
         ('notifications', services.notifications.tick, settings.notification_interval_seconds),

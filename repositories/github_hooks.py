@@ -2,6 +2,7 @@
 sent to it and what came of it."""
 
 import uuid
+from datetime import datetime
 from typing import Any
 
 from pymongo import ASCENDING, DESCENDING
@@ -44,6 +45,7 @@ class GitHubHookRepository:
         await self._hooks.create_index([('owner_id', ASCENDING)], name='owner')
         await self._deliveries.create_index([('key', ASCENDING)], unique=True, name='delivery')
         await self._deliveries.create_index([('repo_key', ASCENDING), ('received_at', DESCENDING)], name='repo_recent')
+        await self._deliveries.create_index([('state', ASCENDING), ('received_at', ASCENDING)], name='state')
         await self._deliveries.create_index(
             [('received_at', ASCENDING)], expireAfterSeconds=DELIVERIES_KEPT_DAYS * 86_400, name='kept'
         )
@@ -106,6 +108,13 @@ class GitHubHookRepository:
             {'key': delivery_id},
             {'$set': {'state': 'done', 'note': note, 'outcomes': [o.__dict__ for o in outcomes]}},
         )
+
+    async def give_up_queued(self, received_before: datetime, note: str) -> int:
+        """Deliveries still queued since before then were lost with the process that took them: say so."""
+        result = await self._deliveries.update_many(
+            {'state': 'queued', 'received_at': {'$lt': received_before}}, {'$set': {'state': 'done', 'note': note}}
+        )
+        return result.modified_count
 
     async def recent(self, repo_key: str, limit: int = 50) -> list[Delivery]:
         """The newest deliveries to this repository's hook, newest first."""

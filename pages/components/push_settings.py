@@ -9,7 +9,7 @@ from models.deployments import Configuration
 class PushSettings:
     def __init__(self, configuration: Configuration, warning: str | None) -> None:
         c = configuration
-        with ui.column().classes('w-full gap-1 border rounded p-3'):
+        with ui.column().classes('w-full gap-1 border border-slate-200 rounded p-3'):
             ui.label('From GitHub').classes('font-medium')
             self.auto_deploy = ui.switch('Deploy every push to the branch', value=c.auto_deploy).mark('auto deploy')
             self.watch_paths = ui.input(
@@ -17,7 +17,7 @@ class PushSettings:
                 value=', '.join(c.watch_paths),
                 placeholder='services/api/*, Dockerfile',
             )
-            self.watch_paths.props('outlined dense').classes('w-96 max-w-full').mark('watch paths')
+            self.watch_paths.props('outlined dense stack-label').classes('w-96 max-w-full').mark('watch paths')
             self.previews = ui.switch('A preview for each pull request', value=c.previews).mark('previews')
             with ui.row().classes('gap-4 pl-10'):
                 self.preview_secrets = ui.checkbox('Previews get the secret variables', value=c.preview_secrets)

@@ -8,7 +8,7 @@ import asyncio
 import fnmatch
 import json
 import logging
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from models.deployments import Deployment
 from models.errors import Conflict, EspazeError, Unauthorized, ValidationFailed
@@ -27,6 +27,8 @@ from services.infrastructure.rate_limits import RateLimiter
 
 log = logging.getLogger(__name__)
 ZERO_SHA = '0' * 40
+LOST_AFTER_SECONDS = 300
+LOST = "Espaze stopped before acting on it: redeliver it from the hook's page on GitHub"
 MAX_ID = 100
 
 
@@ -133,6 +135,11 @@ class PushDeploys:
     async def deliveries(self, found: Deployment) -> list[tuple[Delivery, DeliveryOutcome | None]]:
         """The newest deliveries to its repository's hook, each with what came of it for this deployment."""
         return [(d, d.outcome_for(found.id)) for d in await self._records.recent(repo_key(found.github_repo))]
+
+    async def sweep_lost(self) -> int:
+        """Deliveries a stopped process never acted on are marked lost (GitHub can redeliver them)."""
+        before = datetime.now(UTC) - timedelta(seconds=LOST_AFTER_SECONDS)
+        return await self._records.give_up_queued(before, LOST)
 
     async def settled(self) -> None:
         """Wait for the deliveries being acted on (tests, shutdown)."""

@@ -38,7 +38,9 @@ def unreachable_because(url: str) -> str | None:
         address = ipaddress.ip_address(host)
     except ValueError:
         return None
-    if address.is_loopback or address.is_private or address.is_link_local:
+    if address.is_loopback:
+        return f'{host} is this machine only'
+    if address.is_private or address.is_link_local:
         return f'{host} is a private address'
     return None
 

@@ -2,10 +2,14 @@
 pushed commit; everything else is ignored with its reason, and nothing unsigned changes anything."""
 
 import json
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from nicegui.testing import User
+from pymongo import AsyncMongoClient
 
+from models.github import Delivery
+from repositories.github_hooks import GitHubHookRepository
 from tests.support.api_helpers import started
 from tests.support.deployment_helpers import body, create, linked_operator, until
 from tests.support.github_emulator import GitHubEmulator
@@ -204,3 +208,22 @@ async def test_someone_without_admin_rights_gets_a_clear_refusal_and_no_deployme
     refused = await client.post('/api/deployments', json=body(repo=REPO, autoDeploy=True), headers=auth)
     assert refused.status_code == 409 and 'admin rights' in refused.json()['error']
     assert (await client.get('/api/deployments', headers=auth)).json()['total'] == 0
+
+
+async def test_a_delivery_lost_with_its_process_is_said_to_be_lost(github: GitHubEmulator, user: User, mongo_url: str):
+    auth, deployment_id, _ = await watched(user, github)
+    [hook] = github.hooks_of(REPO)
+    client = AsyncMongoClient(mongo_url)
+    try:
+        records = GitHubHookRepository(client.get_default_database())
+        long_ago = datetime.now(UTC) - timedelta(minutes=10)
+        lost = Delivery('d-lost', 'push', hook['id'], REPO, True, long_ago, 'refs/heads/main', 'a' * 40)
+        await records.received(lost)
+        await records.received(Delivery('d-fresh', 'push', hook['id'], REPO, True, datetime.now(UTC)))
+    finally:
+        await client.close()
+    assert await (await started()).pushes.sweep_lost() == 1
+    reasons = {d['deliveryId']: (d['state'], d['reason']) for d in await deliveries(user, auth, deployment_id)}
+    said = "Espaze stopped before acting on it: redeliver it from the hook's page on GitHub"
+    assert reasons['d-lost'] == ('done', said)
+    assert reasons['d-fresh'][0] == 'queued'

@@ -45,7 +45,10 @@ def _rolled_out_again(espaze: RunningApp, auth: dict, deployment_id: str) -> dic
 
 
 def test_from_a_repository_to_running_pods(
-    browser: Browser, espaze_with_repository: tuple[RunningApp, dict], screenshot_dir: Path
+    browser: Browser,
+    espaze_with_repository: tuple[RunningApp, dict],
+    github_server: GitHubEmulator,
+    screenshot_dir: Path,
 ):
     espaze, auth = espaze_with_repository
     page = browser.new_context(viewport=DESKTOP).new_page()
@@ -56,6 +59,9 @@ def test_from_a_repository_to_running_pods(
     page.get_by_text('root/web-shop').click()
     expect(page.get_by_text('Dockerfile found in root/web-shop@main')).to_be_visible()
     expect(page.get_by_label('Name')).to_have_value('web-shop')
+    page.get_by_role('switch', name='Deploy every push to the branch').click()
+    expect(page.get_by_text('GitHub cannot reach')).to_be_visible()
+    page.get_by_label('Only when these paths change').fill('cmd/*, Dockerfile')
     page.screenshot(path=screenshot_dir / 'desktop-deployment-wizard.png', full_page=True)
     page.get_by_role('button', name='Deploy').click()
     expect(page).to_have_url(re.compile(r'/deployments/[0-9a-f]{24}$'))
@@ -72,7 +78,13 @@ def test_from_a_repository_to_running_pods(
     page.get_by_role('button', name='Save and roll out').click()
     expect(page.get_by_text('Configuration saved: rolling it out')).to_be_visible()
     deployment_id = page.url.rsplit('/', 1)[1]
+    [hook] = github_server.hooks_of('root/web-shop')
+    assert hook['config']['url'] == f'{espaze.base_url}/api/github/webhooks' and hook['events'] == [
+        'push',
+        'pull_request',
+    ]
     found = _rolled_out_again(espaze, auth, deployment_id)
+    assert found['configuration']['autoDeploy'] and found['configuration']['watchPaths'] == ['cmd/*', 'Dockerfile']
     statuses = [h['status'] for h in found['history']]
     assert statuses == ['pending', 'building', 'deploying', 'running', 'pending', 'deploying', 'running']
     assert found['configuration']['env'] == {'GREETING': 'hello'}

@@ -159,3 +159,23 @@ async def test_the_usage_tab_charts_cpu_and_memory_against_request_and_limit(git
     assert charts['cores']['Request'] == [0.2] and charts['cores']['Limit'] == [1.0]
     assert charts['MiB']['Request'] == [256.0] and charts['MiB']['Limit'] == [1024.0]
     assert charts['cores']['Used'][0] > 0
+
+
+async def test_cancel_is_offered_during_a_rollout_and_goes_back_to_what_ran(
+    github: GitHubEmulator, user: User, monkeypatch: pytest.MonkeyPatch
+):
+    monkeypatch.setattr((await started()).deployments.engine, '_scheduling_patience', 3600)
+    auth = await linked_operator(user.http_client, github)
+    deployment_id = await create(user.http_client, auth, body(name='web', image=NGINX, replicas=1))
+    await until(user.http_client, auth, deployment_id, {'running'})
+    nowhere = {'nodeSelector': {'topology.kubernetes.io/region': 'mars'}}
+    stuck = await user.http_client.patch(f'/api/deployments/{deployment_id}', json=nowhere, headers=auth)
+    assert stuck.json()['status'] == 'deploying'
+    await log_in(user, 'dev@example.com')
+    await user.open(f'/deployments/{deployment_id}')
+    await user.should_see('Release #2 · runs release #1', retries=30)
+    user.find('Cancel rollout').click()
+    await user.should_see('Cancelled', retries=30)
+    found = await until(user.http_client, auth, deployment_id, {'running'})
+    assert found['runningRelease'] == 3 and found['configuration']['nodeSelector'] == {}
+    await user.should_see('Release #3 · runs release #3', retries=50)
