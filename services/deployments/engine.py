@@ -54,6 +54,7 @@ class RolloutEngine:
         self._deploy_deadline = deploy_deadline_seconds + DEADLINE_GRACE_SECONDS
         self._scheduling_patience = SCHEDULING_PATIENCE_SECONDS
         self.advances = 0
+        self._kicked: set[asyncio.Task] = set()
 
     async def app_spec(self, deployment: Deployment, image: str, sealed: dict[str, bytes] | None = None) -> AppSpec:
         config = deployment.configuration
@@ -84,6 +85,13 @@ class RolloutEngine:
 
         await asyncio.gather(*(one(d) for d in found))
         return len(found)
+
+    def kick(self, deployment: Deployment) -> None:
+        """Take its next step now, in the background, rather than at the next tick (a tick racing it is harmless:
+        every step is idempotent and every transition a compare-and-set)."""
+        task = asyncio.create_task(self.advance_now(deployment))
+        self._kicked.add(task)
+        task.add_done_callback(self._kicked.discard)
 
     async def advance_now(self, deployment: Deployment) -> None:
         """One step now; what fails for a while is tried again at the next tick, what is refused for good fails."""

@@ -177,7 +177,9 @@ class DeploymentService:
             await self._cluster.cancel_build(found.build_job)
         if moved.image:
             await self.engine.advance_now(moved)
-        return await self._deployments.get(found.id) or moved
+            return await self._deployments.get(found.id) or moved
+        self.engine.kick(moved)  # the build starts now, not at the next tick
+        return moved
 
     def _intent(
         self, user: User, found: Deployment, kind: str, note: str, configuration: Configuration, sealed
