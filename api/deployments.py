@@ -132,7 +132,7 @@ async def change_deployment(
     if body.watch_paths is not None:
         changes['watch_paths'] = tuple(body.watch_paths)
     changes = {k: v for k, v in changes.items() if v is not None}
-    found = await services.deployments.reconfigure(user, deployment_id, changes, body.secret_env)
+    found = await services.operations.reconfigure(user, deployment_id, changes, body.secret_env)
     return deployment_out(found, services.cluster.settings.ingress_domain)
 
 
@@ -146,34 +146,34 @@ async def delete_deployment(deployment_id: str, user: CurrentUser, services: Ser
 @router.post('/{deployment_id}/scale')
 async def scale(deployment_id: str, body: ScaleIn, user: CurrentUser, services: ServicesDep) -> DeploymentOut:
     """Run this many replicas (0 stops it)."""
-    found = await services.deployments.scale(user, deployment_id, body.replicas)
+    found = await services.operations.scale(user, deployment_id, body.replicas)
     return deployment_out(found, services.cluster.settings.ingress_domain)
 
 
 @router.post('/{deployment_id}/restart')
 async def restart(deployment_id: str, user: CurrentUser, services: ServicesDep) -> DeploymentOut:
-    found = await services.deployments.restart(user, deployment_id)
+    found = await services.operations.restart(user, deployment_id)
     return deployment_out(found, services.cluster.settings.ingress_domain)
 
 
 @router.post('/{deployment_id}/redeploy')
 async def redeploy(deployment_id: str, user: CurrentUser, services: ServicesDep) -> DeploymentOut:
     """Build the branch's latest commit and roll it out as a new release."""
-    found = await services.deployments.redeploy(user, deployment_id)
+    found = await services.operations.redeploy(user, deployment_id)
     return deployment_out(found, services.cluster.settings.ingress_domain)
 
 
 @router.post('/{deployment_id}/rollback')
 async def rollback(deployment_id: str, body: RollbackIn, user: CurrentUser, services: ServicesDep) -> DeploymentOut:
     """Re-apply exactly the image and configuration of an earlier release (no rebuild)."""
-    found = await services.deployments.rollback(user, deployment_id, body.release)
+    found = await services.operations.rollback(user, deployment_id, body.release)
     return deployment_out(found, services.cluster.settings.ingress_domain)
 
 
 @router.post('/{deployment_id}/cancel')
 async def cancel(deployment_id: str, user: CurrentUser, services: ServicesDep) -> DeploymentOut:
     """Stop a build or rollout and go back to the last release that ran (with none, the deployment stops)."""
-    found = await services.deployments.cancel(user, deployment_id)
+    found = await services.operations.cancel(user, deployment_id)
     return deployment_out(found, services.cluster.settings.ingress_domain)
 
 

@@ -45,6 +45,7 @@ from services.cluster.gateway import KubeGateway
 from services.cluster.service import ClusterService
 from services.deployments.engine import RolloutEngine
 from services.deployments.hosts import HostClaims
+from services.deployments.operations import DeploymentOperations
 from services.deployments.orphans import OrphanReconciler
 from services.deployments.previews import Previews
 from services.deployments.pushes import PushDeploys
@@ -134,18 +135,20 @@ def build(
     hooks = RepositoryHooks(
         hooks=hook_records, github=github, accounts=accounts, box=secret_box, public_url=settings.reachable_url
     )
+    engine = RolloutEngine(
+        deployments=deployment_records,
+        cluster=cluster,
+        github=github,
+        accounts=accounts,
+        box=secret_box,
+        registry=settings.registry,
+        deploy_deadline_seconds=settings.deploy_deadline_seconds,
+        statuses=statuses,
+    )
+    hosts = HostClaims(HostRepository(db), settings.ingress_domain)
     deployments = DeploymentService(
         deployments=deployment_records,
-        engine=RolloutEngine(
-            deployments=deployment_records,
-            cluster=cluster,
-            github=github,
-            accounts=accounts,
-            box=secret_box,
-            registry=settings.registry,
-            deploy_deadline_seconds=settings.deploy_deadline_seconds,
-            statuses=statuses,
-        ),
+        engine=engine,
         cluster=cluster,
         github=github,
         box=secret_box,
@@ -153,15 +156,31 @@ def build(
         audit=audit,
         limiter=limiter,
         operations_limit=limits['deployment_ops'],
-        hosts=HostClaims(HostRepository(db), settings.ingress_domain),
+        hosts=hosts,
         hooks=hooks,
     )
-    previews = Previews(deployments=deployment_records, service=deployments, max_previews=settings.max_previews)
+    operations = DeploymentOperations(
+        service=deployments,
+        deployments=deployment_records,
+        engine=engine,
+        cluster=cluster,
+        github=github,
+        box=secret_box,
+        audit=audit,
+        hosts=hosts,
+        hooks=hooks,
+    )
+    previews = Previews(
+        deployments=deployment_records,
+        service=deployments,
+        operations=operations,
+        max_previews=settings.max_previews,
+    )
     pushes = PushDeploys(
         hooks=hooks,
         records=hook_records,
         deployments=deployment_records,
-        service=deployments,
+        operations=operations,
         accounts=accounts,
         github=github,
         limiter=limiter,
@@ -220,6 +239,7 @@ def build(
         github=github,
         cluster=cluster,
         deployments=deployments,
+        operations=operations,
         hooks=hooks,
         pushes=pushes,
         previews=previews,

@@ -100,32 +100,30 @@ class DeploymentView:
     def operations(self) -> None:
         if not self.may_change or self.deployment.status == Status.DELETED:
             return
-        deployments, d = self.services.deployments, self.deployment
+        operations, d = self.services.operations, self.deployment
         with ui.row().classes('items-center gap-2 flex-wrap'):
-            replicas = (
-                ui.number('Replicas', value=d.configuration.replicas, min=0, max=deployments.max_replicas, format='%d')
-                .props('outlined dense')
-                .classes('w-28')
-            )
+            most = self.services.deployments.max_replicas
+            replicas = ui.number('Replicas', value=d.configuration.replicas, min=0, max=most, format='%d')
+            replicas.props('outlined dense').classes('w-28')
             ui.button(
                 'Scale',
                 on_click=lambda: self.act(
-                    lambda: deployments.scale(self.user, d.id, int(replicas.value or 0)), 'Scaling'
+                    lambda: operations.scale(self.user, d.id, int(replicas.value or 0)), 'Scaling'
                 ),
             )
-            ui.button('Restart', on_click=lambda: self.act(lambda: deployments.restart(self.user, d.id), 'Restarting'))
+            ui.button('Restart', on_click=lambda: self.act(lambda: operations.restart(self.user, d.id), 'Restarting'))
             if d.status == Status.STOPPED:
-                ui.button('Start', on_click=lambda: self.act(lambda: deployments.start(self.user, d.id), 'Starting'))
+                ui.button('Start', on_click=lambda: self.act(lambda: operations.start(self.user, d.id), 'Starting'))
             else:
-                ui.button('Stop', on_click=lambda: self.act(lambda: deployments.scale(self.user, d.id, 0), 'Stopping'))
+                ui.button('Stop', on_click=lambda: self.act(lambda: operations.scale(self.user, d.id, 0), 'Stopping'))
             ui.button(
                 'Redeploy',
-                on_click=lambda: self.act(lambda: deployments.redeploy(self.user, d.id), 'Building the latest commit'),
+                on_click=lambda: self.act(lambda: operations.redeploy(self.user, d.id), 'Building the latest commit'),
             )
             self.cancel_button = ui.button(
                 'Cancel rollout',
                 icon='cancel',
-                on_click=lambda: self.act(lambda: deployments.cancel(self.user, d.id), 'Cancelled'),
+                on_click=lambda: self.act(lambda: operations.cancel(self.user, d.id), 'Cancelled'),
             ).props('outline')
             self.cancel_button.set_visibility(d.status in IN_FLIGHT)
             ui.button('Delete', color='red-7', on_click=self.confirm_delete).props('outline')
@@ -173,7 +171,7 @@ class DeploymentView:
         async def save() -> None:
             errors.clear()
             try:
-                self.deployment = await self.services.deployments.reconfigure(
+                self.deployment = await self.services.operations.reconfigure(
                     self.user, self.deployment.id, form.changes(), form.secret_changes()
                 )
             except EspazeError as error:
@@ -215,7 +213,7 @@ class DeploymentView:
     def release_panel(self) -> ReleasesPanel:
         async def roll_back(number: int) -> None:
             await self.act(
-                lambda: self.services.deployments.rollback(self.user, self.deployment.id, number),
+                lambda: self.services.operations.rollback(self.user, self.deployment.id, number),
                 f'Rolling back to #{number}',
             )
 

@@ -9,6 +9,7 @@ from services.activity import ActivityService
 from services.audit import AuditLog
 from services.auth import AuthService
 from services.cluster.service import ClusterService
+from services.deployments.operations import DeploymentOperations
 from services.deployments.orphans import OrphanReconciler
 from services.deployments.previews import Previews
 from services.deployments.pushes import PushDeploys
@@ -61,6 +62,7 @@ class Services:
     github: GitHubService
     cluster: ClusterService
     deployments: DeploymentService
+    operations: DeploymentOperations
     hooks: RepositoryHooks
     pushes: PushDeploys
     previews: Previews

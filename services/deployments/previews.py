@@ -8,13 +8,22 @@ from models.deployments import Deployment, preview_name
 from models.errors import Conflict, EspazeError, NotFound
 from models.github import DeliveryOutcome, PullRequestEvent
 from repositories.deployments import DeploymentRepository
+from services.deployments.operations import DeploymentOperations
 from services.deployments.service import DeploymentService
 
 
 class Previews:
-    def __init__(self, *, deployments: DeploymentRepository, service: DeploymentService, max_previews: int) -> None:
+    def __init__(
+        self,
+        *,
+        deployments: DeploymentRepository,
+        service: DeploymentService,
+        operations: DeploymentOperations,
+        max_previews: int,
+    ) -> None:
         self._deployments = deployments
         self._service = service
+        self._operations = operations
         self.max_previews = max_previews
 
     async def of(self, user: User, parent_id: str) -> list[Deployment]:
@@ -51,7 +60,7 @@ class Previews:
         note = f'Pull request #{event.number} at {event.head_sha[:7]}'
         try:
             if existing is not None:
-                moved = await self._service.deploy_commit(
+                moved = await self._operations.deploy_commit(
                     owner, existing, event.head_sha, 'preview', note, f'github:{event.author}'
                 )
                 return outcome('deployed', f'Preview {moved.name}: release #{moved.release} from {event.head_sha[:7]}')

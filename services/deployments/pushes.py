@@ -18,8 +18,8 @@ from repositories.deployment_documents import repo_key
 from repositories.deployments import DeploymentRepository
 from repositories.github_hooks import GitHubHookRepository
 from services.accounts import AccountService
+from services.deployments.operations import DeploymentOperations
 from services.deployments.previews import Previews
-from services.deployments.service import DeploymentService
 from services.github.hooks import RepositoryHooks
 from services.github.names import SHA
 from services.github.service import GitHubService
@@ -72,7 +72,7 @@ class PushDeploys:
         hooks: RepositoryHooks,
         records: GitHubHookRepository,
         deployments: DeploymentRepository,
-        service: DeploymentService,
+        operations: DeploymentOperations,
         accounts: AccountService,
         github: GitHubService,
         limiter: RateLimiter,
@@ -85,7 +85,7 @@ class PushDeploys:
         self._hooks = hooks
         self._records = records
         self._deployments = deployments
-        self._service = service
+        self._operations = operations
         self._accounts = accounts
         self._github = github
         self._working: set[asyncio.Task] = set()
@@ -216,7 +216,7 @@ class PushDeploys:
         pusher = str((payload.get('pusher') or {}).get('name') or 'someone')[:100]
         for _ in range(3):
             try:
-                moved = await self._service.deploy_commit(
+                moved = await self._operations.deploy_commit(
                     owner, found, after, 'push', f'Push of {after[:7]} to {branch}', f'github:{pusher}'
                 )
             except Conflict:  # changed meanwhile: read it again and try once more

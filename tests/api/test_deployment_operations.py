@@ -39,7 +39,7 @@ async def test_scale_stop_and_start(github: GitHubEmulator, user: User):
     assert (await until(user.http_client, auth, deployment_id, {'stopped', 'failed'}))['status'] == 'stopped'
     owner_id = (await user.http_client.get(url, headers=auth)).json()['ownerId']
     services = await started()
-    await services.deployments.start(await services.accounts.enabled_user(owner_id), deployment_id)  # the page's Start
+    await services.operations.start(await services.accounts.enabled_user(owner_id), deployment_id)  # the page's Start
     restarted = await until(user.http_client, auth, deployment_id, {'running', 'failed'})
     assert restarted['configuration']['replicas'] == 3  # the replicas it last ran with
     await user.http_client.post(f'{url}/scale', json={'replicas': 1}, headers=auth)

@@ -34,6 +34,14 @@ async def app_deployment(found: dict):
     )
 
 
+async def first_build(user: User, github: GitHubEmulator) -> tuple[dict, str, dict]:
+    """dev/shop's first deployment, while its image builds."""
+    auth = await linked_operator(user.http_client, github)
+    github.add_repo('dev/shop')
+    deployment_id = await create(user.http_client, auth, body(repo='dev/shop', replicas=1))
+    return auth, deployment_id, await until(user.http_client, auth, deployment_id, {'building'})
+
+
 async def test_rollback_to_release_1_after_a_second_build_runs_release_1s_image(github: GitHubEmulator, user: User):
     client = user.http_client
     auth = await linked_operator(client, github)
@@ -123,10 +131,7 @@ async def test_cancel_with_nothing_that_ran_stops_the_deployment(
 
 async def test_a_new_commit_during_a_build_stops_that_build(github: GitHubEmulator, user: User):
     client = user.http_client
-    auth = await linked_operator(client, github)
-    github.add_repo('dev/shop')
-    deployment_id = await create(client, auth, body(repo='dev/shop', replicas=1))
-    building = await until(client, auth, deployment_id, {'building'})
+    auth, deployment_id, building = await first_build(user, github)
     old_builds = await builds_of(deployment_id)
     assert len(old_builds) == 1
     newer = github.add_branch('dev/shop', 'main', {'Dockerfile': 'FROM python:3.13\n'})
@@ -142,10 +147,7 @@ async def test_scaling_during_a_build_keeps_the_build_and_runs_it_with_the_new_r
     github: GitHubEmulator, user: User
 ):
     client = user.http_client
-    auth = await linked_operator(client, github)
-    github.add_repo('dev/shop')
-    deployment_id = await create(client, auth, body(repo='dev/shop', replicas=1))
-    building = await until(client, auth, deployment_id, {'building'})
+    auth, deployment_id, building = await first_build(user, github)
     builds = await builds_of(deployment_id)
     scaled = await client.post(f'/api/deployments/{deployment_id}/scale', json={'replicas': 2}, headers=auth)
     assert scaled.status_code == 200 and scaled.json()['status'] == 'building'

@@ -227,3 +227,13 @@ async def test_a_delivery_lost_with_its_process_is_said_to_be_lost(github: GitHu
     said = "Espaze stopped before acting on it: redeliver it from the hook's page on GitHub"
     assert reasons['d-lost'] == ('done', said)
     assert reasons['d-fresh'][0] == 'queued'
+
+
+async def test_a_deployment_that_is_not_created_leaves_no_hook_behind(github: GitHubEmulator, user: User):
+    client = user.http_client
+    auth = await linked_operator(client, github)
+    github.add_repo(REPO)
+    await create(client, auth, body(repo=REPO, image='nginx:1'))
+    clash = await client.post('/api/deployments', json=body(repo=REPO, autoDeploy=True), headers=auth)
+    assert clash.status_code == 409 and 'already have a deployment named shop' in clash.json()['error']
+    assert github.hooks_of(REPO) == []
