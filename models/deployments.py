@@ -1,6 +1,6 @@
 """A deployment, its configuration and its releases, as plain values."""
 
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from datetime import datetime
 from enum import StrEnum
 
@@ -53,6 +53,11 @@ class Configuration:
     previews: bool = False  # a pull request against the branch gets a deployment of its own
     preview_secrets: bool = False  # previews get the secret variables (never those from forks)
     preview_forks: bool = False  # pull requests from forks are built too (without secrets)
+
+    def keeping_github_settings_of(self, current: 'Configuration') -> 'Configuration':
+        """This configuration (an older release's) with the deploy-from-GitHub settings in force now: going back
+        to an older build does not turn push to deploy or previews off."""
+        return replace(current, **{name: getattr(self, name) for name in _BUILD_SETTINGS})
 
     @property
     def hears_github(self) -> bool:
@@ -280,6 +285,9 @@ class DeploymentRequest:
         shared = {name: getattr(self, name) for name in _REQUESTED_CONFIGURATION}
         return Configuration(**shared, secret_env_names=tuple(sorted(self.secret_env)))
 
+
+_GITHUB_SETTINGS = ('auto_deploy', 'watch_paths', 'previews', 'preview_secrets', 'preview_forks')
+_BUILD_SETTINGS = tuple(f.name for f in fields(Configuration) if f.name not in _GITHUB_SETTINGS)
 
 # what a request and a configuration both hold, under the same names (secret values only in the request)
 _REQUESTED_CONFIGURATION = tuple(

@@ -68,7 +68,8 @@ class ReleasesPanel:
                 digest = f' · {release.digest[:19]}' if release.digest else ''
                 commit = f'commit {release.commit_sha[:7]} · ' if release.commit_sha else ''
                 ui.label(f'{commit}{image}{digest}').classes('text-sm text-slate-600 break-all')
-                ui.label('; '.join(release.changes_from(before))).classes('text-sm').mark(f'changes {release.number}')
+                changes = ui.label('; '.join(release.changes_from(before))).classes('text-sm break-all')
+                changes.mark(f'changes {release.number}')
 
 
 class DeliveriesPanel:

@@ -4,7 +4,7 @@ back, cancel. Each is a new release (the newest intent wins), accepted whatever 
 import dataclasses
 
 from models.accounts import User
-from models.deployments import IN_FLIGHT, Configuration, Deployment, Intent, Status
+from models.deployments import IN_FLIGHT, Configuration, Deployment, Intent, Release, Status
 from models.errors import Conflict, NotFound, ValidationFailed
 from repositories.deployments import DeploymentRepository
 from services.audit import AuditLog
@@ -166,16 +166,14 @@ class DeploymentOperations:
         stored = await self._deployments.release(found.id, number)
         if stored is None or stored[0].image is None:
             raise NotFound(f'No release #{number} with an image to roll back to')
-        release, sealed = stored
-        intent = Intent(
-            'rollback',
-            f'Rollback to #{number}',
-            release.commit_sha,
-            release.image,
-            release.configuration,
-            sealed,
-            user.email,
-        )
+        return await self._back_to(user, found, *stored, 'rollback', f'Rollback to #{number}')
+
+    async def _back_to(
+        self, user: User, found: Deployment, release: Release, sealed: dict[str, bytes], kind: str, note: str
+    ) -> Deployment:
+        """A new release running exactly an earlier one's image and configuration (push settings kept as they are)."""
+        configuration = release.configuration.keeping_github_settings_of(found.configuration)
+        intent = Intent(kind, note, release.commit_sha, release.image, configuration, sealed, user.email)
         return await self._retarget(user, found, intent)
 
     async def cancel(self, user: User, deployment_id: str) -> Deployment:
@@ -185,12 +183,8 @@ class DeploymentOperations:
             raise Conflict(f'Nothing to cancel: the deployment is {found.status.value}')
         back = await self._deployments.release(found.id, found.running_release) if found.running_release else None
         if back is not None and back[0].image:
-            release, sealed = back
-            note = f'Cancelled #{found.release}; back to #{release.number}'
-            intent = Intent(
-                'cancel', note, release.commit_sha, release.image, release.configuration, sealed, user.email
-            )
-            return await self._retarget(user, found, intent)
+            note = f'Cancelled #{found.release}; back to #{back[0].number}'
+            return await self._back_to(user, found, *back, 'cancel', note)
         moved = await self._deployments.transition(
             found.id, found.status, Status.STOPPED, 'Cancelled before any release ran', expected_release=found.release
         )

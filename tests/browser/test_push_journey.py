@@ -99,6 +99,7 @@ def test_a_push_deploys_live_and_release_1_comes_back(
     expect(page.get_by_text('Rolling back to #1')).to_be_visible()
     back = _until(espaze, auth, first['id'], lambda d: d['status'] == 'running' and d['runningRelease'] == 4)
     assert back['image'] == first['image'] and back['commitSha'] == first['commitSha']
+    assert back['configuration']['autoDeploy'] and len(github_server.hooks_of(REPO)) == 1  # still deploys on push
     expect(page.get_by_text('Release #4 · runs release #4')).to_be_visible(timeout=20_000)
     expect(page.get_by_text('Rollback to #1').first).to_be_visible()
 

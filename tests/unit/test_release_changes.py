@@ -50,3 +50,11 @@ def test_the_first_release_and_an_unchanged_one_say_so():
     first = release(1, 'a' * 40, 'app:1')
     assert first.changes_from(None) == ['First release']
     assert release(2, 'a' * 40, 'app:1').changes_from(first) == ['No change (same build and configuration)']
+
+
+def test_going_back_to_an_older_build_keeps_the_push_settings_in_force():
+    older = Configuration(replicas=3, env={'MODE': 'one'})
+    now = Configuration(replicas=1, env={'MODE': 'two'}, auto_deploy=True, watch_paths=('api/*',), previews=True)
+    back = older.keeping_github_settings_of(now)
+    assert (back.replicas, back.env) == (3, {'MODE': 'one'})
+    assert (back.auto_deploy, back.watch_paths, back.previews) == (True, ('api/*',), True)
