@@ -114,6 +114,8 @@ class PushDeploys:
                 )
             )
             raise Unauthorized('The X-Hub-Signature-256 signature does not match this hook')
+        if not delivery_id:
+            raise ValidationFailed('X-GitHub-Delivery', 'is missing: GitHub names every delivery')
         try:
             payload = json.loads(body)
         except ValueError:

@@ -14,7 +14,7 @@ from tests.support.api_helpers import started
 from tests.support.deployment_helpers import body, create, linked_operator, until
 from tests.support.github_emulator import GitHubEmulator
 from tests.support.github_helpers import classic_token, link, operator
-from tests.support.push_helpers import deliver, push_payload, recorded_delivery, retargeted
+from tests.support.push_helpers import deliver, push_payload, recorded_delivery, retargeted, signed
 
 REPO = 'dev/shop'
 DELIVERIES_A_MINUTE = 20
@@ -107,6 +107,9 @@ async def test_a_bad_or_missing_signature_is_refused_and_changes_nothing(github:
         '/api/github/webhooks', content=json.dumps(payload), headers={'X-GitHub-Event': 'push', 'X-GitHub-Hook-ID': '1'}
     )
     assert unsigned.status_code == 401
+    body, headers = signed(github, REPO, 'push', payload, None, None)
+    nameless = await client.post('/api/github/webhooks', content=body, headers={**headers, 'X-GitHub-Delivery': ''})
+    assert nameless.status_code == 422 and nameless.json()['fields'][0]['field'] == 'X-GitHub-Delivery'
     await acted_on()
     now = (await client.get(f'/api/deployments/{deployment_id}', headers=auth)).json()
     assert (now['release'], now['commitSha'], now['status']) == (1, found['commitSha'], 'running')
