@@ -180,8 +180,7 @@ async def cancel(deployment_id: str, user: CurrentUser, services: ServicesDep) -
 @router.get('/{deployment_id}/releases')
 async def releases(deployment_id: str, user: CurrentUser, services: ServicesDep) -> list[ReleaseOut]:
     """Newest first (at most 100), each with what changed from the one before."""
-    found = await services.deployments.readable(user, deployment_id)
-    return _releases(found, await services.deployments.releases(user, deployment_id))
+    return _releases(*await services.deployments.releases(user, deployment_id))
 
 
 @router.get('/{deployment_id}/deliveries')

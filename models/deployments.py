@@ -95,11 +95,6 @@ class Deployment:
     preview_of: str | None = None  # the deployment whose pull request this preview builds
     pull_request: int | None = None
 
-    @property
-    def building(self) -> bool:
-        """Whether an image for its commit is still to be built (none given or built yet)."""
-        return self.image is None
-
     @classmethod
     def new(
         cls,
@@ -108,7 +103,7 @@ class Deployment:
         commit_sha: str | None,
         now: datetime,
     ) -> 'Deployment':
-        """A deployment just asked for: pending, with no release yet; its store gives it an id."""
+        """A deployment just asked for: pending, at its release #1; its store gives it an id."""
         reason = 'Waiting to start'
         return cls(
             id='',
@@ -120,7 +115,7 @@ class Deployment:
             status=Status.PENDING,
             status_reason=reason,
             configuration=request.configuration(),
-            release=0,
+            release=1,
             commit_sha=commit_sha,
             image=request.image,
             build_job=None,

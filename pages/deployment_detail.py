@@ -87,7 +87,7 @@ class DeploymentView:
             self.deployment = await self.services.deployments.readable(self.user, self.deployment.id)
         except NotFound:
             return
-        if self.deployment.updated_at == before.updated_at and self.deployment.release == before.release:
+        if self.deployment.updated_at == before.updated_at:
             return
         self.header.refresh()
         if self.cancel_button is not None:

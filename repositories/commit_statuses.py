@@ -83,7 +83,3 @@ class CommitStatusRepository:
         else:
             change['next_at'] = now + retry_in
         await self._statuses.update_one({'_id': ObjectId(status_id)}, {'$set': change, '$inc': {'attempts': 1}})
-
-    async def of_deployment(self, deployment_id: str, limit: int = 50) -> list[dict[str, Any]]:
-        cursor = self._statuses.find({'deployment_id': deployment_id}, {'_id': 0}).sort('_id', ASCENDING).limit(limit)
-        return [doc async for doc in cursor]

@@ -43,14 +43,16 @@ class DeploymentRepository:
         await self._deployments.create_index([('preview_of', ASCENDING), ('created_at', ASCENDING)], name='previews')
         await self._releases.create_index([('deployment_id', ASCENDING), ('number', ASCENDING)], unique=True)
 
-    async def create(self, deployment: Deployment, secret_env: dict[str, bytes]) -> Deployment:
-        """Store a new deployment (its id is chosen here) with its sealed secret variables."""
-        doc = documents.deployment_doc(deployment, secret_env)
+    async def create(self, deployment: Deployment, first: Intent) -> Deployment:
+        """Store a new deployment (its id is chosen here) and its release #1, `first`, with its sealed secrets."""
+        doc = documents.deployment_doc(deployment, first.secret_env)
         try:
             result = await self._deployments.insert_one(doc)
         except DuplicateKeyError:
             raise Conflict(f'You already have a deployment named {deployment.name}') from None
-        return documents.deployment({**doc, '_id': result.inserted_id})
+        created = documents.deployment({**doc, '_id': result.inserted_id})
+        await self._write_release(created.id, created.release, first, None, created.created_at)
+        return created
 
     async def public_names(self) -> list[tuple[str, str]]:
         """(owner, name) of every live public deployment, oldest first (read once, to claim their hosts)."""
@@ -123,6 +125,7 @@ class DeploymentRepository:
         image: str | None = _KEEP,
         commit_sha: str | None = _KEEP,
         build_job: str | None = _KEEP,
+        running_release: int | None = _KEEP,
         configuration: Configuration | None = None,
         secret_env: dict[str, bytes] | None = None,
         deleted: bool = False,
@@ -132,7 +135,12 @@ class DeploymentRepository:
         release replaced `expected_release`: then None), setting the named fields that are given."""
         now = datetime.now(UTC)
         change = {'status': status.value, 'reason': reason, 'at': now}
-        fields: dict[str, Any] = {'image': image, 'commit_sha': commit_sha, 'build_job': build_job}
+        fields: dict[str, Any] = {
+            'image': image,
+            'commit_sha': commit_sha,
+            'build_job': build_job,
+            'running_release': running_release,
+        }
         fields = {name: value for name, value in fields.items() if value is not _KEEP}
         if configuration is not None:
             fields['configuration'] = configuration_doc(configuration)
@@ -197,24 +205,30 @@ class DeploymentRepository:
             if intent.image
             else None
         )
+        await self._write_release(found.id, number, intent, (built or {}).get('digest'), now)
+        return documents.deployment(doc)
+
+    async def _write_release(
+        self, deployment_id: str, number: int, intent: Intent, digest: str | None, now: datetime
+    ) -> None:
+        """Release `number` (its number already taken by the deployment's document, so it is written once)."""
         await self._releases.replace_one(
-            {'deployment_id': found.id, 'number': number},
+            {'deployment_id': deployment_id, 'number': number},
             {
-                'deployment_id': found.id,
+                'deployment_id': deployment_id,
                 'number': number,
                 'kind': intent.kind,
                 'note': intent.note,
                 'commit_sha': intent.commit_sha,
                 'image': intent.image,
-                'digest': (built or {}).get('digest'),
-                'configuration': configuration,
+                'digest': digest,
+                'configuration': configuration_doc(intent.configuration),
                 'secret_env': intent.secret_env,
                 'created_by': intent.created_by,
                 'created_at': now,
             },
             upsert=True,
         )
-        return documents.deployment(doc)
 
     async def record_built(self, deployment_id: str, commit_sha: str, image: str, digest: str | None) -> None:
         """A build of `commit_sha` finished: every release of it still waiting for an image gets this one."""
@@ -224,13 +238,9 @@ class DeploymentRepository:
         )
 
     async def record_ran(self, deployment_id: str, number: int) -> None:
-        """Release `number` became ready: it can be rolled back to, and it is what runs now."""
-        now = datetime.now(UTC)
+        """Release `number` became ready for the first time (the deployment's `running_release` says it runs)."""
         await self._releases.update_one(
-            {'deployment_id': deployment_id, 'number': number, 'ran_at': None}, {'$set': {'ran_at': now}}
-        )
-        await self._deployments.update_one(
-            {'_id': ObjectId(deployment_id), 'release': number}, {'$set': {'running_release': number}}
+            {'deployment_id': deployment_id, 'number': number, 'ran_at': None}, {'$set': {'ran_at': datetime.now(UTC)}}
         )
 
     async def watching(self, github_repo: str, limit: int = 200) -> list[Deployment]:
@@ -244,42 +254,6 @@ class DeploymentRepository:
         query = {'preview_of': parent_id, 'deleted_at': None}
         cursor = self._deployments.find(query).sort('created_at', ASCENDING).limit(limit)
         return [documents.deployment(doc) async for doc in cursor]
-
-    async def add_release(
-        self,
-        deployment_id: str,
-        *,
-        kind: str,
-        note: str,
-        commit_sha: str | None,
-        image: str | None,
-        configuration: Configuration,
-        secret_env: dict[str, bytes],
-        created_by: str,
-    ) -> int:
-        """Store the next release of a deployment; returns its number (1, 2, ...)."""
-        release = {
-            'kind': kind,
-            'note': note,
-            'commit_sha': commit_sha,
-            'image': image,
-            'configuration': configuration_doc(configuration),
-            'secret_env': secret_env,
-            'created_by': created_by,
-        }
-        for _ in range(5):
-            doc = await self._deployments.find_one_and_update(
-                {'_id': ObjectId(deployment_id)}, {'$inc': {'release': 1}}, return_document=ReturnDocument.AFTER
-            )
-            number = doc['release']
-            try:
-                await self._releases.insert_one(
-                    {**release, 'deployment_id': deployment_id, 'number': number, 'created_at': datetime.now(UTC)}
-                )
-            except DuplicateKeyError:
-                continue
-            return number
-        raise Conflict('Could not number the release; try again')
 
     async def releases(self, deployment_id: str) -> list[Release]:
         cursor = self._releases.find({'deployment_id': deployment_id}).sort('number', DESCENDING).limit(100)

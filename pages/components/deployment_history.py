@@ -45,9 +45,8 @@ class ReleasesPanel:
 
     @ui.refreshable_method
     async def show(self) -> None:
-        found = self.deployment()
+        found, releases = await self.services.deployments.releases(self.user(), self.deployment().id)
         self.shown = (found.release, found.running_release)
-        releases = await self.services.deployments.releases(self.user(), found.id)
         for index, release in enumerate(releases):
             before = releases[index + 1] if index + 1 < len(releases) else None
             with ui.column().classes('w-full gap-0 border-b py-2').mark(f'release {release.number}'):

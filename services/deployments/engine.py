@@ -113,12 +113,15 @@ class RolloutEngine:
     ) -> Deployment | None:
         """Move on from the step just taken, unless a newer release or another replica moved it meanwhile; the
         commit hears of it."""
+        running = status == Status.RUNNING
+        if running:
+            fields['running_release'] = deployment.release
         moved = await self._deployments.transition(
             deployment.id, deployment.status, status, reason, expected_release=deployment.release, **fields
         )
         if moved is None:
             return None
-        if status == Status.RUNNING:
+        if running:
             await self._deployments.record_ran(deployment.id, deployment.release)
         await self._statuses.report(moved, status, reason, refused)
         return moved

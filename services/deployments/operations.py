@@ -17,6 +17,8 @@ from services.github.hooks import RepositoryHooks
 from services.github.service import GitHubService
 from services.infrastructure.secret_box import SecretBox
 
+RACED = 'Someone changed this deployment at the same moment: reload it and try again'
+
 
 class DeploymentOperations:
     def __init__(
@@ -52,7 +54,7 @@ class DeploymentOperations:
             status, reason, job = Status.PENDING, intent.note, None
         moved = await self._deployments.retarget(found, intent, status, reason, job)
         if moved is None:
-            raise Conflict('Someone changed this deployment at the same moment: reload it and try again')
+            raise Conflict(RACED)
         await self._audit.record(user, f'deployment.{intent.kind}', found.id, name=found.name, note=intent.note)
         if found.status == Status.BUILDING and found.build_job and not keeps_build:
             await self._cluster.cancel_build(found.build_job)
@@ -140,7 +142,7 @@ class DeploymentOperations:
             found.id, found.status, Status.DEPLOYING, f'Restarted at {stamp}', expected_release=found.release
         )
         if moved is None:
-            raise Conflict('Someone changed this deployment at the same moment: reload it and try again')
+            raise Conflict(RACED)
         return moved
 
     async def redeploy(self, user: User, deployment_id: str) -> Deployment:
@@ -189,7 +191,7 @@ class DeploymentOperations:
             found.id, found.status, Status.STOPPED, 'Cancelled before any release ran', expected_release=found.release
         )
         if moved is None:
-            raise Conflict('Someone changed this deployment at the same moment: reload it and try again')
+            raise Conflict(RACED)
         if found.build_job:
             await self._cluster.cancel_build(found.build_job)
         await self._cluster.stop(found.namespace, found.name)

@@ -97,16 +97,15 @@ class PushDeploys:
         await self._limiter.take(self._deliveries_limit, address)
         now = datetime.now(UTC)
         event, delivery_id = event[:MAX_ID], delivery_id[:MAX_ID]
-        hook = await self._hooks.verified(hook_id, body, signature)
-        if hook is None:
-            known = await self._hooks.known(hook_id)
-            note = 'Signature did not match: ignored' if known else 'Unknown hook: ignored'
+        hook, signed = await self._hooks.signer(hook_id, body, signature)
+        if hook is None or not signed:
+            note = 'Signature did not match: ignored' if hook else 'Unknown hook: ignored'
             await self._records.received(
                 Delivery(
                     delivery_id,
                     event,
-                    known.hook_id if known else None,
-                    known.repo_key if known else None,
+                    hook.hook_id if hook else None,
+                    hook.repo_key if hook else None,
                     False,
                     now,
                     state='done',
@@ -221,7 +220,7 @@ class PushDeploys:
                 moved = await self._operations.deploy_commit(
                     owner, found, after, 'push', f'Push of {after[:7]} to {branch}', f'github:{pusher}'
                 )
-            except Conflict:  # changed meanwhile: read it again and try once more
+            except Conflict:  # changed meanwhile: read it again and try again, a few times
                 found = await self._deployments.get(found.id) or found
                 continue
             return DeliveryOutcome(found.id, 'deployed', f'Release #{moved.release} from {after[:7]}')

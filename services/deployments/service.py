@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 
 from models.accounts import User
 from models.cluster import EventInfo, PodInfo
-from models.deployments import Deployment, DeploymentPage, DeploymentRequest, Release, Status
+from models.deployments import Deployment, DeploymentPage, DeploymentRequest, Intent, Release, Status
 from models.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from models.limits import Limit
 from repositories.deployments import DeploymentRepository
@@ -122,23 +122,14 @@ class DeploymentService:
         try:
             new = Deployment.new(user.id, request, commit_sha, datetime.now(UTC))
             new = dataclasses.replace(new, preview_of=preview_of.id if preview_of else None, pull_request=pull_request)
-            deployment = await self._deployments.create(new, sealed)
+            first = Intent(kind, note, commit_sha, request.image, new.configuration, sealed, user.email)
+            deployment = await self._deployments.create(new, first)
         except Conflict:
             if claimed:
                 await self._hosts.release(user.id, request.name)
             raise
         await self._audit.record(user, f'deployment.{kind}', deployment.id, name=deployment.name, note=note)
-        await self._deployments.add_release(
-            deployment.id,
-            kind=kind,
-            note=note,
-            commit_sha=commit_sha,
-            image=request.image,
-            configuration=deployment.configuration,
-            secret_env=sealed,
-            created_by=user.email,
-        )
-        return await self._deployments.get(deployment.id) or deployment
+        return deployment
 
     async def page(
         self, user: User, status: Status | None, text: str | None, page: int, page_size: int
@@ -178,8 +169,10 @@ class DeploymentService:
         if found.configuration.hears_github:
             await self.unhook_if_unused(found.github_repo)
 
-    async def releases(self, user: User, deployment_id: str) -> list[Release]:
-        return await self._deployments.releases((await self.readable(user, deployment_id)).id)
+    async def releases(self, user: User, deployment_id: str) -> tuple[Deployment, list[Release]]:
+        """The deployment as it is now, with its releases, newest first."""
+        found = await self.readable(user, deployment_id)
+        return found, await self._deployments.releases(found.id)
 
     async def pods(self, user: User, deployment_id: str) -> list[PodInfo]:
         found = await self.readable(user, deployment_id)

@@ -114,20 +114,16 @@ class RepositoryHooks:
             await self.remove(hook.github_repo)
         await self._github.connections.disconnect(user)
 
-    async def verified(self, hook_id: str | None, body: bytes, signature: str | None) -> RepositoryHook | None:
-        """The hook that signed this body, or None (unknown hook, unreadable secret, or a signature that differs)."""
+    async def signer(
+        self, hook_id: str | None, body: bytes, signature: str | None
+    ) -> tuple[RepositoryHook | None, bool]:
+        """The hook a delivery names (None if unknown), and whether its secret signed this body."""
         found = await self._hooks.secret(int(hook_id)) if hook_id and hook_id.isdigit() and len(hook_id) < 20 else None
         if found is None:
-            return None
+            return None, False
         hook, sealed = found
         try:
             secret, _ = self._box.open(sealed)
         except Unreadable:
-            return None
-        return hook if signature_matches(secret, body, signature) else None
-
-    async def known(self, hook_id: str | None) -> RepositoryHook | None:
-        if not (hook_id and hook_id.isdigit() and len(hook_id) < 20):
-            return None
-        found = await self._hooks.secret(int(hook_id))
-        return found[0] if found else None
+            return hook, False
+        return hook, signature_matches(secret, body, signature)
