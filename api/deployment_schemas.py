@@ -37,12 +37,13 @@ class ConfigurationIn(CamelModel):
 
 class DeploymentIn(CamelModel):
     name: str = Field(max_length=63)
-    github_repo: str = Field(max_length=200)
-    branch: str = Field(max_length=255)
+    github_repo: str = Field(default='', max_length=200, description='owner/repo; optional with a prebuilt image')
+    branch: str = Field(default='', max_length=255)
     configuration: ConfigurationIn = Field(default_factory=ConfigurationIn)
 
 
 class ConfigurationPatch(CamelModel):
+    image: str | None = Field(default=None, max_length=255, description="a prebuilt deployment's image (a new tag)")
     port: int | None = None
     env: dict[str, str] | None = None
     secret_env: dict[str, str | None] | None = Field(default=None, description='sets these; null removes one')

@@ -53,8 +53,8 @@ def error_response(message: str, status: int, headers: dict[str, str] | None = N
 def espaze_error_response(error: EspazeError) -> JSONResponse:
     status = next((code for kind, code in STATUS_BY_ERROR.items() if isinstance(error, kind)), 400)
     if isinstance(error, ValidationFailed):
-        fields = [{'field': error.field, 'message': error.message}]
-        return error_response(f'Invalid {error.field}: {error.message}', 422, fields=fields)
+        fields = [{'field': name, 'message': text} for name, text in error.problems]
+        return error_response(f'Invalid {error}', 422, fields=fields)
     if isinstance(error, RateLimited):
         retry_after = error.retry_after_seconds(datetime.now(UTC))
         return error_response(str(error), status, {'Retry-After': str(retry_after)}, retryAfterSeconds=retry_after)

@@ -152,6 +152,13 @@ class Deployment:
             return None
         return public_host(self.name, domain)
 
+    @property
+    def source(self) -> str:
+        """Where it comes from, as a person reads it: `owner/repo@branch`, or the prebuilt image alone."""
+        if self.github_repo:
+            return f'{self.github_repo}@{self.branch}'
+        return self.configuration.image or 'prebuilt image'
+
     def address(self, domain: str) -> str | None:
         """The URL of a live public deployment; None for a private or deleted one."""
         host = self.host(domain)

@@ -9,10 +9,41 @@ class EspazeError(Exception):
 
 
 class ValidationFailed(EspazeError):
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(f'{field}: {message}')
+    """One or more fields refused; `field` and `message` are the first, `problems` every one of them."""
+
+    def __init__(self, field: str, message: str, *more: tuple[str, str]) -> None:
+        self.problems = ((field, message), *more)
+        super().__init__('; '.join(f'{name}: {text}' for name, text in self.problems))
         self.field = field
         self.message = message
+
+    @classmethod
+    def of(cls, problems: list[tuple[str, str]]) -> 'ValidationFailed':
+        return cls(*problems[0], *problems[1:])
+
+
+class FieldChecks:
+    """Runs every check and raises one ValidationFailed naming all the fields refused, not just the first."""
+
+    def __init__(self) -> None:
+        self.problems: list[tuple[str, str]] = []
+
+    def __enter__(self) -> 'FieldChecks':
+        return self
+
+    def check(self, check, *args):
+        try:
+            return check(*args)
+        except ValidationFailed as failed:
+            self.problems.extend(failed.problems)
+            return None
+
+    def refuse(self, field: str, message: str) -> None:
+        self.problems.append((field, message))
+
+    def __exit__(self, kind, error, trace) -> None:
+        if kind is None and self.problems:
+            raise ValidationFailed.of(self.problems)
 
 
 class Unauthorized(EspazeError):

@@ -1,4 +1,5 @@
-"""The deployment wizard: repository -> branch -> Dockerfile check -> configuration -> Deploy."""
+"""The deployment wizard, two ways in: a GitHub repository (yours, or any public one without a linked account)
+-> branch -> Dockerfile check -> configuration -> Deploy; or a prebuilt image alone -> configuration -> Deploy."""
 
 from nicegui import ui
 
@@ -6,12 +7,16 @@ from models.accounts import User
 from models.deployments import Configuration, DeploymentRequest
 from models.errors import EspazeError
 from models.github import LinkState
+from pages.components.busy import busy
 from pages.components.configuration_form import ConfigurationForm
 from pages.components.repo_picker import RepositoryPicker
 from pages.forms import FormErrors
 from pages.layout import signed_in_page
 from services.deployments.rules import suggested_name
 from services.registry import Services
+
+GITHUB, IMAGE = 'github', 'image'
+IMAGE_LABELS = {GITHUB: 'Prebuilt image (skips the build)', IMAGE: 'Image'}
 
 
 class Wizard:
@@ -22,16 +27,24 @@ class Wizard:
 
     async def build(self) -> None:
         linked = (await self.services.github.connections.status(self.user)).state == LinkState.LINKED
-        with ui.card().classes('w-full gap-2'):
+        self.way = ui.toggle({GITHUB: 'From a GitHub repository', IMAGE: 'From a prebuilt image'}, value=GITHUB)
+        self.way.props('no-caps spread').classes('w-full max-w-xl').on_value_change(self._way_changed)
+        with ui.card().classes('w-full gap-2') as self.repository_card:
             ui.label('1. Repository, branch and Dockerfile').classes('text-lg')
+            if not linked:
+                ui.label(
+                    'No GitHub account is linked: search public repositories (GitHub allows 60 reads an hour '
+                    'without one), or link one in Settings.'
+                ).classes('text-sm text-slate-600')
             self.picker = RepositoryPicker(self.services, self.user, linked, on_change=self._picked)
             await self.picker.load()
         with ui.card().classes('w-full gap-3'):
-            ui.label('2. Configuration').classes('text-lg')
+            self.step = ui.label('2. Configuration').classes('text-lg')
             with ui.row().classes('w-full gap-2 items-start'):
                 self.name = ui.input('Name', placeholder='my-app').props('outlined dense stack-label').classes('w-56')
-                self.image = ui.input('Prebuilt image (skips the build)', placeholder='ghcr.io/owner/app:1.0')
+                self.image = ui.input(IMAGE_LABELS[GITHUB], placeholder='ghcr.io/owner/app:1.0')
                 self.image.props('outlined dense clearable').classes('grow min-w-[16rem]').on_value_change(self._gate)
+                self.image.mark('image')
             maximum = self.services.deployments.max_replicas
             self.replicas = ui.number('Replicas', value=1, min=0, max=maximum, format='%d')
             self.replicas.props('outlined dense').classes('w-28')
@@ -49,6 +62,17 @@ class Wizard:
         )
         self._gate()
 
+    @property
+    def from_image(self) -> bool:
+        return self.way.value == IMAGE
+
+    def _way_changed(self) -> None:
+        self.repository_card.set_visibility(not self.from_image)
+        self.form.push.box.set_visibility(not self.from_image)
+        self.image.props(f'label="{IMAGE_LABELS[self.way.value]}"')
+        self.step.set_text('1. Image and configuration' if self.from_image else '2. Configuration')
+        self._gate()
+
     def _picked(self, picker: RepositoryPicker) -> None:
         if picker.repository is not None and not self.name.value:
             self.name.value = suggested_name(picker.repository.full_name)
@@ -56,10 +80,12 @@ class Wizard:
 
     def _gate(self) -> None:
         """Deploy is possible with a repository and branch, and a Dockerfile or a prebuilt image."""
-        check = self.picker.dockerfile
-        if self.picker.repository is None or not self.picker.branch:
+        check, image = self.picker.dockerfile, (self.image.value or '').strip()
+        if self.from_image:
+            reason = '' if image else 'Give the image to run, such as nginx:1.27 or ghcr.io/owner/app:1.0.'
+        elif self.picker.repository is None or not self.picker.branch:
             reason = 'Pick a repository and a branch first.'
-        elif check is not None and not check.exists and not (self.image.value or '').strip():
+        elif check is not None and not check.exists and not image:
             reason = f'Blocked: {check.reason}. Add a Dockerfile, or give a prebuilt image.'
         else:
             reason = ''
@@ -68,10 +94,12 @@ class Wizard:
         self.deploy.set_enabled(not reason)
 
     def request(self) -> DeploymentRequest:
+        repository = None if self.from_image else self.picker.repository
+        github = self.form.push.values() if repository else {}
         return DeploymentRequest(
             name=(self.name.value or '').strip(),
-            github_repo=self.picker.repository.full_name,
-            branch=self.picker.branch or '',
+            github_repo=repository.full_name if repository else '',
+            branch=(self.picker.branch or '') if repository else '',
             port=int(self.form.port.value or 0),
             replicas=int(self.replicas.value or 0),
             env=self.form.env(),
@@ -82,16 +110,18 @@ class Wizard:
             health_check_path=(self.form.health.value or '').strip() or None,
             public=bool(self.form.public.value),
             node_selector=self.form.node_selector(),
-            **self.form.push.values(),
+            **github,
         )
 
     async def _submit(self) -> None:
         self.errors.clear()
-        try:
-            created = await self.services.deployments.create(self.user, self.request())
-        except EspazeError as error:
-            self.errors.show(error)
-            return
+        async with busy(self.deploy):
+            try:
+                created = await self.services.deployments.create(self.user, self.request())
+            except EspazeError as error:
+                self.errors.show(error)
+                return
+        ui.notify(f'{created.name} created: {created.status_reason}', type='positive')
         ui.navigate.to(f'/deployments/{created.id}')
 
 

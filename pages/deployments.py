@@ -12,11 +12,12 @@ from pages.layout import signed_in_page
 from services.registry import Services
 
 PAGE_SIZE = 20
+EMPTY = 'No deployments match. Create one from a GitHub repository or a prebuilt image.'
 REFRESH_SECONDS = 10
 COLUMNS = [
     {'name': 'name', 'label': 'Name', 'field': 'name', 'align': 'left'},
     {'name': 'status', 'label': 'Status', 'field': 'status', 'align': 'left'},
-    {'name': 'source', 'label': 'Repository', 'field': 'source', 'align': 'left'},
+    {'name': 'source', 'label': 'Source', 'field': 'source', 'align': 'left'},
     {'name': 'replicas', 'label': 'Ready', 'field': 'replicas', 'align': 'left'},
     {'name': 'address', 'label': 'Address', 'field': 'address', 'align': 'left'},
     {'name': 'updated', 'label': 'Updated', 'field': 'updated', 'align': 'left'},
@@ -24,6 +25,28 @@ COLUMNS = [
 NAME_CELL = (
     '<q-td :props="props"><a :href="\'/deployments/\' + props.row.id" class="text-primary">{{ props.value }}</a></q-td>'
 )
+ADDRESS_CELL = (
+    '<q-td :props="props"><a v-if="props.row.url" :href="props.row.url" target="_blank" rel="noopener" '
+    'class="text-primary break-all">{{ props.value }}</a></q-td>'
+)
+# narrow screens: one card per deployment instead of columns pushed off to the right
+CARD = """
+<div class="q-pa-xs col-12">
+  <q-card flat bordered class="q-pa-sm">
+    <div class="row items-center no-wrap q-gutter-sm">
+      <a :href="'/deployments/' + props.row.id" class="text-primary text-weight-medium">{{ props.row.name }}</a>
+      <q-badge :color="props.row.color" :label="props.row.status" class="q-px-sm" />
+      <q-space /><span class="text-caption text-grey-7">{{ props.row.updated }}</span>
+    </div>
+    <div class="text-caption text-grey-8 ellipsis">{{ props.row.source }}</div>
+    <div class="row items-center q-gutter-sm text-body2">
+      <span>Ready {{ props.row.replicas }}</span>
+      <a v-if="props.row.url" :href="props.row.url" target="_blank" rel="noopener"
+         class="text-primary ellipsis">{{ props.row.address }}</a>
+    </div>
+  </q-card>
+</div>
+"""
 
 
 class DeploymentsView:
@@ -44,9 +67,10 @@ class DeploymentsView:
             'name': deployment.name,
             'status': deployment.status.value,
             'color': COLORS[deployment.status],
-            'source': f'{deployment.github_repo}@{deployment.branch}',
+            'source': deployment.source,
             'replicas': ready,
             'address': deployment.host(domain) or '',
+            'url': deployment.address(domain) or '',
             'updated': ago(deployment.updated_at),
         }
 
@@ -59,6 +83,7 @@ class DeploymentsView:
         self.previous.set_enabled(self.page > 1)
         self.next.set_enabled(self.page < pages)
         self.empty.set_visibility(found.total == 0)
+        self.table.set_visibility(found.total > 0)
 
     async def turn(self, step: int) -> None:
         self.page = max(1, self.page + step)
@@ -77,10 +102,15 @@ class DeploymentsView:
             ui.space()
             if self.user.can_manage:
                 ui.button('New deployment', icon='add', on_click=lambda: ui.navigate.to('/deployments/new'))
-        self.empty = ui.label('No deployments match. Create one from a GitHub repository.').classes('text-slate-600')
+        self.empty = ui.label('No deployments match. Create one from a GitHub repository or a prebuilt image.').classes(
+            'text-slate-600'
+        )
         self.table = ui.table(columns=COLUMNS, rows=[], row_key='id').classes('w-full')
+        self.table.props(':grid="$q.screen.lt.sm"').mark('deployments')
         self.table.add_slot('body-cell-name', NAME_CELL)
         self.table.add_slot('body-cell-status', BADGE_CELL)
+        self.table.add_slot('body-cell-address', ADDRESS_CELL)
+        self.table.add_slot('item', CARD)
         with ui.row().classes('items-center gap-2'):
             self.previous = ui.button(icon='chevron_left', on_click=lambda: self.turn(-1)).props(
                 'flat aria-label=Previous'

@@ -45,9 +45,14 @@ class FormErrors:
         self.banner.set_visibility(False)
 
     def show(self, error: EspazeError) -> None:
+        """Every refused field gets its message beside it; what has no field here goes in the alert line."""
         self.clear()
-        if isinstance(error, ValidationFailed) and error.field in self.fields:
-            self.fields[error.field].error = error.message[:1].upper() + error.message[1:]
-            return
-        self.banner.set_text(str(error))
-        self.banner.set_visibility(True)
+        problems = error.problems if isinstance(error, ValidationFailed) else (('', str(error)),)
+        elsewhere = []
+        for field, message in problems:
+            if field in self.fields:
+                self.fields[field].error = message[:1].upper() + message[1:]
+            else:
+                elsewhere.append(f'{field}: {message}' if field else message)
+        self.banner.set_text('; '.join(elsewhere))
+        self.banner.set_visibility(bool(elsewhere))

@@ -25,6 +25,9 @@ NAVIGATION = [
     ('Settings', 'settings', '/settings'),
 ]
 
+# log lines wrap instead of running off a narrow screen
+SHARED_CSS = '.espaze-log .q-scrollarea__content { white-space: pre-wrap; overflow-wrap: anywhere; }'
+
 PageBody = Callable[[User], Awaitable[None]]
 T = TypeVar('T')
 
@@ -32,6 +35,7 @@ T = TypeVar('T')
 @contextmanager
 def frame(services: Services, user: User, title: str) -> Iterator[None]:
     """Header with product name and user menu, a drawer with the sections, and the page's content column."""
+    ui.add_css(SHARED_CSS)
     ui.context.client.on_exception(
         lambda: ui.notify('Something went wrong. Please try again.', type='negative', multi_line=True)
     )

@@ -7,6 +7,8 @@ from nicegui import app, ui
 from models.accounts import User
 from models.errors import EspazeError
 from models.github import GitHubConnection, LinkState
+from pages.components.busy import busy
+from pages.components.confirm import confirmed
 from pages.components.repo_picker import RepositoryPicker
 from pages.components.webhooks_panel import webhooks_card
 from pages.forms import FormErrors, password_input
@@ -81,16 +83,21 @@ async def _connection_card(services: Services, user: User, connection: GitHubCon
 
     async def link() -> None:
         errors.clear()
-        try:
-            await connections.link_token(user, token.value or '')
-        except EspazeError as error:
-            errors.show(error)
-            return
+        async with busy(link_button):
+            try:
+                await connections.link_token(user, token.value or '')
+            except EspazeError as error:
+                errors.show(error)
+                return
         token.value = ''
         ui.navigate.to('/settings?github=linked')
 
     async def disconnect() -> None:
+        question = 'Disconnect GitHub? Push to deploy stops for your repositories and their webhooks are removed.'
+        if not await confirmed(question, 'Disconnect'):
+            return
         await services.hooks.disconnect(user)
+        ui.notify('GitHub disconnected', type='positive')
         ui.navigate.to('/settings')
 
     def sign_in() -> None:
@@ -117,7 +124,7 @@ async def _connection_card(services: Services, user: User, connection: GitHubCon
     ui.label(f'{replace} (classic with the repo scope, or fine-grained with Contents: read).')
     with ui.row().classes('w-full items-start gap-2'):
         token = password_input('GitHub token', autocomplete='off').classes('grow max-w-md')
-        ui.button('Link token', on_click=link)
+        link_button = ui.button('Link token', on_click=link)
     errors = FormErrors({'token': token})
     if connections.oauth_enabled:
         ui.button('Sign in with GitHub', icon='login', on_click=sign_in).props('outline')

@@ -46,6 +46,11 @@ class ConfigurationForm:
 
     async def build(self) -> None:
         c = self.initial
+        self.image: ui.input | None = None
+        if c.image:  # a prebuilt deployment: its image (a new tag) can be changed
+            self.image = (
+                ui.input('Image', value=c.image).props('outlined dense').classes('w-full max-w-xl').mark('image')
+            )
         with ui.row().classes('w-full gap-2 items-start'):
             self.port = ui.number('Container port', value=c.port, min=1, max=65535, format='%d')
             self.port.props('outlined dense').classes('w-36')
@@ -100,8 +105,9 @@ class ConfigurationForm:
         self.env_box.remove(row.row)
 
     def disable(self) -> None:
-        for element in (self.port, self.health, self.public, self.preset, self.placement, self.add_button):
-            element.disable()
+        for element in (self.port, self.health, self.public, self.preset, self.placement, self.add_button, self.image):
+            if element is not None:
+                element.disable()
         for element in self.push.elements:
             element.disable()
         for element in (self.cpu_request, self.memory_request, self.cpu_limit, self.memory_limit):
@@ -113,6 +119,7 @@ class ConfigurationForm:
     @property
     def fields(self) -> dict[str, ui.element]:
         return {
+            **({'configuration.image': self.image} if self.image is not None else {}),
             'configuration.port': self.port,
             'configuration.healthCheckPath': self.health,
             'configuration.watchPaths': self.push.watch_paths,
@@ -142,7 +149,8 @@ class ConfigurationForm:
 
     def changes(self) -> dict:
         """What the deployment page sends to `reconfigure`, besides the secrets."""
-        return {
+        image = {'image': (self.image.value or '').strip()} if self.image is not None else {}
+        return image | {
             'port': int(self.port.value or 0),
             'env': self.env(),
             'resources': self.resources(),

@@ -30,7 +30,7 @@ class ReleasesPanel:
         services: Services,
         user: Callable[[], User],
         deployment: Callable[[], Deployment],
-        roll_back: Callable[[int], Awaitable[None]],
+        roll_back: Callable[[ui.button, int], Awaitable[None]],
         may_change: bool,
     ) -> None:
         self.services, self.user, self.deployment = services, user, deployment
@@ -60,9 +60,8 @@ class ReleasesPanel:
                     ui.space()
                     ui.label(f'{release.created_by}, {ago(release.created_at)}').classes('text-xs text-slate-500')
                     if self.may_change and found.may_roll_back_to(release):
-                        ui.button('Roll back', on_click=lambda n=release.number: self.roll_back(n)).props(
-                            'flat dense'
-                        ).mark(f'roll back {release.number}')
+                        button = ui.button('Roll back').props('flat dense').mark(f'roll back {release.number}')
+                        button.on_click(lambda b=button, n=release.number: self.roll_back(b, n))
                 image = release.image or 'image not built yet'
                 digest = f' · {release.digest[:19]}' if release.digest else ''
                 commit = f'commit {release.commit_sha[:7]} · ' if release.commit_sha else ''

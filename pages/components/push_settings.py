@@ -9,7 +9,7 @@ from models.deployments import Configuration
 class PushSettings:
     def __init__(self, configuration: Configuration, warning: str | None) -> None:
         c = configuration
-        with ui.column().classes('w-full gap-1 border border-slate-200 rounded p-3'):
+        with ui.column().classes('w-full gap-1 border border-slate-200 rounded p-3') as self.box:
             ui.label('From GitHub').classes('font-medium')
             self.auto_deploy = ui.switch('Deploy every push to the branch', value=c.auto_deploy).mark('auto deploy')
             self.watch_paths = ui.input(

@@ -8,6 +8,7 @@ from nicegui import ui
 from models.accounts import User
 from models.errors import EspazeError
 from models.github import Branch, DockerfileCheck, Repository
+from pages.components.busy import busy
 from pages.components.time_text import ago
 from services.registry import Services
 
@@ -72,14 +73,15 @@ class RepositoryPicker:
     async def _search(self) -> None:
         self.problem.set_visibility(False)
         text = (self.query.value or '').strip()
-        try:
-            if self.everywhere.value:
-                self._found = await self.services.github.search(self.user, text) if text else []
-            else:
-                self._found = (await self.services.github.repositories(self.user, text)).items
-        except EspazeError as error:
-            self._found = []
-            self._fail(error)
+        async with busy(self.query, disable=False):
+            try:
+                if self.everywhere.value:
+                    self._found = await self.services.github.search(self.user, text) if text else []
+                else:
+                    self._found = (await self.services.github.repositories(self.user, text)).items
+            except EspazeError as error:
+                self._found = []
+                self._fail(error)
         self._render_results()
 
     def _render_results(self) -> None:
@@ -103,11 +105,12 @@ class RepositoryPicker:
     async def _choose(self, repo: Repository) -> None:
         self.problem.set_visibility(False)
         self.repository, self.branch, self.dockerfile = repo, None, None
-        try:
-            self._branches = await self.services.github.branches(self.user, repo.full_name)
-        except EspazeError as error:
-            self._branches = []
-            self._fail(error)
+        async with busy(self.branch_select):
+            try:
+                self._branches = await self.services.github.branches(self.user, repo.full_name)
+            except EspazeError as error:
+                self._branches = []
+                self._fail(error)
         names = [b.name for b in self._branches]
         self.branch_select.set_options(names, value=names[0] if names else None)
         if not names:
@@ -120,12 +123,13 @@ class RepositoryPicker:
     async def _check(self) -> None:
         self.dockerfile = None
         if self.repository is not None and self.branch:
-            try:
-                self.dockerfile = await self.services.github.dockerfile(
-                    self.user, self.repository.full_name, self.branch, (self.path.value or '').strip()
-                )
-            except EspazeError as error:
-                self._fail(error)
+            async with busy(self.path, disable=False):
+                try:
+                    self.dockerfile = await self.services.github.dockerfile(
+                        self.user, self.repository.full_name, self.branch, (self.path.value or '').strip()
+                    )
+                except EspazeError as error:
+                    self._fail(error)
         self._show_selection()
         if self.on_change is not None:
             outcome = self.on_change(self)

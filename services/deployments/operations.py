@@ -11,7 +11,7 @@ from services.audit import AuditLog
 from services.cluster.service import ClusterService
 from services.deployments.engine import RolloutEngine
 from services.deployments.hosts import HostClaims
-from services.deployments.rules import checked_request
+from services.deployments.rules import check_registry_space, checked_request
 from services.deployments.service import DeploymentService
 from services.github.hooks import RepositoryHooks
 from services.github.service import GitHubService
@@ -85,6 +85,8 @@ class DeploymentOperations:
         `secret_env` sets the given secret variables; a None value removes one. Values already stored stay sealed.
         """
         found = await self._service.changeable(user, deployment_id)
+        if changes.get('image') is not None:
+            self._check_new_image(found, changes['image'])
         configuration = dataclasses.replace(found.configuration, **changes)
         sealed = await self._deployments.sealed_secret_env(found.id)
         for name, value in (secret_env or {}).items():
@@ -105,6 +107,9 @@ class DeploymentOperations:
             if hooked:
                 await self._hooks.ensure(user, found.github_repo)
             intent = self._intent(user, found, 'configuration', 'Configuration changed', configuration, sealed)
+            if configuration.image != found.configuration.image:
+                note = f'Image changed to {configuration.image}'
+                intent = dataclasses.replace(intent, kind='image', note=note, image=configuration.image)
             moved = await self._retarget(user, found, intent)
         except Exception:  # nothing changed: what was taken for the change is given back
             if claimed:
@@ -117,6 +122,13 @@ class DeploymentOperations:
         if found.configuration.hears_github and not configuration.hears_github:
             await self._service.unhook_if_unused(found.github_repo)
         return moved
+
+    def _check_new_image(self, found: Deployment, image: str) -> None:
+        if found.configuration.image is None:
+            raise ValidationFailed(
+                'configuration.image', 'this deployment builds its repository; only a prebuilt image can be changed'
+            )
+        check_registry_space(self._engine.registry, found.owner_id, image)
 
     async def start(self, user: User, deployment_id: str) -> Deployment:
         """Scale a stopped deployment back to the replicas it last ran with (1 if it never ran more)."""
@@ -148,10 +160,11 @@ class DeploymentOperations:
     async def redeploy(self, user: User, deployment_id: str) -> Deployment:
         """Build the branch's latest commit (or re-apply a prebuilt image) as a new release."""
         found = await self._service.changeable(user, deployment_id)
-        commit_sha = None
-        if found.configuration.image is None:
+        commit_sha, image = None, found.configuration.image
+        if image is None:
             commit_sha = await self._github.branch_sha(user, found.github_repo, found.branch)
-        return await self.deploy_commit(user, found, commit_sha, 'redeploy', f'Redeploy of {found.branch}', user.email)
+        note = f'Redeploy of {image}' if image else f'Redeploy of {found.branch}'
+        return await self.deploy_commit(user, found, commit_sha, 'redeploy', note, user.email)
 
     async def deploy_commit(
         self, user: User, found: Deployment, commit_sha: str | None, kind: str, note: str, by: str

@@ -4,7 +4,7 @@ import re
 
 from models.cluster import Resources
 from models.deployments import DeploymentRequest
-from models.errors import ValidationFailed
+from models.errors import FieldChecks, ValidationFailed
 from services.fleet.node_rules import checked_labels
 from services.github.names import branch_name, file_path, repository_name
 
@@ -56,31 +56,40 @@ def checked_resources(resources: Resources) -> Resources:
 
 
 def checked_request(request: DeploymentRequest, max_replicas: int) -> DeploymentRequest:
-    """The request if every field is acceptable; ValidationFailed naming the first one that is not."""
-    if not NAME.fullmatch(request.name):
-        raise ValidationFailed(
-            'name', 'must be lowercase letters, digits and -, at most 40, not starting or ending with -'
-        )
-    repository_name(request.github_repo, 'githubRepo')
-    branch_name(request.branch, 'branch')
-    if not 1 <= request.port <= 65535:
-        raise ValidationFailed('configuration.port', 'must be between 1 and 65535')
-    if not 0 <= request.replicas <= max_replicas:
-        raise ValidationFailed('configuration.replicas', f'must be between 0 and {max_replicas}')
-    checked_env(request.env, 'configuration.env')
-    checked_env(request.secret_env, 'configuration.secretEnv')
-    both = set(request.env) & set(request.secret_env)
-    if both:
-        raise ValidationFailed('configuration.secretEnv', f'{sorted(both)[0]} is also a plain variable')
-    if request.image is not None and (len(request.image) > 255 or not IMAGE.fullmatch(request.image)):
-        raise ValidationFailed('configuration.image', 'is not an image reference such as ghcr.io/owner/app:1.0')
-    file_path(request.dockerfile_path, 'configuration.dockerfilePath')
-    checked_resources(request.resources)
-    if request.health_check_path is not None and not HEALTH_PATH.fullmatch(request.health_check_path):
-        raise ValidationFailed('configuration.healthCheckPath', 'must be a path such as /healthz')
-    checked_labels(request.node_selector, 'configuration.nodeSelector')
-    checked_watch_paths(request.watch_paths)
+    """The request if every field is acceptable; one ValidationFailed naming every field that is not."""
+    with FieldChecks() as checks:
+        if not NAME.fullmatch(request.name):
+            checks.refuse('name', 'must be lowercase letters, digits and -, at most 40, not starting or ending with -')
+        _check_source(checks, request)
+        if not 1 <= request.port <= 65535:
+            checks.refuse('configuration.port', 'must be between 1 and 65535')
+        if not 0 <= request.replicas <= max_replicas:
+            checks.refuse('configuration.replicas', f'must be between 0 and {max_replicas}')
+        checks.check(checked_env, request.env, 'configuration.env')
+        checks.check(checked_env, request.secret_env, 'configuration.secretEnv')
+        both = set(request.env) & set(request.secret_env)
+        if both:
+            checks.refuse('configuration.secretEnv', f'{sorted(both)[0]} is also a plain variable')
+        checks.check(file_path, request.dockerfile_path, 'configuration.dockerfilePath')
+        checks.check(checked_resources, request.resources)
+        if request.health_check_path is not None and not HEALTH_PATH.fullmatch(request.health_check_path):
+            checks.refuse('configuration.healthCheckPath', 'must be a path such as /healthz')
+        checks.check(checked_labels, request.node_selector, 'configuration.nodeSelector')
+        checks.check(checked_watch_paths, request.watch_paths)
     return request
+
+
+def _check_source(checks: FieldChecks, request: DeploymentRequest) -> None:
+    """A repository and branch to build, or a prebuilt image (then the repository is optional)."""
+    if request.image is not None and (len(request.image) > 255 or not IMAGE.fullmatch(request.image)):
+        checks.refuse('configuration.image', 'is not an image reference such as ghcr.io/owner/app:1.0')
+    if request.github_repo or request.image is None:
+        checks.check(repository_name, request.github_repo, 'githubRepo')
+        checks.check(branch_name, request.branch, 'branch')
+    elif request.branch:
+        checks.refuse('branch', 'needs a repository (githubRepo) to belong to')
+    if not request.github_repo and request.configuration().hears_github:
+        checks.refuse('configuration.autoDeploy', 'push to deploy and previews need a GitHub repository')
 
 
 def checked_watch_paths(patterns: tuple[str, ...]) -> tuple[str, ...]:

@@ -63,7 +63,7 @@ class GitHubService:
             return self._cache[key]
         blocked = self._blocked_until.get(who)
         if blocked is not None and blocked > datetime.now(UTC):
-            raise RateLimited(blocked)
+            raise _limited(blocked, who)
         await self._limiter.take(self._lookups_limit, user.id)  # only calls that reach GitHub count
         try:
             result = await self._gateway.call(credential.token, work)
@@ -71,7 +71,9 @@ class GitHubService:
             raise await self.connections.rejected(credential) from None
         except RateLimited as limited:
             self._blocked_until[who] = limited.resets_at
-            raise
+            if who:
+                raise
+            raise _limited(limited.resets_at, who) from None
         if key is not None and self._cache is not None:
             self._cache[key] = result
         return result
@@ -124,3 +126,14 @@ class GitHubService:
         name, ref, path = '/'.join(repository_name(full_name)), git_ref(ref), file_path(path)
         sha = ref if calls.SHA.fullmatch(ref) else await self.branch_sha(user, name, ref)
         return await self._call(user, lambda gh: calls.dockerfile(gh, name, sha, path), ('dockerfile', name, sha, path))
+
+
+def _limited(resets_at: datetime, who: str) -> RateLimited:
+    """GitHub's limit, with what to do about it when it is the small one for unauthenticated reads."""
+    if who:
+        return RateLimited(resets_at)
+    return RateLimited(
+        resets_at,
+        f"GitHub's limit for reads without an account (60 an hour from this server) is reached until "
+        f'{resets_at:%H:%M} UTC. Link a GitHub account in Settings to read with your own limit.',
+    )

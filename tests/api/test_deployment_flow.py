@@ -50,6 +50,42 @@ async def test_a_prebuilt_image_skips_the_build(github: GitHubEmulator, user: Us
     assert found['image'] == NGINX and len(github.requests) == requests_before  # GitHub was not asked
 
 
+async def test_a_prebuilt_image_needs_no_repository_but_push_to_deploy_does(github: GitHubEmulator, user: User):
+    auth = await linked_operator(user.http_client, github)
+    alone = {'name': 'solo', 'configuration': {'image': NGINX, 'replicas': 1}}
+    deployment_id = await create(user.http_client, auth, alone)
+    found = await until(user.http_client, auth, deployment_id, {'running', 'failed'})
+    assert found['status'] == 'running' and found['githubRepo'] == '' and found['branch'] == ''
+    redeployed = await user.http_client.post(f'/api/deployments/{deployment_id}/redeploy', headers=auth)
+    assert redeployed.status_code == 200, redeployed.text
+    releases = (await user.http_client.get(f'/api/deployments/{deployment_id}/releases', headers=auth)).json()
+    assert releases[0]['note'] == f'Redeploy of {NGINX}'
+    hooked = {'name': 'hooked', 'configuration': {'image': NGINX, 'autoDeploy': True}}
+    refused = await user.http_client.post('/api/deployments', json=hooked, headers=auth)
+    assert refused.status_code == 422 and [f['field'] for f in refused.json()['fields']] == ['configuration.autoDeploy']
+    neither = await user.http_client.post('/api/deployments', json={'name': 'nothing'}, headers=auth)
+    assert [f['field'] for f in neither.json()['fields']] == ['githubRepo', 'branch']
+
+
+async def test_a_request_with_several_bad_fields_names_every_one_and_changes_nothing(
+    github: GitHubEmulator, user: User
+):
+    auth = await linked_operator(user.http_client, github)
+    bad = body(name='Bad Name', port=70000, replicas=-1, healthCheckPath='ready', env={'1X': 'y'})
+    response = await user.http_client.post('/api/deployments', json=bad, headers=auth)
+    assert response.status_code == 422
+    fields = [f['field'] for f in response.json()['fields']]
+    assert fields == [
+        'name',
+        'configuration.port',
+        'configuration.replicas',
+        'configuration.env',
+        'configuration.healthCheckPath',
+    ]
+    assert all(name in response.json()['error'] for name in fields)
+    assert (await user.http_client.get('/api/deployments', headers=auth)).json()['total'] == 0
+
+
 async def test_a_repository_without_a_dockerfile_is_refused_before_anything_starts(github: GitHubEmulator, user: User):
     auth = await linked_operator(user.http_client, github)
     github.add_repo('dev/docs', files={'README.md': 'docs'})

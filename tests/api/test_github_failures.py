@@ -55,6 +55,18 @@ async def test_the_primary_rate_limit_waits_until_github_resets_it(github: GitHu
     assert waiting.status_code == 429 and len(github.requests) == calls  # Espaze waits; GitHub is not asked
 
 
+async def test_without_a_linked_account_the_small_limit_says_what_to_do(github: GitHubEmulator, user: User):
+    auth = await operator(user.http_client)  # nothing linked: unauthenticated reads of public repositories
+    github.add_repo('someone/tool')
+    assert (await user.http_client.get('/api/github/search?q=tool', headers=auth)).status_code == 200
+    github.remaining[None] = 0
+    limited = await user.http_client.get('/api/github/search?q=other', headers=auth)
+    assert limited.status_code == 429
+    message = limited.json()['error']
+    assert "GitHub's limit for reads without an account (60 an hour from this server)" in message
+    assert 'Link a GitHub account in Settings' in message
+
+
 async def test_a_secondary_rate_limit_honours_retry_after(github: GitHubEmulator, token: str, user: User):
     auth = await linked(user, token)
     exchange = recorded('secondary_rate_limit')

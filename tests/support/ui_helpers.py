@@ -16,3 +16,9 @@ async def log_in(user: User, email: str = ADMIN_EMAIL, password: str = PASSWORD)
     user.find('Password').type(password)
     press(user, 'Log in')
     await user.should_see('Dashboard', retries=20)
+
+
+async def confirm(user: User) -> None:
+    """Choose the action in the confirmation dialog that a risky button opens."""
+    await user.should_see(marker='confirm action', retries=30)
+    user.find(marker='confirm action').click()

@@ -10,7 +10,7 @@ from nicegui.testing import User
 from tests.support.api_helpers import admin_tokens, bearer, login, signup, started
 from tests.support.deployment_helpers import NGINX, body, create, linked_operator, until
 from tests.support.github_emulator import GitHubEmulator
-from tests.support.ui_helpers import log_in, press
+from tests.support.ui_helpers import confirm, log_in, press
 
 
 @pytest.fixture(autouse=True)
@@ -175,7 +175,9 @@ async def test_cancel_is_offered_during_a_rollout_and_goes_back_to_what_ran(
     await user.open(f'/deployments/{deployment_id}')
     await user.should_see('Release #2 · runs release #1', retries=30)
     user.find('Cancel rollout').click()
-    await user.should_see('Cancelled', retries=30)
+    await user.should_see('Cancel release #2 of web? It goes back to release #1.', retries=30)
+    await confirm(user)
+    await user.should_see('Cancelled release #2', retries=30)
     found = await until(user.http_client, auth, deployment_id, {'running'})
     assert found['runningRelease'] == 3 and found['configuration']['nodeSelector'] == {}
     await user.should_see('Release #3 · runs release #3', retries=50)

@@ -6,7 +6,7 @@ from nicegui.testing import User
 from tests.support.api_helpers import admin_tokens, signup
 from tests.support.github_emulator import GitHubEmulator
 from tests.support.github_helpers import classic_token
-from tests.support.ui_helpers import log_in, press
+from tests.support.ui_helpers import confirm, log_in, press
 
 
 async def open_settings(user: User) -> None:
@@ -62,6 +62,8 @@ async def test_a_revoked_token_shows_the_relink_state(github: GitHubEmulator, us
     await user.open('/settings')
     await user.should_see('Re-link GitHub: GitHub refused the stored token', retries=30)
     press(user, 'Disconnect GitHub')
+    await user.should_see('Push to deploy stops for your repositories', retries=30)
+    await confirm(user)
     await user.should_see('Not linked.', retries=30)
 
 

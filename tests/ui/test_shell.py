@@ -27,7 +27,7 @@ async def test_operator_has_no_users_section_and_is_refused_the_page(user: User)
 @pytest.mark.parametrize(
     ('path', 'message'),
     [
-        ('/deployments', 'No deployments match. Create one from a GitHub repository.'),
+        ('/deployments', 'No deployments match. Create one from a GitHub repository or a prebuilt image.'),
         ('/observatory', 'No samples collected yet'),
     ],
 )
