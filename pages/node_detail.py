@@ -1,18 +1,22 @@
 """A node's own page: identity, position, labels, liveness, metrics sparkline, status history, token, delete."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from nicegui import ui
 
 from models.accounts import User
 from models.errors import EspazeError, NotFound, ValidationFailed
-from models.fleet import Node
+from models.fleet import Node, NodeMetrics
+from pages.components.busy import busy
+from pages.components.chart_figures import Line, time_figure, with_gaps
+from pages.components.confirm import confirmed
 from pages.components.fleet_map import FleetMap
 from pages.components.time_text import ago
 from pages.layout import object_page
 from services.registry import Services
 
 STATUS_COLORS = {'online': 'positive', 'offline': 'negative', 'pending': 'warning', 'deleted': 'grey'}
+METRICS_STEP = timedelta(minutes=1)  # a node's metrics are kept one point a minute at most
 METRIC_SERIES = {'cpu_percent': 'CPU %', 'memory_percent': 'Memory %', 'disk_percent': 'Disk %'}
 
 
@@ -60,10 +64,29 @@ def register(services: Services) -> None:
     )
 
 
+def _readings(metrics: NodeMetrics | None) -> dict[str, str]:
+    """The node's newest readings as a person reads them; '-' for what it did not report."""
+    m = metrics or NodeMetrics()
+
+    def percent(value: float | None) -> str:
+        return '-' if value is None else f'{value:.0f} %'
+
+    load = '-' if m.load1 is None else f'{m.load1:.2f}'
+    return {'CPU': percent(m.cpu_percent), 'Memory': percent(m.memory_percent), 'Disk': percent(m.disk_percent)} | {
+        'Load (1 min)': load
+    }
+
+
 async def _node_body(services: Services, user: User, node: Node) -> None:
     with ui.row().classes('items-center gap-3'):
         status = ui.badge(node.status.value, color=STATUS_COLORS[node.status.value]).mark('node status')
         seen = ui.label(f'last seen {ago(node.last_seen_at)}').classes('text-slate-600').mark('last seen')
+    readings: dict[str, ui.label] = {}
+    with ui.row().classes('gap-3 flex-wrap').mark('readings'):
+        for name, value in _readings(node.last_metrics).items():
+            with ui.card().classes('p-3 gap-0 min-w-[7rem]'):
+                ui.label(name).classes('text-xs text-slate-500')
+                readings[name] = ui.label(value).classes('text-lg font-medium').mark(f'reading {name}')
     with ui.grid().classes('w-full grid-cols-1 md:grid-cols-2 gap-4'):
         with ui.card().classes('gap-1'):
             _identity(node)
@@ -90,61 +113,58 @@ async def _node_body(services: Services, user: User, node: Node) -> None:
         status.set_text(fresh.status.value)
         status.props(f'color={STATUS_COLORS[fresh.status.value]}')
         seen.set_text(f'last seen {ago(fresh.last_seen_at, datetime.now(UTC))}')
+        for name, value in _readings(fresh.last_metrics).items():
+            readings[name].set_text(value)
 
     ui.timer(5, tick)
-    await _labels_editor(services, user, node)
+    await _details_editor(services, user, node)
     await _metrics_chart(services, user, node)
     await _history(services, user, node)
     if user.can_manage:
         _danger_zone(services, user, node)
 
 
-async def _labels_editor(services: Services, user: User, node: Node) -> None:
+async def _details_editor(services: Services, user: User, node: Node) -> None:
+    """Its name and labels (read-only for viewers)."""
     with ui.card().classes('w-full gap-2'):
-        ui.label('Labels').classes('text-lg')
+        ui.label('Name and labels').classes('text-lg')
         text = '\n'.join(f'{k}={v}' for k, v in node.labels.items())
         if not user.can_manage:
             ui.label(text or 'No labels.').classes('whitespace-pre-line')
             return
+        name = ui.input('Name', value=node.name).props('outlined dense').classes('w-72 max-w-full').mark('node name')
         editor = ui.textarea('Labels (key=value, one per line)', value=text).classes('w-full').props('outlined')
 
         async def save() -> None:
-            editor.error = None
-            try:
-                await services.nodes.update(user, node.id, None, parse_labels(editor.value or ''))
-            except ValidationFailed as error:
-                editor.error = error.message
-                return
-            ui.notify('Labels saved', type='positive')
+            name.error = editor.error = None
+            async with busy(button):
+                try:
+                    labels = parse_labels(editor.value or '')
+                    saved = await services.nodes.update(user, node.id, (name.value or '').strip(), labels)
+                except ValidationFailed as error:
+                    (name if error.field == 'name' else editor).error = error.message
+                    return
+                except EspazeError as error:
+                    ui.notify(str(error), type='negative')
+                    return
+            ui.notify(f'{saved.name} saved', type='positive')
 
-        ui.button('Save labels', on_click=save)
+        button = ui.button('Save', on_click=save)
 
 
 async def _metrics_chart(services: Services, user: User, node: Node) -> None:
+    now = datetime.now(UTC)
     points = await services.nodes.metrics(user, node.id, hours=24)
     with ui.card().classes('w-full gap-2'):
-        ui.label('Metrics, last 24 h').classes('text-lg')
+        ui.label('Metrics, last 24 h (gaps: the node was not reporting)').classes('text-lg')
         if not points:
             ui.label('No metrics received yet.').classes('text-slate-600')
             return
-        times = [p.at.isoformat() for p in points]
-        traces = [
-            {
-                'type': 'scatter',
-                'mode': 'lines',
-                'name': label,
-                'x': times,
-                'y': [getattr(p.metrics, field) for p in points],
-            }
-            for field, label in METRIC_SERIES.items()
-        ]
-        layout = {
-            'height': 200,
-            'margin': {'l': 30, 'r': 10, 't': 10, 'b': 30},
-            'yaxis': {'range': [0, 100]},
-            'legend': {'orientation': 'h'},
-        }
-        ui.plotly({'data': traces, 'layout': layout, 'config': {'displayModeBar': False}}).classes('w-full')
+        columns = {field: [getattr(p.metrics, field) for p in points] for field in METRIC_SERIES}
+        times, columns = with_gaps([p.at for p in points], columns, METRICS_STEP)
+        lines = [Line(label, columns[field]) for field, label in METRIC_SERIES.items()]
+        figure = time_figure(times, lines, '%', (now - timedelta(hours=24), now), height=220, y_range=(0, 100))
+        ui.plotly(figure).classes('w-full').mark('node metrics')
 
 
 async def _history(services: Services, user: User, node: Node) -> None:
@@ -160,6 +180,9 @@ async def _history(services: Services, user: User, node: Node) -> None:
 
 def _danger_zone(services: Services, user: User, node: Node) -> None:
     async def revoke() -> None:
+        question = f'Revoke the token of {node.name}? Its heartbeats are refused until it enrolls again.'
+        if not await confirmed(question, 'Revoke token'):
+            return
         await services.nodes.revoke_token(user, node.id)
         ui.notify('Token revoked: the node must enroll again', type='warning')
 
@@ -168,19 +191,17 @@ def _danger_zone(services: Services, user: User, node: Node) -> None:
         ui.notify(f'An enrollment token may enroll this MAC again until {until:%H:%M} UTC', type='info')
 
     async def delete() -> None:
+        if not await confirmed(f'Delete {node.name}? Its token and history are removed too.', 'Delete node'):
+            return
         try:
             await services.nodes.delete(user, node.id)
         except EspazeError as error:
             ui.notify(str(error), type='negative')
             return
+        ui.notify(f'{node.name} deleted', type='positive')
         ui.navigate.to('/nodes')
 
-    with ui.dialog() as confirm, ui.card():
-        ui.label(f'Delete {node.name}? Its token and history are removed too.')
-        with ui.row():
-            ui.button('Delete node', color='negative', on_click=delete)
-            ui.button('Cancel', on_click=confirm.close).props('flat')
     with ui.row().classes('gap-2'):
         ui.button('Revoke token', color='warning', on_click=revoke)
         ui.button('Allow re-enrollment (15 min)', on_click=allow_reenrollment).props('outline')
-        ui.button('Delete', color='negative', on_click=confirm.open)
+        ui.button('Delete', color='negative', on_click=delete)

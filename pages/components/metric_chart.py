@@ -5,15 +5,16 @@ import json
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+import plotly.graph_objects as go
 from nicegui import ui
 
 from models.accounts import User
 from models.errors import EspazeError
 from models.metrics import Series
+from pages.components.chart_figures import GAP_STEPS, Line, time_figure, with_gaps
 from services.metrics.service import MetricsService
 
 EXTEND_TIMEOUT = 3.0
-COLORS = ['#2563eb', '#94a3b8', '#f59e0b', '#dc2626', '#16a34a']
 RANGES = {'15 m': timedelta(minutes=15), '1 h': timedelta(hours=1), '6 h': timedelta(hours=6)}
 RANGES |= {'24 h': timedelta(hours=24), '7 d': timedelta(days=7)}
 
@@ -26,8 +27,9 @@ class Trace:
 
 
 def _complete(series: Series) -> tuple[list[datetime], dict[str, list[float | None]]]:
-    """A rollup's newest point is still filling up: leave it out until its minute or hour is over."""
-    if series.resolution == 'raw' or not series.times:
+    """A rollup's newest point is still filling up: leave it out until its minute or hour is over, unless it is
+    all there is (then it is shown, and the whole chart is drawn again once a complete point exists)."""
+    if series.resolution == 'raw' or len(series.times) < 2:
         return series.times, series.values
     return series.times[:-1], {m: v[:-1] for m, v in series.values.items()}
 
@@ -45,7 +47,9 @@ class MetricChart:
         self.span = RANGES['1 h']
         self.sent_until: datetime | None = None
         self.points = 0
-        self.plot = ui.plotly(self._figure([], {})).classes('w-full h-64')
+        self.step = timedelta(seconds=metrics.interval_seconds)
+        now = datetime.now(UTC)
+        self.plot = ui.plotly(self._figure([], {}, (now - self.span, now))).classes('w-full h-64')
 
     async def _series(self) -> tuple[list[datetime], dict[str, list[float | None]]] | None:
         now = datetime.now(UTC)
@@ -55,49 +59,32 @@ class MetricChart:
             )
         except EspazeError:
             return None
+        self.step = timedelta(seconds=series.step_seconds)
         return _complete(series)
 
     def _y(self, values: list[float | None]) -> list[float | None]:
         return [None if v is None else round(v * self.scale, 4) for v in values]
 
-    def _figure(self, times: list[datetime], values: dict[str, list[float | None]]) -> dict:
-        data = [
-            {
-                'type': 'scatter',
-                'mode': 'lines',
-                'name': trace.label,
-                'x': [t.isoformat() for t in times],
-                'y': self._y(values.get(trace.metric, [])),
-                'line': {'color': COLORS[index % len(COLORS)], 'dash': trace.dash, 'width': 2},
-                'connectgaps': False,
-            }
-            for index, trace in enumerate(self.traces)
-        ]
-        layout = {
-            'margin': {'l': 48, 'r': 8, 't': 8, 'b': 32},
-            'legend': {'orientation': 'h', 'y': -0.2},
-            'yaxis': {'title': {'text': self.unit}, 'rangemode': 'tozero'},
-            'xaxis': {'type': 'date'},
-            'uirevision': 'keep',  # zoom and hidden traces survive updates
-        }
-        if not times:
-            layout['annotations'] = [
-                {'text': 'No samples in this range yet', 'showarrow': False, 'xref': 'paper', 'yref': 'paper'}
-            ]
-        return {'data': data, 'layout': layout, 'config': {'displayModeBar': False, 'responsive': True}}
+    def _figure(
+        self, times: list[datetime], values: dict[str, list[float | None]], span: tuple[datetime, datetime]
+    ) -> go.Figure:
+        times, values = with_gaps(times, values, self.step)
+        lines = [Line(t.label, self._y(values.get(t.metric, [])), t.dash) for t in self.traces]
+        return time_figure(times, lines, self.unit, span)
 
     async def load(self, span: timedelta | None = None) -> None:
         """Draw the whole range again (on opening, or when the range changes)."""
         self.span = span or self.span
         found = await self._series()
         times, values = found if found else ([], {})
-        self.plot.update_figure(self._figure(times, values))
+        now = datetime.now(UTC)
+        self.plot.update_figure(self._figure(times, values, (now - self.span, now)))
         self.sent_until = times[-1] if times else None
         self.points = max(len(times), 1)
 
     async def refresh(self) -> int:
         """Append the points taken since the last look; returns how many were sent."""
-        if self.sent_until is None:
+        if self.sent_until is None or self.points < 2:  # a lone point was drawn with the whole range around it
             await self.load()
             return self.points
         found = await self._series()
@@ -107,13 +94,17 @@ class MetricChart:
         new = [i for i, t in enumerate(times) if t > self.sent_until]
         if not new:
             return 0
+        if times[new[0]] - self.sent_until > self.step * GAP_STEPS:  # nothing was measured for a while: a gap
+            await self.load()
+            return len(new)
         self.points = max(self.points, len(times))
         update = {
             'x': [[times[i].isoformat() for i in new] for _ in self.traces],
             'y': [self._y([values[t.metric][i] for i in new]) for t in self.traces],
         }
         if not await self._extend(update):  # the browser had not drawn the chart yet: send it whole, once
-            self.plot.update_figure(self._figure(times, values))
+            now = datetime.now(UTC)
+            self.plot.update_figure(self._figure(times, values, (now - self.span, now)))
         self.sent_until = times[new[-1]]
         return len(new)
 

@@ -153,7 +153,7 @@ async def test_the_usage_tab_charts_cpu_and_memory_against_request_and_limit(git
     await user.open(f'/deployments/{deployment_id}')
     await user.should_see('CPU: used against request and limit', retries=30)
     charts = {
-        p.figure['layout']['yaxis']['title']['text']: {t['name']: t['y'] for t in p.figure['data']}
+        p.figure['layout']['yaxis']['title']['text']: {t['name']: list(t['y']) for t in p.figure['data']}
         for p in user.find(ui.plotly).elements
     }
     assert charts['cores']['Request'] == [0.2] and charts['cores']['Limit'] == [1.0]

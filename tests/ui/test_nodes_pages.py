@@ -5,7 +5,7 @@ from nicegui.testing import User
 
 from tests.support.api_helpers import admin_tokens, bearer, signup, started
 from tests.support.fleet_helpers import beat, enroll, node_doc
-from tests.support.ui_helpers import log_in, press
+from tests.support.ui_helpers import confirm, log_in, press
 
 
 async def fleet(user: User) -> tuple[dict, dict, list[dict]]:
@@ -87,13 +87,18 @@ async def test_node_page_shows_liveness_and_edits_labels(user: User, mongo_url: 
     assert user.find(marker='last seen').elements.pop().text.endswith('s ago')
     editor = user.find('Labels (key=value, one per line)')
     editor.clear().type('site=lisbon\nbad key=x')
-    press(user, 'Save labels')
+    press(user, 'Save')
     await user.should_see('bad key', retries=20)
     assert [p['k'] for p in node_doc(mongo_url, node_id)['labels']] == ['site']
     editor.clear().type('site=porto\ntier=edge')
-    press(user, 'Save labels')
-    await user.should_see('Labels saved', retries=20)
-    assert {p['k']: p['v'] for p in node_doc(mongo_url, node_id)['labels']} == {'site': 'porto', 'tier': 'edge'}
+    user.find(marker='node name').clear().type('lisbon-gateway')
+    press(user, 'Save')
+    await user.should_see('lisbon-gateway saved', retries=20)
+    stored = node_doc(mongo_url, node_id)
+    assert {p['k']: p['v'] for p in stored['labels']} == {'site': 'porto', 'tier': 'edge'}
+    assert stored['name'] == 'lisbon-gateway'
+    readings = {e.text for e in user.find(marker='readings').elements.pop().descendants() if hasattr(e, 'text')}
+    assert {'CPU', 'Memory', 'Disk', 'Load (1 min)'} <= readings
 
 
 async def test_someone_elses_node_page_says_not_found(user: User):
@@ -110,6 +115,7 @@ async def test_deleting_a_node_from_its_page(user: User, mongo_url: str):
     await user.open(f'/nodes/{node_id}')
     await user.should_see('Status history', retries=30)
     press(user, 'Delete')
-    press(user, 'Delete node')
+    await user.should_see('Its token and history are removed too.', retries=20)
+    await confirm(user)
     await user.should_see('Add node', retries=20)
     assert node_doc(mongo_url, node_id) is None

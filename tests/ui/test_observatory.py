@@ -1,5 +1,6 @@
 """The Observatory with NiceGUI's simulated user: what an operator sees, pause, and no metrics server."""
 
+import asyncio
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -47,6 +48,16 @@ async def test_an_operator_sees_the_cluster_and_their_deployments_use(github: Gi
     plots = user.find(ui.plotly).elements
     line_charts = [p for p in plots if p.figure['data'] and p.figure['data'][0]['type'] == 'scatter']
     assert len(line_charts) == 3 and all(len(p.figure['data'][0]['x']) == 1 for p in line_charts)
+    [ranges] = user.find(ui.toggle).elements
+    for wanted in ('7 d', '24 h', '6 h', '15 m'):  # hourly and minute rollups whose only bucket is still filling
+        ranges.value = wanted
+        for _ in range(50):
+            if all(len(p.figure['data'][0]['x']) == 1 for p in line_charts):
+                break
+            await asyncio.sleep(0.1)
+        assert all(len(p.figure['data'][0]['x']) == 1 for p in line_charts), wanted
+        assert all(p.figure['layout']['xaxis']['range'] is not None for p in line_charts)  # not the year 2000
+        await user.should_not_see('No samples collected yet')
 
 
 async def test_pause_stops_the_refresh_and_play_resumes_it(user: User):
