@@ -3,9 +3,11 @@
     python agent.py --server https://espaze.example.com --enrollment-token espe_... --latitude 48.85 --longitude 2.35
 
 Needs only Python 3.11 and psutil. The node token is kept in the state file (mode 0600); `--once` sends one beat.
+Each failed beat is logged; `-v` adds a status line every `--status-minutes`. SIGTERM stops it with exit code 0.
 """
 
 import argparse
+import datetime
 import ipaddress
 import json
 import os
@@ -60,7 +62,34 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument('--interface', default=env('ESPAZE_NODE_INTERFACE'), help='default: the default route one')
     parser.add_argument('--once', action='store_true', help='send a single heartbeat and exit')
     parser.add_argument('--timeout', type=float, default=10.0, help='seconds per request')
+    parser.add_argument('-v', '--verbose', action='store_true', help='a status line every --status-minutes')
+    parser.add_argument('--status-minutes', type=float, default=10.0, help='how often -v prints a status line')
     return parser.parse_args(argv)
+
+
+def say(text: str, *, problem: bool = False) -> None:
+    """One timestamped line: what went wrong to stderr, the rest to stdout."""
+    moment = datetime.datetime.now(datetime.UTC).strftime('%Y-%m-%dT%H:%M:%SZ')
+    print(f'{moment} {text}', file=sys.stderr if problem else sys.stdout, flush=True)
+
+
+class Tally:
+    """What the agent did since it started, for its status line and its last words."""
+
+    def __init__(self, status_every: float | None) -> None:
+        self.sent = self.failed = 0
+        self.last_sent: float | None = None
+        self.status_every = status_every
+        self.next_status = time.monotonic() + status_every if status_every else None
+
+    def summary(self) -> str:
+        ago = f'{time.monotonic() - self.last_sent:.0f} s ago' if self.last_sent is not None else 'never'
+        return f'{self.sent} beats sent, {self.failed} failed, last beat {ago}'
+
+    def maybe_report(self, node_id: str) -> None:
+        if self.next_status is not None and self.status_every and time.monotonic() >= self.next_status:
+            say(f'status: node {node_id}: {self.summary()}')
+            self.next_status = time.monotonic() + self.status_every
 
 
 def _float(value: str | None) -> float | None:
@@ -197,7 +226,7 @@ def enroll(args: argparse.Namespace) -> dict[str, str]:
     answer = request(args, '/api/nodes/register', args.enrollment_token, body)
     state = {'server': args.server, 'nodeId': answer['node']['id'], 'nodeToken': answer['nodeToken']}
     save_state(args.state_file, state)
-    print(f'enrolled as node {state["nodeId"]} ({answer["node"]["name"]}, {mac})', flush=True)
+    say(f'enrolled as node {state["nodeId"]} ({answer["node"]["name"]}, {mac})')
     return state
 
 
@@ -212,51 +241,65 @@ def send_beat(args: argparse.Namespace, state: dict[str, str]) -> int:
     return int(answer.get('nextHeartbeatSeconds', 30))
 
 
-def run(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace, tally: Tally) -> int:
     psutil.cpu_percent(interval=None)  # the first reading only starts the measurement
     state = load_state(args.state_file) or enroll(args)
     failures = 0
+    if not args.once:
+        every = f'; a status line every {args.status_minutes:g} min' if args.verbose else ' (-v for status lines)'
+        say(f'node {state["nodeId"]} beating to {args.server}{every}')
     while True:
         try:
             interval = send_beat(args, state)
             failures = 0
+            tally.sent += 1
+            tally.last_sent = time.monotonic()
             if args.once:
-                print(f'heartbeat sent for node {state["nodeId"]}', flush=True)
+                say(f'heartbeat sent for node {state["nodeId"]}')
                 return 0
+            tally.maybe_report(state['nodeId'])
             time.sleep(interval * random.uniform(0.9, 1.1))
         except Refused as refused:
-            print(
+            say(
                 f"Espaze refused this node's token ({refused}). The node was revoked or deleted: "
                 f'remove {args.state_file} and enroll again with a new enrollment token.',
-                file=sys.stderr,
+                problem=True,
             )
             return EXIT_REFUSED
         except TooSoon as asked:
+            tally.failed += 1
             if args.once:
-                print(f'heartbeat refused for now: {asked}', file=sys.stderr)
+                say(f'heartbeat refused for now: {asked}', problem=True)
                 return 1
-            print(f'Espaze asks to wait ({asked}); next beat in {asked.seconds:.0f} s', file=sys.stderr, flush=True)
+            say(f'Espaze asks to wait ({asked}); next beat in {asked.seconds:.0f} s', problem=True)
             time.sleep(asked.seconds * random.uniform(1.0, 1.1))
         except OSError as error:
+            tally.failed += 1
             if args.once:
-                print(f'heartbeat failed: {error}', file=sys.stderr)
+                say(f'heartbeat failed: {error}', problem=True)
                 return 1
             failures += 1
             delay = min(MAX_BACKOFF_SECONDS, 2.0**failures) * random.uniform(0.9, 1.1)
-            print(f'heartbeat failed ({error}); retrying in {delay:.0f} s', file=sys.stderr, flush=True)
+            say(f'heartbeat failed ({error}); retrying in {delay:.0f} s', problem=True)
             time.sleep(delay)
 
 
 def main(argv: list[str] | None = None) -> int:
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     args = parse_args(argv)
+    tally = Tally(args.status_minutes * 60 if args.verbose else None)
+
+    def stop(*_: object) -> None:
+        say(f'stopping on SIGTERM after {tally.summary()}; the node stays enrolled')
+        sys.exit(0)
+
+    signal.signal(signal.SIGTERM, stop)
     try:
-        return run(args)
+        return run(args, tally)
     except Refused as refused:
-        print(f'Espaze refused the enrollment: {refused}', file=sys.stderr)
+        say(f'Espaze refused the enrollment: {refused}', problem=True)
         return EXIT_REFUSED
     except OSError as error:
-        print(f'could not reach Espaze at {args.server}: {error}', file=sys.stderr)
+        say(f'could not reach Espaze at {args.server}: {error}', problem=True)
         return 1
 
 

@@ -5,9 +5,10 @@ from nicegui import ui
 from models.accounts import User
 from models.fleet import Node, NodeListQuery, NodeStatus
 from pages.components.fleet_map import FleetMap
+from pages.components.node_bulk import BulkActions
 from pages.components.time_text import ago
 from pages.layout import signed_in_page
-from pages.node_enrollment import add_node_dialog
+from pages.node_enrollment import EnrollmentTokens, add_node_dialog
 from services.registry import Services
 
 PAGE_SIZE = 25
@@ -73,8 +74,10 @@ class NodesView:
                 with ui.card().classes('items-start gap-0 p-3'):
                     ui.label(key.title()).classes('text-sm text-slate-600')
                     self.counts[key] = ui.label('0').classes('text-2xl font-semibold').mark(f'count {key}')
+        self.tokens: EnrollmentTokens | None = None
         if self.user.can_manage:
-            ui.button('Add node', icon='add', on_click=lambda: add_node_dialog(self.services, self.user))
+            ui.button('Add node', icon='add', on_click=lambda: add_node_dialog(self.services, self.user, self._created))
+            self.tokens = EnrollmentTokens(self.services, self.user)
         self.map = FleetMap()
         with ui.row().classes('w-full items-end gap-2'):
             self.search = ui.input('Search name, MAC or IP').props('clearable dense outlined debounce=400')
@@ -91,14 +94,23 @@ class NodesView:
             self.sort = ui.select(SORTS, value='created_at', label='Sort by').props('dense outlined').classes('w-36')
         for control in (self.search, self.status_filter, self.label_filter, self.sort):
             control.on_value_change(self.first_page)
-        self.table = ui.table(columns=COLUMNS, rows=[], row_key='id').classes('w-full').props('flat bordered')
+        self.bulk = BulkActions(self.services, self.user, self.refresh) if self.user.can_manage else None
+        selection = 'multiple' if self.bulk else None
+        self.table = ui.table(columns=COLUMNS, rows=[], row_key='id', selection=selection).classes('w-full')
+        self.table.props('flat bordered :grid="$q.screen.lt.sm"').mark('nodes')
         self.table.add_slot('body-cell-name', NAME_CELL)
         self.table.add_slot('body-cell-status', STATUS_CELL)
+        if self.bulk is not None:
+            self.bulk.attach(self.table)
         with ui.row().classes('items-center gap-2'):
             self.previous = ui.button('Previous', on_click=lambda: self.go(-1)).props('flat')
             self.position = ui.label()
             self.next = ui.button('Next', on_click=lambda: self.go(1)).props('flat')
         ui.timer(REFRESH_SECONDS, self.refresh)
+
+    async def _created(self) -> None:
+        if self.tokens is not None:
+            await self.tokens.load()
 
     async def first_page(self) -> None:
         self.page = 1
@@ -115,8 +127,15 @@ class NodesView:
             label.set_text(str(getattr(counts, key)))
         self.map.show(await self.services.nodes.map_points(self.user))
         result = await self.services.nodes.find(self.user, self.query())
-        self.table.rows = [_row(node) for node in result.items]
-        self.table.update()
+        rows = [_row(node) for node in result.items]
+        if rows != self.table.rows:
+            self.table.rows = rows
+            shown = {row['id'] for row in rows}
+            self.table.selected = [row for row in self.table.selected if row['id'] in shown]
+        if self.bulk is not None:
+            self.bulk.selection_changed()
+        if self.tokens is not None:
+            await self.tokens.load()
         pages = max(1, -(-result.total // PAGE_SIZE))
         self.position.set_text(f'Page {self.page} of {pages} · {result.total} nodes')
         self.previous.set_enabled(self.page > 1)

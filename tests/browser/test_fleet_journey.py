@@ -1,6 +1,6 @@
 """Enroll a node with the agent, see it online in the table and on the map, stop it, see it go offline."""
 
-import re
+import os
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -40,31 +40,29 @@ def test_enroll_with_the_agent_then_watch_the_node_go_online_and_offline(
     log_in(page, fast_fleet)
     page.goto(fast_fleet.base_url + '/nodes')
     page.get_by_role('button', name='Add node').click()
-    page.get_by_role('button', name='Create enrollment token').click()
-    command = page.get_by_text('--enrollment-token').inner_text()
-    token = re.search(r'espe_[A-Za-z0-9_-]+', command).group(0)
-    assert f'--server {fast_fleet.base_url}' in command
+    dialog = page.get_by_role('dialog')
+    dialog.get_by_label('Latitude').fill('38.72')
+    dialog.get_by_label('Longitude').fill('-9.14')
+    dialog.get_by_role('button', name='Create enrollment token').click()
+    expect(page.get_by_text('Enrollment token created')).to_be_visible()
+    command = dialog.get_by_text('--enrollment-token').inner_text()
+    assert f'--server {fast_fleet.base_url}' in command and '<' not in command
+    assert command.rstrip().endswith('--latitude 38.72 --longitude -9.14')
     page.screenshot(path=screenshot_dir / 'desktop-nodes-add-node.png')
-    page.get_by_role('button', name='Close').click()
+    dialog.get_by_role('button', name='Close').click()
+    page.get_by_text('Enrollment tokens', exact=True).click()
+    token_row = page.get_by_role('row').filter(has_text='1 of 1')  # uses left: not used yet
+    expect(token_row).to_contain_text('usable', timeout=10_000)
 
+    pasted = command + ' \\\n  --name lisbon-edge'  # pasted into a shell as shown, with a name added
     agent = subprocess.Popen(
-        [
-            sys.executable,
-            'agent.py',
-            '--server',
-            fast_fleet.base_url,
-            '--enrollment-token',
-            token,
-            '--state-file',
-            str(tmp_path / 'state.json'),
-            '--latitude',
-            '38.72',
-            '--longitude',
-            '-9.14',
-            '--name',
-            'lisbon-edge',
-        ],
+        ['bash', '-c', pasted],
         cwd=ROOT,
+        env={
+            **os.environ,
+            'PATH': f'{Path(sys.executable).parent}:{os.environ["PATH"]}',
+            'ESPAZE_AGENT_STATE': str(tmp_path / 'state.json'),
+        },
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -75,8 +73,11 @@ def test_enroll_with_the_agent_then_watch_the_node_go_online_and_offline(
         expect(page.get_by_text('Online (1)')).to_be_visible()
         page.screenshot(path=screenshot_dir / 'desktop-nodes-online.png', full_page=True)
     finally:
-        agent.terminate()
-        agent.wait(10)
+        agent.terminate()  # SIGTERM
+        said, _ = agent.communicate(timeout=10)
+    assert agent.returncode == 0 and 'stopping on SIGTERM after ' in said and 'beats sent' in said
+    used = page.get_by_role('row').filter(has_text='0 of 1')
+    expect(used).to_contain_text('used up or expired', timeout=15_000)  # the list follows without a reload
     expect(node_row(page, 'lisbon-edge')).to_contain_text('offline', timeout=30_000)
     expect(page.get_by_text('Offline (1)')).to_be_visible()
     page.screenshot(path=screenshot_dir / 'desktop-nodes-offline.png', full_page=True)

@@ -1,5 +1,7 @@
 """The Nodes page and a node's own page, driven with NiceGUI's simulated user."""
 
+import asyncio
+
 from nicegui import ui
 from nicegui.testing import User
 
@@ -28,7 +30,7 @@ async def open_nodes(user: User) -> None:
 
 
 def table_names(user: User) -> list[str]:
-    [table] = user.find(ui.table).elements
+    [table] = user.find(marker='nodes').elements
     return [row['name'] for row in table.rows]
 
 
@@ -61,9 +63,46 @@ async def test_add_node_creates_an_enrollment_token_and_shows_the_command(user: 
     press(user, 'Create enrollment token')
     await user.should_see(marker='agent command', retries=20)
     [code] = user.find(marker='agent command').elements
-    assert 'agent.py --server' in code.content and '--enrollment-token espe_' in code.content
+    assert 'agent.py \\\n  --server' in code.text and '--enrollment-token espe_' in code.text
+    assert code.text.endswith('--location-file /etc/espaze/location.json')  # no <PLACEHOLDER> a shell misreads
     tokens = await user.http_client.get('/api/nodes/enrollment-tokens', headers=bearer(alice))
     assert len(tokens.json()) == 1
+    [listed] = user.find(marker='enrollment tokens').elements
+    [table] = [t for t in listed.descendants() if isinstance(t, ui.table)]
+    for _ in range(30):
+        if table.rows:
+            break
+        await asyncio.sleep(0.1)
+    assert [(r['uses'], r['state']) for r in table.rows] == [('1 of 1', 'usable')]
+
+
+async def test_bulk_actions_label_revoke_and_delete_the_selected_nodes(user: User, mongo_url: str):
+    _, _, nodes = await fleet(user)
+    await log_in(user, 'alice@example.com')
+    await open_nodes(user)
+    [table] = user.find(marker='nodes').elements
+    user.find(marker='nodes').trigger('selection', {'added': True, 'rows': table.rows, 'keys': []})
+    await user.should_see('2 selected', retries=20)
+    user.find(marker='bulk label').type('zone=eu')
+    press(user, 'Add label')
+    await user.should_see('Labelled zone=eu on 2 nodes', retries=30)
+    for node in nodes:
+        assert {'k': 'zone', 'v': 'eu'} in node_doc(mongo_url, node['node']['id'])['labels']
+    second = next(row for row in table.rows if row['name'] == 'alice-2')
+    user.find(marker='nodes').trigger('selection', {'added': True, 'rows': [second], 'keys': []})
+    await user.should_see('1 selected', retries=20)
+    press(user, 'Revoke tokens')
+    await user.should_see('Revoke the tokens of 1 nodes?', retries=20)
+    await confirm(user)
+    await user.should_see('Revoked 1 node', retries=30)
+    assert node_doc(mongo_url, nodes[1]['node']['id'])['token_id'] is None
+    user.find(marker='nodes').trigger('selection', {'added': True, 'rows': [second], 'keys': []})
+    press(user, 'Delete')
+    await user.should_see('Delete alice-2? Their tokens and history are removed too.', retries=20)
+    await confirm(user)
+    await user.should_see('Deleted 1 node', retries=30)
+    assert node_doc(mongo_url, nodes[1]['node']['id']) is None
+    assert node_doc(mongo_url, nodes[0]['node']['id']) is not None
 
 
 async def test_viewers_get_no_add_button(user: User):
