@@ -3,6 +3,7 @@
 from nicegui import ui
 
 from models.accounts import User
+from models.audit import AuditEntry
 from pages.layout import signed_in_page
 from services.registry import Services
 
@@ -17,6 +18,23 @@ COLUMNS = [
         ('details', 'Details'),
     )
 ]
+
+
+NAMING_DETAILS = ('name', 'email_of_user')  # what older entries called the object they were about
+
+
+def _row(entry: AuditEntry) -> dict[str, str]:
+    """The object by its name (its id only when no name was recorded), and the other details as words."""
+    named = next((entry.details[k] for k in NAMING_DETAILS if entry.details.get(k)), None)
+    details = {k: v for k, v in entry.details.items() if k not in NAMING_DETAILS and v not in ('None', '')}
+    return {
+        'id': entry.id,
+        'at': entry.at.strftime('%Y-%m-%d %H:%M:%S'),
+        'actor': entry.actor_email or '-',
+        'action': entry.action,
+        'target': named or (f'id {entry.target[-8:]}' if entry.target else ''),
+        'details': ', '.join(f'{k.replace("_", " ")}: {v}' for k, v in details.items()),
+    }
 
 
 def register(services: Services) -> None:
@@ -36,17 +54,7 @@ def register(services: Services) -> None:
                 state['page'],
                 PAGE_SIZE,
             )
-            rows = [
-                {
-                    'id': e.id,
-                    'at': e.at.strftime('%Y-%m-%d %H:%M:%S'),
-                    'actor': e.actor_email or '-',
-                    'action': e.action,
-                    'target': e.target or '',
-                    'details': ', '.join(f'{k}: {v}' for k, v in e.details.items()),
-                }
-                for e in found.items
-            ]
+            rows = [_row(e) for e in found.items]
             ui.table(columns=COLUMNS, rows=rows, row_key='id').classes('w-full').mark('audit entries')
             pages = max(1, -(-found.total // PAGE_SIZE))
             with ui.row().classes('items-center gap-2'):

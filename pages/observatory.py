@@ -20,8 +20,9 @@ REFRESH_SECONDS = 10
 TOP_COLUMNS = [
     {'name': 'name', 'label': 'Deployment', 'field': 'name', 'align': 'left'},
     {'name': 'namespace', 'label': 'Namespace', 'field': 'namespace', 'align': 'left'},
-    {'name': 'cpu', 'label': 'CPU used / requested (cores)', 'field': 'cpu', 'align': 'right'},
-    {'name': 'memory', 'label': 'Memory used / requested (MiB)', 'field': 'memory', 'align': 'right'},
+    {'name': 'pods', 'label': 'Pods', 'field': 'pods', 'align': 'right'},
+    {'name': 'cpu', 'label': 'CPU used / requested (cores, all pods)', 'field': 'cpu', 'align': 'right'},
+    {'name': 'memory', 'label': 'Memory used / requested (MiB, all pods)', 'field': 'memory', 'align': 'right'},
     {'name': 'hint', 'label': 'Right-sizing', 'field': 'hint', 'align': 'left'},
 ]
 PAIR_COLUMNS = [
@@ -46,6 +47,7 @@ class Observatory:
         self.cards: dict[str, ui.label] = {}
         self.charts: list[MetricChart] = []
         self.shown: dict[str, object] = {}
+        self.names: dict[str, str] = {}
 
     async def build(self) -> None:
         with ui.row().classes('w-full items-center gap-3'):
@@ -91,6 +93,7 @@ class Observatory:
         with ui.card().classes('w-full gap-1'):
             ui.label('Deployments using the most CPU').classes('font-medium')
             self.top = ui.table(columns=TOP_COLUMNS, rows=[], row_key='id').classes('w-full').mark('top deployments')
+            self.top.props('wrap-cells :grid="$q.screen.lt.sm"')
             self.top.add_slot('body-cell-name', NAME_CELL)
         with ui.card().classes('w-full gap-1') as self.paired_card:
             ui.label('Fleet nodes that are also cluster nodes').classes('font-medium')
@@ -113,6 +116,13 @@ class Observatory:
         else:
             self.updated.set_text('Paused')
 
+    async def _namespace_names(self, namespaces: set[str]) -> dict[str, str]:
+        """Owners' namespaces by their owner's name, looked up once per page."""
+        unknown = namespaces - set(self.names)
+        if unknown:
+            self.names |= await self.services.accounts.namespace_names(self.user, unknown)
+        return self.names
+
     def _changed(self, key: str, value: object) -> bool:
         if self.shown.get(key) == value:
             return False
@@ -132,12 +142,16 @@ class Observatory:
             problem = 'Metrics server unavailable: CPU and memory use are not measured (capacity and pods are).'
         self.unavailable.set_text(problem or '')
         self.unavailable.set_visibility(problem is not None)
-        namespaces, nodes = pods_per_namespace(snapshot.pods), pods_per_node(snapshot.pods)
+        named = await self._namespace_names({p.namespace for p in snapshot.pods})
+        namespaces = {named.get(ns, ns): n for ns, n in pods_per_namespace(snapshot.pods).items()}
+        nodes = pods_per_node(snapshot.pods)
         if self._changed('namespaces', namespaces):
             self.by_namespace.update_figure(bars_figure(namespaces, 'Pods per namespace'))
         if self._changed('nodes', nodes):
             self.by_node.update_figure(bars_figure(nodes, 'Pods per node'))
-        rows = top_deployments(snapshot.pods)
+        rows = [
+            row | {'namespace': named.get(row['namespace'], row['namespace'])} for row in top_deployments(snapshot.pods)
+        ]
         if self._changed('top', rows):
             self.top.rows = rows
             self.top.update()

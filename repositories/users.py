@@ -74,6 +74,12 @@ class UserRepository:
         found = self._users.find({'_id': {'$in': oids}, 'disabled': {'$ne': True}}, {'role': 1})
         return {str(doc['_id']): Role(doc['role']) async for doc in found}
 
+    async def names_of(self, user_ids: list[str]) -> dict[str, str]:
+        """The display name of each of these accounts that exists (one query)."""
+        oids = [oid for oid in map(object_id, user_ids) if oid is not None]
+        found = self._users.find({'_id': {'$in': oids}}, {'name': 1, 'email': 1})
+        return {str(doc['_id']): doc.get('name') or doc['email'] async for doc in found}
+
     async def get_by_email(self, email: str) -> User | None:
         """The user with this canonical email, or None."""
         doc = await self._users.find_one({'email': email})

@@ -1,6 +1,7 @@
 """Administration of accounts: listing, roles, disabling, and whether sign-up is open."""
 
 from models.accounts import Role, User, UserPage
+from models.deployments import owner_namespace
 from models.errors import Conflict, Forbidden, NotFound
 from repositories.instance import InstanceRepository
 from repositories.sessions import SessionRepository
@@ -8,6 +9,7 @@ from repositories.users import UserRepository
 from services.audit import AuditLog
 
 MAX_PAGE_SIZE = 200
+NAMESPACE_PREFIX = owner_namespace('')
 
 
 def _require_admin(actor: User) -> None:
@@ -28,6 +30,16 @@ class AccountService:
         """The account, unless it was deleted or disabled."""
         user = await self._users.get(user_id)
         return user if user is not None and not user.disabled else None
+
+    async def namespace_names(self, viewer: User, namespaces: set[str]) -> dict[str, str]:
+        """How a person reads each owner's namespace: `espaze-<owner id>` -> "Ada's apps" (only for owners the
+        viewer may read about); other namespaces keep their own names."""
+        owners = {ns: ns.removeprefix(NAMESPACE_PREFIX) for ns in namespaces if ns.startswith(NAMESPACE_PREFIX)}
+        readable = [owner for owner in owners.values() if viewer.may_read_owned_by(owner)][:MAX_PAGE_SIZE]
+        names = await self._users.names_of(readable) if readable else {}
+        return {ns: f"{names[owner]}'s apps" if owner in names else ns for ns, owner in owners.items()} | {
+            ns: ns for ns in namespaces if ns not in owners
+        }
 
     async def list_users(self, actor: User, page: int = 1, page_size: int = 50) -> UserPage:
         """One page of accounts, newest first (admins only)."""
@@ -52,7 +64,9 @@ class AccountService:
         if disabled:
             await self._sessions.revoke_all(user_id)
         changes = {'role': role.value if role else None, 'disabled': disabled}
-        await self._audit.record(actor, 'user.update', user_id, email_of_user=updated.email, **changes)
+        await self._audit.record(
+            actor, 'user.update', user_id, name=updated.email, **{k: v for k, v in changes.items() if v is not None}
+        )
         return updated
 
     async def set_signup_allowed(self, actor: User, allowed: bool) -> bool:

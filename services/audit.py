@@ -17,6 +17,8 @@ def redacted(details: dict[str, object]) -> dict[str, str]:
     """Details as short strings; any field whose name speaks of a secret is replaced."""
     clean = {}
     for name, value in details.items():
+        if value is None:
+            continue
         secret = any(word in name.lower() for word in SECRET_WORDS)
         clean[name] = '[redacted]' if secret else str(value)[:300]
     return clean

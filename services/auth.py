@@ -71,6 +71,7 @@ class AuthService:
             return None
         user = await self._create(email, password, None, Role.ADMIN)
         await self._instance.drop_setup_token()
+        await self._audit.record(user, 'setup', user.id, name=user.name, source='ESPAZE_ADMIN_EMAIL')
         log.info('created the first admin from ESPAZE_ADMIN_EMAIL')
         return user
 
@@ -85,7 +86,9 @@ class AuthService:
         name = display_name(name, canonical)
         if not await self._instance.consume_setup_token(token_hash(token)) or not await self.needs_setup():
             raise Forbidden('This setup link is no longer valid')
-        return await self._users.create(canonical, name, Role.ADMIN, await self._hasher.hash(secret))
+        admin = await self._users.create(canonical, name, Role.ADMIN, await self._hasher.hash(secret))
+        await self._audit.record(admin, 'setup', admin.id, name=admin.name)
+        return admin
 
     async def signup_allowed(self) -> bool:
         """Whether new accounts may sign up by themselves."""
@@ -98,7 +101,9 @@ class AuthService:
             raise Forbidden('Espaze is not set up yet: open the setup link printed when it started')
         if not await self.signup_allowed():
             raise Forbidden('Sign-up is turned off on this instance; ask an admin for an account')
-        return await self._create(email, password, name, Role.OPERATOR)
+        user = await self._create(email, password, name, Role.OPERATOR)
+        await self._audit.record(user, 'signup', user.id, name=user.name, address=client or '-')
+        return user
 
     async def _create(self, email: str, password: str, name: str | None, role: Role) -> User:
         canonical = canonical_email(email)
@@ -123,9 +128,9 @@ class AuthService:
             raise Unauthorized(INVALID_LOGIN)
         await self._limiter.give_back(counted)  # the limits count failures only
         if user.disabled:
-            await self._audit.record(user, 'login.refused', user.id, reason='disabled')
+            await self._audit.record(user, 'login.refused', user.id, name=user.name, reason='disabled')
             raise Forbidden('This account is disabled')
-        await self._audit.record(user, 'login', user.id)
+        await self._audit.record(user, 'login', user.id, name=user.name)
         return user
 
     async def login(self, email: str, password: str, client: str | None = None) -> TokenPair:
@@ -201,7 +206,11 @@ class AuthService:
 
     async def logout(self, session_id: str) -> None:
         """End one session: its refresh token and access tokens stop working."""
+        session = await self._sessions.get_active(session_id)
         await self._sessions.revoke(session_id)
+        user = await self._users.get(session.user_id) if session is not None else None
+        if user is not None:
+            await self._audit.record(user, 'logout', user.id, name=user.name)
 
     async def change_password(self, user: User, current: str, new: str, keep_session: str | None = None) -> None:
         """Replace the password after checking the current one against the account's stored hash (read now, not
@@ -213,7 +222,7 @@ class AuthService:
             raise Forbidden('The current password is not correct')
         await self._users.set_password(account.id, await self._hasher.hash(new_secret))
         await self._sessions.revoke_all(account.id, keep=keep_session)
-        await self._audit.record(account, 'user.password_change', account.id)
+        await self._audit.record(account, 'user.password_change', account.id, name=account.name)
 
     def _refresh_token_for(self, user_id: str, session_id: str) -> str:
         return self._tokens.encode('refresh', user_id, self._tokens.refresh_ttl, sid=session_id)

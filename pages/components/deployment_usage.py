@@ -17,7 +17,9 @@ async def usage_panel(metrics: MetricsService, user: User, deployment_id: str) -
     with ui.grid().classes('w-full gap-3 grid-cols-1 lg:grid-cols-2'):
         for title, prefix, unit, scale in (('CPU', 'cpu', 'cores', 1.0), ('Memory', 'memory', 'MiB', 1 / MIB)):
             with ui.card().classes('w-full gap-1').mark(f'usage {prefix}'):
-                ui.label(f'{title}: used against request and limit').classes('font-medium')
+                ui.label(f'{title} of all its pods together: used against the sum of requests and limits').classes(
+                    'font-medium'
+                )
                 traces = [Trace(f'{prefix}_used', 'Used'), Trace(f'{prefix}_request', 'Request', 'dot')]
                 traces.append(Trace(f'{prefix}_limit', 'Limit', 'dash'))
                 charts.append(MetricChart(metrics, user, scope, traces, unit, scale))

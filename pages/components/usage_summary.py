@@ -67,7 +67,10 @@ def pods_per_node(pods: list[PodUse]) -> dict[str, int]:
 
 
 def _hint(total: dict, measured: bool) -> str:
-    """Which request is too low (used above it) or much too high (used under a quarter of it)."""
+    """Which request is too low (used above it) or much too high (used under a quarter of it); nothing to say
+    of a deployment none of whose pods runs (a Pending pod uses nothing because it was never placed)."""
+    if not total['running']:
+        return 'no pod runs yet: nothing measured to size by'
     if not measured:
         return ''
     hints = []
@@ -95,12 +98,15 @@ def top_deployments(pods: list[PodUse]) -> list[dict]:
         total['memory'] += pod.memory_used or 0
         total['cpu_request'] += pod.cpu_request
         total['memory_request'] += pod.memory_request
+        total['running'] += pod.phase == 'Running'
+        total['pods'] += 1
     ranked = sorted(totals.items(), key=lambda item: (-item[1]['cpu'], names[item[0]][0]))[:TOP]
     return [
         {
             'id': deployment_id,
             'name': names[deployment_id][0],
             'namespace': names[deployment_id][1],
+            'pods': int(t['pods']),
             'cpu': f'{t["cpu"]:.3f} / {t["cpu_request"]:.2f}' if measured else f'— / {t["cpu_request"]:.2f}',
             'memory': f'{t["memory"] / 2**20:.0f} / {t["memory_request"] / 2**20:.0f}'
             if measured

@@ -91,7 +91,9 @@ class NodeService:
             raise Forbidden('Viewers cannot register nodes')
         await self._limiter.take(self._enroll_limit, seen_ip)
         enrollment = await self._register(actor.id, self.validated(registration), seen_ip)
-        await self._audit.record(actor, 'node.enroll', enrollment.node.id, mac=registration.mac_address)
+        await self._audit.record(
+            actor, 'node.enroll', enrollment.node.id, name=enrollment.node.name, mac=registration.mac_address
+        )
         return enrollment
 
     async def enrollment_token_usable(self, enrollment_token: str) -> bool:
@@ -118,7 +120,12 @@ class NodeService:
             await self._enrollment.give_back(used.id)
             raise
         await self._audit.record(
-            owner, 'node.enroll', enrollment.node.id, mac=registration.mac_address, by='enrollment'
+            owner,
+            'node.enroll',
+            enrollment.node.id,
+            name=enrollment.node.name,
+            mac=registration.mac_address,
+            by='enrollment token',
         )
         return enrollment
 
@@ -164,7 +171,7 @@ class NodeService:
         until = self._clock() + REENROLL_WINDOW
         if not await self._nodes.allow_reenrollment(node.id, until):
             raise NotFound('No such node')
-        await self._audit.record(actor, 'node.allow_reenrollment', node.id, until=until.isoformat())
+        await self._audit.record(actor, 'node.allow_reenrollment', node.id, name=node.name, until=until.isoformat())
         return until
 
     def _new_node_token(self, node_id: str) -> tuple[str, tuple[str, str]]:
@@ -260,4 +267,4 @@ class NodeService:
         if not actor.can_manage:
             raise Forbidden('Viewers cannot revoke enrollment tokens')
         await self._enrollment.revoke(record.id)
-        await self._audit.record(actor, 'enrollment_token.revoke', record.id)
+        await self._audit.record(actor, 'enrollment_token.revoke', record.id, name=record.name)

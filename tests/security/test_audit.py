@@ -50,6 +50,7 @@ async def test_sensitive_actions_are_audited_with_secrets_redacted(github: GitHu
     github.add_user(second_token, 'admin-gh')
     await link(client, admin, second_token)
     assert (await client.delete('/api/github/token', headers=admin)).status_code in (200, 204)
+    assert (await client.post('/api/auth/logout', headers=bearer(operator_tokens))).status_code == 204
 
     answer = await client.get('/api/audit', params={'pageSize': 200}, headers=admin)
     assert answer.status_code == 200
@@ -70,6 +71,9 @@ async def test_sensitive_actions_are_audited_with_secrets_redacted(github: GitHu
         'enrollment_token.create',
         'enrollment_token.revoke',
         'user.update',
+        'setup',
+        'signup',
+        'logout',
     ):
         assert expected in actions, expected
     failed = next(e for e in entries if e['action'] == 'login.failed')
@@ -78,7 +82,12 @@ async def test_sensitive_actions_are_audited_with_secrets_redacted(github: GitHu
     assert scale['actorEmail'] == 'dev@example.com' and scale['target'] == deployment_id
     assert scale['details'] == {'name': 'web', 'note': 'Scaled to 2 replicas'}
     role = next(e for e in entries if e['action'] == 'user.update')
-    assert role['actorEmail'] == 'admin@example.com' and role['details']['role'] == 'viewer'
+    assert role['actorEmail'] == 'admin@example.com'
+    assert role['details'] == {'name': 'dev@example.com', 'role': 'viewer'}  # no "disabled: None"
+    signed_up = next(e for e in entries if e['action'] == 'signup')
+    assert signed_up['actorEmail'] == 'dev@example.com' and signed_up['target'] == operator_id
+    left = next(e for e in entries if e['action'] == 'logout')
+    assert left['actorEmail'] == 'dev@example.com' and left['target'] == operator_id
     client_db, db = database(mongo_url)
     everything = answer.text + str(list(db['audit'].find()))
     client_db.close()
@@ -94,6 +103,15 @@ async def test_sensitive_actions_are_audited_with_secrets_redacted(github: GitHu
 
     filtered = (await client.get('/api/audit', params={'action': 'login.failed'}, headers=admin)).json()
     assert filtered['total'] == 1
+
+    await log_in(user)
+    await user.open('/audit')
+    await user.should_see(marker='audit entries', retries=30)
+    [table] = user.find(marker='audit entries').elements
+    shown = {row['action']: row for row in table.rows}
+    assert shown['user.update']['target'] == 'dev@example.com' and shown['user.update']['details'] == 'role: viewer'
+    assert shown['deployment.delete']['target'] == 'web'  # a name, not an id
+    assert not any(deployment_id in row['target'] or 'None' in row['details'] for row in table.rows)
 
 
 async def test_only_admins_read_the_audit_log_and_it_expires(mongo_url: str, user: User):

@@ -151,7 +151,11 @@ async def test_the_usage_tab_charts_cpu_and_memory_against_request_and_limit(git
     await (await started()).metrics.collect()
     await log_in(user, 'dev@example.com')
     await user.open(f'/deployments/{deployment_id}')
-    await user.should_see('CPU: used against request and limit', retries=30)
+    await user.should_see('CPU of all its pods together: used against the sum of requests and limits', retries=30)
+    for _ in range(50):  # the charts are drawn once their history is read
+        if all(p.figure['data'][0]['y'] for p in user.find(ui.plotly).elements):
+            break
+        await asyncio.sleep(0.1)
     charts = {
         p.figure['layout']['yaxis']['title']['text']: {t['name']: list(t['y']) for t in p.figure['data']}
         for p in user.find(ui.plotly).elements

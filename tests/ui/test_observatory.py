@@ -45,6 +45,7 @@ async def test_an_operator_sees_the_cluster_and_their_deployments_use(github: Gi
     [table] = user.find(marker='top deployments').elements
     assert [(row['name'], row['id']) for row in table.rows] == [('web', deployment_id)]
     assert table.rows[0]['cpu'].endswith(' / 0.20') and table.rows[0]['hint']
+    assert table.rows[0]['namespace'] == "Someone's apps" and table.rows[0]['pods'] == 2  # not espaze-<id>
     plots = user.find(ui.plotly).elements
     line_charts = [p for p in plots if p.figure['data'] and p.figure['data'][0]['type'] == 'scatter']
     assert len(line_charts) == 3 and all(len(p.figure['data'][0]['x']) == 1 for p in line_charts)
@@ -58,6 +59,34 @@ async def test_an_operator_sees_the_cluster_and_their_deployments_use(github: Gi
         assert all(len(p.figure['data'][0]['x']) == 1 for p in line_charts), wanted
         assert all(p.figure['layout']['xaxis']['range'] is not None for p in line_charts)  # not the year 2000
         await user.should_not_see('No samples collected yet')
+
+
+async def test_right_sizing_says_nothing_of_size_for_an_app_that_never_ran(
+    github: GitHubEmulator, user: User, monkeypatch: pytest.MonkeyPatch
+):
+    monkeypatch.setattr((await started()).deployments.engine, '_scheduling_patience', 3600)
+    auth = await linked_operator(user.http_client, github)
+    nowhere = body(name='stuck', image=NGINX, replicas=1, nodeSelector={'topology.kubernetes.io/region': 'mars'})
+    deployment_id = await create(user.http_client, auth, nowhere)
+    await until(user.http_client, auth, deployment_id, {'deploying'})
+    for _ in range(100):  # the cluster makes its pod, which no node takes
+        pods = (await user.http_client.get(f'/api/deployments/{deployment_id}/pods', headers=auth)).json()
+        if pods:
+            break
+        await asyncio.sleep(0.1)
+    assert [p['phase'] for p in pods] == ['Pending']
+    await (await started()).metrics.collect()
+    await log_in(user, 'dev@example.com')
+    await user.open('/observatory')
+    await user.should_see(marker='top deployments', retries=30)
+    [table] = user.find(marker='top deployments').elements
+    for _ in range(50):
+        if table.rows:
+            break
+        await asyncio.sleep(0.1)
+    assert [(row['name'], row['hint']) for row in table.rows] == [
+        ('stuck', 'no pod runs yet: nothing measured to size by')
+    ]
 
 
 async def test_pause_stops_the_refresh_and_play_resumes_it(user: User):
