@@ -5,6 +5,12 @@ from datetime import datetime
 from enum import StrEnum
 
 
+class Theme(StrEnum):
+    AUTO = 'auto'  # follows the system
+    LIGHT = 'light'
+    DARK = 'dark'
+
+
 class Role(StrEnum):
     ADMIN = 'admin'
     OPERATOR = 'operator'
@@ -20,6 +26,7 @@ class User:
     disabled: bool
     created_at: datetime
     password_hash: str
+    theme: Theme = Theme.AUTO
 
     @property
     def is_admin(self) -> bool:

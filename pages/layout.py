@@ -8,9 +8,10 @@ from fastapi import Request
 from fastapi.responses import PlainTextResponse, Response
 from nicegui import app, ui
 
-from models.accounts import User
+from models.accounts import Theme, User
 from models.errors import NotFound
 from pages.components.cluster_status import sandbox_banner
+from pages.components.quick_search import QuickSearch
 from pages.page_guard import MOST_PAGES_PER_SESSION
 from pages.session import current_session_id, log_out_browser, session_user
 from services.registry import Services
@@ -25,8 +26,19 @@ NAVIGATION = [
     ('Settings', 'settings', '/settings'),
 ]
 
-# log lines wrap instead of running off a narrow screen
-SHARED_CSS = '.espaze-log .q-scrollarea__content { white-space: pre-wrap; overflow-wrap: anywhere; }'
+# log lines wrap instead of running off a narrow screen; Tailwind's slate and amber shades read on a dark page
+SHARED_CSS = """
+.espaze-log .q-scrollarea__content { white-space: pre-wrap; overflow-wrap: anywhere; }
+.body--dark .text-slate-500, .body--dark .text-slate-600 { color: #94a3b8 !important; }
+.body--dark .text-slate-700, .body--dark .text-slate-800, .body--dark .text-slate-900 { color: #e2e8f0 !important; }
+.body--dark .bg-slate-50, .body--dark .bg-slate-100 { background-color: #1e293b !important; }
+.body--dark .bg-amber-50, .body--dark .bg-amber-100 { background-color: #422006 !important; }
+.body--dark .text-amber-800, .body--dark .text-amber-900 { color: #fcd34d !important; }
+.body--dark .text-red-700 { color: #fca5a5 !important; }
+"""
+THEME_ICONS = {Theme.AUTO: 'brightness_auto', Theme.LIGHT: 'light_mode', Theme.DARK: 'dark_mode'}
+NEXT_THEME = {Theme.AUTO: Theme.DARK, Theme.DARK: Theme.LIGHT, Theme.LIGHT: Theme.AUTO}
+THEME_WORDS = {Theme.AUTO: 'follows the system', Theme.LIGHT: 'light', Theme.DARK: 'dark'}
 
 PageBody = Callable[[User], Awaitable[None]]
 T = TypeVar('T')
@@ -43,10 +55,27 @@ def frame(services: Services, user: User, title: str) -> Iterator[None]:
     async def log_out() -> None:
         await log_out_browser(services, app.state.page_guard.release(ui.context.client))
 
+    theme = {'now': user.theme}
+    dark = ui.dark_mode(_dark_value(user.theme))
+
+    async def switch_theme() -> None:
+        chosen = await services.accounts.set_theme(user, NEXT_THEME[theme['now']])
+        theme['now'] = chosen
+        dark.set_value(_dark_value(chosen))
+        theme_button.props(f'icon={THEME_ICONS[chosen]} aria-label="Theme: {THEME_WORDS[chosen]}"')
+        ui.notify(f'Theme: {THEME_WORDS[chosen]} (remembered)', type='info')
+
+    search = QuickSearch(services, user)
     with ui.header().classes('items-center justify-between bg-slate-800 px-3 py-2'):
         with ui.row().classes('items-center gap-2 no-wrap'):
             ui.button(icon='menu', on_click=lambda: drawer.toggle()).props('flat round color=white aria-label=Menu')
             ui.label('Espaze').classes('text-xl font-semibold text-white')
+        ui.space()
+        ui.button(icon='search', on_click=search.open).props('flat round color=white aria-label="Search (/)"').mark(
+            'search-button'
+        )
+        theme_button = ui.button(icon=THEME_ICONS[user.theme], on_click=switch_theme)
+        theme_button.props(f'flat round color=white aria-label="Theme: {THEME_WORDS[user.theme]}"').mark('theme')
         with ui.button(icon='account_circle').props('flat no-caps color=white aria-label="User menu"'):
             ui.label(user.name).classes('ml-1 max-w-[10rem] truncate gt-xs')
             with ui.menu():
@@ -66,6 +95,11 @@ def frame(services: Services, user: User, title: str) -> Iterator[None]:
     with ui.column().classes('w-full max-w-6xl mx-auto p-4 gap-4'):
         ui.label(title).classes('text-2xl font-semibold')
         yield
+
+
+def _dark_value(theme: Theme) -> bool | None:
+    """NiceGUI's dark mode: None follows the system."""
+    return None if theme == Theme.AUTO else theme == Theme.DARK
 
 
 def database_unavailable() -> None:

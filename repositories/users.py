@@ -1,5 +1,6 @@
 """The `users` collection."""
 
+import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -9,7 +10,7 @@ from pymongo import ASCENDING, DESCENDING, ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
-from models.accounts import Role, User, UserPage
+from models.accounts import Role, Theme, User, UserPage
 from models.errors import Conflict
 from repositories.database import durable
 
@@ -31,6 +32,7 @@ def _to_user(doc: dict[str, Any]) -> User:
         disabled=doc.get('disabled', False),
         created_at=doc['created_at'],
         password_hash=doc['password_hash'],
+        theme=Theme(doc.get('theme', Theme.AUTO)),
     )
 
 
@@ -73,6 +75,17 @@ class UserRepository:
         oids = [oid for oid in map(object_id, user_ids) if oid is not None]
         found = self._users.find({'_id': {'$in': oids}, 'disabled': {'$ne': True}}, {'role': 1})
         return {str(doc['_id']): Role(doc['role']) async for doc in found}
+
+    async def set_theme(self, user_id: str, theme: Theme) -> None:
+        oid = object_id(user_id)
+        if oid is not None:
+            await self._users.update_one({'_id': oid}, {'$set': {'theme': theme.value}})
+
+    async def matching(self, text: str, limit: int) -> list[User]:
+        """Accounts whose email or name contains `text` (any case), at most `limit`."""
+        pattern = {'$regex': re.escape(text), '$options': 'i'}
+        found = self._users.find({'$or': [{'email': pattern}, {'name': pattern}]}).limit(limit)
+        return [_to_user(doc) async for doc in found]
 
     async def names_of(self, user_ids: list[str]) -> dict[str, str]:
         """The display name of each of these accounts that exists (one query)."""

@@ -1,8 +1,8 @@
 """Administration of accounts: listing, roles, disabling, and whether sign-up is open."""
 
-from models.accounts import Role, User, UserPage
+from models.accounts import Role, Theme, User, UserPage
 from models.deployments import owner_namespace
-from models.errors import Conflict, Forbidden, NotFound
+from models.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from repositories.instance import InstanceRepository
 from repositories.sessions import SessionRepository
 from repositories.users import UserRepository
@@ -30,6 +30,21 @@ class AccountService:
         """The account, unless it was deleted or disabled."""
         user = await self._users.get(user_id)
         return user if user is not None and not user.disabled else None
+
+    async def set_theme(self, user: User, theme: str) -> Theme:
+        """Remember the look this person chose (auto follows the system), on every device."""
+        try:
+            chosen = Theme(theme)
+        except ValueError:
+            raise ValidationFailed('theme', 'must be auto, light or dark') from None
+        await self._users.set_theme(user.id, chosen)
+        return chosen
+
+    async def find(self, actor: User, text: str, limit: int = 5) -> list[User]:
+        """Accounts whose email or name holds `text` (admins only): the quick search."""
+        _require_admin(actor)
+        text = text.strip()[:100]
+        return await self._users.matching(text, limit) if text else []
 
     async def namespace_names(self, viewer: User, namespaces: set[str]) -> dict[str, str]:
         """How a person reads each owner's namespace: `espaze-<owner id>` -> "Ada's apps" (only for owners the

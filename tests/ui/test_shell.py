@@ -1,9 +1,13 @@
 """The frame around every page: navigation by role, honest empty sections, users admin, account, logout."""
 
 import pytest
+from nicegui import ui
 from nicegui.testing import User
 
-from tests.support.api_helpers import PASSWORD, admin_tokens, bearer, login, signup
+from tests.support.api_helpers import ADMIN_EMAIL, PASSWORD, admin_tokens, bearer, login, signup
+from tests.support.deployment_helpers import NGINX, body, create, linked_operator
+from tests.support.fleet_helpers import database, enroll
+from tests.support.github_emulator import GitHubEmulator
 from tests.support.ui_helpers import log_in, press
 
 
@@ -97,3 +101,38 @@ async def test_account_page_changes_the_password(user: User):
     await login(user.http_client, 'op@example.com', 'another good password')
     await user.open('/')
     await user.should_see('Welcome, Op.', retries=30)
+
+
+async def test_the_theme_follows_the_system_until_chosen_and_is_remembered(user: User, mongo_url: str):
+    await admin_tokens(user.http_client)
+    await log_in(user)
+    [dark] = user.find(ui.dark_mode).elements
+    assert dark.value is None  # auto: the system decides
+    user.find(marker='theme').click()
+    await user.should_see('Theme: dark (remembered)', retries=20)
+    assert dark.value is True
+    await user.open('/deployments')  # another page, a new build: the choice holds
+    await user.should_see('Deployments', retries=20)
+    [dark] = user.find(ui.dark_mode).elements
+    assert dark.value is True
+    user.find(marker='theme').click()
+    await user.should_see('Theme: light (remembered)', retries=20)
+    client, db = database(mongo_url)
+    assert db['users'].find_one({'email': ADMIN_EMAIL})['theme'] == 'light'
+    client.close()
+
+
+async def test_quick_search_finds_deployments_nodes_and_users_by_name(github: GitHubEmulator, user: User):
+    admin = await admin_tokens(user.http_client)
+    auth = await linked_operator(user.http_client, github, 'ana@example.com')
+    await create(user.http_client, auth, body(name='shop-api', image=NGINX, replicas=0))
+    await enroll(user.http_client, admin, mac='02:00:00:00:00:07', name='shop-floor-gw')
+    await log_in(user)
+    user.find(marker='search-button').click()
+    user.find(marker='search-input').type('shop')
+    await user.should_see(marker='search-hit', retries=30)
+    [results] = user.find(marker='search-results').elements
+    hits = {link.props['href'] for link in results.descendants() if isinstance(link, ui.link)}
+    assert any(h.startswith('/deployments/') for h in hits) and any(h.startswith('/nodes/') for h in hits)
+    user.find(marker='search-input').clear().type('ana@')
+    await user.should_see('ana@example.com · operator', retries=30)
