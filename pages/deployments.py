@@ -106,7 +106,7 @@ class DeploymentsView:
             'text-slate-600'
         )
         self.table = ui.table(columns=COLUMNS, rows=[], row_key='id').classes('w-full')
-        self.table.props(':grid="$q.screen.lt.sm"').mark('deployments')
+        self.table.props(':grid="Quasar.Screen.lt.sm"').mark('deployments')
         self.table.add_slot('body-cell-name', NAME_CELL)
         self.table.add_slot('body-cell-status', BADGE_CELL)
         self.table.add_slot('body-cell-address', ADDRESS_CELL)

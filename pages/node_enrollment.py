@@ -120,7 +120,7 @@ class EnrollmentTokens:
             self.empty = ui.label('No enrollment tokens yet: Add node creates one.').classes('text-slate-600')
             columns = [*TOKEN_COLUMNS, {'name': 'revoke', 'label': '', 'field': 'id'}]
             self.table = ui.table(columns=columns, rows=[], row_key='id').classes('w-full')
-            self.table.props(':grid="$q.screen.lt.sm"')
+            self.table.props(':grid="Quasar.Screen.lt.sm"')
             self.table.add_slot('body-cell-revoke', REVOKE_CELL)
             self.table.on('revoke', lambda event: self.revoke(event.args['id'], event.args['name']))
 

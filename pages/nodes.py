@@ -97,7 +97,7 @@ class NodesView:
         self.bulk = BulkActions(self.services, self.user, self.refresh) if self.user.can_manage else None
         selection = 'multiple' if self.bulk else None
         self.table = ui.table(columns=COLUMNS, rows=[], row_key='id', selection=selection).classes('w-full')
-        self.table.props('flat bordered :grid="$q.screen.lt.sm"').mark('nodes')
+        self.table.props('flat bordered :grid="Quasar.Screen.lt.sm"').mark('nodes')
         self.table.add_slot('body-cell-name', NAME_CELL)
         self.table.add_slot('body-cell-status', STATUS_CELL)
         if self.bulk is not None:

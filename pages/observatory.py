@@ -93,7 +93,7 @@ class Observatory:
         with ui.card().classes('w-full gap-1'):
             ui.label('Deployments using the most CPU').classes('font-medium')
             self.top = ui.table(columns=TOP_COLUMNS, rows=[], row_key='id').classes('w-full').mark('top deployments')
-            self.top.props('wrap-cells :grid="$q.screen.lt.sm"')
+            self.top.props('wrap-cells :grid="Quasar.Screen.lt.sm"')
             self.top.add_slot('body-cell-name', NAME_CELL)
         with ui.card().classes('w-full gap-1') as self.paired_card:
             ui.label('Fleet nodes that are also cluster nodes').classes('font-medium')

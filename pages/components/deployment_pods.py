@@ -44,7 +44,7 @@ class PodsPanel:
         self.problem.set_visibility(False)
         self.no_pods = ui.label('No pods run now.').classes('text-slate-600').mark('no pods')
         self.pods = ui.table(columns=POD_COLUMNS, rows=[], row_key='name').classes('w-full').mark('pods')
-        self.pods.props(':grid="$q.screen.lt.sm" hide-bottom')
+        self.pods.props(':grid="Quasar.Screen.lt.sm" hide-bottom')
         ui.label('Events').classes('font-medium mt-2')
         self.events = ui.table(
             columns=EVENT_COLUMNS,
@@ -52,7 +52,7 @@ class PodsPanel:
             row_key='key',
             pagination={'rowsPerPage': EVENTS_PER_PAGE},
         )
-        self.events.classes('w-full').props(f'table-class="{WRAPPED}" :grid="$q.screen.lt.sm"').mark('events')
+        self.events.classes('w-full').props(f'table-class="{WRAPPED}" :grid="Quasar.Screen.lt.sm"').mark('events')
 
     async def load(self) -> None:
         try:
