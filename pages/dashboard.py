@@ -70,14 +70,53 @@ def _timeline_card(items: list[ActivityItem]) -> None:
                 ui.label(ago(item.at)).classes('text-xs text-slate-500 whitespace-nowrap')
 
 
+REFRESH_SECONDS = 10
+
+
+class Dashboard:
+    """What needs attention, the counts and the recent activity, read again every few seconds and redrawn only
+    when something changed."""
+
+    def __init__(self, services: Services, user: User) -> None:
+        self.services, self.user = services, user
+        self.shown: tuple | None = None
+
+    async def _read(self) -> tuple:
+        s, user = self.services, self.user
+        return (
+            await s.activity.attention(user),
+            await s.deployments.counts(user),
+            await s.nodes.counts(user),
+            await s.activity.timeline(user),
+        )
+
+    @ui.refreshable_method
+    def cards(self) -> None:
+        attention, deployments, nodes, _ = self.shown or ([], {}, NodeCounts(0, 0, 0, 0), [])
+        _attention_card(attention)
+        _deployments_card(deployments)
+        _fleet_card(nodes)
+
+    @ui.refreshable_method
+    def timeline(self) -> None:
+        _timeline_card(self.shown[3] if self.shown else [])
+
+    async def refresh(self) -> None:
+        before, self.shown = self.shown, await self._read()
+        if before is None or self.shown[:3] != before[:3]:
+            self.cards.refresh()
+        if before is None or self.shown[3] != before[3]:
+            self.timeline.refresh()
+
+
 def register(services: Services) -> None:
     @signed_in_page(services, '/', 'Dashboard')
     async def dashboard(user: User) -> None:
         ui.label(f'Welcome, {user.name}.').classes('text-slate-700')
-        counts = await services.nodes.counts(user)
+        view = Dashboard(services, user)
+        view.shown = await view._read()
         with ui.grid().classes('w-full grid-cols-1 md:grid-cols-2 gap-4'):
-            _attention_card(await services.activity.attention(user))
-            _deployments_card(await services.deployments.counts(user))
-            _fleet_card(counts)
+            view.cards()
             await cluster_card(services)
-            _timeline_card(await services.activity.timeline(user))
+            view.timeline()
+        ui.timer(REFRESH_SECONDS, view.refresh)

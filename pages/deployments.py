@@ -77,7 +77,9 @@ class DeploymentsView:
     async def refresh(self) -> None:
         status = Status(self.status_filter.value) if self.status_filter.value else None
         found = await self.services.deployments.page(self.user, status, self.search.value, self.page, PAGE_SIZE)
-        self.table.rows = await asyncio.gather(*(self._row(d) for d in found.items))
+        rows = list(await asyncio.gather(*(self._row(d) for d in found.items)))
+        if rows != self.table.rows:  # only what changed goes to the browser
+            self.table.rows = rows
         pages = max(1, -(-found.total // PAGE_SIZE))
         self.pager.set_text(f'Page {self.page} of {pages} · {found.total} deployments')
         self.previous.set_enabled(self.page > 1)

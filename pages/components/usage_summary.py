@@ -3,7 +3,10 @@ deployments using the most CPU and memory against what they requested (a right-s
 
 from collections import Counter, defaultdict
 
+import plotly.graph_objects as go
+
 from models.metrics import PodUse, Snapshot
+from pages.components.chart_figures import COLORS, GRID, MUTED, TRANSPARENT
 
 GIB = 2**30
 FINISHED = ('Succeeded', 'Failed')
@@ -34,28 +37,29 @@ def _live(pods: list[PodUse]) -> list[PodUse]:
     return [p for p in pods if p.phase not in FINISHED]
 
 
-def bars_figure(counts: dict[str, int], title: str) -> dict:
+def bars_figure(counts: dict[str, int], title: str) -> go.Figure:
+    """Horizontal bars, the largest on top (at most 15), in the house look."""
     ordered = sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:15]
-    return {
-        'data': [
-            {
-                'type': 'bar',
-                'orientation': 'h',
-                'y': [name for name, _ in ordered][::-1],
-                'x': [n for _, n in ordered][::-1],
-                'marker': {'color': '#2563eb'},
-                'hovertemplate': '%{y}: %{x} pods<extra></extra>',
-            }
-        ],
-        'layout': {
-            'title': {'text': title, 'font': {'size': 14}},
-            'margin': {'l': 8, 'r': 8, 't': 32, 'b': 24},
-            'yaxis': {'automargin': True},
-            'xaxis': {'rangemode': 'tozero', 'dtick': 1 if not ordered or ordered[0][1] < 10 else None},
-            'height': 80 + 24 * max(len(ordered), 1),
-        },
-        'config': {'displayModeBar': False, 'responsive': True},
-    }
+    figure = go.Figure(
+        go.Bar(
+            orientation='h',
+            y=[name for name, _ in ordered][::-1],
+            x=[n for _, n in ordered][::-1],
+            marker={'color': COLORS[0]},
+            hovertemplate='%{y}: %{x} pods<extra></extra>',
+        )
+    )
+    figure.update_layout(
+        title={'text': title, 'font': {'size': 14}},
+        margin={'l': 8, 'r': 8, 't': 32, 'b': 24},
+        yaxis={'automargin': True},
+        xaxis={'rangemode': 'tozero', 'dtick': 1 if not ordered or ordered[0][1] < 10 else None, 'gridcolor': GRID},
+        height=80 + 24 * max(len(ordered), 1),
+        paper_bgcolor=TRANSPARENT,
+        plot_bgcolor=TRANSPARENT,
+        font={'color': MUTED},
+    )
+    return figure
 
 
 def pods_per_namespace(pods: list[PodUse]) -> dict[str, int]:

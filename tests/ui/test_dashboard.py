@@ -7,6 +7,7 @@ import pytest
 from nicegui import ui
 from nicegui.testing import User
 
+from pages import dashboard
 from tests.support.api_helpers import admin_tokens, login, started
 from tests.support.deployment_helpers import linked_operator, one_running_one_failed
 from tests.support.fleet_helpers import beat, enroll, silence
@@ -90,3 +91,16 @@ async def test_the_observatory_lists_fleet_nodes_that_are_cluster_nodes(user: Us
             'verdict': 'agree',
         }
     ]
+
+
+async def test_the_dashboard_follows_what_happens_without_a_reload(user: User, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setattr(dashboard, 'REFRESH_SECONDS', 0.5)
+    admin = await admin_tokens(user.http_client)
+    await log_in(user)
+    await user.should_see('No edge nodes enrolled', retries=30)
+    node = await enroll(user.http_client, admin, name='edge-oslo')
+    await beat(user.http_client, node['node']['id'], node['nodeToken'])
+    await (await started()).heartbeats.flush()
+    await user.should_see('1 nodes: 1 online, 0 offline, 0 pending', retries=50)  # the same page, redrawn
+    await user.should_see('Node edge-oslo came online', retries=50)
+    await user.should_not_see('No edge nodes enrolled')
