@@ -4,20 +4,18 @@ from nicegui import ui
 
 from models.accounts import User
 from models.audit import AuditEntry
+from pages.components.tables import columns
 from pages.layout import signed_in_page
 from services.registry import Services
 
 PAGE_SIZE = 50
-COLUMNS = [
-    {'name': k, 'label': label, 'field': k, 'align': 'left'}
-    for k, label in (
-        ('at', 'When (UTC)'),
-        ('actor', 'Who'),
-        ('action', 'What'),
-        ('target', 'On'),
-        ('details', 'Details'),
-    )
-]
+COLUMNS = columns(
+    ('at', 'When (UTC)'),
+    ('actor', 'Who'),
+    ('action', 'What'),
+    ('target', 'On'),
+    ('details', 'Details'),
+)
 
 
 NAMING_DETAILS = ('name', 'email_of_user')  # what older entries called the object they were about

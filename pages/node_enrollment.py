@@ -12,13 +12,11 @@ from models.errors import EspazeError
 from models.fleet import EnrollmentToken
 from pages.components.busy import busy
 from pages.components.confirm import confirmed
+from pages.components.tables import columns
 from services.registry import Services
 
 LOCATION_FILE = '/etc/espaze/location.json'
-TOKEN_COLUMNS = [
-    {'name': k, 'label': label, 'field': k, 'align': 'left'}
-    for k, label in (('name', 'Name'), ('uses', 'Uses left'), ('expires', 'Expires'), ('state', 'State'))
-]
+TOKEN_COLUMNS = columns(('name', 'Name'), ('uses', 'Uses left'), ('expires', 'Expires'), ('state', 'State'))
 REVOKE_CELL = (
     '<q-td :props="props"><q-btn v-if="props.row.usable" flat dense color="negative" label="Revoke" '
     '@click="$parent.$emit(\'revoke\', props.row)" /></q-td>'

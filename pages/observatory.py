@@ -5,6 +5,7 @@ from nicegui import ui
 
 from models.accounts import User
 from pages.components.metric_chart import RANGES, MetricChart, Trace
+from pages.components.tables import columns
 from pages.components.usage_summary import (
     GIB,
     bars_figure,
@@ -25,16 +26,13 @@ TOP_COLUMNS = [
     {'name': 'memory', 'label': 'Memory used / requested (MiB, all pods)', 'field': 'memory', 'align': 'right'},
     {'name': 'hint', 'label': 'Right-sizing', 'field': 'hint', 'align': 'left'},
 ]
-PAIR_COLUMNS = [
-    {'name': k, 'label': label, 'field': k, 'align': 'left'}
-    for k, label in (
-        ('node', 'Fleet node'),
-        ('cluster', 'Kubernetes node'),
-        ('heartbeat', 'Heartbeat'),
-        ('kubelet', 'Kubelet'),
-        ('verdict', 'Signals'),
-    )
-]
+PAIR_COLUMNS = columns(
+    ('node', 'Fleet node'),
+    ('cluster', 'Kubernetes node'),
+    ('heartbeat', 'Heartbeat'),
+    ('kubelet', 'Kubelet'),
+    ('verdict', 'Signals'),
+)
 NAME_CELL = (
     '<q-td :props="props"><a :href="`/deployments/${props.row.id}`" class="text-primary">{{ props.value }}</a></q-td>'
 )

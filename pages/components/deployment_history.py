@@ -8,20 +8,18 @@ from nicegui import ui
 from models.accounts import User
 from models.deployments import Deployment
 from pages.components.deployment_status import status_badge
+from pages.components.tables import columns
 from pages.components.time_text import ago
 from services.registry import Services
 
-DELIVERY_COLUMNS = [
-    {'name': k, 'label': label, 'field': k, 'align': 'left'}
-    for k, label in (
-        ('when', 'When'),
-        ('event', 'Event'),
-        ('commit', 'Commit'),
-        ('signature', 'Signature'),
-        ('action', 'Action'),
-        ('reason', 'Reason'),
-    )
-]
+DELIVERY_COLUMNS = columns(
+    ('when', 'When'),
+    ('event', 'Event'),
+    ('commit', 'Commit'),
+    ('signature', 'Signature'),
+    ('action', 'Action'),
+    ('reason', 'Reason'),
+)
 
 
 class ReleasesPanel:

@@ -7,31 +7,26 @@ from nicegui import ui
 
 from models.cluster import EventInfo, PodInfo
 from models.errors import EspazeError
+from pages.components.tables import columns
 from pages.components.time_text import ago
 
 EVENTS_PER_PAGE = 10
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-POD_COLUMNS = [
-    {'name': k, 'label': label, 'field': k, 'align': 'left'}
-    for k, label in (
-        ('name', 'Pod'),
-        ('phase', 'Phase'),
-        ('ready', 'Ready'),
-        ('restarts', 'Restarts'),
-        ('node', 'Node'),
-        ('problem', 'Problem'),
-    )
-]
-EVENT_COLUMNS = [
-    {'name': k, 'label': label, 'field': k, 'align': 'left'}
-    for k, label in (
-        ('when', 'When'),
-        ('type', 'Type'),
-        ('reason', 'Reason'),
-        ('object', 'Object'),
-        ('message', 'Message'),
-    )
-]
+POD_COLUMNS = columns(
+    ('name', 'Pod'),
+    ('phase', 'Phase'),
+    ('ready', 'Ready'),
+    ('restarts', 'Restarts'),
+    ('node', 'Node'),
+    ('problem', 'Problem'),
+)
+EVENT_COLUMNS = columns(
+    ('when', 'When'),
+    ('type', 'Type'),
+    ('reason', 'Reason'),
+    ('object', 'Object'),
+    ('message', 'Message'),
+)
 WRAPPED = 'whitespace-normal break-words'
 
 

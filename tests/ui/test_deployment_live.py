@@ -20,13 +20,19 @@ def _buttons(user: User) -> set[str]:
     return {b.text for b in user.find(kind=ui.button).elements if b.visible and b.text}
 
 
-async def test_stop_and_start_follow_the_deployment_without_a_reload(github: GitHubEmulator, user: User):
+async def _running_web_page(user: User, github: GitHubEmulator) -> tuple[dict, str]:
+    """An operator's running `web` (a prebuilt image, one replica), its page open; (auth, its id)."""
     auth = await linked_operator(user.http_client, github)
     deployment_id = await create(user.http_client, auth, body(name='web', image=NGINX, replicas=1))
     await until(user.http_client, auth, deployment_id, {'running'})
     await log_in(user, 'dev@example.com')
     await user.open(f'/deployments/{deployment_id}')
     await user.should_see('1 of 1 replicas ready', retries=30)
+    return auth, deployment_id
+
+
+async def test_stop_and_start_follow_the_deployment_without_a_reload(github: GitHubEmulator, user: User):
+    auth, deployment_id = await _running_web_page(user, github)
     await user.should_see(marker='step building skipped')
     await user.should_see('skipped: prebuilt image')
     await user.should_see(marker='step running done')
@@ -53,12 +59,7 @@ async def test_stop_and_start_follow_the_deployment_without_a_reload(github: Git
 
 
 async def test_a_refused_confirmation_changes_nothing(github: GitHubEmulator, user: User):
-    auth = await linked_operator(user.http_client, github)
-    deployment_id = await create(user.http_client, auth, body(name='web', image=NGINX, replicas=1))
-    await until(user.http_client, auth, deployment_id, {'running'})
-    await log_in(user, 'dev@example.com')
-    await user.open(f'/deployments/{deployment_id}')
-    await user.should_see('1 of 1 replicas ready', retries=30)
+    auth, deployment_id = await _running_web_page(user, github)
     press(user, 'Restart')
     await user.should_see('Restart web? Its pods are replaced one by one.', retries=30)
     user.find(kind=ui.button, content='No, keep it').click()

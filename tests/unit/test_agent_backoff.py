@@ -22,17 +22,22 @@ def enrolled(monkeypatch: pytest.MonkeyPatch, tmp_path):
     return agent.parse_args(['--state-file', str(state), '--server', 'http://x']), sleeps
 
 
-def test_failures_back_off_exponentially_and_a_success_resets(monkeypatch: pytest.MonkeyPatch, enrolled):
-    args, sleeps = enrolled
-    outcomes = iter([OSError('down'), OSError('down'), OSError('down'), 30, agent.Refused('revoked')])
+def _beats(monkeypatch: pytest.MonkeyPatch, outcomes: list) -> None:
+    """Each beat gives the next outcome: the seconds to wait, or the error it raises."""
+    upcoming = iter(outcomes)
 
     def fake_beat(*_):
-        outcome = next(outcomes)
+        outcome = next(upcoming)
         if isinstance(outcome, Exception):
             raise outcome
         return outcome
 
     monkeypatch.setattr(agent, 'send_beat', fake_beat)
+
+
+def test_failures_back_off_exponentially_and_a_success_resets(monkeypatch: pytest.MonkeyPatch, enrolled):
+    args, sleeps = enrolled
+    _beats(monkeypatch, [OSError('down'), OSError('down'), OSError('down'), 30, agent.Refused('revoked')])
     assert agent.run(args, agent.Tally(None)) == agent.EXIT_REFUSED
     backoff, beat_wait = sleeps[:3], sleeps[3]
     for attempt, delay in enumerate(backoff, start=1):
@@ -80,15 +85,7 @@ def test_each_failed_beat_is_logged_and_verbose_adds_a_status_line(
     args.verbose, args.status_minutes = True, 1
     clock = iter(range(0, 10_000, 45))  # each look at the clock is 45 s later
     monkeypatch.setattr(agent.time, 'monotonic', lambda: next(clock))
-    outcomes = iter([30, OSError('connection refused'), 30, 30, agent.Refused('revoked')])
-
-    def fake_beat(*_):
-        outcome = next(outcomes)
-        if isinstance(outcome, Exception):
-            raise outcome
-        return outcome
-
-    monkeypatch.setattr(agent, 'send_beat', fake_beat)
+    _beats(monkeypatch, [30, OSError('connection refused'), 30, 30, agent.Refused('revoked')])
     agent.run(args, agent.Tally(60))
     out, err = capsys.readouterr()
     assert 'beating to http://x; a status line every 1 min' in out
