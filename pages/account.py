@@ -4,6 +4,7 @@ from nicegui import app, ui
 
 from models.accounts import User
 from models.errors import EspazeError
+from pages.components.busy import busy
 from pages.forms import FormErrors, password_input
 from pages.layout import signed_in_page
 from services.registry import Services
@@ -18,16 +19,17 @@ def register(services: Services) -> None:
 
         async def submit() -> None:
             errors.clear()
-            try:
-                await services.auth.change_password(
-                    user,
-                    current.value or '',
-                    new.value or '',
-                    keep_session=app.state.page_guard.session_of(ui.context.client),
-                )
-            except EspazeError as error:
-                errors.show(error)
-                return
+            async with busy(button):
+                try:
+                    await services.auth.change_password(
+                        user,
+                        current.value or '',
+                        new.value or '',
+                        keep_session=app.state.page_guard.session_of(ui.context.client),
+                    )
+                except EspazeError as error:
+                    errors.show(error)
+                    return
             current.value = new.value = ''
             ui.notify('Password changed. Other sessions were logged out.', type='positive')
 
@@ -36,4 +38,4 @@ def register(services: Services) -> None:
             current = password_input('Current password')
             new = password_input('New password', autocomplete='new-password')
             errors = FormErrors({'currentPassword': current, 'newPassword': new})
-            ui.button('Change password', on_click=submit)
+            button = ui.button('Change password', on_click=submit)

@@ -3,6 +3,7 @@
 from nicegui import ui
 
 from models.errors import EspazeError
+from pages.components.busy import busy
 from pages.forms import FormErrors, auth_card, email_input, password_input
 from pages.layout import anonymous_page_admitted
 from pages.session import log_in_browser
@@ -13,8 +14,8 @@ from web.client_address import address_of
 def register(services: Services) -> None:
     @ui.page('/register', title='Sign up · Espaze')
     async def register_page():
-        if (busy := anonymous_page_admitted()) is not None:
-            return busy
+        if (refused := anonymous_page_admitted()) is not None:
+            return refused
         if not await services.auth.signup_allowed():
             with auth_card('Sign-up is closed'):
                 ui.label('This instance does not take sign-ups. Ask an admin for an account.')
@@ -23,12 +24,13 @@ def register(services: Services) -> None:
 
         async def submit() -> None:
             errors.clear()
-            try:
-                client = address_of(ui.context.client.request)
-                user = await services.auth.register(email.value or '', password.value or '', name.value, client)
-            except EspazeError as error:
-                errors.show(error)
-                return
+            async with busy(button):
+                try:
+                    client = address_of(ui.context.client.request)
+                    user = await services.auth.register(email.value or '', password.value or '', name.value, client)
+                except EspazeError as error:
+                    errors.show(error)
+                    return
             await log_in_browser(services, user)
 
         with auth_card('Create your account'):
@@ -37,7 +39,7 @@ def register(services: Services) -> None:
             password = password_input(autocomplete='new-password')
             ui.label('8 to 72 bytes.').classes('text-xs text-slate-500 -mt-2')
             errors = FormErrors({'name': name, 'email': email, 'password': password})
-            ui.button('Sign up', on_click=submit).classes('w-full')
+            button = ui.button('Sign up', on_click=submit).classes('w-full')
             with ui.row().classes('gap-1 text-sm'):
                 ui.label('Already have an account?')
                 ui.link('Log in', '/login')

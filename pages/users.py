@@ -4,6 +4,7 @@ from nicegui import ui
 
 from models.accounts import Role, User
 from models.errors import EspazeError
+from pages.components.confirm import confirmed
 from pages.layout import signed_in_page
 from services.registry import Services
 
@@ -20,12 +21,16 @@ def register(services: Services) -> None:
             ui.notify('Sign-up is open' if allowed else 'Sign-up is closed')
 
         async def change(user: User, role: Role | None = None, disabled: bool | None = None) -> None:
+            question = f'Disable {user.email}? Their sessions end at once and they cannot log in.'
+            if disabled and not await confirmed(question, 'Disable'):
+                user_list.refresh()  # the switch goes back
+                return
             try:
                 await services.accounts.update_user(admin, user.id, role, disabled)
             except EspazeError as error:
                 ui.notify(str(error), type='warning')
             else:
-                ui.notify(f'{user.email} updated')
+                ui.notify(f'{user.email} updated', type='positive')
             user_list.refresh()
 
         async def go_to(page: int) -> None:

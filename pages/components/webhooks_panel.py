@@ -4,6 +4,7 @@ from nicegui import ui
 
 from models.accounts import User
 from models.errors import EspazeError
+from pages.components.confirm import confirmed
 from pages.forms import FormErrors
 from services.notifications import EVENTS
 from services.registry import Services
@@ -42,7 +43,10 @@ async def webhooks_card(services: Services, user: User) -> None:
         await listing.refresh()
 
     async def delete(webhook_id: str) -> None:
+        if not await confirmed('Delete this webhook? It is told nothing more.', 'Delete'):
+            return
         await notifications.delete(user, webhook_id)
+        ui.notify('Webhook deleted', type='positive')
         await listing.refresh()
 
     async def add() -> None:
@@ -54,6 +58,7 @@ async def webhooks_card(services: Services, user: User) -> None:
             errors.show(error)
             return
         url.value = ''
+        ui.notify('Webhook added', type='positive')
         await listing.refresh()
 
     ui.label('Notifications').classes('text-lg')

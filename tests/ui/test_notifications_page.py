@@ -7,7 +7,7 @@ from nicegui.testing import User
 
 from tests.api.test_webhooks import Receiver
 from tests.support.api_helpers import admin_tokens, signup
-from tests.support.ui_helpers import log_in, press
+from tests.support.ui_helpers import confirm, log_in, press
 
 
 @pytest.fixture
@@ -44,6 +44,8 @@ async def test_an_admin_adds_tests_and_deletes_a_webhook(receiver: Receiver, pri
     await user.should_see('Test message: delivered (HTTP 200)', retries=30)
     assert receiver.received[0]['body']['event'] == 'test'
     user.find(marker='delete webhook').click()
+    await confirm(user)
+    await user.should_see('Webhook deleted', retries=30)
     await user.should_see('No webhooks yet.', retries=30)
 
 

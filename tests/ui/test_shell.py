@@ -8,7 +8,7 @@ from tests.support.api_helpers import ADMIN_EMAIL, PASSWORD, admin_tokens, beare
 from tests.support.deployment_helpers import NGINX, body, create, linked_operator
 from tests.support.fleet_helpers import database, enroll
 from tests.support.github_emulator import GitHubEmulator
-from tests.support.ui_helpers import log_in, press
+from tests.support.ui_helpers import confirm, log_in, press
 
 
 async def test_admin_sees_every_section_and_users(user: User):
@@ -63,7 +63,9 @@ async def test_admin_disables_an_account_on_the_users_page(user: User):
     await log_in(user)
     await user.open('/users')
     user.find(marker='active op@example.com').click()
-    await user.should_see('op@example.com updated')
+    await user.should_see('Disable op@example.com? Their sessions end at once', retries=20)
+    await confirm(user)
+    await user.should_see('op@example.com updated', retries=20)
     assert (await user.http_client.get('/api/auth/me', headers=bearer(operator))).status_code == 401
 
 
@@ -72,6 +74,7 @@ async def test_users_page_refuses_to_disable_the_last_admin(user: User):
     await log_in(user)
     await user.open('/users')
     user.find(marker='active admin@example.com').click()
+    await confirm(user)
     await user.should_see('Espaze needs at least one active admin')
     await login(user.http_client, 'admin@example.com')
 
