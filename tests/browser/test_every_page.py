@@ -208,3 +208,24 @@ def test_each_operation_asks_first_and_the_page_follows_it(
     expect(page.get_by_text(f'#{release + 1}', exact=True)).to_be_visible(timeout=20_000)  # the new release, live
     seeded.until(lambda d: d['status'] == 'running' and d['release'] == release + 1)
     assert errors == []
+
+
+@pytest.mark.parametrize('size', ['desktop', 'phone'])
+def test_the_wizard_deploys_a_prebuilt_image_with_no_repository(
+    browser: Browser, playwright: Playwright, seeded: Seeded, screenshot_dir: Path, size: str
+):
+    page, errors = _page(browser, playwright, size)
+    log_in(page, seeded.espaze)
+    page.goto(seeded.espaze.base_url + '/deployments/new')
+    page.get_by_role('button', name='From a prebuilt image').click()
+    expect(page.get_by_text('Give the image to run')).to_be_visible()
+    expect(page.get_by_role('button', name='Deploy')).to_be_disabled()
+    page.get_by_label('Name').fill(f'hello-{size}')
+    page.get_by_label('Image', exact=True).fill(NGINX)
+    page.get_by_role('button', name='Deploy').click()
+    expect(page).to_have_url(re.compile(r'/deployments/[0-9a-f]{24}$'))
+    expect(page.get_by_text('1 of 1 replicas ready')).to_be_visible(timeout=30_000)
+    expect(page.get_by_text('skipped: prebuilt image')).to_be_visible()
+    _no_sideways_scroll(page, 'a prebuilt deployment')
+    page.screenshot(path=screenshot_dir / f'{size}-prebuilt-running.png', full_page=True)
+    assert errors == []
