@@ -22,6 +22,20 @@ REVOKE_CELL = (
     '@click="$parent.$emit(\'revoke\', props.row)" /></q-td>'
 )
 
+TOKEN_CARD = """
+<div class="q-pa-xs col-12">
+  <q-card flat bordered class="q-pa-sm">
+    <div class="row items-center no-wrap q-gutter-sm">
+      <span class="text-weight-medium ellipsis">{{ props.row.name }}</span><q-space />
+      <q-btn v-if="props.row.usable" flat dense color="negative" label="Revoke"
+             @click="$parent.$emit('revoke', props.row)" />
+    </div>
+    <div class="text-caption text-grey-8">{{ props.row.uses }} uses left · expires {{ props.row.expires }}
+      · {{ props.row.state }}</div>
+  </q-card>
+</div>
+"""
+
 
 def agent_command(server: str, token: str, latitude: float | None = None, longitude: float | None = None) -> str:
     """The command that enrolls a node and keeps it beating, one flag a line, nothing a shell would misread."""
@@ -120,6 +134,7 @@ class EnrollmentTokens:
             self.table = ui.table(columns=columns, rows=[], row_key='id').classes('w-full')
             self.table.props(':grid="Quasar.Screen.lt.sm"')
             self.table.add_slot('body-cell-revoke', REVOKE_CELL)
+            self.table.add_slot('item', TOKEN_CARD)
             self.table.on('revoke', lambda event: self.revoke(event.args['id'], event.args['name']))
 
     async def load(self) -> None:

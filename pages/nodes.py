@@ -25,6 +25,22 @@ COLUMNS = [
 NAME_CELL = (
     '<q-td :props="props"><a :href="\'/nodes/\' + props.row.id" class="text-primary">{{ props.value }}</a></q-td>'
 )
+# narrow screens: a card per node, its name a link, its checkbox for the bulk actions
+NODE_CARD = """
+<div class="q-pa-xs col-12">
+  <q-card flat bordered class="q-pa-sm">
+    <div class="row items-center no-wrap q-gutter-sm">
+      <q-checkbox v-if="props.selected !== undefined" dense v-model="props.selected" />
+      <a :href="'/nodes/' + props.row.id" class="text-primary text-weight-medium ellipsis">{{ props.row.name }}</a>
+      <q-badge :color="{online: 'positive', offline: 'negative', pending: 'warning'}[props.row.status]"
+               :label="props.row.status" />
+      <q-space /><span class="text-caption text-grey-7">{{ props.row.seen }}</span>
+    </div>
+    <div class="text-caption text-grey-8">{{ props.row.mac }} · {{ props.row.ip }}</div>
+    <div v-if="props.row.labels" class="text-caption text-grey-8 ellipsis">{{ props.row.labels }}</div>
+  </q-card>
+</div>
+"""
 STATUS_CELL = (
     "<q-td :props=\"props\"><q-badge :color=\"{online: 'positive', offline: 'negative', pending: 'warning'}"
     '[props.value]" :label="props.value" /></q-td>'
@@ -100,6 +116,7 @@ class NodesView:
         self.table.props('flat bordered :grid="Quasar.Screen.lt.sm"').mark('nodes')
         self.table.add_slot('body-cell-name', NAME_CELL)
         self.table.add_slot('body-cell-status', STATUS_CELL)
+        self.table.add_slot('item', NODE_CARD)
         if self.bulk is not None:
             self.bulk.attach(self.table)
         with ui.row().classes('items-center gap-2'):

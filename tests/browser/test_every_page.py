@@ -11,6 +11,7 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Page, Playwright, expect
 
+from tests.support.browser_pages import SIZES, no_sideways_scroll, open_page
 from tests.support.fleet_setup import admin_session, log_in
 from tests.support.running_app import RunningApp, start_app, stop_app
 
@@ -66,35 +67,11 @@ def seeded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Seeded]:
         stop_app(espaze)
 
 
-def _phone(playwright: Playwright) -> dict:
-    device = dict(playwright.devices['iPhone 13'])
-    device.pop('default_browser_type', None)
-    return device
-
-
-def _page(browser: Browser, playwright: Playwright, size: str) -> tuple[Page, list[str]]:
-    context = (
-        browser.new_context(**_phone(playwright))
-        if size == 'phone'
-        else browser.new_context(viewport={'width': 1440, 'height': 900})
-    )
-    page = context.new_page()
-    errors: list[str] = []
-    page.on('console', lambda message: errors.append(message.text) if message.type == 'error' else None)
-    page.on('pageerror', lambda error: errors.append(str(error)))
-    return page, errors
-
-
-def _no_sideways_scroll(page: Page, where: str) -> None:
-    overflow = page.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth')
-    assert overflow <= 1, f'{where} scrolls sideways by {overflow} px'
-
-
-@pytest.mark.parametrize('size', ['desktop', 'phone'])
+@pytest.mark.parametrize('size', SIZES)
 def test_every_page_reads_well_without_errors(
     browser: Browser, playwright: Playwright, seeded: Seeded, screenshot_dir: Path, size: str
 ):
-    page, errors = _page(browser, playwright, size)
+    page, errors = open_page(browser, playwright, size)
     base = seeded.espaze.base_url
     log_in(page, seeded.espaze)
     visits = [
@@ -113,7 +90,7 @@ def test_every_page_reads_well_without_errors(
     for path, sign, name in visits:
         page.goto(base + path)
         expect(page.get_by_text(sign).first).to_be_visible()
-        _no_sideways_scroll(page, path)
+        no_sideways_scroll(page, path)
         page.screenshot(path=screenshot_dir / f'{size}-page-{name}.png', full_page=True)
 
     page.goto(f'{base}/deployments/{seeded.deployment_id}')
@@ -122,7 +99,7 @@ def test_every_page_reads_well_without_errors(
         page.get_by_role('tab', name=tab).click()
         expect(page.get_by_role('tab', name=tab)).to_have_attribute('aria-selected', 'true')
         page.wait_for_load_state('networkidle')
-        _no_sideways_scroll(page, f'the {tab} tab')
+        no_sideways_scroll(page, f'the {tab} tab')
         if tab == 'Build log':
             expect(page.get_by_text(f'No build: this deployment runs the prebuilt image {NGINX}.')).to_be_visible()
         if tab in ('Usage', 'Pods and events', 'Logs'):
@@ -133,7 +110,7 @@ def test_every_page_reads_well_without_errors(
     for span in ('15 m', '1 h', '6 h', '24 h', '7 d'):
         page.get_by_role('button', name=span, exact=True).click()
         expect(page.get_by_text('No samples collected yet')).to_be_hidden()
-        _no_sideways_scroll(page, f'the Observatory at {span}')
+        no_sideways_scroll(page, f'the Observatory at {span}')
     page.screenshot(path=screenshot_dir / f'{size}-observatory-7d.png', full_page=True)
     ticks = page.locator('.js-plotly-plot .xtick text').all_text_contents()
     assert ticks and not any(re.search(r'\d\d:\d\d:\d\d\.\d', tick) for tick in ticks)  # no millisecond ticks
@@ -144,7 +121,7 @@ def test_every_page_reads_well_without_errors(
 def test_dark_mode_is_remembered_and_the_quick_search_opens_with_a_key(
     browser: Browser, playwright: Playwright, seeded: Seeded, screenshot_dir: Path
 ):
-    page, errors = _page(browser, playwright, 'desktop')
+    page, errors = open_page(browser, playwright, 'desktop')
     log_in(page, seeded.espaze)
     page.get_by_role('button', name='Theme: follows the system').click()
     expect(page.locator('body.body--dark')).to_have_count(1)
@@ -178,11 +155,11 @@ def _act(page: Page, button: str, question: str, toast: str) -> None:
     expect(page.get_by_text(toast)).to_be_visible()
 
 
-@pytest.mark.parametrize('size', ['desktop', 'phone'])
+@pytest.mark.parametrize('size', SIZES)
 def test_each_operation_asks_first_and_the_page_follows_it(
     browser: Browser, playwright: Playwright, seeded: Seeded, screenshot_dir: Path, size: str
 ):
-    page, errors = _page(browser, playwright, size)
+    page, errors = open_page(browser, playwright, size)
     log_in(page, seeded.espaze)
     page.goto(f'{seeded.espaze.base_url}/deployments/{seeded.deployment_id}')
     expect(page.get_by_text('1 of 1 replicas ready')).to_be_visible()
@@ -210,11 +187,11 @@ def test_each_operation_asks_first_and_the_page_follows_it(
     assert errors == []
 
 
-@pytest.mark.parametrize('size', ['desktop', 'phone'])
+@pytest.mark.parametrize('size', SIZES)
 def test_the_wizard_deploys_a_prebuilt_image_with_no_repository(
     browser: Browser, playwright: Playwright, seeded: Seeded, screenshot_dir: Path, size: str
 ):
-    page, errors = _page(browser, playwright, size)
+    page, errors = open_page(browser, playwright, size)
     log_in(page, seeded.espaze)
     page.goto(seeded.espaze.base_url + '/deployments/new')
     page.get_by_role('button', name='From a prebuilt image').click()
@@ -226,6 +203,6 @@ def test_the_wizard_deploys_a_prebuilt_image_with_no_repository(
     expect(page).to_have_url(re.compile(r'/deployments/[0-9a-f]{24}$'))
     expect(page.get_by_text('1 of 1 replicas ready')).to_be_visible(timeout=30_000)
     expect(page.get_by_text('skipped: prebuilt image')).to_be_visible()
-    _no_sideways_scroll(page, 'a prebuilt deployment')
+    no_sideways_scroll(page, 'a prebuilt deployment')
     page.screenshot(path=screenshot_dir / f'{size}-prebuilt-running.png', full_page=True)
     assert errors == []

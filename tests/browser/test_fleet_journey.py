@@ -7,9 +7,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, Playwright, expect
+from playwright.sync_api import Browser, Playwright, expect
 
 from tests.conftest import ROOT
+from tests.support.browser_pages import SIZES, listed, no_sideways_scroll, open_page
 from tests.support.fleet_setup import admin_session, log_in
 from tests.support.running_app import RunningApp, start_app, stop_app
 
@@ -29,14 +30,11 @@ def fast_fleet(tmp_path: Path) -> Iterator[RunningApp]:
     stop_app(running)
 
 
-def node_row(page: Page, name: str):
-    return page.get_by_role('row').filter(has_text=name)
-
-
+@pytest.mark.parametrize('size', SIZES)
 def test_enroll_with_the_agent_then_watch_the_node_go_online_and_offline(
-    browser: Browser, fast_fleet: RunningApp, tmp_path: Path, screenshot_dir: Path
+    browser: Browser, playwright: Playwright, fast_fleet: RunningApp, tmp_path: Path, screenshot_dir: Path, size: str
 ):
-    page = browser.new_context(viewport={'width': 1366, 'height': 900}).new_page()
+    page, errors = open_page(browser, playwright, size)
     log_in(page, fast_fleet)
     page.goto(fast_fleet.base_url + '/nodes')
     page.get_by_role('button', name='Add node').click()
@@ -48,10 +46,10 @@ def test_enroll_with_the_agent_then_watch_the_node_go_online_and_offline(
     command = dialog.get_by_text('--enrollment-token').inner_text()
     assert f'--server {fast_fleet.base_url}' in command and '<' not in command
     assert command.rstrip().endswith('--latitude 38.72 --longitude -9.14')
-    page.screenshot(path=screenshot_dir / 'desktop-nodes-add-node.png')
+    page.screenshot(path=screenshot_dir / f'{size}-nodes-add-node.png')
     dialog.get_by_role('button', name='Close').click()
     page.get_by_text('Enrollment tokens', exact=True).click()
-    token_row = page.get_by_role('row').filter(has_text='1 of 1')  # uses left: not used yet
+    token_row = listed(page, '1 of 1')  # uses left: not used yet
     expect(token_row).to_contain_text('usable', timeout=10_000)
 
     pasted = command + ' \\\n  --name lisbon-edge'  # pasted into a shell as shown, with a name added
@@ -68,32 +66,24 @@ def test_enroll_with_the_agent_then_watch_the_node_go_online_and_offline(
         text=True,
     )
     try:
-        expect(node_row(page, 'lisbon-edge')).to_contain_text('online', timeout=25_000)
+        expect(listed(page, 'lisbon-edge')).to_contain_text('online', timeout=25_000)
         expect(page.locator('.js-plotly-plot .scattergeo path.point')).to_have_count(1, timeout=10_000)
         expect(page.get_by_text('Online (1)')).to_be_visible()
-        page.screenshot(path=screenshot_dir / 'desktop-nodes-online.png', full_page=True)
+        no_sideways_scroll(page, 'the Nodes page')
+        page.screenshot(path=screenshot_dir / f'{size}-nodes-online.png', full_page=True)
     finally:
         agent.terminate()  # SIGTERM
         said, _ = agent.communicate(timeout=10)
     assert agent.returncode == 0 and 'stopping on SIGTERM after ' in said and 'beats sent' in said
-    used = page.get_by_role('row').filter(has_text='0 of 1')
+    used = listed(page, '0 of 1')
     expect(used).to_contain_text('used up or expired', timeout=15_000)  # the list follows without a reload
-    expect(node_row(page, 'lisbon-edge')).to_contain_text('offline', timeout=30_000)
+    expect(listed(page, 'lisbon-edge')).to_contain_text('offline', timeout=30_000)
     expect(page.get_by_text('Offline (1)')).to_be_visible()
-    page.screenshot(path=screenshot_dir / 'desktop-nodes-offline.png', full_page=True)
+    page.screenshot(path=screenshot_dir / f'{size}-nodes-offline.png', full_page=True)
 
     page.get_by_role('link', name='lisbon-edge').click()
     expect(page.get_by_text('online → offline')).to_be_visible()
     expect(page.locator('.js-plotly-plot .scattergeo path.point')).to_have_count(1)
-    page.screenshot(path=screenshot_dir / 'desktop-node-detail.png', full_page=True)
-
-
-def test_nodes_page_on_a_phone(browser: Browser, playwright: Playwright, fast_fleet: RunningApp, screenshot_dir: Path):
-    device = dict(playwright.devices['iPhone 13'])
-    device.pop('default_browser_type', None)
-    page = browser.new_context(**device).new_page()
-    log_in(page, fast_fleet)
-    page.goto(fast_fleet.base_url + '/nodes')
-    expect(page.get_by_role('button', name='Add node')).to_be_visible()
-    expect(page.locator('.js-plotly-plot .main-svg').first).to_be_visible()
-    page.screenshot(path=screenshot_dir / 'phone-nodes.png', full_page=True)
+    no_sideways_scroll(page, 'the node page')
+    page.screenshot(path=screenshot_dir / f'{size}-node-detail.png', full_page=True)
+    assert errors == []
