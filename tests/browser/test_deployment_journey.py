@@ -7,15 +7,15 @@ from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, expect
+from playwright.sync_api import Browser, Playwright, expect
 
+from tests.support.browser_pages import SIZES, listed, no_sideways_scroll, open_page
 from tests.support.fleet_setup import admin_session, log_in
 from tests.support.github_emulator import GitHubEmulator
 from tests.support.github_helpers import classic_token
 from tests.support.running_app import RunningApp, start_app, stop_app
 
 DESKTOP = {'width': 1366, 'height': 900}
-PHONE = {'width': 390, 'height': 844}
 
 
 @pytest.fixture
@@ -44,14 +44,17 @@ def _rolled_out_again(espaze: RunningApp, auth: dict, deployment_id: str) -> dic
         time.sleep(0.2)
 
 
+@pytest.mark.parametrize('size', SIZES)
 def test_from_a_repository_to_running_pods(
     browser: Browser,
+    playwright: Playwright,
     espaze_with_repository: tuple[RunningApp, dict],
     github_server: GitHubEmulator,
     screenshot_dir: Path,
+    size: str,
 ):
     espaze, auth = espaze_with_repository
-    page = browser.new_context(viewport=DESKTOP).new_page()
+    page, errors = open_page(browser, playwright, size)
     log_in(page, espaze)
     page.goto(espaze.base_url + '/deployments')
     expect(page.get_by_text('No deployments match')).to_be_visible()
@@ -62,11 +65,11 @@ def test_from_a_repository_to_running_pods(
     page.get_by_role('switch', name='Deploy every push to the branch').click()
     expect(page.get_by_text('GitHub cannot reach')).to_be_visible()
     page.get_by_label('Only when these paths change').fill('cmd/*, Dockerfile')
-    page.screenshot(path=screenshot_dir / 'desktop-deployment-wizard.png', full_page=True)
+    page.screenshot(path=screenshot_dir / f'{size}-deployment-wizard.png', full_page=True)
     page.get_by_role('button', name='Deploy').click()
     expect(page).to_have_url(re.compile(r'/deployments/[0-9a-f]{24}$'))
     expect(page.get_by_text('1 of 1 replicas ready')).to_be_visible(timeout=60_000)
-    page.screenshot(path=screenshot_dir / 'desktop-deployment-running.png', full_page=True)
+    page.screenshot(path=screenshot_dir / f'{size}-deployment-running.png', full_page=True)
     expect(page.locator('.nicegui-log').first).to_contain_text('Listening on 0.0.0.0:8080', timeout=20_000)
     page.get_by_role('tab', name='Build log').click()
     expect(page.get_by_text(re.compile('exporting to image'))).to_be_visible()
@@ -74,7 +77,7 @@ def test_from_a_repository_to_running_pods(
     page.get_by_role('button', name='Add variable').click()
     page.get_by_label('Name', exact=True).last.fill('GREETING')
     page.get_by_label('Value', exact=True).last.fill('hello')
-    page.screenshot(path=screenshot_dir / 'desktop-deployment-configuration.png', full_page=True)
+    page.screenshot(path=screenshot_dir / f'{size}-deployment-configuration.png', full_page=True)
     page.get_by_role('button', name='Save and roll out').click()
     expect(page.get_by_text('Configuration saved: rolling it out')).to_be_visible()
     deployment_id = page.url.rsplit('/', 1)[1]
@@ -90,18 +93,11 @@ def test_from_a_repository_to_running_pods(
     assert found['configuration']['env'] == {'GREETING': 'hello'}
     expect(page.get_by_text('1 of 1 replicas ready')).to_be_visible(timeout=20_000)
     page.goto(espaze.base_url + '/deployments')
-    row = page.get_by_role('row').filter(has_text='web-shop')
+    row = listed(page, 'web-shop')
     expect(row).to_contain_text('running')
     expect(row).to_contain_text('1/1')
-    phone = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True).new_page()
-    log_in(phone, espaze)
-    phone.goto(f'{espaze.base_url}/deployments/{deployment_id}')
-    expect(phone.get_by_text('1 of 1 replicas ready')).to_be_visible()
-    phone.screenshot(path=screenshot_dir / 'phone-deployment-running.png', full_page=True)
-    phone.get_by_role('tab', name='Configuration').click()
-    expect(phone.get_by_label('Container port')).to_have_value('8080')
-    phone.wait_for_timeout(500)  # the tab indicator slides over
-    phone.screenshot(path=screenshot_dir / 'phone-deployment-configuration.png', full_page=True)
+    no_sideways_scroll(page, 'the Deployments list')
+    assert errors == []
 
 
 def test_a_branch_without_a_dockerfile_blocks_the_wizard(

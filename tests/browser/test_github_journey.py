@@ -13,9 +13,10 @@ from pathlib import Path
 import bson
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, Page, Playwright, expect
 from pymongo import MongoClient
 
+from tests.support.browser_pages import SIZES, no_sideways_scroll, open_page
 from tests.support.fleet_setup import admin_session, log_in
 from tests.support.github_emulator import GitHubEmulator, recorded
 from tests.support.github_helpers import classic_token
@@ -142,20 +143,22 @@ def test_on_a_phone_the_picker_fits_and_works(
     context = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True)
     page = context.new_page()
     link_and_pick(page, espaze_with_github, token, screenshot_dir / 'phone-settings-github.png')
-    width = page.evaluate('document.documentElement.scrollWidth')
-    assert width <= PHONE['width'], f'the page scrolls sideways ({width} px)'
+    no_sideways_scroll(page, 'Settings')
 
 
+@pytest.mark.parametrize('size', SIZES)
 def test_sign_in_with_github_through_the_browser(
-    browser: Browser, espaze_with_github: RunningApp, emulator: GitHubEmulator
+    browser: Browser, playwright: Playwright, espaze_with_github: RunningApp, emulator: GitHubEmulator, size: str
 ):
     admin_session(espaze_with_github)
-    page = browser.new_context(viewport=DESKTOP).new_page()
+    page, errors = open_page(browser, playwright, size)
     log_in(page, espaze_with_github)
     page.goto(espaze_with_github.base_url + '/settings')
     page.get_by_role('button', name='Sign in with GitHub').click()
     expect(page.get_by_text('GitHub account linked.')).to_be_visible()
     expect(page.get_by_text('Linked as octo-oauth with OAuth')).to_be_visible()
+    no_sideways_scroll(page, 'Settings')
+    assert errors == []
 
 
 def test_a_github_link_started_by_an_attacker_links_nothing_when_a_victim_opens_it(

@@ -6,6 +6,7 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Page, Playwright, expect
 
+from tests.support.browser_pages import no_sideways_scroll, open_page
 from tests.support.running_app import RunningApp
 
 PASSWORD = 'correct horse battery'
@@ -68,26 +69,27 @@ def first_journey(page: Page, espaze: RunningApp, shots: Path, device: str) -> N
     page.screenshot(path=shots / f'{device}-4-operator-dashboard.png', full_page=True)
 
 
-def test_first_journey_on_desktop(browser: Browser, espaze: RunningApp, screenshot_dir: Path):
-    context = browser.new_context(viewport={'width': 1366, 'height': 850})
-    page = context.new_page()
+def test_first_journey_on_desktop(browser: Browser, playwright: Playwright, espaze: RunningApp, screenshot_dir: Path):
+    page, errors = open_page(browser, playwright, 'desktop')
     first_journey(page, espaze, screenshot_dir, 'desktop')
     expect(page.get_by_role('link', name='Deployments')).to_be_visible()  # drawer open beside the content
-    context.close()
+    no_sideways_scroll(page, 'the Dashboard')
+    assert errors == []
+    page.context.close()
 
 
 def test_first_journey_on_a_phone(browser: Browser, playwright: Playwright, espaze: RunningApp, screenshot_dir: Path):
-    device = dict(playwright.devices['iPhone 13'])
-    device.pop('default_browser_type', None)
-    context = browser.new_context(**device)
-    page = context.new_page()
+    page, errors = open_page(browser, playwright, 'phone')
+    context = page.context
     page.goto(espaze.base_url + '/login')
     first_journey(page, espaze, screenshot_dir, 'phone')
+    no_sideways_scroll(page, 'the Dashboard')
     page.reload()
     expect(page.get_by_role('link', name='Deployments')).not_to_be_visible()  # drawer closed by default
     page.get_by_role('button', name='Menu', exact=True).click()
     expect(page.get_by_role('link', name='Deployments')).to_be_visible()
     page.screenshot(path=screenshot_dir / 'phone-5-menu-open.png')
+    assert errors == []
     context.close()
 
 

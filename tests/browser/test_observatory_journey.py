@@ -4,16 +4,18 @@ import time
 from pathlib import Path
 
 import httpx
-from playwright.sync_api import Browser, expect
+from playwright.sync_api import Browser, Playwright, expect
 
+from tests.support.browser_pages import no_sideways_scroll, open_page
 from tests.support.fleet_setup import admin_session, log_in
 from tests.support.running_app import start_app, stop_app
 
 DESKTOP = {'width': 1366, 'height': 900}
-PHONE = {'width': 390, 'height': 844}
 
 
-def test_the_observatory_shows_the_cluster_with_history(browser: Browser, tmp_path: Path, screenshot_dir: Path):
+def test_the_observatory_shows_the_cluster_with_history(
+    browser: Browser, playwright: Playwright, tmp_path: Path, screenshot_dir: Path
+):
     espaze = start_app(
         tmp_path / 'data', {'ESPAZE_METRICS_INTERVAL_SECONDS': '2', 'ESPAZE_ROLLOUT_INTERVAL_SECONDS': '1'}
     )
@@ -47,11 +49,13 @@ def test_the_observatory_shows_the_cluster_with_history(browser: Browser, tmp_pa
         page.wait_for_timeout(1000)
         page.screenshot(path=screenshot_dir / 'desktop-observatory.png', full_page=True)
         assert console_errors == []  # nothing refused by the Content Security Policy, no script error
-        phone = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True).new_page()
+        phone, phone_errors = open_page(browser, playwright, 'phone')
         log_in(phone, espaze)
         phone.goto(espaze.base_url + '/observatory')
         expect(phone.locator('.js-plotly-plot .main-svg').first).to_be_visible()
         phone.wait_for_timeout(1000)
         phone.screenshot(path=screenshot_dir / 'phone-observatory.png', full_page=True)
+        no_sideways_scroll(phone, 'the Observatory')
+        assert phone_errors == []
     finally:
         stop_app(espaze)

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, Page, Playwright, expect
 
+from tests.support.browser_pages import SIZES, no_sideways_scroll, open_page
 from tests.support.fleet_setup import admin_session, log_in
 from tests.support.github_emulator import GitHubEmulator
 from tests.support.github_helpers import classic_token
@@ -16,8 +17,6 @@ from tests.support.push_helpers import push_payload, signed
 from tests.support.running_app import RunningApp, start_app, stop_app
 
 REPO = 'root/web-shop'
-DESKTOP = {'width': 1366, 'height': 900}
-PHONE = {'width': 390, 'height': 844}
 
 
 @pytest.fixture
@@ -61,14 +60,17 @@ def _turn_auto_deploy_on(page: Page) -> None:
     expect(page.get_by_text('Configuration saved: rolling it out')).to_be_visible()
 
 
+@pytest.mark.parametrize('size', SIZES)
 def test_a_push_deploys_live_and_release_1_comes_back(
     browser: Browser,
+    playwright: Playwright,
     espaze_running_a_build: tuple[RunningApp, dict, dict],
     github_server: GitHubEmulator,
     screenshot_dir: Path,
+    size: str,
 ):
     espaze, auth, first = espaze_running_a_build
-    page = browser.new_context(viewport=DESKTOP).new_page()
+    page, errors = open_page(browser, playwright, size)
     log_in(page, espaze)
     page.goto(f'{espaze.base_url}/deployments/{first["id"]}')
     expect(page.get_by_text('1 of 1 replicas ready')).to_be_visible(timeout=30_000)
@@ -76,7 +78,7 @@ def test_a_push_deploys_live_and_release_1_comes_back(
     [hook] = github_server.hooks_of(REPO)
     assert hook['config']['url'] == f'{espaze.base_url}/api/github/webhooks'
     _until(espaze, auth, first['id'], lambda d: d['status'] == 'running' and d['runningRelease'] == 2)
-    page.screenshot(path=screenshot_dir / 'desktop-auto-deploy-on.png', full_page=True)
+    page.screenshot(path=screenshot_dir / f'{size}-auto-deploy-on.png', full_page=True)
 
     before, after = github_server.push(REPO, 'main', {'Dockerfile': 'FROM golang:1.25\n', 'main.go': 'package main\n'})
     body, headers = signed(github_server, REPO, 'push', push_payload(REPO, 'main', before, after), None, None)
@@ -85,7 +87,7 @@ def test_a_push_deploys_live_and_release_1_comes_back(
     source = page.get_by_text(f'commit {after[:7]}').first
     expect(page.get_by_text('Release #3 · runs release #2')).to_be_visible(timeout=20_000)  # no reload
     expect(page.locator('[data-testid="status"], .q-badge').get_by_text('building')).to_be_visible(timeout=20_000)
-    page.screenshot(path=screenshot_dir / 'desktop-push-building.png', full_page=True)
+    page.screenshot(path=screenshot_dir / f'{size}-push-building.png', full_page=True)
     expect(page.get_by_text('Release #3 · runs release #3')).to_be_visible(timeout=60_000)
     expect(source).to_be_visible()
     expect(page.get_by_text('1 of 1 replicas ready')).to_be_visible()
@@ -94,7 +96,7 @@ def test_a_push_deploys_live_and_release_1_comes_back(
     expect(page.get_by_text(f'Release #3 from {after[:7]}')).to_be_visible(timeout=10_000)
     page.get_by_role('tab', name='Releases').click()
     expect(page.get_by_text(f'Push of {after[:7]} to main')).to_be_visible()
-    page.screenshot(path=screenshot_dir / 'desktop-push-releases.png', full_page=True)
+    page.screenshot(path=screenshot_dir / f'{size}-push-releases.png', full_page=True)
     page.get_by_role('button', name='Roll back').last.click()  # the oldest release: #1
     expect(page.get_by_text('back to release #1? Its image and configuration are applied again')).to_be_visible()
     page.get_by_role('dialog').get_by_role('button', name='Roll back').click()  # named for the action
@@ -105,11 +107,8 @@ def test_a_push_deploys_live_and_release_1_comes_back(
     expect(page.get_by_text('Release #4 · runs release #4')).to_be_visible(timeout=20_000)
     expect(page.get_by_text('Rollback to #1').first).to_be_visible()
 
-    phone = browser.new_context(viewport=PHONE).new_page()
-    log_in(phone, espaze)
-    phone.goto(f'{espaze.base_url}/deployments/{first["id"]}')
-    phone.get_by_role('tab', name='Releases').click()
-    expect(phone.get_by_text('runs now')).to_be_visible()
-    phone.screenshot(path=screenshot_dir / 'phone-push-releases.png', full_page=True)
+    expect(page.get_by_text('runs now')).to_be_visible()
+    no_sideways_scroll(page, 'the Releases tab')
+    assert errors == []
     statuses = [s['state'] for s in github_server.repos[REPO].statuses if s['sha'] == after]
     assert statuses[-1] == 'success' and set(statuses[:-1]) == {'pending'}
