@@ -4,7 +4,7 @@ from nicegui import ui
 
 from models.accounts import User
 from models.audit import AuditEntry
-from pages.components.tables import columns
+from pages.components.tables import NARROW, columns
 from pages.layout import signed_in_page
 from services.registry import Services
 
@@ -53,7 +53,7 @@ def register(services: Services) -> None:
                 PAGE_SIZE,
             )
             rows = [_row(e) for e in found.items]
-            ui.table(columns=COLUMNS, rows=rows, row_key='id').classes('w-full').mark('audit entries')
+            ui.table(columns=COLUMNS, rows=rows, row_key='id').classes('w-full').props(NARROW).mark('audit entries')
             pages = max(1, -(-found.total // PAGE_SIZE))
             with ui.row().classes('items-center gap-2'):
                 ui.label(f'Page {state["page"]} of {pages} · {found.total} entries')

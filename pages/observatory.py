@@ -5,7 +5,7 @@ from nicegui import ui
 
 from models.accounts import User
 from pages.components.metric_chart import RANGES, MetricChart, Trace
-from pages.components.tables import columns
+from pages.components.tables import NARROW, columns
 from pages.components.usage_summary import (
     GIB,
     bars_figure,
@@ -91,11 +91,12 @@ class Observatory:
         with ui.card().classes('w-full gap-1'):
             ui.label('Deployments using the most CPU').classes('font-medium')
             self.top = ui.table(columns=TOP_COLUMNS, rows=[], row_key='id').classes('w-full').mark('top deployments')
-            self.top.props('wrap-cells :grid="Quasar.Screen.lt.sm"')
+            self.top.props(NARROW)
             self.top.add_slot('body-cell-name', NAME_CELL)
         with ui.card().classes('w-full gap-1') as self.paired_card:
             ui.label('Fleet nodes that are also cluster nodes').classes('font-medium')
-            self.paired = ui.table(columns=PAIR_COLUMNS, rows=[], row_key='node').classes('w-full').mark('paired nodes')
+            self.paired = ui.table(columns=PAIR_COLUMNS, rows=[], row_key='node').classes('w-full').props(NARROW)
+            self.paired.mark('paired nodes')
         for chart in self.charts:
             await chart.load()
         self.timer = ui.timer(REFRESH_SECONDS, self.refresh)

@@ -8,7 +8,7 @@ from nicegui import ui
 from models.accounts import User
 from models.deployments import Deployment
 from pages.components.deployment_status import status_badge
-from pages.components.tables import columns
+from pages.components.tables import NARROW, columns
 from pages.components.time_text import ago
 from services.registry import Services
 
@@ -100,7 +100,7 @@ class DeliveriesPanel:
             }
             for index, (delivery, outcome) in enumerate(found)
         ]
-        ui.table(columns=DELIVERY_COLUMNS, rows=rows, row_key='key').classes('w-full').mark('deliveries')
+        ui.table(columns=DELIVERY_COLUMNS, rows=rows, row_key='key').classes('w-full').props(NARROW).mark('deliveries')
 
 
 async def previews_panel(services: Services, user: User, parent: Deployment) -> None:

@@ -1,4 +1,7 @@
-"""Table columns as the pages declare them: (field, label) pairs, left-aligned."""
+"""Table columns as the pages declare them: (field, label) pairs, left-aligned; and how a table fits a narrow
+screen: long cells wrap, and below 600 px each row becomes a card (Quasar's grid mode)."""
+
+NARROW = 'wrap-cells :grid="Quasar.Screen.lt.sm"'
 
 
 def columns(*pairs: tuple[str, str]) -> list[dict[str, str]]:

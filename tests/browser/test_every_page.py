@@ -11,7 +11,7 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Page, Playwright, expect
 
-from tests.support.browser_pages import SIZES, no_sideways_scroll, open_page
+from tests.support.browser_pages import SIZES, no_sideways_scroll, nothing_cut_off, open_page
 from tests.support.fleet_setup import admin_session, log_in
 from tests.support.running_app import RunningApp, start_app, stop_app
 
@@ -76,7 +76,7 @@ def test_every_page_reads_well_without_errors(
     log_in(page, seeded.espaze)
     visits = [
         ('/', 'Welcome, Root.', 'dashboard'),
-        ('/deployments', 'web', 'deployments'),
+        ('/deployments', 'web.apps.espaze.localhost', 'deployments'),
         ('/deployments/new', 'From a prebuilt image', 'wizard'),
         (f'/deployments/{seeded.deployment_id}', '1 of 1 replicas ready', 'deployment'),
         ('/nodes', 'lisbon-edge', 'nodes'),
@@ -91,8 +91,12 @@ def test_every_page_reads_well_without_errors(
         page.goto(base + path)
         expect(page.get_by_text(sign).first).to_be_visible()
         no_sideways_scroll(page, path)
+        nothing_cut_off(page, '.q-table__middle', f'a table of {path}')  # no column pushed out of sight
         page.screenshot(path=screenshot_dir / f'{size}-page-{name}.png', full_page=True)
 
+    page.goto(f'{base}/deployments')
+    address = page.get_by_role('link', name='web.apps.espaze.localhost')
+    expect(address).to_have_attribute('href', 'http://web.apps.espaze.localhost')  # a link, not plain text
     page.goto(f'{base}/deployments/{seeded.deployment_id}')
     expect(page.get_by_text('1 of 1 replicas ready')).to_be_visible()
     for tab in ('Build log', 'Configuration', 'Pods and events', 'Usage', 'Releases', 'Deliveries', 'Previews', 'Logs'):

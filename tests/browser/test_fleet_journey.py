@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import Browser, Playwright, expect
 
 from tests.conftest import ROOT
-from tests.support.browser_pages import SIZES, listed, no_sideways_scroll, open_page
+from tests.support.browser_pages import SIZES, listed, no_sideways_scroll, nothing_cut_off, open_page
 from tests.support.fleet_setup import admin_session, log_in
 from tests.support.running_app import RunningApp, start_app, stop_app
 
@@ -44,6 +44,7 @@ def test_enroll_with_the_agent_then_watch_the_node_go_online_and_offline(
     dialog.get_by_role('button', name='Create enrollment token').click()
     expect(page.get_by_text('Enrollment token created')).to_be_visible()
     command = dialog.get_by_text('--enrollment-token').inner_text()
+    nothing_cut_off(page, '.q-dialog .q-field__label, .q-dialog [data-testid], .q-dialog .font-mono', 'Add node')
     assert f'--server {fast_fleet.base_url}' in command and '<' not in command
     assert command.rstrip().endswith('--latitude 38.72 --longitude -9.14')
     page.screenshot(path=screenshot_dir / f'{size}-nodes-add-node.png')

@@ -29,3 +29,13 @@ def no_sideways_scroll(page: Page, where: str) -> None:
 def listed(page: Page, text: str) -> Locator:
     """The row of a table holding `text`, or its card on a phone."""
     return page.locator('tbody tr, .q-table__grid-item, .q-table__grid-content > div').filter(has_text=text)
+
+
+def nothing_cut_off(page: Page, selector: str, where: str) -> None:
+    """No element matching `selector` hides part of its text or content (clipped with an ellipsis, or scrolling)."""
+    cut = page.eval_on_selector_all(
+        selector,
+        'elements => elements.filter(e => e.offsetParent !== null && e.scrollWidth > e.clientWidth + 1)'
+        '.map(e => e.textContent.trim().slice(0, 40))',
+    )
+    assert cut == [], f'{where}: cut off: {cut}'

@@ -56,6 +56,10 @@ async def test_stop_and_start_follow_the_deployment_without_a_reload(github: Git
     assert {'Stop', 'Restart'} <= _buttons(user)
     user.find('Releases').click()
     await user.should_see(marker='release 3', retries=30)  # the releases panel followed too
+    press(user, 'Redeploy')
+    await user.should_see(f'Applying {NGINX} again', retries=30)  # not "Building the latest commit"
+    [events] = user.find(marker='events').elements
+    assert events.props['pagination']['rowsPerPage'] == 10 and not events.props['hide-pagination']  # paged
 
 
 async def test_a_refused_confirmation_changes_nothing(github: GitHubEmulator, user: User):

@@ -1,9 +1,13 @@
 """The Settings page: linking GitHub, its states, and the repository picker with the Dockerfile check."""
 
+import asyncio
+
+import pytest
 from nicegui import ui
 from nicegui.testing import User
 
-from tests.support.api_helpers import admin_tokens, signup
+from models.errors import ValidationFailed
+from tests.support.api_helpers import admin_tokens, signup, started
 from tests.support.github_emulator import GitHubEmulator
 from tests.support.github_helpers import classic_token
 from tests.support.ui_helpers import confirm, log_in, press
@@ -74,3 +78,56 @@ async def test_without_an_account_public_repositories_can_be_searched(github: Gi
     await user.should_see('someone/public-tool', retries=30)
     user.find(marker='repository').click()
     await user.should_see(marker='dockerfile-found', retries=30)
+
+
+async def _called(calls: list) -> None:
+    for _ in range(100):
+        if calls:
+            return
+        await asyncio.sleep(0.02)
+
+
+async def test_a_slow_token_check_shows_a_spinner_and_cannot_be_sent_twice(
+    github: GitHubEmulator, user: User, monkeypatch: pytest.MonkeyPatch
+):
+    await open_settings(user)
+    connections = (await started()).github.connections
+    answer, calls = asyncio.Event(), []
+
+    async def slow_check(_user, token: str) -> None:
+        calls.append(token)
+        await answer.wait()  # GitHub takes its time
+        raise ValidationFailed('token', 'GitHub refused this token (GET /user answered 401)')
+
+    monkeypatch.setattr(connections, 'link_token', slow_check)
+    user.find('GitHub token').type(classic_token())
+    press(user, 'Link token')
+    await _called(calls)
+    [button] = user.find(kind=ui.button, content='Link token').elements
+    assert 'loading' in button.props and not button.enabled
+    press(user, 'Link token')  # a second press while it runs does nothing
+    answer.set()
+    await user.should_see('GitHub refused this token', retries=30)
+    assert len(calls) == 1 and 'loading' not in button.props and button.enabled
+
+
+async def test_a_slow_repository_search_shows_a_spinner(
+    github: GitHubEmulator, user: User, monkeypatch: pytest.MonkeyPatch
+):
+    await open_settings(user)
+    service = (await started()).github
+    answer, calls = asyncio.Event(), []
+
+    async def slow_search(_user, text: str) -> list:
+        calls.append(text)
+        await answer.wait()
+        return []
+
+    monkeypatch.setattr(service, 'search', slow_search)
+    user.find('Repository').type('tool')
+    await _called(calls)
+    [query] = user.find('Repository').elements
+    assert 'loading' in query.props
+    answer.set()
+    await user.should_see('No repository matches', retries=30)
+    assert 'loading' not in query.props
