@@ -29,7 +29,6 @@ NAVIGATION = [
 # log lines wrap instead of running off a narrow screen; Tailwind's slate and amber shades read on a dark page
 SHARED_CSS = """
 .espaze-log .q-scrollarea__content { white-space: pre-wrap; overflow-wrap: anywhere; }
-.js-plotly-plot .modebar-container { display: none; }
 .body--dark .text-slate-500, .body--dark .text-slate-600 { color: #94a3b8 !important; }
 .body--dark .text-slate-700, .body--dark .text-slate-800, .body--dark .text-slate-900 { color: #e2e8f0 !important; }
 .body--dark .bg-slate-50, .body--dark .bg-slate-100 { background-color: #1e293b !important; }

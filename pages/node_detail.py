@@ -8,7 +8,7 @@ from models.accounts import User
 from models.errors import EspazeError, NotFound, ValidationFailed
 from models.fleet import Node, NodeMetrics
 from pages.components.busy import busy
-from pages.components.chart_figures import Line, time_figure, with_gaps
+from pages.components.chart_figures import Chart, Line, time_figure, with_gaps
 from pages.components.confirm import confirmed
 from pages.components.fleet_map import FleetMap
 from pages.components.time_text import ago
@@ -164,7 +164,7 @@ async def _metrics_chart(services: Services, user: User, node: Node) -> None:
         times, columns = with_gaps([p.at for p in points], columns, METRICS_STEP)
         lines = [Line(label, columns[field]) for field, label in METRIC_SERIES.items()]
         figure = time_figure(times, lines, '%', (now - timedelta(hours=24), now), height=220, y_range=(0, 100))
-        ui.plotly(figure).classes('w-full').mark('node metrics')
+        Chart(figure).classes('w-full').mark('node metrics')
 
 
 async def _history(services: Services, user: User, node: Node) -> None:

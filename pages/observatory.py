@@ -4,6 +4,7 @@ node, the deployments using the most, and the fleet online over time; refreshed 
 from nicegui import ui
 
 from models.accounts import User
+from pages.components.chart_figures import Chart
 from pages.components.metric_chart import RANGES, MetricChart, Trace
 from pages.components.tables import NARROW, columns
 from pages.components.usage_summary import (
@@ -85,9 +86,9 @@ class Observatory:
                 self.charts.append(MetricChart(metrics, self.user, 'cluster', traces, 'pods'))
         with ui.grid().classes('w-full gap-3 grid-cols-1 lg:grid-cols-2'):
             with ui.card().classes('w-full'):
-                self.by_namespace = ui.plotly(bars_figure({}, 'Pods per namespace')).classes('w-full')
+                self.by_namespace = Chart(bars_figure({}, 'Pods per namespace')).classes('w-full')
             with ui.card().classes('w-full'):
-                self.by_node = ui.plotly(bars_figure({}, 'Pods per node')).classes('w-full')
+                self.by_node = Chart(bars_figure({}, 'Pods per node')).classes('w-full')
         with ui.card().classes('w-full gap-1'):
             ui.label('Deployments using the most CPU').classes('font-medium')
             self.top = ui.table(columns=TOP_COLUMNS, rows=[], row_key='id').classes('w-full').mark('top deployments')

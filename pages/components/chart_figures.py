@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import plotly.graph_objects as go
+from nicegui import ui
 
 COLORS = ['#2563eb', '#94a3b8', '#f59e0b', '#dc2626', '#16a34a']
 GAP_STEPS = 2.5  # a pause longer than this many sampling steps is a gap, not a line
@@ -18,6 +19,20 @@ TICK_FORMATS = [
     {'dtickrange': [60_000, 86_400_000], 'value': '%H:%M'},
     {'dtickrange': [86_400_000, None], 'value': '%b %d'},
 ]
+
+
+class Chart(ui.plotly):
+    """A plotly graph-objects figure with plotly.js's config beside it (NiceGUI sends a Figure without one).
+
+    `responsive=False` for a chart in a tab: a tab switched away from while plotly is still loading, or hidden,
+    would otherwise be asked to resize a plot that is not displayed (a console error)."""
+
+    def __init__(self, figure: go.Figure, *, responsive: bool = True) -> None:
+        self._config = {'displayModeBar': False, 'responsive': responsive}
+        super().__init__(figure)
+
+    def _get_figure_json(self) -> dict:
+        return super()._get_figure_json() | {'config': self._config}
 
 
 @dataclass(frozen=True)

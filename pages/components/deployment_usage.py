@@ -22,7 +22,7 @@ async def usage_panel(metrics: MetricsService, user: User, deployment_id: str) -
                 )
                 traces = [Trace(f'{prefix}_used', 'Used'), Trace(f'{prefix}_request', 'Request', 'dot')]
                 traces.append(Trace(f'{prefix}_limit', 'Limit', 'dash'))
-                charts.append(MetricChart(metrics, user, scope, traces, unit, scale))
+                charts.append(MetricChart(metrics, user, scope, traces, unit, scale, responsive=False))  # in a tab
     for chart in charts:
         await chart.load()
 

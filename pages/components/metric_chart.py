@@ -11,7 +11,7 @@ from nicegui import ui
 from models.accounts import User
 from models.errors import EspazeError
 from models.metrics import Series
-from pages.components.chart_figures import GAP_STEPS, Line, time_figure, with_gaps
+from pages.components.chart_figures import GAP_STEPS, Chart, Line, time_figure, with_gaps
 from services.metrics.service import MetricsService
 
 EXTEND_TIMEOUT = 3.0
@@ -36,7 +36,15 @@ def _complete(series: Series) -> tuple[list[datetime], dict[str, list[float | No
 
 class MetricChart:
     def __init__(
-        self, metrics: MetricsService, user: User, scope: str, traces: list[Trace], unit: str, scale: float = 1.0
+        self,
+        metrics: MetricsService,
+        user: User,
+        scope: str,
+        traces: list[Trace],
+        unit: str,
+        scale: float = 1.0,
+        *,
+        responsive: bool = True,
     ) -> None:
         self.metrics = metrics
         self.user = user
@@ -49,7 +57,7 @@ class MetricChart:
         self.points = 0
         self.step = timedelta(seconds=metrics.interval_seconds)
         now = datetime.now(UTC)
-        self.plot = ui.plotly(self._figure([], {}, (now - self.span, now))).classes('w-full h-64')
+        self.plot = Chart(self._figure([], {}, (now - self.span, now)), responsive=responsive).classes('w-full h-64')
 
     async def _series(self) -> tuple[list[datetime], dict[str, list[float | None]]] | None:
         now = datetime.now(UTC)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, Playwright, expect
+from playwright.sync_api import Browser, Page, Playwright, Route, expect
 
 from tests.support.browser_pages import SIZES, no_sideways_scroll, nothing_cut_off, open_page
 from tests.support.fleet_setup import admin_session, log_in
@@ -109,6 +109,8 @@ def test_every_page_reads_well_without_errors(
         if tab in ('Usage', 'Pods and events', 'Logs'):
             page.screenshot(path=screenshot_dir / f'{size}-deployment-{tab.split()[0].lower()}.png', full_page=True)
 
+    _away_from_usage_before_plotly_loads(browser, playwright, seeded, size, errors)
+
     page.goto(base + '/observatory')
     expect(page.locator('.js-plotly-plot .main-svg').first).to_be_visible()
     for span in ('15 m', '1 h', '6 h', '24 h', '7 d'):
@@ -120,6 +122,33 @@ def test_every_page_reads_well_without_errors(
     assert ticks and not any(re.search(r'\d\d:\d\d:\d\d\.\d', tick) for tick in ticks)  # no millisecond ticks
     assert not any('2000' in tick for tick in ticks)
     assert errors == []  # no script error, nothing refused by the CSP, no plotly resize of a hidden chart
+
+
+def _away_from_usage_before_plotly_loads(
+    browser: Browser, playwright: Playwright, seeded: Seeded, size: str, errors: list[str]
+) -> None:
+    """On a slow connection, a person leaves the Usage tab before plotly arrived: nothing may then resize a plot
+    that is no longer on the page."""
+    page, slow_errors = open_page(browser, playwright, size)
+    log_in(page, seeded.espaze)
+    arrived = []
+
+    def slowly(route: Route) -> None:
+        time.sleep(1.5)
+        arrived.append(route.request.url)
+        route.continue_()
+
+    page.route(re.compile('plotly'), slowly)
+    page.goto(f'{seeded.espaze.base_url}/deployments/{seeded.deployment_id}')
+    expect(page.get_by_text('1 of 1 replicas ready')).to_be_visible()
+    page.get_by_role('tab', name='Usage').click()
+    page.get_by_role('tab', name='Releases').click()
+    page.wait_for_load_state('networkidle')
+    expect(page.get_by_role('tab', name='Releases')).to_have_attribute('aria-selected', 'true')
+    page.evaluate('new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))')
+    assert arrived, 'plotly was never asked for'
+    errors.extend(slow_errors)
+    page.context.close()
 
 
 def test_dark_mode_is_remembered_and_the_quick_search_opens_with_a_key(
