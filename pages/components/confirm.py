@@ -4,8 +4,9 @@ from nicegui import ui
 
 
 async def confirmed(question: str, action: str, *, danger: bool = True) -> bool:
-    """A dialog with the question, Cancel, and a button named for the action; True when the person chose it."""
-    with ui.dialog() as dialog, ui.card().classes('gap-3 max-w-md').mark('confirm'):
+    """A dialog with the question, a way out, and a button named for the action; True when the person chose it.
+    It belongs to the page, not to the element that opened it, which a live page may redraw meanwhile."""
+    with ui.context.client, ui.dialog() as dialog, ui.card().classes('gap-3 max-w-md').mark('confirm'):
         ui.label(question).classes('text-base')
         with ui.row().classes('w-full justify-end gap-2'):
             ui.button('No, keep it', on_click=lambda: dialog.submit(False)).props('flat')

@@ -185,7 +185,7 @@ def _act(page: Page, button: str, question: str, toast: str) -> None:
     dialog = page.get_by_role('dialog')
     expect(dialog).to_contain_text(question)
     dialog.get_by_role('button', name=button).click()
-    expect(page.get_by_text(toast)).to_be_visible()
+    expect(page.get_by_text(toast)).to_be_visible(timeout=20_000)  # after the cluster took it, however busy
 
 
 @pytest.mark.parametrize('size', SIZES)

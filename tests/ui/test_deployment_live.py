@@ -120,3 +120,18 @@ async def test_a_prebuilt_deployment_changes_its_image_on_the_configuration_tab(
     assert found['image'] == found['configuration']['image'] == 'nginxinc/nginx-unprivileged:1.28'
     releases = (await user.http_client.get(f'/api/deployments/{deployment_id}/releases', headers=auth)).json()
     assert releases[0]['note'] == 'Image changed to nginxinc/nginx-unprivileged:1.28'
+
+
+async def test_a_question_stays_open_while_the_page_follows_a_change_made_elsewhere(github: GitHubEmulator, user: User):
+    auth, deployment_id = await _running_web_page(user, github)
+    press(user, 'Stop')
+    await user.should_see('Stop web? All its pods are removed', retries=30)
+    scaled = await user.http_client.post(
+        f'/api/deployments/{deployment_id}/scale', json={'replicas': 2}, headers=auth
+    )  # someone else, meanwhile
+    assert scaled.status_code == 200
+    await user.should_see('Release #2', retries=40)  # the page redrew its operations
+    await confirm(user)  # the question is still there, and still works
+    await user.should_see('Stopping web', retries=30)
+    found = await until(user.http_client, auth, deployment_id, {'stopped'})
+    assert found['release'] == 3
