@@ -83,6 +83,8 @@ async def enroll_fleet(session: aiohttp.ClientSession, base: str, count: int) ->
 
 
 async def send_beat(session, base, node, latencies, failures) -> None:
+    """One beat; its latency counts only when it was served (200), and every other outcome is a failure, a timeout
+    included (aiohttp raises asyncio.TimeoutError, which is not a ClientError)."""
     started = time.perf_counter()
     try:
         async with session.post(
@@ -91,8 +93,10 @@ async def send_beat(session, base, node, latencies, failures) -> None:
             await response.read()
             if response.status != 200:
                 failures.append(response.status)
-    except aiohttp.ClientError as error:
-        failures.append(repr(error))
+                return
+    except (aiohttp.ClientError, TimeoutError) as error:
+        failures.append(type(error).__name__)
+        return
     latencies.append(time.perf_counter() - started)
 
 
@@ -136,10 +140,12 @@ async def sustained(session, base, nodes, interval: float, duration: float, is_o
         cycle += 1
     await asyncio.gather(*tasks)
     elapsed = time.monotonic() - start
+    served = len(latencies)
     print(
-        f'sustained: {len(nodes)} nodes every {interval:g} s for {elapsed:.0f} s: {beats / elapsed:.0f} beats/s, '
-        f'p50 {percentile(latencies, 0.5) * 1000:.1f} ms, p99 {percentile(latencies, 0.99) * 1000:.1f} ms, '
-        f'{len(failures)} failed {sorted(set(map(str, failures)))[:5]}',
+        f'sustained: {len(nodes)} nodes every {interval:g} s for {elapsed:.0f} s: offered {beats / elapsed:.0f} '
+        f'beats/s, served {served / elapsed:.0f} beats/s ({served} of {beats}), '
+        f'p50 {percentile(latencies, 0.5) * 1000:.1f} ms, p99 {percentile(latencies, 0.99) * 1000:.1f} ms '
+        f'(served beats), {len(failures)} failed or timed out {sorted(set(map(str, failures)))[:5]}',
         flush=True,
     )
     if is_offline is None:

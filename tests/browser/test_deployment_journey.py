@@ -79,7 +79,7 @@ def test_from_a_repository_to_running_pods(
     page.get_by_label('Value', exact=True).last.fill('hello')
     page.screenshot(path=screenshot_dir / f'{size}-deployment-configuration.png', full_page=True)
     page.get_by_role('button', name='Save and roll out').click()
-    expect(page.get_by_text('Configuration saved: rolling it out')).to_be_visible()
+    expect(page.get_by_text('Configuration saved: rolling it out')).to_be_visible(timeout=20_000)
     deployment_id = page.url.rsplit('/', 1)[1]
     [hook] = github_server.hooks_of('root/web-shop')
     assert hook['config']['url'] == f'{espaze.base_url}/api/github/webhooks' and hook['events'] == [

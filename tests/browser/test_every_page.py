@@ -202,7 +202,7 @@ def test_each_operation_asks_first_and_the_page_follows_it(
     expect(page.get_by_role('button', name='Restart')).to_have_count(0)
     page.screenshot(path=screenshot_dir / f'{size}-deployment-stopped.png', full_page=True)
     page.get_by_role('button', name='Start').click()
-    expect(page.get_by_text('Starting web')).to_be_visible()
+    expect(page.get_by_text('Starting web')).to_be_visible(timeout=20_000)
     expect(page.get_by_text('1 of 1 replicas ready')).to_be_visible(timeout=30_000)
     _act(page, 'Restart', 'Restart web? Its pods are replaced one by one.', 'Restarting the pods of web')
     seeded.until(lambda d: d['status'] == 'running' and d['history'][-2]['reason'].startswith('Restarted'))
@@ -214,7 +214,7 @@ def test_each_operation_asks_first_and_the_page_follows_it(
     dialog = page.get_by_role('dialog')
     expect(dialog).to_contain_text('Its image and configuration are applied again as a new release.')
     dialog.get_by_role('button', name='Roll back').click()
-    expect(page.get_by_text(re.compile('Rolling back to release #'))).to_be_visible()
+    expect(page.get_by_text(re.compile('Rolling back to release #'))).to_be_visible(timeout=20_000)
     expect(page.get_by_text(f'#{release + 1}', exact=True)).to_be_visible(timeout=20_000)  # the new release, live
     seeded.until(lambda d: d['status'] == 'running' and d['release'] == release + 1)
     assert errors == []
