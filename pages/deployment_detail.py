@@ -37,16 +37,20 @@ class DeploymentView:
         self.releases: ReleasesPanel | None = None
 
     async def act(self, button: ui.button, action, success: str, question: str | None = None) -> None:
-        """Ask first when `question` is given; then run it with a spinner on its button, and say how it went."""
+        """Ask first when `question` is given; then run it with a spinner on its button, and say how it went. The
+        toast is given to the page, not to the row of the button, which the live page may redraw meanwhile."""
+        page = ui.context.client
         if question is not None and not await confirmed(question, button.text):
             return
         async with busy(button):
             try:
                 await action()
             except EspazeError as error:
-                ui.notify(str(error), type='negative', multi_line=True)
+                with page:
+                    ui.notify(str(error), type='negative', multi_line=True)
                 return
-        ui.notify(success, type='positive')
+        with page:
+            ui.notify(success, type='positive')
         await self.refresh()
 
     @ui.refreshable_method
