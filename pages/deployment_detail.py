@@ -15,7 +15,7 @@ from pages.components.deployment_history import DeliveriesPanel, ReleasesPanel, 
 from pages.components.deployment_logs import AppLogPanel, BuildLogPanel
 from pages.components.deployment_pods import PodsPanel
 from pages.components.deployment_status import status_badge
-from pages.components.deployment_steps import show_steps
+from pages.components.deployment_steps import StepsView
 from pages.components.deployment_usage import usage_panel
 from pages.forms import FormErrors
 from pages.layout import object_page
@@ -35,6 +35,7 @@ class DeploymentView:
         self.status_watchers: list[Callable[[Status, Status], Awaitable[None]]] = []  # the panels built in tabs
         self.build_panel: BuildLogPanel | None = None
         self.releases: ReleasesPanel | None = None
+        self.steps: StepsView | None = None
 
     async def act(self, button: ui.button, action, success: str, question: str | None = None) -> None:
         """Ask first when `question` is given; then run it with a spinner on its button, and say how it went. The
@@ -59,7 +60,8 @@ class DeploymentView:
         with ui.row().classes('items-center gap-3'):
             status_badge(d.status)
             ui.label(d.status_reason).classes('text-slate-700 break-words').mark('status reason')
-        show_steps(d, datetime.now(UTC))
+        self.steps = StepsView()
+        self.steps.show(d, datetime.now(UTC))
         source = d.source + (f' · commit {d.commit_sha[:7]}' if d.commit_sha else '')
         ui.label(source).classes('text-sm text-slate-600 break-all').mark('source')
         running = f'runs release #{d.running_release}' if d.running_release else 'no release has run yet'
@@ -84,8 +86,8 @@ class DeploymentView:
         if self.build_panel is not None:
             await self.build_panel.follow(self.deployment.status)
         if self.deployment.updated_at == before.updated_at:
-            if self.deployment.status in IN_FLIGHT:
-                self.header.refresh()  # the running step's time goes on
+            if self.deployment.status in IN_FLIGHT and self.steps is not None:
+                self.steps.show(self.deployment, datetime.now(UTC))  # the running step's time goes on
             return
         self.header.refresh()
         self.operations.refresh()

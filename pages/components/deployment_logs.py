@@ -58,6 +58,7 @@ class AppLogPanel:
         self._pods, self._logs = pods, logs
         self._text = ''
         self._shown: tuple[str, str] | None = None
+        self._names: list[str] = []
         with ui.row().classes('items-center gap-2 flex-wrap'):
             self._pod = ui.select({ALL_PODS: 'All pods'}, value=ALL_PODS, label='Pod').props('outlined dense')
             self._pod.classes('w-72 max-w-full').on_value_change(self.load)
@@ -75,9 +76,10 @@ class AppLogPanel:
     async def _read(self) -> tuple[str, str]:
         """The log text, and what to say when it is empty."""
         names = await self._pods()
-        self._pod.set_options({ALL_PODS: 'All pods'} | {n: n for n in names}, value=self._pod.value)
-        if self._pod.value not in names:
-            self._pod.value = ALL_PODS
+        if names != self._names:  # the choices are sent only when the pods changed
+            self._names = names
+            chosen = self._pod.value if self._pod.value in names else ALL_PODS
+            self._pod.set_options({ALL_PODS: 'All pods'} | {n: n for n in names}, value=chosen)
         if not names:
             return '', 'No pods run yet: their log appears here when the first one starts.'
         if self._pod.value != ALL_PODS:

@@ -110,19 +110,37 @@ def steps_of(deployment: Deployment, now: datetime) -> list[Step]:
     return [building, deploying, running]
 
 
-def show_steps(deployment: Deployment, now: datetime) -> None:
-    with ui.row().classes('items-center gap-x-3 gap-y-1 flex-wrap').mark('steps'):
-        for index, step in enumerate(steps_of(deployment, now)):
-            if index:
-                ui.icon('chevron_right', color='grey-5')
-            icon, color = LOOK[step.state]
-            with ui.row().classes('items-center gap-1 no-wrap').mark(f'step {step.name.lower()} {step.state}'):
-                if step.state == 'current':
-                    ui.spinner(size='1.3em', color=color)
-                else:
-                    ui.icon(icon, color=color).props(f'aria-label="{step.state}"')
-                with ui.column().classes('gap-0'):
-                    weight = 'font-medium' if step.state in ('current', 'failed') else 'text-slate-600'
-                    ui.label(step.name).classes(weight)
-                    if step.detail:
-                        ui.label(step.detail).classes('text-xs text-slate-500')
+class StepsView:
+    """The steps, drawn once; while they keep their states only the time of each is sent again."""
+
+    def __init__(self) -> None:
+        self._row = ui.row().classes('items-center gap-x-3 gap-y-1 flex-wrap').mark('steps')
+        self._shape: list[tuple[str, str]] = []
+        self._details: dict[str, ui.label] = {}
+
+    def show(self, deployment: Deployment, now: datetime) -> None:
+        steps = steps_of(deployment, now)
+        shape = [(step.name, step.state) for step in steps]
+        if shape == self._shape:
+            for step in steps:
+                self._details[step.name].set_text(step.detail)
+            return
+        self._shape = shape
+        self._row.clear()
+        with self._row:
+            for index, step in enumerate(steps):
+                if index:
+                    ui.icon('chevron_right', color='grey-5')
+                self._draw(step)
+
+    def _draw(self, step: Step) -> None:
+        icon, color = LOOK[step.state]
+        with ui.row().classes('items-center gap-1 no-wrap').mark(f'step {step.name.lower()} {step.state}'):
+            if step.state == 'current':
+                ui.spinner(size='1.3em', color=color)
+            else:
+                ui.icon(icon, color=color).props(f'aria-label="{step.state}"')
+            with ui.column().classes('gap-0'):
+                weight = 'font-medium' if step.state in ('current', 'failed') else 'text-slate-600'
+                ui.label(step.name).classes(weight)
+                self._details[step.name] = ui.label(step.detail).classes('text-xs text-slate-500')

@@ -180,14 +180,13 @@ def test_dark_mode_is_remembered_and_the_quick_search_opens_with_a_key(
     assert errors == []
 
 
-def _act(page: Page, button: str, question: str) -> None:
-    """Press it, read the question, confirm. (Its toast is checked by the user-fixture tests: under CI load the
-    browser missed two toasts whose operation had taken effect; see the closing note of #18.)"""
+def _act(page: Page, button: str, question: str, toast: str) -> None:
+    """Press it, read the question, confirm, and hear how it went (once the cluster took it, however busy)."""
     page.get_by_role('button', name=button, exact=True).click()
     dialog = page.get_by_role('dialog')
     expect(dialog).to_contain_text(question)
     dialog.get_by_role('button', name=button).click()
-    expect(dialog).to_be_hidden()
+    expect(page.get_by_text(toast)).to_be_visible(timeout=20_000)
 
 
 @pytest.mark.parametrize('size', SIZES)
@@ -198,14 +197,15 @@ def test_each_operation_asks_first_and_the_page_follows_it(
     log_in(page, seeded.espaze)
     page.goto(f'{seeded.espaze.base_url}/deployments/{seeded.deployment_id}')
     expect(page.get_by_text('1 of 1 replicas ready')).to_be_visible()
-    _act(page, 'Stop', 'Stop web? All its pods are removed')
+    _act(page, 'Stop', 'Stop web? All its pods are removed', 'Stopping web')
     expect(page.get_by_role('button', name='Start')).to_be_visible(timeout=20_000)  # no reload
     expect(page.get_by_text('stopped: 0 replicas')).to_be_visible()
     expect(page.get_by_role('button', name='Restart')).to_have_count(0)
     page.screenshot(path=screenshot_dir / f'{size}-deployment-stopped.png', full_page=True)
     page.get_by_role('button', name='Start').click()
+    expect(page.get_by_text('Starting web')).to_be_visible(timeout=20_000)
     expect(page.get_by_text('1 of 1 replicas ready')).to_be_visible(timeout=30_000)
-    _act(page, 'Restart', 'Restart web? Its pods are replaced one by one.')
+    _act(page, 'Restart', 'Restart web? Its pods are replaced one by one.', 'Restarting the pods of web')
     seeded.until(lambda d: d['status'] == 'running' and d['history'][-2]['reason'].startswith('Restarted'))
     expect(page.get_by_text(re.compile('ready after'))).to_be_visible(timeout=30_000)
     page.get_by_role('tab', name='Releases').click()
@@ -215,6 +215,7 @@ def test_each_operation_asks_first_and_the_page_follows_it(
     dialog = page.get_by_role('dialog')
     expect(dialog).to_contain_text('Its image and configuration are applied again as a new release.')
     dialog.get_by_role('button', name='Roll back').click()
+    expect(page.get_by_text(re.compile('Rolling back to release #'))).to_be_visible(timeout=20_000)
     expect(page.get_by_text(f'#{release + 1}', exact=True)).to_be_visible(timeout=20_000)  # the new release, live
     seeded.until(lambda d: d['status'] == 'running' and d['release'] == release + 1)
     assert errors == []

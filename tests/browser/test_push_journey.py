@@ -100,6 +100,7 @@ def test_a_push_deploys_live_and_release_1_comes_back(
     page.get_by_role('button', name='Roll back').last.click()  # the oldest release: #1
     expect(page.get_by_text('back to release #1? Its image and configuration are applied again')).to_be_visible()
     page.get_by_role('dialog').get_by_role('button', name='Roll back').click()  # named for the action
+    expect(page.get_by_text('Rolling back to release #1')).to_be_visible(timeout=20_000)
     back = _until(espaze, auth, first['id'], lambda d: d['status'] == 'running' and d['runningRelease'] == 4)
     assert back['image'] == first['image'] and back['commitSha'] == first['commitSha']
     assert back['configuration']['autoDeploy'] and len(github_server.hooks_of(REPO)) == 1  # still deploys on push
