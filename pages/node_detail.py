@@ -1,6 +1,6 @@
 """A node's own page: identity, position, labels, liveness, metrics sparkline, status history, token, delete."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from nicegui import ui
 
@@ -8,16 +8,14 @@ from models.accounts import User
 from models.errors import EspazeError, NotFound, ValidationFailed
 from models.fleet import Node, NodeMetrics
 from pages.components.busy import busy
-from pages.components.chart_figures import Chart, Line, time_figure, with_gaps
 from pages.components.confirm import confirmed
 from pages.components.fleet_map import FleetMap
+from pages.components.node_metrics import NodeMetricsChart
 from pages.components.time_text import ago
 from pages.layout import object_page
 from services.registry import Services
 
 STATUS_COLORS = {'online': 'positive', 'offline': 'negative', 'pending': 'warning', 'deleted': 'grey'}
-METRICS_STEP = timedelta(minutes=1)  # a node's metrics are kept one point a minute at most
-METRIC_SERIES = {'cpu_percent': 'CPU %', 'memory_percent': 'Memory %', 'disk_percent': 'Disk %'}
 
 
 def parse_labels(text: str) -> dict[str, str]:
@@ -118,7 +116,7 @@ async def _node_body(services: Services, user: User, node: Node) -> None:
 
     ui.timer(5, tick)
     await _details_editor(services, user, node)
-    await _metrics_chart(services, user, node)
+    await NodeMetricsChart(lambda: services.nodes.metrics(user, node.id, hours=24)).load()
     await _history(services, user, node)
     if user.can_manage:
         _danger_zone(services, user, node)
@@ -150,21 +148,6 @@ async def _details_editor(services: Services, user: User, node: Node) -> None:
             ui.notify(f'{saved.name} saved', type='positive')
 
         button = ui.button('Save', on_click=save)
-
-
-async def _metrics_chart(services: Services, user: User, node: Node) -> None:
-    now = datetime.now(UTC)
-    points = await services.nodes.metrics(user, node.id, hours=24)
-    with ui.card().classes('w-full gap-2'):
-        ui.label('Metrics, last 24 h (gaps: the node was not reporting)').classes('text-lg')
-        if not points:
-            ui.label('No metrics received yet.').classes('text-slate-600')
-            return
-        columns = {field: [getattr(p.metrics, field) for p in points] for field in METRIC_SERIES}
-        times, columns = with_gaps([p.at for p in points], columns, METRICS_STEP)
-        lines = [Line(label, columns[field]) for field, label in METRIC_SERIES.items()]
-        figure = time_figure(times, lines, '%', (now - timedelta(hours=24), now), height=220, y_range=(0, 100))
-        Chart(figure).classes('w-full').mark('node metrics')
 
 
 async def _history(services: Services, user: User, node: Node) -> None:

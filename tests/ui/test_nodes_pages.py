@@ -5,6 +5,7 @@ import asyncio
 from nicegui import ui
 from nicegui.testing import User
 
+from pages.components import node_metrics
 from tests.support.api_helpers import admin_tokens, bearer, signup, started
 from tests.support.fleet_helpers import beat, enroll, node_doc
 from tests.support.ui_helpers import confirm, log_in, press
@@ -158,3 +159,22 @@ async def test_deleting_a_node_from_its_page(user: User, mongo_url: str):
     await confirm(user)
     await user.should_see('Add node', retries=20)
     assert node_doc(mongo_url, node_id) is None
+
+
+async def test_the_metrics_chart_follows_new_readings_without_a_reload(user: User, monkeypatch):
+    monkeypatch.setattr(node_metrics, 'LOOK_SECONDS', 0.3)
+    _, _, nodes = await fleet(user)
+    silent = nodes[1]
+    await log_in(user, 'alice@example.com')
+    await user.open(f'/nodes/{silent["node"]["id"]}')
+    await user.should_see('No metrics received yet.', retries=30)
+    await user.should_not_see(marker='node metrics')
+    readings = {'metrics': {'cpuPercent': 12.5, 'memoryPercent': 40, 'diskPercent': 61}}
+    assert (await beat(user.http_client, silent['node']['id'], silent['nodeToken'], readings)).status_code == 200
+    await (await started()).heartbeats.flush()
+    await user.should_see(marker='node metrics', retries=50)  # the page's own timer, no reload
+    await user.should_not_see('No metrics received yet.')
+    [chart] = user.find(marker='node metrics').elements
+    assert [trace['name'] for trace in chart.figure.to_dict()['data']] == ['CPU %', 'Memory %', 'Disk %']
+    await asyncio.sleep(1)  # three more looks, nothing new
+    assert user.find(marker='node metrics').elements == {chart}  # not drawn again
