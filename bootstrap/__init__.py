@@ -286,6 +286,7 @@ def build(
         client=client,
         embedded=embedded,
         sandbox=sandbox,
+        read_models=[nodes.index.model, deployment_records.index],
     )
 
     async def stored_state_for_metrics() -> None:

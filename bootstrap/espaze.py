@@ -2,7 +2,7 @@
 
 import asyncio
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -11,6 +11,7 @@ from pymongo.errors import PyMongoError
 
 from config import Settings
 from models.errors import ValidationFailed
+from repositories.read_model import ReadModel
 from runtime import log_format
 from runtime.embedded_db import EmbeddedMongo
 from sandbox.process import SandboxProcess
@@ -39,6 +40,9 @@ class Espaze:
     client: AsyncMongoClient
     embedded: EmbeddedMongo | None = None
     sandbox: SandboxProcess | None = None
+    read_models: list[ReadModel] = field(default_factory=list)
+    read_model_seconds: float = 1.0
+    _followers: list[asyncio.Task] = field(default_factory=list)
 
     def start(self) -> None:
         """Start the child processes this configuration needs. Call from the main thread (they die with it)."""
@@ -55,6 +59,10 @@ class Espaze:
         """The startup work that needs the database: indexes, revocations, the first admin, then the jobs."""
         for owner in self.index_owners():
             await owner.ensure_indexes()
+        for model in self.read_models:
+            await model.load()
+        if not self._followers:
+            self._followers = [asyncio.create_task(model.follow(self.read_model_seconds)) for model in self.read_models]
         await self.node_tokens.poll()
         await self._admin_from_environment()
         url = self.settings.reachable_url
@@ -92,6 +100,8 @@ class Espaze:
         """Stop the jobs, write the heartbeats still gathered, close the database, end the child processes."""
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
+        for follower in self._followers:
+            follower.cancel()
         heartbeats = self.services.heartbeats
         while heartbeats.pending:
             try:

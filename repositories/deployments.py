@@ -1,6 +1,5 @@
 """`deployments` (one document per deployment, with its status history) and `releases` (numbered from 1)."""
 
-import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -23,6 +22,7 @@ from models.errors import Conflict
 from repositories import deployment_documents as documents
 from repositories.database import durable
 from repositories.deployment_documents import configuration_doc, history_doc, object_id, repo_key
+from repositories.deployment_index import deployment_model, page_ids
 
 HISTORY_KEPT = 100
 _KEEP: Any = object()  # a field transition() leaves as it is
@@ -31,6 +31,7 @@ _KEEP: Any = object()  # a field transition() leaves as it is
 class DeploymentRepository:
     def __init__(self, db: AsyncDatabase) -> None:
         self._deployments = durable(db, 'deployments')
+        self.index = deployment_model(self._deployments)
         self._releases = durable(db, 'releases')
 
     async def ensure_indexes(self) -> None:
@@ -38,6 +39,7 @@ class DeploymentRepository:
             [('owner_id', ASCENDING), ('name', ASCENDING), ('deleted_at', ASCENDING)], unique=True, name='owner_name'
         )
         await self._deployments.create_index([('status', ASCENDING)], name='status')
+        await self._deployments.create_index([('updated_at', ASCENDING)], name='changed')
         await self._deployments.create_index([('owner_id', ASCENDING), ('updated_at', DESCENDING)], name='owner_recent')
         await self._deployments.create_index([('repo_key', ASCENDING)], name='repository')
         await self._deployments.create_index([('preview_of', ASCENDING), ('created_at', ASCENDING)], name='previews')
@@ -51,6 +53,7 @@ class DeploymentRepository:
         except DuplicateKeyError:
             raise Conflict(f'You already have a deployment named {deployment.name}') from None
         created = documents.deployment({**doc, '_id': result.inserted_id})
+        self.index.note({**doc, '_id': result.inserted_id})
         await self._write_release(created.id, created.release, first, None, created.created_at)
         return created
 
@@ -73,24 +76,17 @@ class DeploymentRepository:
     async def page(
         self, owner_id: str | None, status: Status | None, text: str | None, page: int, page_size: int
     ) -> DeploymentPage:
-        query: dict[str, Any] = {'deleted_at': None} if status != Status.DELETED else {}
-        if owner_id is not None:
-            query['owner_id'] = owner_id
-        if status is not None:
-            query['status'] = status.value
-        if text:
-            pattern = {'$regex': re.escape(text), '$options': 'i'}
-            query['$or'] = [{'name': pattern}, {'github_repo': pattern}]
-        total = await self._deployments.count_documents(query)
-        cursor = self._deployments.find(query).sort('updated_at', DESCENDING).skip((page - 1) * page_size)
-        items = [documents.deployment(doc) async for doc in cursor.limit(page_size)]
+        """One page, chosen by the read model; only that page's documents are read."""
+        await self.index.wait_loaded()
+        ids, total = page_ids(self.index, owner_id, status, text, page, page_size)
+        found = {str(d['_id']): d async for d in self._deployments.find({'_id': {'$in': [ObjectId(i) for i in ids]}})}
+        items = [documents.deployment(found[i]) for i in ids if i in found]
         return DeploymentPage(items, total, page, page_size)
 
     async def counts(self, owner_id: str | None) -> dict[str, int]:
         """How many deployments are in each status (deleted ones left out)."""
-        match: dict[str, Any] = {'deleted_at': None} | ({'owner_id': owner_id} if owner_id else {})
-        pipeline = [{'$match': match}, {'$group': {'_id': '$status', 'n': {'$sum': 1}}}]
-        return {doc['_id']: doc['n'] async for doc in await self._deployments.aggregate(pipeline)}
+        await self.index.wait_loaded()
+        return {status: n for status, n in self.index.counts(owner_id).items() if status != Status.DELETED.value}
 
     async def recently_changed(self, owner_id: str | None, since: datetime, limit: int = 30) -> list[Deployment]:
         """Deployments changed since `since`, most recent first (yours, or everybody's for None)."""
@@ -165,7 +161,10 @@ class DeploymentRepository:
             },
             return_document=ReturnDocument.AFTER,
         )
-        return documents.deployment(doc) if doc else None
+        if doc is None:
+            return None
+        self.index.note(doc)
+        return documents.deployment(doc)
 
     async def retarget(
         self, found: Deployment, intent: Intent, status: Status, reason: str, build_job: str | None
@@ -198,6 +197,7 @@ class DeploymentRepository:
         )
         if doc is None:
             return None
+        self.index.note(doc)
         built = (
             await self._releases.find_one(
                 {'deployment_id': found.id, 'image': intent.image, 'digest': {'$ne': None}}, {'digest': 1}

@@ -1,6 +1,5 @@
 """The `nodes` collection: one document per edge node, keyed by its canonical MAC address."""
 
-import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -22,18 +21,12 @@ from models.fleet import (
     NodeRegistration,
     NodeStatus,
 )
+from repositories.node_index import PROJECTION, NodeIndex, node_row
 from repositories.node_liveness import NodeLivenessRepository
+from repositories.read_model import ReadModel
 from repositories.users import object_id
 
-SORTABLE = {'name', 'status', 'mac_address', 'public_ip', 'created_at'}
-INDEXED_SORTS = ('name', 'created_at')  # every index slows each heartbeat write: only the common sorts get one
-_ALWAYS_SET_MIN: dict[str, Any] = {
-    'name': '',
-    'status': '',
-    'mac_address': '',
-    'public_ip': '',
-    'created_at': datetime(1970, 1, 1, tzinfo=UTC),
-}
+TOMBSTONE_DAYS = 1  # how long a deletion stays visible to the read models of the other replicas
 
 
 def _labels_doc(labels: dict[str, str]) -> list[dict[str, str]]:
@@ -89,11 +82,18 @@ def _registration_fields(registration: NodeRegistration, seen_ip: str | None) ->
 
 
 class NodeRepository:
-    """Nodes, read together with their liveness (last seen, address seen, latest metrics)."""
+    """Nodes, read together with their liveness (last seen, address seen, latest metrics). Lists and counts are
+    answered by the read model (`index`); every write sets `updated_at`, which is how the read models follow."""
 
     def __init__(self, db: AsyncDatabase, liveness: NodeLivenessRepository) -> None:
         self._nodes = db['nodes']
+        self._tombstones = db['node_tombstones']
         self.liveness = liveness
+        self.index = NodeIndex(ReadModel(self._nodes, node_row, PROJECTION, tombstones=self._tombstones))
+
+    async def _changed(self) -> None:
+        """This replica reads its own writes at once (the others at their next poll)."""
+        await self.index.model.catch_up()
 
     async def _with_liveness(self, docs: list[dict[str, Any]]) -> list[Node]:
         live = await self.liveness.of([str(doc['_id']) for doc in docs])
@@ -107,9 +107,10 @@ class NodeRepository:
         await self._nodes.create_index([('mac_address', ASCENDING)], unique=True, name='mac_unique')
         await self._nodes.create_index([('owner_id', ASCENDING), ('created_at', DESCENDING)], name='owner_created')
         await self._nodes.create_index([('status', ASCENDING)], name='status')
+        await self._nodes.create_index([('name', ASCENDING)], name='sort_name')
+        await self._nodes.create_index([('updated_at', ASCENDING)], name='changed')
+        await self._tombstones.create_index('at', expireAfterSeconds=TOMBSTONE_DAYS * 86_400, name='expiry')
         await self.liveness.ensure_indexes()
-        for field in INDEXED_SORTS:
-            await self._nodes.create_index([(field, ASCENDING)], name=f'sort_{field}')
 
     async def get(self, node_id: str) -> Node | None:
         """The node with this id, or None (also for ids that are not ObjectIds)."""
@@ -129,6 +130,7 @@ class NodeRepository:
         self, node_id: str, owner_id: str, registration: NodeRegistration, seen_ip: str | None, token: tuple[str, str]
     ) -> Node:
         """Insert a pending node with its token (hash, id); a MAC that exists already raises Conflict."""
+        now = datetime.now(UTC)
         doc = {
             '_id': ObjectId(node_id),
             'owner_id': owner_id,
@@ -137,7 +139,8 @@ class NodeRepository:
             'labels': [],
             'capacity': None,
             'status': NodeStatus.PENDING.value,
-            'created_at': datetime.now(UTC),
+            'created_at': now,
+            'updated_at': now,
             'token_hash': token[0],
             'token_id': token[1],
             **_registration_fields(registration, seen_ip),
@@ -147,6 +150,7 @@ class NodeRepository:
         except DuplicateKeyError:
             raise Conflict('A node with this MAC address is already registered') from None
         await self.liveness.create(node_id)
+        self.index.model.note(doc)
         return _to_node(doc, None)
 
     async def re_register(
@@ -162,11 +166,18 @@ class NodeRepository:
         doc = await self._nodes.find_one_and_update(
             {'_id': object_id(node_id), **(proof or {})},
             {
-                '$set': {**_registration_fields(registration, seen_ip), 'token_hash': token[0], 'token_id': token[1]},
+                '$set': {
+                    **_registration_fields(registration, seen_ip),
+                    'token_hash': token[0],
+                    'token_id': token[1],
+                    'updated_at': datetime.now(UTC),
+                },
                 '$unset': {'reenroll_until': ''},
             },
             return_document=ReturnDocument.AFTER,
         )
+        if doc is not None:
+            self.index.model.note(doc)
         return await self._one(doc)
 
     async def allow_reenrollment(self, node_id: str, until: datetime) -> bool:
@@ -184,8 +195,12 @@ class NodeRepository:
         if not changes:
             return await self.get(node_id)
         doc = await self._nodes.find_one_and_update(
-            {'_id': object_id(node_id)}, {'$set': changes}, return_document=ReturnDocument.AFTER
+            {'_id': object_id(node_id)},
+            {'$set': {**changes, 'updated_at': datetime.now(UTC)}},
+            return_document=ReturnDocument.AFTER,
         )
+        if doc is not None:
+            self.index.model.note(doc)
         return await self._one(doc)
 
     async def clear_token(self, node_id: str) -> None:
@@ -193,9 +208,16 @@ class NodeRepository:
         await self._nodes.update_one({'_id': object_id(node_id)}, {'$set': {'token_hash': None, 'token_id': None}})
 
     async def delete(self, node_id: str) -> bool:
-        """Remove a node; False when there was none."""
+        """Remove a node, leaving a tombstone for the read models; False when there was none."""
+        oid = object_id(node_id)
+        if oid is None:
+            return False
         await self.liveness.delete(node_id)
-        return (await self._nodes.delete_one({'_id': object_id(node_id)})).deleted_count == 1
+        deleted = (await self._nodes.delete_one({'_id': oid})).deleted_count == 1
+        if deleted:
+            await self._tombstones.replace_one({'_id': oid}, {'_id': oid, 'at': datetime.now(UTC)}, upsert=True)
+            self.index.model.note_deleted(node_id)
+        return deleted
 
     async def matching(self, names: list[str], addresses: list[str], owner_id: str | None) -> list[Node]:
         """Nodes named like, or at one of, these cluster nodes' names and addresses (the owner's, or all)."""
@@ -227,12 +249,13 @@ class NodeRepository:
         operations = [
             UpdateOne(
                 {'_id': object_id(node_id), 'status': expected.value},
-                {'$set': {'status': status.value, 'status_changed_at': at}},
+                {'$set': {'status': status.value, 'status_changed_at': at, 'updated_at': datetime.now(UTC)}},
             )
             for node_id, expected, status in changes
         ]
         if operations:
             await self._nodes.bulk_write(operations, ordered=False)
+            await self._changed()
 
     async def update_reported(self, beats: list[Heartbeat]) -> None:
         """Store what beats reported about the nodes themselves (agent version, position), in one round trip."""
@@ -244,60 +267,27 @@ class NodeRepository:
             if beat.location is not None:
                 changes['location'] = _location_doc(beat.location)
             if changes:
+                changes['updated_at'] = datetime.now(UTC)
                 operations.append(UpdateOne({'_id': object_id(beat.node_id)}, {'$set': changes}))
         if operations:
             await self._nodes.bulk_write(operations, ordered=False)
+            await self._changed()
 
     async def find_page(self, query: NodeListQuery, owner_id: str | None) -> NodePage:
-        """One page of nodes matching the query (only `owner_id`'s when given)."""
-        mongo_filter = self._filter(query, owner_id)
-        sort = query.sort if query.sort in SORTABLE else 'created_at'
-        if sort in _ALWAYS_SET_MIN and sort not in mongo_filter:
-            mongo_filter[sort] = {'$gte': _ALWAYS_SET_MIN[sort]}  # lets the store walk the index instead of scanning
-        cursor = (
-            self._nodes.find(mongo_filter)
-            .sort([(sort, DESCENDING if query.descending else ASCENDING), ('_id', ASCENDING)])
-            .skip((query.page - 1) * query.page_size)
-            .limit(query.page_size)
-        )
-        items = await self._with_liveness([doc async for doc in cursor])
-        return NodePage(items=items, total=await self._nodes.count_documents(self._filter(query, owner_id)))
+        """One page of nodes matching the query (only `owner_id`'s when given): chosen by the read model, then
+        only that page's documents read."""
+        await self.index.model.wait_loaded()
+        ids, total = self.index.page(query, owner_id)
+        oids = [ObjectId(i) for i in ids]
+        docs = {str(doc['_id']): doc async for doc in self._nodes.find({'_id': {'$in': oids}})}
+        return NodePage(items=await self._with_liveness([docs[i] for i in ids if i in docs]), total=total)
 
     async def counts(self, owner_id: str | None) -> NodeCounts:
         """How many nodes, and how many in each status."""
-        base: dict[str, Any] = {'owner_id': owner_id} if owner_id else {}
-        pipeline = [{'$match': base}, {'$group': {'_id': '$status', 'n': {'$sum': 1}}}]
-        by_status = {doc['_id']: doc['n'] async for doc in await self._nodes.aggregate(pipeline)}
-        return NodeCounts(
-            total=sum(by_status.values()),
-            online=by_status.get('online', 0),
-            offline=by_status.get('offline', 0),
-            pending=by_status.get('pending', 0),
-        )
+        await self.index.model.wait_loaded()
+        return self.index.counts(owner_id)
 
     async def located(self, owner_id: str | None, limit: int = 20_000) -> list[tuple[str, str, str, float, float]]:
         """(id, name, status, latitude, longitude) of nodes, for the map."""
-        base: dict[str, Any] = {'owner_id': owner_id} if owner_id else {}
-        projection = {'name': 1, 'status': 1, 'location.latitude': 1, 'location.longitude': 1}
-        cursor = self._nodes.find(base, projection).limit(limit)
-        return [
-            (str(d['_id']), d['name'], d['status'], d['location']['latitude'], d['location']['longitude'])
-            async for d in cursor
-        ]
-
-    @staticmethod
-    def _filter(query: NodeListQuery, owner_id: str | None) -> dict[str, Any]:
-        mongo_filter: dict[str, Any] = {}
-        if owner_id:
-            mongo_filter['owner_id'] = owner_id
-        if query.status:
-            mongo_filter['status'] = query.status.value
-        if query.label:
-            key, value = query.label
-            mongo_filter['labels'] = {'$elemMatch': {'k': key, 'v': value}}
-        if query.text:
-            pattern = re.escape(query.text.strip())
-            mongo_filter['$or'] = [
-                {field: {'$regex': pattern, '$options': 'i'}} for field in ('name', 'mac_address', 'public_ip')
-            ]
-        return mongo_filter
+        await self.index.model.wait_loaded()
+        return self.index.located(owner_id, limit)

@@ -34,7 +34,8 @@ def database(mongo_url: str):
 def set_node_fields(mongo_url: str, node_id: str, **fields: Any) -> None:
     client, db = database(mongo_url)
     with client:
-        db.nodes.update_one({'_id': ObjectId(node_id)}, {'$set': fields})
+        # as the app's own writes do: the read models follow `updated_at`
+        db.nodes.update_one({'_id': ObjectId(node_id)}, {'$set': {'updated_at': datetime.now(UTC), **fields}})
 
 
 def set_liveness(mongo_url: str, node_id: str, **fields: Any) -> None:

@@ -1,0 +1,182 @@
+"""The yardstick of #19: Espaze at the promised size against an empty Espaze, measured in the same run.
+
+    .venv/bin/python -m bench.scale [--nodes 60000] [--deployments 20000] [--owners 200] [--audit 5000] [--rounds 5]
+
+Two embedded databases (SecantusDB, as `make run` starts it): one empty but for one operator, one seeded as
+`bench/scale/seed.py` writes (`insert_many` in the repositories' own shape). Espaze is then started on each, as on
+a restart, and every list, filter, sort, search, page and summary route is timed on both, alternating, `rounds`
+times, as an admin and as an operator. Printed: the time each instance took to be ready, the median and p95 of
+each route on both and the ratio of the medians against its goal (2x), the app's memory, and the database's CPU
+while nobody uses the app. Nodes do not beat meanwhile: the offline threshold is raised so that the sweep does
+not mark the seeded fleet offline while the routes are measured.
+"""
+
+import argparse
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+import psutil
+
+from bench.scale.seed import ADMIN_EMAIL, PASSWORD, operator_email, seed
+from runtime.embedded_db import EmbeddedMongo
+from tests.support.running_app import RunningApp, start_app, stop_app
+
+ENVIRONMENT = {'ESPAZE_NODE_OFFLINE_AFTER': '86400'}
+ROUTE_GOAL, MEMORY_GOAL_BYTES, IDLE_CPU_GOAL = 2.0, 300 * 2**20, 10.0
+ROUTES = [
+    ('nodes, newest first', '/api/nodes'),
+    ('nodes, offline', '/api/nodes?status=offline'),
+    ('nodes, label site=oslo', '/api/nodes?label=site%3Doslo'),
+    ('nodes, by name', '/api/nodes?sort=name&order=asc'),
+    ('nodes, search', '/api/nodes?q=edge-0421'),
+    ('nodes, page 1,000', '/api/nodes?page=1000'),
+    ('nodes summary', '/api/nodes/summary'),
+    ('deployments, newest first', '/api/deployments'),
+    ('deployments, running', '/api/deployments?status=running'),
+    ('deployments, search', '/api/deployments?q=app-0042'),
+    ('deployments, page 500', '/api/deployments?page=500'),
+    ('audit, newest first', '/api/audit'),
+    ('audit, one action', '/api/audit?action=login'),
+    ('audit, page 50', '/api/audit?page=50'),
+    ('cluster metrics', '/api/metrics/cluster'),
+    ('Prometheus scrape', '/metrics'),
+]
+OPERATOR_ROUTES = {'nodes, newest first', 'nodes summary', 'deployments, newest first', 'cluster metrics'}
+
+
+class Instance:
+    def __init__(self, name: str, workdir: Path) -> None:
+        self.name = name
+        self.database = EmbeddedMongo(workdir / f'{name}-db')
+        self.database.start()
+        self.workdir = workdir
+        self.app: RunningApp | None = None
+        self.ready_seconds = 0.0
+        self.auth: dict[str, dict[str, str]] = {}
+
+    def start_app(self) -> None:
+        started = time.monotonic()
+        environment = {**ENVIRONMENT, 'MONGO_URL': self.database.url}
+        self.app = start_app(self.workdir / f'{self.name}-data', environment, ready=False)
+        with httpx.Client(timeout=5) as client:
+            while True:
+                assert self.app.process.poll() is None, self.app.output[-20:]
+                try:
+                    if client.get(f'{self.app.base_url}/readyz').status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    pass
+                assert time.monotonic() - started < 600, 'not ready after 10 minutes'
+                time.sleep(0.2)
+        self.ready_seconds = time.monotonic() - started
+        self.auth['admin'] = self._log_in(ADMIN_EMAIL)
+        self.auth['operator'] = self._log_in(operator_email(0))
+
+    def _log_in(self, email: str) -> dict[str, str]:
+        login = httpx.post(
+            f'{self.app.base_url}/api/auth/login', json={'email': email, 'password': PASSWORD}, timeout=60
+        )
+        assert login.status_code == 200, login.text
+        return {'Authorization': f'Bearer {login.json()["accessToken"]}'}
+
+    def time_route(self, client: httpx.Client, path: str, who: str) -> float:
+        started = time.perf_counter()
+        answer = client.get(f'{self.app.base_url}{path}', headers=self.auth[who])
+        elapsed = (time.perf_counter() - started) * 1000
+        assert answer.status_code == 200, (path, answer.status_code, answer.text[:300])
+        return elapsed
+
+    def app_memory(self) -> int:
+        return psutil.Process(self.app.process.pid).memory_info().rss
+
+    def idle_database_cpu(self, seconds: float) -> float:
+        process = psutil.Process(self.database.pid)
+        process.cpu_percent(None)
+        time.sleep(seconds)
+        return process.cpu_percent(None)
+
+    def stop(self) -> None:
+        if self.app is not None:
+            stop_app(self.app)
+        self.database.stop()
+
+
+def _p95(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+
+
+def _row(name: str, empty: list[float], seeded: list[float], goal: float, unit: str = 'ms') -> tuple[str, bool]:
+    ratio = statistics.median(seeded) / max(statistics.median(empty), 0.001)
+    ok = ratio <= goal
+    text = (
+        f'| {name} | {statistics.median(empty):.0f} / {_p95(empty):.0f} {unit} '
+        f'| {statistics.median(seeded):.0f} / {_p95(seeded):.0f} {unit} | {ratio:.1f}x | {"yes" if ok else "NO"} |'
+    )
+    return text, ok
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument('--nodes', type=int, default=60_000)
+    parser.add_argument('--deployments', type=int, default=20_000)
+    parser.add_argument('--owners', type=int, default=200)
+    parser.add_argument('--audit', type=int, default=5000)
+    parser.add_argument('--rounds', type=int, default=5)
+    parser.add_argument('--idle-seconds', type=float, default=20)
+    args = parser.parse_args()
+    workdir = Path(tempfile.mkdtemp(prefix='espaze-scale-'))
+    empty, seeded = Instance('empty', workdir), Instance('seeded', workdir)
+    try:
+        started = time.monotonic()
+        seed(empty.database.url, 0, 0, 1, 0)
+        seed(seeded.database.url, args.nodes, args.deployments, args.owners, args.audit)
+        print(f'seeded {args.nodes} nodes, {args.deployments} deployments, {args.owners} owners, {args.audit} audit')
+        print(f'entries in {time.monotonic() - started:.0f} s')
+        empty.start_app()
+        seeded.start_app()
+        results, failures = [], 0
+        ready = _row('ready after a start', [empty.ready_seconds], [seeded.ready_seconds], ROUTE_GOAL, 's')
+        results.append(ready[0])
+        failures += not ready[1]
+        with httpx.Client(timeout=120) as client:
+            for name, path in ROUTES:
+                for who in ('admin', 'operator') if name in OPERATOR_ROUTES else ('admin',):
+                    times = {'empty': [], 'seeded': []}
+                    for _ in range(args.rounds):
+                        for instance in (empty, seeded):
+                            times[instance.name].append(instance.time_route(client, path, who))
+                    text, ok = _row(f'{name} ({who}) `{path}`', times['empty'], times['seeded'], ROUTE_GOAL)
+                    results.append(text)
+                    failures += not ok
+                    print(text, flush=True)
+        memory = {i.name: i.app_memory() for i in (empty, seeded)}
+        memory_ok = memory['seeded'] <= 2 * memory['empty'] + MEMORY_GOAL_BYTES
+        failures += not memory_ok
+        idle = {i.name: i.idle_database_cpu(args.idle_seconds) for i in (empty, seeded)}
+        idle_ok = idle['seeded'] < IDLE_CPU_GOAL
+        failures += not idle_ok
+        print()
+        print('| what | empty (median / p95) | seeded (median / p95) | ratio | within goal |')
+        print('| --- | --- | --- | --- | --- |')
+        for text in results:
+            print(text)
+        print(
+            f'| app memory | {memory["empty"] / 2**20:.0f} MB | {memory["seeded"] / 2**20:.0f} MB '
+            f'| goal: 2x + 300 MB | {"yes" if memory_ok else "NO"} |'
+        )
+        print(
+            f'| database CPU while idle ({args.idle_seconds:.0f} s) | {idle["empty"]:.1f} % | {idle["seeded"]:.1f} % '
+            f'| goal: under {IDLE_CPU_GOAL:.0f} % | {"yes" if idle_ok else "NO"} |'
+        )
+        print(f'\n{failures} figure(s) outside their goal')
+    finally:
+        empty.stop()
+        seeded.stop()
+
+
+if __name__ == '__main__':
+    main()

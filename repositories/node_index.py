@@ -1,0 +1,69 @@
+"""The fleet's read model: what lists, counts and the map need of every node, in memory, following `nodes`."""
+
+from typing import Any
+
+from models.fleet import NodeCounts, NodeListQuery, NodeStatus
+from repositories.read_model import ReadModel, Row, ViewKey
+
+SORTABLE = ('name', 'status', 'mac_address', 'public_ip', 'created_at')
+PROJECTION = {field: 1 for field in (*SORTABLE, 'owner_id', 'labels', 'location')}
+
+
+def label_tag(key: str, value: str) -> str:
+    return f'{key}\0{value}'
+
+
+def node_row(doc: dict[str, Any]) -> Row:
+    location = doc.get('location') or {}
+    name = doc.get('name') or ''
+    return Row(
+        id=str(doc['_id']),
+        owner_id=doc['owner_id'],
+        status=doc['status'],
+        sort_keys={
+            'name': name,
+            'status': doc['status'],
+            'mac_address': doc['mac_address'],
+            'public_ip': doc.get('public_ip') or '',
+            'created_at': doc['created_at'],
+        },
+        text='\n'.join((name, doc['mac_address'], doc.get('public_ip') or '')).lower(),
+        tags=frozenset(label_tag(pair['k'], pair['v']) for pair in doc.get('labels') or ()),
+        extra=(name, location.get('latitude'), location.get('longitude')),
+    )
+
+
+class NodeIndex:
+    def __init__(self, model: ReadModel) -> None:
+        self.model = model
+
+    def page(self, query: NodeListQuery, owner_id: str | None) -> tuple[list[str], int]:
+        """The ids of one page of nodes matching the query, and how many match."""
+        key = ViewKey(
+            owner_id,
+            query.status.value if query.status else None,
+            label_tag(*query.label) if query.label else None,
+            query.sort if query.sort in SORTABLE else 'created_at',
+        )
+        offset = (query.page - 1) * query.page_size
+        return self.model.page(key, (query.text or '').strip() or None, query.descending, offset, query.page_size)
+
+    def counts(self, owner_id: str | None) -> NodeCounts:
+        by_status = self.model.counts(owner_id)
+        return NodeCounts(
+            total=sum(by_status.values()),
+            online=by_status.get(NodeStatus.ONLINE.value, 0),
+            offline=by_status.get(NodeStatus.OFFLINE.value, 0),
+            pending=by_status.get(NodeStatus.PENDING.value, 0),
+        )
+
+    def located(self, owner_id: str | None, limit: int) -> list[tuple[str, str, str, float, float]]:
+        """(id, name, status, latitude, longitude) of nodes with a position, for the map."""
+        found = []
+        for row in self.model.rows(owner_id):
+            name, latitude, longitude = row.extra
+            if latitude is not None and longitude is not None:
+                found.append((row.id, name, row.status, latitude, longitude))
+                if len(found) >= limit:
+                    break
+        return found

@@ -1,0 +1,125 @@
+"""Cost follows the page, not the collection: what a list or a count reads from the database, counted with
+pymongo's command monitoring while the fleet is many times larger than a page."""
+
+import asyncio
+import random
+from datetime import UTC, datetime
+
+from nicegui.testing import User
+from pymongo import MongoClient, monitoring
+
+from bench.scale.seed import deployment_documents, node_documents
+from tests.support.api_helpers import admin_tokens, bearer, signup
+
+FLEET = 1200
+PAGE = 20
+
+
+class Reads(monitoring.CommandListener):
+    """The commands sent and the documents they returned, while `recording`."""
+
+    def __init__(self) -> None:
+        self.recording = False
+        self.commands: list[tuple[str, str, dict]] = []
+        self.returned = 0  # documents of the listed collections
+        self._fleet_requests: set[int] = set()
+
+    def started(self, event: monitoring.CommandStartedEvent) -> None:
+        if self.recording and event.command_name not in ('ping', 'hello', 'isMaster', 'endSessions'):
+            collection = str(event.command.get(event.command_name, ''))
+            self.commands.append((event.command_name, collection, dict(event.command.get('filter') or {})))
+            if collection.startswith('node') or collection == 'deployments' or event.command_name == 'getMore':
+                self._fleet_requests.add(event.request_id)
+
+    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
+        if self.recording and event.request_id in self._fleet_requests:
+            cursor = event.reply.get('cursor') or {}
+            self.returned += len(cursor.get('firstBatch') or cursor.get('nextBatch') or [])
+
+    def failed(self, event: monitoring.CommandFailedEvent) -> None:
+        pass
+
+
+READS = Reads()
+monitoring.register(READS)  # every client made from now on, the app's included, reports to it
+
+
+async def _large_fleet(user: User, mongo_url: str) -> tuple[dict, dict]:
+    """An admin, and an operator who owns a fleet of FLEET nodes written as the repositories write them."""
+    admin = await admin_tokens(user.http_client)
+    alice = await signup(user.http_client, 'alice@example.com')
+    with MongoClient(mongo_url, tz_aware=True) as client:
+        db = client.get_default_database()
+        nodes, liveness = node_documents(0, FLEET, [alice['user']['id']], datetime.now(UTC), random.Random(7))
+        db['nodes'].insert_many(nodes)
+        db['node_liveness'].insert_many(liveness)
+    for _ in range(100):  # the read model follows the database within a poll or two
+        summary = (await user.http_client.get('/api/nodes/summary', headers=bearer(admin))).json()
+        if summary['total'] == FLEET:
+            return admin, alice
+        await asyncio.sleep(0.1)
+    raise AssertionError(f'the read model never saw the fleet: {summary}')
+
+
+async def _reads_of(user: User, path: str, tokens: dict) -> tuple[list, int, dict]:
+    READS.commands, READS.returned, READS.recording = [], 0, True
+    try:
+        answer = await user.http_client.get(path, headers=bearer(tokens))
+    finally:
+        READS.recording = False
+    assert answer.status_code == 200, answer.text
+    return READS.commands, READS.returned, answer.json()
+
+
+async def test_a_page_of_nodes_reads_that_page_and_no_more(user: User, mongo_url: str):
+    admin, alice = await _large_fleet(user, mongo_url)
+    for path, tokens in [
+        (f'/api/nodes?pageSize={PAGE}', admin),
+        (f'/api/nodes?pageSize={PAGE}&page=40', admin),  # deep: no skip over the first 780
+        (f'/api/nodes?pageSize={PAGE}&status=offline&sort=name&order=asc', admin),
+        (f'/api/nodes?pageSize={PAGE}&label=site%3Doslo', alice),
+        (f'/api/nodes?pageSize={PAGE}&q=edge-00', alice),
+    ]:
+        commands, returned, body = await _reads_of(user, path, tokens)
+        assert len(body['items']) == PAGE and body['total'] > PAGE, path
+        reads = [(name, collection) for name, collection, _ in commands if collection.startswith('node')]
+        assert sorted(reads) == [('find', 'node_liveness'), ('find', 'nodes')], (path, commands)
+        assert all(set(query) == {'_id'} for _, _, query in commands if _.startswith('node')), commands
+        assert returned <= 2 * PAGE, (path, returned)  # the page's nodes and their liveness, nothing else
+
+
+async def test_the_counts_read_nothing_from_the_database(user: User, mongo_url: str):
+    admin, alice = await _large_fleet(user, mongo_url)
+    commands, returned, body = await _reads_of(user, '/api/nodes/summary', admin)
+    assert body['total'] == FLEET and body['online'] + body['offline'] + body['pending'] == FLEET
+    assert [c for c in commands if c[1].startswith('node')] == [] and returned == 0
+    commands, _, mine = await _reads_of(user, '/api/nodes/summary', alice)
+    assert mine == body and [c for c in commands if c[1].startswith('node')] == []
+
+
+async def test_a_page_of_deployments_and_their_counts_read_that_page_and_no_more(user: User, mongo_url: str):
+    admin = await admin_tokens(user.http_client)
+    alice = await signup(user.http_client, 'alice@example.com')
+    now = datetime.now(UTC)
+    with MongoClient(mongo_url, tz_aware=True) as client:
+        db = client.get_default_database()
+        records, releases = deployment_documents(0, 400, [alice['user']['id']], now, random.Random(7))
+        for record in records:
+            record['updated_at'] = now  # written now, as far as the read models are concerned
+        db['deployments'].insert_many(records)
+        db['releases'].insert_many(releases)
+    for _ in range(100):
+        listed = (await user.http_client.get('/api/deployments?pageSize=10', headers=bearer(admin))).json()
+        if listed['total'] == 400:
+            break
+        await asyncio.sleep(0.1)
+    assert listed['total'] == 400
+    for path, tokens in [
+        ('/api/deployments?pageSize=10&page=30', admin),
+        ('/api/deployments?pageSize=10&status=running', alice),
+        ('/api/deployments?pageSize=10&q=app-001', alice),
+    ]:
+        commands, returned, body = await _reads_of(user, path, tokens)
+        assert len(body['items']) == 10 and returned == 10, (path, returned)
+        reads = [(name, collection, query) for name, collection, query in commands if collection == 'deployments']
+        assert len(reads) == 1 and reads[0][0] == 'find' and set(reads[0][2]) == {'_id'}, (path, commands)
