@@ -5,6 +5,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import Protocol
 
+import pymongo
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from pymongo import AsyncMongoClient
 from pymongo.errors import PyMongoError
@@ -21,6 +22,7 @@ from services.infrastructure.rate_limits import RateLimiter
 from services.registry import Services
 
 log = logging.getLogger('espaze')
+INDEX_BUILD_SECONDS = 1800
 
 
 class IndexOwner(Protocol):
@@ -57,8 +59,9 @@ class Espaze:
 
     async def prepare(self) -> None:
         """The startup work that needs the database: indexes, revocations, the first admin, then the jobs."""
-        for owner in self.index_owners():
-            await owner.ensure_indexes()
+        with pymongo.timeout(INDEX_BUILD_SECONDS):  # a first build on a large collection outlasts a request's
+            for owner in self.index_owners():  # timeout; an index that exists is not built again
+                await owner.ensure_indexes()
         for model in self.read_models:
             await model.load()
         if not self._followers:

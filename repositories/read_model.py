@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pymongo
 from pymongo.asynchronous.collection import AsyncCollection
 from sortedcontainers import SortedList
 
@@ -22,6 +23,8 @@ log = logging.getLogger('espaze.read_model')
 
 OVERLAP = timedelta(seconds=5)  # a poll looks this far behind its cursor: writes land a little out of order
 RESYNC_SECONDS = 900  # and, rarely, everything is read again: a write that landed later still than that is seen
+LOAD_SECONDS = 300  # reading a whole large collection outlasts a request's timeout
+LOAD_BATCH = 1000  # documents handled between two waits on the database: the event loop stays free
 VIEWS_KEPT = 16  # sorted views kept (each is updated on every change), least recently used dropped first
 EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -92,10 +95,11 @@ class ReadModel:
         async with self._lock:
             state, cursor = _State(), EARLIEST
             started = datetime.now(UTC)
-            async for doc in self._collection.find({}, self._projection):
-                self.stats.loaded += 1
-                cursor = max(cursor, doc.get('updated_at') or EARLIEST)
-                _put(state, str(doc['_id']), self._to_row(doc))
+            with pymongo.timeout(LOAD_SECONDS):
+                async for doc in self._collection.find({}, self._projection).batch_size(LOAD_BATCH):
+                    self.stats.loaded += 1
+                    cursor = max(cursor, doc.get('updated_at') or EARLIEST)
+                    _put(state, str(doc['_id']), self._to_row(doc))
             self._state = state
             self._cursor = max(cursor, started - OVERLAP)
             self._tombstone_cursor = started - OVERLAP
