@@ -14,14 +14,18 @@ from pymongo.asynchronous.database import AsyncDatabase
 from models.fleet import Heartbeat
 from repositories.users import object_id
 
+TALLIES_KEPT_SECONDS = 3600
+
 
 class NodeLivenessRepository:
     def __init__(self, db: AsyncDatabase) -> None:
         self._liveness = db['node_liveness']
+        self._tallies = db['heartbeat_tallies']  # one small document per flush: what the fleet's figures sum
 
     async def ensure_indexes(self) -> None:
-        """The offline sweep's index (idempotent)."""
+        """The offline sweep's index, and the tallies' expiry (idempotent)."""
         await self._liveness.create_index([('online', ASCENDING), ('last_seen_at', ASCENDING)], name='online_seen')
+        await self._tallies.create_index('at', expireAfterSeconds=TALLIES_KEPT_SECONDS, name='expiry')
 
     async def create(self, node_id: str) -> None:
         """Start tracking a new node: never seen yet."""
@@ -41,22 +45,31 @@ class NodeLivenessRepository:
             return 0
         return (await self._liveness.bulk_write(operations, ordered=False)).matched_count
 
-    async def fleet_usage(self, since: datetime) -> tuple[int, float | None, float | None]:
-        """Nodes that beat since `since`, and the average CPU and memory percent online nodes last reported."""
-        recent = await self._liveness.count_documents({'online': True, 'last_seen_at': {'$gte': since}})
-        pipeline = [
-            {'$match': {'online': True}},
+    async def tally(self, at: datetime, accepted: int, beats: list[Heartbeat]) -> None:
+        """What one flush wrote: the beats accepted since the previous one, and the sums of what they reported."""
+        reported = [beat.metrics for beat in beats if beat.metrics is not None]
+        cpu = [m.cpu_percent for m in reported if m.cpu_percent is not None]
+        memory = [m.memory_percent for m in reported if m.memory_percent is not None]
+        await self._tallies.insert_one(
             {
-                '$group': {
-                    '_id': None,
-                    'cpu': {'$avg': '$metrics.cpu_percent'},
-                    'memory': {'$avg': '$metrics.memory_percent'},
-                }
-            },
-        ]
-        found = [doc async for doc in await self._liveness.aggregate(pipeline)]
-        averages = found[0] if found else {}
-        return recent, averages.get('cpu'), averages.get('memory')
+                'at': at,
+                'beats': accepted,
+                'cpu_sum': sum(cpu),
+                'cpu_n': len(cpu),
+                'memory_sum': sum(memory),
+                'memory_n': len(memory),
+            }
+        )
+
+    async def fleet_usage(self, since: datetime) -> tuple[int, float | None, float | None]:
+        """Beats accepted since `since` (by every replica), and the average CPU and memory percent they reported:
+        read from the flushes' tallies of that window, never from every node."""
+        beats = cpu = cpu_n = memory = memory_n = 0
+        async for doc in self._tallies.find({'at': {'$gte': since}}):
+            beats += doc['beats']
+            cpu, cpu_n = cpu + doc['cpu_sum'], cpu_n + doc['cpu_n']
+            memory, memory_n = memory + doc['memory_sum'], memory_n + doc['memory_n']
+        return beats, cpu / cpu_n if cpu_n else None, memory / memory_n if memory_n else None
 
     async def silent_offline(self, before: datetime, limit: int = 1000) -> dict[str, datetime]:
         """Offline nodes whose last beat is older than `before`, with that time."""

@@ -51,6 +51,7 @@ class HeartbeatService:
         self._flush_lock = asyncio.Lock()
         self._verified: dict[str, dict] = {}
         self.flushes = 0
+        self._accepted = 0  # beats accepted since the last flush's tally
 
     async def beat(
         self,
@@ -71,6 +72,7 @@ class HeartbeatService:
             self._telemetry.heartbeats_refused.inc()
             raise
         self._telemetry.heartbeats.inc()
+        self._accepted += 1
         received_at = self._clock()
         self._pending[node_id] = Heartbeat(node_id, received_at, seen_ip, metrics, location, agent_version)
         return received_at
@@ -120,6 +122,8 @@ class HeartbeatService:
         for beat in beats:  # a fleet coming online at once is turned online over several flushes
             if beat.node_id in later:
                 self._pending.setdefault(beat.node_id, beat)
+        accepted, self._accepted = self._accepted, 0
+        await self._liveness.tally(beats[-1].received_at, accepted, beats)
         await self._store_reported(beats)
         await self._store_minute_points(beats)
         self.flushes += 1

@@ -184,3 +184,23 @@ async def test_history_of_what_is_not_yours_is_a_404(github: GitHubEmulator, use
         assert response.status_code == 404, (scope, response.text)
     response = await user.http_client.get('/api/metrics/history', params={'metric': 'cpu_used'})
     assert response.status_code == 401
+
+
+async def test_the_fleet_figures_sum_the_flushes_tallies_not_every_node(user: User, mongo_url: str):
+    admin = await admin_tokens(user.http_client)
+    nodes = [await enroll(user.http_client, admin, mac=f'02:00:00:00:01:0{n}', name=f'edge-{n}') for n in range(3)]
+    services = await started()
+    for n, node in enumerate(nodes):  # two beats from the first node: both are counted, its newest is reported
+        for cpu in ([50, 10] if n == 0 else [10 + 10 * n]):
+            readings = {'metrics': {'cpuPercent': cpu, 'memoryPercent': 40 + n}}
+            assert (await beat(user.http_client, node['node']['id'], node['nodeToken'], readings)).status_code == 200
+    await services.heartbeats.flush()
+    fleet = (await services.metrics.snapshot(fresh=True)).fleet
+    window = 300  # the collector's window: the metrics interval this module sets
+    assert fleet.heartbeats_per_second == pytest.approx(round(4 / window, 3))
+    assert fleet.cpu_percent == pytest.approx(20) and fleet.memory_percent == pytest.approx(41)
+    assert (fleet.online, fleet.offline, fleet.pending) == (3, 0, 0)
+    client, db = database(mongo_url)
+    with client:
+        [tally] = list(db['heartbeat_tallies'].find())
+    assert tally['beats'] == 4 and tally['cpu_n'] == 3
