@@ -191,7 +191,7 @@ async def test_the_fleet_figures_sum_the_flushes_tallies_not_every_node(user: Us
     nodes = [await enroll(user.http_client, admin, mac=f'02:00:00:00:01:0{n}', name=f'edge-{n}') for n in range(3)]
     services = await started()
     for n, node in enumerate(nodes):  # two beats from the first node: both are counted, its newest is reported
-        for cpu in ([50, 10] if n == 0 else [10 + 10 * n]):
+        for cpu in [50, 10] if n == 0 else [10 + 10 * n]:
             readings = {'metrics': {'cpuPercent': cpu, 'memoryPercent': 40 + n}}
             assert (await beat(user.http_client, node['node']['id'], node['nodeToken'], readings)).status_code == 200
     await services.heartbeats.flush()
