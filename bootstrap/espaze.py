@@ -62,8 +62,7 @@ class Espaze:
         with pymongo.timeout(INDEX_BUILD_SECONDS):  # a first build on a large collection outlasts a request's
             for owner in self.index_owners():  # timeout; an index that exists is not built again
                 await owner.ensure_indexes()
-        for model in self.read_models:
-            await model.load()
+        await asyncio.gather(*(model.load() for model in self.read_models))
         if not self._followers:
             self._followers = [asyncio.create_task(model.follow(self.read_model_seconds)) for model in self.read_models]
         await self.node_tokens.poll()

@@ -7,6 +7,7 @@ from nicegui import ui
 from models.accounts import User
 from models.errors import EspazeError, NotFound, ValidationFailed
 from models.fleet import Node, NodeMetrics
+from models.fleet_map import MapMarker
 from pages.components.busy import busy
 from pages.components.confirm import confirmed
 from pages.components.fleet_map import FleetMap
@@ -98,9 +99,9 @@ async def _node_body(services: Services, user: User, node: Node) -> None:
                         ui.icon('warning')
                         ui.label('The two signals disagree.').classes('text-sm')
         with ui.card().classes('p-0 overflow-hidden justify-center'):
-            FleetMap(max_height=260).show(
-                [(node.id, node.name, node.status.value, node.location.latitude, node.location.longitude)]
-            )
+            location = node.location
+            marker = MapMarker(node.status.value, location.latitude, location.longitude, 1, node.name, node.id)
+            FleetMap(max_height=260).show([marker])
 
     async def tick() -> None:
         try:

@@ -142,7 +142,7 @@ class NodesView:
         counts = await self.services.nodes.counts(self.user)
         for key, label in self.counts.items():
             label.set_text(str(getattr(counts, key)))
-        self.map.show(await self.services.nodes.map_points(self.user))
+        self.map.show(await self.services.nodes.map_markers(self.user))
         result = await self.services.nodes.find(self.user, self.query())
         rows = [_row(node) for node in result.items]
         if rows != self.table.rows:

@@ -3,9 +3,11 @@
 from typing import Any
 
 from models.fleet import NodeCounts, NodeListQuery, NodeStatus
+from models.fleet_map import MapMarker, map_markers
 from repositories.read_model import ReadModel, Row, ViewKey
 
 SORTABLE = ('name', 'status', 'mac_address', 'public_ip', 'created_at')
+MARKER_SETS_KEPT = 256  # one per owner looking at the map, and the admins' one
 PROJECTION = {field: 1 for field in (*SORTABLE, 'owner_id', 'labels', 'location')}
 
 
@@ -36,6 +38,7 @@ def node_row(doc: dict[str, Any]) -> Row:
 class NodeIndex:
     def __init__(self, model: ReadModel) -> None:
         self.model = model
+        self._markers: dict[str | None, tuple[int, list[MapMarker]]] = {}
 
     def page(self, query: NodeListQuery, owner_id: str | None) -> tuple[list[str], int]:
         """The ids of one page of nodes matching the query, and how many match."""
@@ -57,13 +60,18 @@ class NodeIndex:
             pending=by_status.get(NodeStatus.PENDING.value, 0),
         )
 
-    def located(self, owner_id: str | None, limit: int) -> list[tuple[str, str, str, float, float]]:
-        """(id, name, status, latitude, longitude) of nodes with a position, for the map."""
-        found = []
+    def map_markers(self, owner_id: str | None) -> list[MapMarker]:
+        """The map's markers for these nodes, worked out again only when a node changed."""
+        kept = self._markers.get(owner_id)
+        if kept is not None and kept[0] == self.model.version:
+            return kept[1]
+        positioned = []
         for row in self.model.rows(owner_id):
             name, latitude, longitude = row.extra
             if latitude is not None and longitude is not None:
-                found.append((row.id, name, row.status, latitude, longitude))
-                if len(found) >= limit:
-                    break
-        return found
+                positioned.append((row.id, name, row.status, latitude, longitude))
+        markers = map_markers(positioned)
+        if len(self._markers) >= MARKER_SETS_KEPT:
+            self._markers.clear()
+        self._markers[owner_id] = (self.model.version, markers)
+        return markers

@@ -21,6 +21,7 @@ from models.fleet import (
     NodeRegistration,
     NodeStatus,
 )
+from models.fleet_map import MapMarker
 from repositories.node_index import PROJECTION, NodeIndex, node_row
 from repositories.node_liveness import NodeLivenessRepository
 from repositories.read_model import ReadModel
@@ -287,7 +288,7 @@ class NodeRepository:
         await self.index.model.wait_loaded()
         return self.index.counts(owner_id)
 
-    async def located(self, owner_id: str | None, limit: int = 20_000) -> list[tuple[str, str, str, float, float]]:
-        """(id, name, status, latitude, longitude) of nodes, for the map."""
+    async def map_markers(self, owner_id: str | None) -> list[MapMarker]:
+        """The map's markers (each node, or the nodes of one status in one cell of a grid), for every node."""
         await self.index.model.wait_loaded()
-        return self.index.located(owner_id, limit)
+        return self.index.map_markers(owner_id)

@@ -89,6 +89,7 @@ class ReadModel:
         self._lock = asyncio.Lock()
         self._loaded = asyncio.Event()
         self.stats = ReadStats()
+        self.version = 0  # moves on every change: what is derived from the rows may be kept until it moves
 
     async def load(self) -> None:
         """Read the whole collection once (at startup; every later read is narrow)."""
@@ -101,6 +102,9 @@ class ReadModel:
                     cursor = max(cursor, doc.get('updated_at') or EARLIEST)
                     _put(state, str(doc['_id']), self._to_row(doc))
             self._state = state
+            self.version += 1
+            took = (datetime.now(UTC) - started).total_seconds()
+            log.info('read model of %s: %d loaded in %.1f s', self._collection.name, len(state.rows), took)
             self._cursor = max(cursor, started - OVERLAP)
             self._tombstone_cursor = started - OVERLAP
             self._loaded.set()
@@ -158,6 +162,7 @@ class ReadModel:
         old = state.rows.get(row_id)
         if old == row:
             return
+        self.version += 1
         for key, view in state.views.items():
             if old is not None and self._matches(key, old):
                 view.remove((old.sort_keys[key.sort], row_id))

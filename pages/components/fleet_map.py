@@ -1,27 +1,40 @@
-"""A world map of nodes coloured by status, drawn by plotly from a topojson file the app serves itself."""
+"""A world map of nodes coloured by status, drawn by plotly from a topojson file the app serves itself. A marker
+stands for one node, or, in a large fleet, for the nodes of one status in one cell of a grid (bigger for more);
+the legend counts every node."""
+
+import math
 
 from nicegui import ui
 
+from models.fleet_map import MapMarker
+
 STATUS_COLORS = {'online': '#16a34a', 'offline': '#dc2626', 'pending': '#f59e0b'}
-Point = tuple[str, str, str, float, float]  # id, name, status, latitude, longitude
 
 
-def map_figure(points: list[Point]) -> dict:
+def _size(count: int) -> float:
+    return round(min(30.0, 9 + 4 * math.log2(count)), 1)
+
+
+def map_figure(markers: list[MapMarker]) -> dict:
     """Plotly figure: one scattergeo trace per status, no tile server or CDN needed."""
     traces = []
     for status, color in STATUS_COLORS.items():
-        chosen = [p for p in points if p[2] == status]
+        chosen = [m for m in markers if m.status == status]
         traces.append(
             {
                 'type': 'scattergeo',
                 'mode': 'markers',
-                'name': f'{status.title()} ({len(chosen)})',
-                'lat': [p[3] for p in chosen],
-                'lon': [p[4] for p in chosen],
-                'text': [p[1] for p in chosen],
-                'customdata': [p[0] for p in chosen],
+                'name': f'{status.title()} ({sum(m.count for m in chosen):,})',
+                'lat': [round(m.latitude, 4) for m in chosen],
+                'lon': [round(m.longitude, 4) for m in chosen],
+                'text': [m.name for m in chosen],
+                'customdata': [m.node_id or '' for m in chosen],
                 'hovertemplate': '%{text}<extra>' + status + '</extra>',
-                'marker': {'color': color, 'size': 9, 'line': {'color': '#ffffff', 'width': 1}},
+                'marker': {
+                    'color': color,
+                    'size': [_size(m.count) for m in chosen],
+                    'line': {'color': '#ffffff', 'width': 1},
+                },
             }
         )
     return {
@@ -51,17 +64,18 @@ class FleetMap:
     """The map element, as tall as half its width; `show` redraws it only when the points changed."""
 
     def __init__(self, max_height: int = 380) -> None:
-        self._shown: list[Point] | None = None
+        self._shown: list[MapMarker] | None = None
         self.plot = (
             ui.plotly(map_figure([]))
             .classes('w-full')
             .style(f'height: clamp(180px, 50vw, {max_height}px)')
             .props('aria-label="Map of nodes"')
+            .mark('fleet map')
         )
 
-    def show(self, points: list[Point]) -> None:
-        if points == self._shown:
+    def show(self, markers: list[MapMarker]) -> None:
+        if markers == self._shown:
             return
-        self._shown = points
-        self.plot.figure = map_figure(points)
+        self._shown = markers
+        self.plot.figure = map_figure(markers)
         self.plot.update()

@@ -18,6 +18,7 @@ from models.fleet import (
     NodePage,
     NodeRegistration,
 )
+from models.fleet_map import MapMarker
 from models.limits import Limit
 from repositories.enrollment import EnrollmentTokenRepository
 from repositories.node_activity import NodeActivityRepository
@@ -192,9 +193,9 @@ class NodeService:
         """Totals by status of the nodes this user may read."""
         return await self._nodes.counts(actor.readable_owner)
 
-    async def map_points(self, actor: User) -> list[tuple[str, str, str, float, float]]:
-        """(id, name, status, latitude, longitude) of the nodes this user may read."""
-        return await self._nodes.located(actor.readable_owner)
+    async def map_markers(self, actor: User) -> list[MapMarker]:
+        """The map's markers for the nodes this user may read (every node is counted in one of them)."""
+        return await self._nodes.map_markers(actor.readable_owner)
 
     async def get(self, actor: User, node_id: str) -> Node:
         """A node this user may read; NotFound otherwise, whether or not it exists."""

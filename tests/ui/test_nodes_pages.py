@@ -1,12 +1,17 @@
 """The Nodes page and a node's own page, driven with NiceGUI's simulated user."""
 
 import asyncio
+import random
+from collections import Counter
+from datetime import UTC, datetime
 
 from nicegui import ui
 from nicegui.testing import User
+from pymongo import MongoClient
 
+from bench.scale.seed import node_documents
 from pages.components import node_metrics
-from tests.support.api_helpers import admin_tokens, bearer, signup, started
+from tests.support.api_helpers import ADMIN_EMAIL, PASSWORD, admin_tokens, bearer, signup, started
 from tests.support.fleet_helpers import beat, enroll, node_doc
 from tests.support.ui_helpers import confirm, log_in, press
 
@@ -178,3 +183,27 @@ async def test_the_metrics_chart_follows_new_readings_without_a_reload(user: Use
     assert [trace['name'] for trace in chart.figure.to_dict()['data']] == ['CPU %', 'Memory %', 'Disk %']
     await asyncio.sleep(1)  # three more looks, nothing new
     assert user.find(marker='node metrics').elements == {chart}  # not drawn again
+
+
+async def test_a_large_fleet_is_mapped_in_few_markers_that_count_every_node(user: User, mongo_url: str):
+    await admin_tokens(user.http_client)
+    now = datetime.now(UTC)
+    with MongoClient(mongo_url, tz_aware=True) as client:
+        db = client.get_default_database()
+        nodes, liveness = node_documents(0, 2000, ['someone'], now, random.Random(11))
+        db['nodes'].insert_many(nodes)
+        db['node_liveness'].insert_many(liveness)
+    by_status = Counter(node['status'] for node in nodes)
+    services = await started()
+    admin = await services.auth.authenticate(ADMIN_EMAIL, PASSWORD)
+    for _ in range(50):  # the read model follows the database within a poll or two
+        if (await services.nodes.counts(admin)).total == 2000:
+            break
+        await asyncio.sleep(0.1)
+    await log_in(user)
+    await user.open('/nodes')
+    await user.should_see('Page 1 of 80 · 2000 nodes', retries=50)
+    [plot] = user.find(marker='fleet map').elements
+    traces = plot.figure['data']
+    assert [t['name'] for t in traces] == [f'{s.title()} ({by_status[s]:,})' for s in ('online', 'offline', 'pending')]
+    assert sum(len(t['lat']) for t in traces) <= 800
