@@ -22,13 +22,14 @@ from pathlib import Path
 import httpx
 import psutil
 
+from bench.scale.pages import measure_pages
 from bench.scale.seed import ADMIN_EMAIL, PASSWORD, operator_email, seed
 from runtime.embedded_db import EmbeddedMongo
 from tests.support.running_app import RunningApp, start_app, stop_app
 
 ENVIRONMENT = {'ESPAZE_NODE_OFFLINE_AFTER': '86400'}
 SMALL = {'nodes': 500, 'deployments': 25, 'audit': 300}  # a full first page of each list and filter, no more
-ROUTE_GOAL, MEMORY_GOAL_BYTES, IDLE_CPU_GOAL = 2.0, 300 * 2**20, 10.0
+ROUTE_GOAL, MEMORY_GOAL_BYTES, IDLE_CPU_GOAL, WEBSOCKET_GOAL_BYTES = 2.0, 300 * 2**20, 10.0, 200_000
 ROUTES = [  # (what, path, the path on the small instance when a deep page does not exist there: its first page)
     ('nodes, newest first', '/api/nodes', None),
     ('nodes, offline', '/api/nodes?status=offline', None),
@@ -121,9 +122,11 @@ def _p95(values: list[float]) -> float:
 def _row(name: str, empty: list[float], seeded: list[float], goal: float, unit: str = 'ms') -> tuple[str, bool]:
     ratio = statistics.median(seeded) / max(statistics.median(empty), 0.001)
     ok = ratio <= goal
+    digits = 1 if unit == 's' else 0
     text = (
-        f'| {name} | {statistics.median(empty):.0f} / {_p95(empty):.0f} {unit} '
-        f'| {statistics.median(seeded):.0f} / {_p95(seeded):.0f} {unit} | {ratio:.1f}x | {"yes" if ok else "NO"} |'
+        f'| {name} | {statistics.median(empty):.{digits}f} / {_p95(empty):.{digits}f} {unit} '
+        f'| {statistics.median(seeded):.{digits}f} / {_p95(seeded):.{digits}f} {unit} '
+        f'| {ratio:.1f}x | {"yes" if ok else "NO"} |'
     )
     return text, ok
 
@@ -136,6 +139,8 @@ def main() -> None:
     parser.add_argument('--audit', type=int, default=5000)
     parser.add_argument('--rounds', type=int, default=5)
     parser.add_argument('--idle-seconds', type=float, default=20)
+    parser.add_argument('--page-rounds', type=int, default=3, help='0 leaves the pages out')
+    parser.add_argument('--watch', type=float, default=30, help="seconds of each page's websocket traffic")
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix='espaze-scale-'))
     empty, seeded = Instance('empty', workdir), Instance('seeded', workdir)
@@ -162,6 +167,20 @@ def main() -> None:
                     results.append(text)
                     failures += not ok
                     print(text, flush=True)
+        if args.page_rounds:
+            urls = {instance.name: instance.app.base_url for instance in (empty, seeded)}
+            for name, by_instance in measure_pages(urls, args.page_rounds, args.watch).items():
+                usable = {instance: figures.usable_seconds for instance, figures in by_instance.items()}
+                text, ok = _row(f'{name}: usable after', usable['empty'], usable['seeded'], ROUTE_GOAL, 's')
+                sent = {instance: figures.websocket_bytes for instance, figures in by_instance.items()}
+                sent_ok = sent['seeded'] <= WEBSOCKET_GOAL_BYTES
+                results.append(text)
+                results.append(
+                    f'| {name}: websocket, first {args.watch:.0f} s | {sent["empty"] / 1000:.0f} KB '
+                    f'| {sent["seeded"] / 1000:.0f} KB | goal: 200 KB | {"yes" if sent_ok else "NO"} |'
+                )
+                failures += (not ok) + (not sent_ok)
+                print(*results[-2:], sep='\n', flush=True)
         memory = {i.name: i.app_memory() for i in (empty, seeded)}
         memory_ok = memory['seeded'] <= 2 * memory['empty'] + MEMORY_GOAL_BYTES
         failures += not memory_ok
