@@ -89,10 +89,17 @@ class DeploymentRepository:
         return {status: n for status, n in self.index.counts(owner_id).items() if status != Status.DELETED.value}
 
     async def recently_changed(self, owner_id: str | None, since: datetime, limit: int = 30) -> list[Deployment]:
-        """Deployments changed since `since`, most recent first (yours, or everybody's for None)."""
-        query: dict[str, Any] = {'updated_at': {'$gte': since}} | ({'owner_id': owner_id} if owner_id else {})
-        cursor = self._deployments.find(query).sort('updated_at', DESCENDING).limit(limit)
-        return [documents.deployment(doc) async for doc in cursor]
+        """Deployments changed since `since`, most recent first (yours, or everybody's for None), deleted ones
+        included: chosen by the read model, then only those read."""
+        await self.index.wait_loaded()
+        rows = []
+        for status in (None, Status.DELETED):
+            ids, _ = page_ids(self.index, owner_id, status, None, 1, limit)
+            rows += [row for row in map(self.index.get, ids) if row and row.sort_keys['updated_at'] >= since]
+        rows = sorted(rows, key=lambda row: row.sort_keys['updated_at'], reverse=True)[:limit]
+        found = self._deployments.find({'_id': {'$in': [ObjectId(row.id) for row in rows]}})
+        by_id = {str(doc['_id']): documents.deployment(doc) async for doc in found}
+        return [by_id[row.id] for row in rows if row.id in by_id]
 
     async def owned_among(self, owner_id: str, deployment_ids: set[str]) -> set[str]:
         """Which of these deployments belong to `owner_id`."""

@@ -8,7 +8,7 @@ from repositories.read_model import ReadModel, Row, ViewKey
 
 SORTABLE = ('name', 'status', 'mac_address', 'public_ip', 'created_at')
 MARKER_SETS_KEPT = 256  # one per owner looking at the map, and the admins' one
-PROJECTION = {field: 1 for field in (*SORTABLE, 'owner_id', 'labels', 'location')}
+PROJECTION = {field: 1 for field in (*SORTABLE, 'owner_id', 'labels', 'location', 'seen_ip')}
 
 
 def label_tag(key: str, value: str) -> str:
@@ -31,7 +31,7 @@ def node_row(doc: dict[str, Any]) -> Row:
         },
         text='\n'.join((name, doc['mac_address'], doc.get('public_ip') or '')).lower(),
         tags=frozenset(label_tag(pair['k'], pair['v']) for pair in doc.get('labels') or ()),
-        extra=(name, location.get('latitude'), location.get('longitude')),
+        extra=(name, location.get('latitude'), location.get('longitude'), doc.get('seen_ip') or ''),
     )
 
 
@@ -67,7 +67,7 @@ class NodeIndex:
             return kept[1]
         positioned = []
         for row in self.model.rows(owner_id):
-            name, latitude, longitude = row.extra
+            name, latitude, longitude, _ = row.extra
             if latitude is not None and longitude is not None:
                 positioned.append((row.id, name, row.status, latitude, longitude))
         markers = map_markers(positioned)
@@ -75,3 +75,12 @@ class NodeIndex:
             self._markers.clear()
         self._markers[owner_id] = (self.model.version, markers)
         return markers
+
+    def matching(self, names: set[str], addresses: set[str], owner_id: str | None) -> list[str]:
+        """Ids of the nodes named like, or at one of, these cluster nodes' names and addresses."""
+        found = []
+        for row in self.model.rows(owner_id):
+            name, _, _, seen_ip = row.extra
+            if name in names or row.sort_keys['public_ip'] in addresses or seen_ip in addresses:
+                found.append(row.id)
+        return found

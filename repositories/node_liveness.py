@@ -4,7 +4,7 @@ Kept apart from `nodes` so that each beat updates a small document with a single
 fleet's listing needs.
 """
 
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bson import ObjectId
@@ -15,12 +15,15 @@ from models.fleet import Heartbeat
 from repositories.users import object_id
 
 TALLIES_KEPT_SECONDS = 3600
+LATEST_METRICS_WITHIN = timedelta(minutes=5)
+SILENT_PER_SWEEP = 60_000  # a whole fleet gone dark is marked in one sweep: each write covers many nodes
 
 
 class NodeLivenessRepository:
     def __init__(self, db: AsyncDatabase) -> None:
         self._liveness = db['node_liveness']
         self._tallies = db['heartbeat_tallies']  # one small document per flush: what the fleet's figures sum
+        self._minute_points = db['node_metrics']  # written by NodeActivityRepository; read here for the latest
 
     async def ensure_indexes(self) -> None:
         """The offline sweep's index, and the tallies' expiry (idempotent)."""
@@ -33,17 +36,21 @@ class NodeLivenessRepository:
             {'_id': ObjectId(node_id), 'online': False, 'last_seen_at': None, 'seen_ip': None, 'metrics': None}
         )
 
-    async def record(self, beats: list[Heartbeat]) -> int:
-        """Write many beats in one round trip; returns how many nodes matched (deleted ones do not)."""
-        operations = []
-        for beat in beats:
-            changes: dict[str, Any] = {'last_seen_at': beat.received_at, 'seen_ip': beat.seen_ip, 'online': True}
-            if beat.metrics is not None:
-                changes['metrics'] = vars(beat.metrics)
-            operations.append(UpdateOne({'_id': object_id(beat.node_id)}, {'$set': changes}))
-        if not operations:
+    async def record(self, beats: list[Heartbeat], addresses: dict[str, str | None]) -> int:
+        """Every node that beat is seen, at the oldest of these beats' times (so never later than it was), in one
+        write whatever the number of nodes; `addresses` holds only the addresses seen that changed. Returns how many
+        nodes matched (deleted ones do not). Its latest metrics are its newest minute point (`of`)."""
+        if not beats:
             return 0
-        return (await self._liveness.bulk_write(operations, ordered=False)).matched_count
+        seen = min(beat.received_at for beat in beats)
+        oids = [oid for oid in (object_id(beat.node_id) for beat in beats) if oid]
+        matched = (
+            await self._liveness.update_many({'_id': {'$in': oids}}, {'$set': {'last_seen_at': seen, 'online': True}})
+        ).matched_count
+        moved = [UpdateOne({'_id': object_id(node_id)}, {'$set': {'seen_ip': ip}}) for node_id, ip in addresses.items()]
+        if moved:
+            await self._liveness.bulk_write(moved, ordered=False)
+        return matched
 
     async def tally(self, at: datetime, accepted: int, beats: list[Heartbeat]) -> None:
         """What one flush wrote: the beats accepted since the previous one, and the sums of what they reported."""
@@ -77,23 +84,35 @@ class NodeLivenessRepository:
         cursor = self._liveness.find(query, {'last_seen_at': 1}).limit(limit)
         return {str(doc['_id']): doc['last_seen_at'] async for doc in cursor}
 
-    async def silent_online(self, cutoff: datetime, limit: int = 1000) -> list[str]:
+    async def silent_online(self, cutoff: datetime, limit: int = SILENT_PER_SWEEP) -> list[str]:
         """Nodes that beat once but not since `cutoff`."""
         cursor = self._liveness.find({'online': True, 'last_seen_at': {'$lt': cutoff}}, {'_id': 1}).limit(limit)
         return [str(doc['_id']) async for doc in cursor]
 
     async def set_offline(self, node_ids: list[str]) -> None:
-        """Stop looking at these nodes until they beat again."""
-        operations = [UpdateOne({'_id': object_id(node_id)}, {'$set': {'online': False}}) for node_id in node_ids]
-        if operations:
-            await self._liveness.bulk_write(operations, ordered=False)
+        """Stop looking at these nodes until they beat again (one write for all)."""
+        oids = [oid for oid in map(object_id, node_ids) if oid]
+        if oids:
+            await self._liveness.update_many({'_id': {'$in': oids}}, {'$set': {'online': False}})
 
     async def of(self, node_ids: list[str]) -> dict[str, dict[str, Any]]:
-        """Liveness documents by node id."""
+        """Liveness documents by node id, each with its latest metrics: those of its newest minute point of the
+        last few minutes (a node silent for longer has none to show)."""
         oids = [oid for oid in map(object_id, node_ids) if oid]
         if not oids:
             return {}
-        return {str(doc['_id']): doc async for doc in self._liveness.find({'_id': {'$in': oids}})}
+        found = {str(doc['_id']): doc async for doc in self._liveness.find({'_id': {'$in': oids}})}
+        since = datetime.now(UTC) - LATEST_METRICS_WITHIN
+        points = self._minute_points.find(
+            {'node_id': {'$in': list(found)}, 'minute': {'$gte': since}}, {'node_id': 1, 'minute': 1, 'metrics': 1}
+        )
+        newest: dict[str, dict[str, Any]] = {}
+        async for point in points:
+            if point['node_id'] not in newest or point['minute'] > newest[point['node_id']]['minute']:
+                newest[point['node_id']] = point
+        for node_id, point in newest.items():
+            found[node_id]['metrics'] = point['metrics']
+        return found
 
     async def delete(self, node_id: str) -> None:
         """Forget a deleted node."""

@@ -221,15 +221,14 @@ class NodeRepository:
         return deleted
 
     async def matching(self, names: list[str], addresses: list[str], owner_id: str | None) -> list[Node]:
-        """Nodes named like, or at one of, these cluster nodes' names and addresses (the owner's, or all)."""
+        """Nodes named like, or at one of, these cluster nodes' names and addresses (the owner's, or all): found by
+        the read model, then only those read."""
         if not names and not addresses:
             return []
-        query: dict[str, Any] = {
-            '$or': [{'name': {'$in': names}}, {'public_ip': {'$in': addresses}}, {'seen_ip': {'$in': addresses}}]
-        }
-        if owner_id:
-            query['owner_id'] = owner_id
-        return await self._with_liveness([doc async for doc in self._nodes.find(query).limit(1000)])
+        await self.index.model.wait_loaded()
+        ids = self.index.matching(set(names), set(addresses) - {''}, owner_id)[:1000]
+        docs = [doc async for doc in self._nodes.find({'_id': {'$in': [ObjectId(i) for i in ids]}})]
+        return await self._with_liveness(docs)
 
     async def names(self, node_ids: list[str]) -> dict[str, str]:
         """Display names by node id (the MAC address for unnamed nodes)."""
@@ -245,17 +244,29 @@ class NodeRepository:
         cursor = self._nodes.find({'_id': {'$in': oids}}, {'status': 1, 'owner_id': 1})
         return [(str(doc['_id']), doc['owner_id'], NodeStatus(doc['status'])) async for doc in cursor]
 
+    def online_owners(self, node_ids: list[str]) -> list[tuple[str, str]]:
+        """(id, owner) of those of these nodes the read model holds as online."""
+        rows = self.index.model
+        return [(i, row.owner_id) for i in node_ids if (row := rows.get(i)) is not None and row.status == 'online']
+
+    def not_known_online(self, node_ids: list[str]) -> list[str]:
+        """Those of these nodes the read model does not hold as online (the others need no look in the database)."""
+        rows = self.index.model
+        return [node_id for node_id in node_ids if (row := rows.get(node_id)) is None or row.status != 'online']
+
     async def set_statuses(self, changes: list[tuple[str, NodeStatus, NodeStatus]], at: datetime) -> None:
-        """Apply (node_id, expected, new) status changes in one round trip; a node no longer `expected` is skipped."""
-        operations = [
-            UpdateOne(
-                {'_id': object_id(node_id), 'status': expected.value},
+        """Apply (node_id, expected, new) status changes, one write for each pair of statuses however many nodes;
+        a node no longer `expected` is skipped."""
+        groups: dict[tuple[NodeStatus, NodeStatus], list[ObjectId]] = {}
+        for node_id, expected, status in changes:
+            if (oid := object_id(node_id)) is not None:
+                groups.setdefault((expected, status), []).append(oid)
+        for (expected, status), oids in groups.items():
+            await self._nodes.update_many(
+                {'_id': {'$in': oids}, 'status': expected.value},
                 {'$set': {'status': status.value, 'status_changed_at': at, 'updated_at': datetime.now(UTC)}},
             )
-            for node_id, expected, status in changes
-        ]
-        if operations:
-            await self._nodes.bulk_write(operations, ordered=False)
+        if groups:
             await self._changed()
 
     async def update_reported(self, beats: list[Heartbeat]) -> None:

@@ -44,14 +44,23 @@ class RateCounterRepository:
                 await _pause(attempt)
                 attempt += 1
 
-    async def add_many(self, counts: dict[str, int], expires: datetime) -> dict[str, int]:
-        """Add several counts in one round trip (and read the totals back in one more); returns the totals."""
+    async def add_many(self, counts: dict[str, dict[str, int]], expires: datetime) -> dict[str, dict[str, int]]:
+        """Add counts kept as fields of a few shared documents ({document: {field: n}}): one write per document
+        however many fields, and one read back. Returns each document's totals of those fields."""
         if not counts:
             return {}
-        waiting = list(counts.items())
+        waiting = list(counts)
         for attempt in range(ATTEMPTS):
             operations = [
-                UpdateOne({'_id': counter_id}, _counted(n, expires), upsert=True) for counter_id, n in waiting
+                UpdateOne(
+                    {'_id': doc_id},
+                    {
+                        '$inc': {f'c.{name}': n for name, n in counts[doc_id].items()},
+                        '$setOnInsert': {'expires': expires + timedelta(minutes=1)},
+                    },
+                    upsert=True,
+                )
+                for doc_id in waiting
             ]
             try:
                 await self._counters.bulk_write(operations, ordered=False)
@@ -61,10 +70,11 @@ class RateCounterRepository:
                 if attempt == ATTEMPTS - 1 or any(e.get('code') != DUPLICATE_KEY for e in failed):
                     raise
                 raced = {e['index'] for e in failed}
-                waiting = [item for index, item in enumerate(waiting) if index in raced]
+                waiting = [doc_id for index, doc_id in enumerate(waiting) if index in raced]
                 await _pause(attempt)
-        found = self._counters.find({'_id': {'$in': list(counts)}}, {'n': 1})
-        return {doc['_id']: doc['n'] async for doc in found}
+        wanted = {f'c.{name}': 1 for fields in counts.values() for name in fields}
+        found = self._counters.find({'_id': {'$in': list(counts)}}, wanted)
+        return {doc['_id']: doc.get('c', {}) async for doc in found}
 
     async def count(self, counter_id: str) -> int:
         doc = await self._counters.find_one({'_id': counter_id})

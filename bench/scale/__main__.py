@@ -21,6 +21,7 @@ from pathlib import Path
 
 import httpx
 import psutil
+from prometheus_client.parser import text_string_to_metric_families
 
 from bench.scale.pages import measure_pages
 from bench.scale.seed import ADMIN_EMAIL, PASSWORD, operator_email, seed
@@ -29,6 +30,7 @@ from tests.support.running_app import RunningApp, start_app, stop_app
 
 ENVIRONMENT = {'ESPAZE_NODE_OFFLINE_AFTER': '86400'}
 SMALL = {'nodes': 500, 'deployments': 25, 'audit': 300}  # a full first page of each list and filter, no more
+JOB_GOAL = 5.0
 ROUTE_GOAL, MEMORY_GOAL_BYTES, IDLE_CPU_GOAL, WEBSOCKET_GOAL_BYTES = 2.0, 300 * 2**20, 10.0, 200_000
 ROUTES = [  # (what, path, the path on the small instance when a deep page does not exist there: its first page)
     ('nodes, newest first', '/api/nodes', None),
@@ -98,6 +100,19 @@ class Instance:
         elapsed = (time.perf_counter() - started) * 1000
         assert answer.status_code == 200, (path, answer.status_code, answer.text[:300])
         return elapsed
+
+    def job_seconds(self) -> dict[str, float]:
+        """The mean run time of each scheduled job so far, from the app's own Prometheus metrics."""
+        text = httpx.get(f'{self.app.base_url}/metrics', timeout=30).text
+        sums: dict[str, float] = {}
+        counts: dict[str, float] = {}
+        for family in text_string_to_metric_families(text):
+            for sample in family.samples:
+                if sample.name == 'espaze_job_duration_seconds_sum':
+                    sums[sample.labels['job']] = sample.value
+                elif sample.name == 'espaze_job_duration_seconds_count':
+                    counts[sample.labels['job']] = sample.value
+        return {job: sums[job] / counts[job] for job in sums if counts.get(job)}
 
     def app_memory(self) -> int:
         return psutil.Process(self.app.process.pid).memory_info().rss
@@ -181,6 +196,11 @@ def main() -> None:
                 )
                 failures += (not ok) + (not sent_ok)
                 print(*results[-2:], sep='\n', flush=True)
+        jobs = {i.name: i.job_seconds() for i in (empty, seeded)}
+        for job in sorted(set(jobs['empty']) & set(jobs['seeded'])):
+            text, ok = _row(f'job {job}, mean run', [jobs['empty'][job] * 1000], [jobs['seeded'][job] * 1000], JOB_GOAL)
+            results.append(text)
+            failures += not ok
         memory = {i.name: i.app_memory() for i in (empty, seeded)}
         memory_ok = memory['seeded'] <= 2 * memory['empty'] + MEMORY_GOAL_BYTES
         failures += not memory_ok

@@ -1,8 +1,9 @@
 """How many heartbeats each node may send a minute, counted in MongoDB so that every replica shares the count.
 
 A beat never waits for the database: each replica counts the beats it accepted in memory, adds them to the
-shared per-node counters at each flush (one bulk write) and reads the totals back (one query), so a node
-spreading its beats over several replicas is held to one allowance, at most a flush late.
+shared counters at each flush and reads the totals back, so a node spreading its beats over several replicas is
+held to one allowance, at most a flush late. The counters of a minute are fields of SHARDS documents, so that a
+flush writes at most SHARDS documents however many nodes beat.
 """
 
 from collections.abc import Callable
@@ -12,6 +13,11 @@ from models.errors import RateLimited
 from repositories.rate_counters import RateCounterRepository
 
 WINDOW_SECONDS = 60
+SHARDS = 32
+
+
+def shard_of(node_id: str) -> int:
+    return int(node_id[-4:], 16) % SHARDS if len(node_id) >= 4 else 0
 
 
 class HeartbeatAllowance:
@@ -48,14 +54,17 @@ class HeartbeatAllowance:
         if not counts:
             return
         self._unflushed = {}
-        ids = {f'heartbeat|{node_id}|{window}': node_id for node_id in counts}
+        by_shard: dict[str, dict[str, int]] = {}
+        for node_id, n in counts.items():
+            by_shard.setdefault(f'heartbeats|{window}|{shard_of(node_id)}', {})[node_id] = n
         expires = datetime.fromtimestamp(window + WINDOW_SECONDS, UTC) + timedelta(seconds=1)
         try:
-            totals = await self._counters.add_many({key: counts[node] for key, node in ids.items()}, expires)
+            totals = await self._counters.add_many(by_shard, expires)
         except Exception:
             if window == self._window:  # counted again at the next flush
                 for node_id, n in counts.items():
                     self._unflushed[node_id] = self._unflushed.get(node_id, 0) + n
             raise
         if window == self._window:
-            self._shared.update({ids[key]: total for key, total in totals.items()})
+            for shard in totals.values():
+                self._shared.update(shard)

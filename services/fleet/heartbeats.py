@@ -48,6 +48,7 @@ class HeartbeatService:
         self._pending: dict[str, Heartbeat] = {}
         self._minute_stored: dict[str, datetime] = {}
         self._reported: dict[str, tuple[str | None, GeoLocation | None]] = {}
+        self._addresses: dict[str, str | None] = {}  # the address each node was last stored as seen from
         self._flush_lock = asyncio.Lock()
         self._verified: dict[str, dict] = {}
         self.flushes = 0
@@ -112,12 +113,16 @@ class HeartbeatService:
             del self._pending[beat.node_id]
         if not beats:
             return 0
+        addresses = {b.node_id: b.seen_ip for b in beats if self._addresses.get(b.node_id, '') != b.seen_ip}
         try:
-            await self._liveness.record(beats)
+            await self._liveness.record(beats, addresses)
         except Exception:
             for beat in beats:  # keep them for the next flush unless newer beats arrived meanwhile
                 self._pending.setdefault(beat.node_id, beat)
             raise
+        if len(self._addresses) >= VERIFIED_TOKENS_KEPT:
+            self._addresses.clear()
+        self._addresses.update(addresses)
         later = await self._mark_online([beat.node_id for beat in beats], beats[-1].received_at)
         for beat in beats:  # a fleet coming online at once is turned online over several flushes
             if beat.node_id in later:
@@ -134,7 +139,7 @@ class HeartbeatService:
         """Turn pending and offline nodes that beat online, a bounded batch per flush; returns the ids left over."""
         waiting = [
             (node_id, owner, status)
-            for node_id, owner, status in await self._nodes.statuses(node_ids)
+            for node_id, owner, status in await self._nodes.statuses(self._nodes.not_known_online(node_ids))
             if status != NodeStatus.ONLINE
         ]
         batch, later = waiting[:TRANSITIONS_PER_FLUSH], waiting[TRANSITIONS_PER_FLUSH:]

@@ -48,11 +48,7 @@ class FleetMonitor:
         if now < grace_until:
             return 0
         silent = await self._liveness.silent_online(now - self.offline_after)
-        online = [
-            (node_id, owner)
-            for node_id, owner, status in await self._nodes.statuses(silent)
-            if status == NodeStatus.ONLINE
-        ]
+        online = self._nodes.online_owners(silent)  # from the read model: no read of every silent node
         await fence()  # a holder paused since it read the liveness must not mark nodes that beat meanwhile
         await self._nodes.set_statuses([(node_id, NodeStatus.ONLINE, NodeStatus.OFFLINE) for node_id, _ in online], now)
         await self._liveness.set_offline(silent)

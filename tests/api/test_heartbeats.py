@@ -20,6 +20,7 @@ from tests.support.fleet_helpers import (
     set_liveness,
     set_node_fields,
     set_sweep_checkpoint,
+    until_listed,
 )
 
 METRICS = {'cpuPercent': 12.5, 'memoryPercent': 40, 'diskPercent': 70, 'load1': 0.4, 'uptimeSeconds': 3600}
@@ -51,7 +52,9 @@ async def test_a_beat_is_answered_with_server_time_and_updates_last_seen_after_t
     assert await (await started()).heartbeats.flush() == 1
     live = liveness_doc(mongo_url, node_id)
     assert abs((live['last_seen_at'] - server_time).total_seconds()) < 0.01
-    assert live['metrics']['cpu_percent'] == 12.5 and live['seen_ip'] == '127.0.0.1'
+    assert live['seen_ip'] == '127.0.0.1'
+    shown = (await user.http_client.get(f'/api/nodes/{node_id}', headers=bearer(operator))).json()
+    assert shown['lastMetrics']['cpuPercent'] == 12.5  # its newest minute point
     doc = node_doc(mongo_url, node_id)
     assert doc['status'] == 'online' and doc['agent_version'] == '1.2'
     events = await user.http_client.get(f'/api/nodes/{node_id}/events', headers=bearer(operator))
@@ -162,12 +165,13 @@ async def test_pending_nodes_never_go_offline(user: User, mongo_url: str):
 
 
 async def test_after_espaze_was_down_nodes_get_a_full_grace_period(user: User, mongo_url: str):
-    _, node = await operator_with_node(user)
+    operator, node = await operator_with_node(user)
     node_id = node['node']['id']
     services = await started()
     now = datetime.now(UTC)
     down_since = now - timedelta(hours=2)  # longer than three sweep intervals: Espaze was down
     set_node_fields(mongo_url, node_id, status='online')
+    await until_listed(user.http_client, operator, node_id, 'online')
     set_liveness(mongo_url, node_id, online=True, last_seen_at=down_since)
     set_sweep_checkpoint(mongo_url, last_run_at=down_since, grace_until=down_since)
     assert await services.fleet.mark_silent_nodes_offline() == 0

@@ -2,34 +2,56 @@
 pymongo's command monitoring while the fleet is many times larger than a page."""
 
 import asyncio
+import contextvars
 import random
 from datetime import UTC, datetime
 
+import pytest
 from nicegui.testing import User
 from pymongo import MongoClient, monitoring
 
 from bench.scale.seed import deployment_documents, node_documents
-from tests.support.api_helpers import admin_tokens, bearer, signup
+from tests.support.api_helpers import admin_tokens, bearer, signup, started
+from tests.support.fleet_helpers import beat, enroll
 
 FLEET = 1200
+
+
+@pytest.fixture(autouse=True)
+def rare_flushes(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv('ESPAZE_HEARTBEAT_FLUSH_SECONDS', '10')
+
+
 PAGE = 20
 
 
+RECORDING = contextvars.ContextVar('recording', default=False)  # only what the test's own task sends
+
+
 class Reads(monitoring.CommandListener):
-    """The commands sent and the documents they returned, while `recording`."""
+    """The commands sent, the documents they returned, and the write statements by collection, while `recording`."""
 
     def __init__(self) -> None:
         self.recording = False
         self.commands: list[tuple[str, str, dict]] = []
         self.returned = 0  # documents of the listed collections
         self._fleet_requests: set[int] = set()
+        self.statements: dict[str, int] = {}
 
     def started(self, event: monitoring.CommandStartedEvent) -> None:
-        if self.recording and event.command_name not in ('ping', 'hello', 'isMaster', 'endSessions'):
+        if (self.recording or RECORDING.get()) and event.command_name not in (
+            'ping',
+            'hello',
+            'isMaster',
+            'endSessions',
+        ):
             collection = str(event.command.get(event.command_name, ''))
             self.commands.append((event.command_name, collection, dict(event.command.get('filter') or {})))
             if collection.startswith('node') or collection == 'deployments' or event.command_name == 'getMore':
                 self._fleet_requests.add(event.request_id)
+            written = event.command.get({'update': 'updates', 'insert': 'documents'}.get(event.command_name, ''))
+            if written is not None:
+                self.statements[collection] = self.statements.get(collection, 0) + len(written)
 
     def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
         if self.recording and event.request_id in self._fleet_requests:
@@ -83,8 +105,12 @@ async def test_a_page_of_nodes_reads_that_page_and_no_more(user: User, mongo_url
         commands, returned, body = await _reads_of(user, path, tokens)
         assert len(body['items']) == PAGE and body['total'] > PAGE, path
         reads = [(name, collection) for name, collection, _ in commands if collection.startswith('node')]
-        assert sorted(reads) == [('find', 'node_liveness'), ('find', 'nodes')], (path, commands)
-        assert all(set(query) == {'_id'} for _, _, query in commands if _.startswith('node')), commands
+        assert sorted(reads) == [('find', 'node_liveness'), ('find', 'node_metrics'), ('find', 'nodes')], path
+        for _, collection, query in commands:
+            if collection in ('nodes', 'node_liveness'):
+                assert set(query) == {'_id'}, commands  # the page's own, by id
+            elif collection == 'node_metrics':  # the page's latest minute points
+                assert set(query) == {'node_id', 'minute'} and len(query['node_id']['$in']) <= PAGE, commands
         assert returned <= 2 * PAGE, (path, returned)  # the page's nodes and their liveness, nothing else
 
 
@@ -123,3 +149,32 @@ async def test_a_page_of_deployments_and_their_counts_read_that_page_and_no_more
         assert len(body['items']) == 10 and returned == 10, (path, returned)
         reads = [(name, collection, query) for name, collection, query in commands if collection == 'deployments']
         assert len(reads) == 1 and reads[0][0] == 'find' and set(reads[0][2]) == {'_id'}, (path, commands)
+
+
+async def _flush_statements(user: User, nodes: list[dict]) -> dict[str, int]:
+    """The write statements of one flush of one beat from each of these nodes (the app's own flush job, every
+    10 s here, may take the beats first: then again)."""
+    for _ in range(3):
+        for node in nodes:
+            answer = await beat(user.http_client, node['node']['id'], node['nodeToken'], {'metrics': {'cpuPercent': 5}})
+            assert answer.status_code == 200
+        READS.statements = {}
+        RECORDING.set(True)
+        try:
+            flushed = await (await started()).heartbeats.flush()
+        finally:
+            RECORDING.set(False)
+        if flushed == len(nodes):
+            return READS.statements
+    raise AssertionError('the flush job took the beats three times in a row')
+
+
+async def test_a_flush_writes_as_many_statements_for_40_nodes_as_for_4(user: User):
+    admin = await admin_tokens(user.http_client)
+    nodes = [await enroll(user.http_client, admin, mac=f'02:00:00:00:02:{n:02x}') for n in range(40)]
+    await _flush_statements(user, nodes)  # the first beats: nodes come online, addresses are stored
+    few, many = await _flush_statements(user, nodes[:4]), await _flush_statements(user, nodes)
+    liveness = ('node_liveness', 'nodes', 'heartbeat_tallies')
+    assert {name: few.get(name, 0) for name in liveness} == {name: many.get(name, 0) for name in liveness}
+    assert many.get('node_liveness') == 1 and many.get('nodes', 0) == 0  # every node seen in one statement
+    assert few['rate_counters'] <= many['rate_counters'] <= 32  # the allowance: one per shard, 32 at most

@@ -1,5 +1,6 @@
 """Helpers for the fleet tests: node bodies, enrollment, heartbeats, and direct looks at the database."""
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -70,3 +71,14 @@ def set_sweep_checkpoint(mongo_url: str, last_run_at: datetime, grace_until: dat
         db.instance.update_one(
             {'_id': 'offline_sweep'}, {'$set': {'last_run_at': last_run_at, 'grace_until': grace_until}}, upsert=True
         )
+
+
+async def until_listed(client: httpx.AsyncClient, tokens: dict, node_id: str, status: str) -> None:
+    """Wait until the lists show the node in `status` (the read model follows a write made straight to the
+    database within a poll or two)."""
+    for _ in range(50):
+        found = await client.get(f'/api/nodes?status={status}&pageSize=200', headers=bearer(tokens))
+        if node_id in {node['id'] for node in found.json()['items']}:
+            return
+        await asyncio.sleep(0.1)
+    raise AssertionError(f'node {node_id} never listed as {status}')
