@@ -18,7 +18,7 @@ from services.infrastructure.telemetry import Telemetry
 from services.tokens import TokenCodec
 
 VERIFIED_TOKENS_KEPT = 100_000
-TRANSITIONS_PER_FLUSH = 500
+TRANSITIONS_PER_FLUSH = 5000  # each pair of statuses is one write; their events one insert
 FLUSH_BATCH = 2000  # bounds one bulk write; beyond it (far above 10,000 nodes at 30 s) the rest waits a flush
 
 
