@@ -7,10 +7,13 @@ Two embedded databases (SecantusDB, as `make run` starts it), seeded as `bench/s
 full pages and the ratio measures what grows with the collection, not the page's payload), the other the promised
 size. Espaze is started on each (building its indexes), stopped, and started again: that restart is timed. Then
 every list, filter, sort, search, page and summary route is timed on both, alternating, `rounds`
-times, as an admin and as an operator. Printed: the time each instance took to be ready, the median and p95 of
-each route on both and the ratio of the medians against its goal (2x), the app's memory, and the database's CPU
-while nobody uses the app. Nodes do not beat meanwhile: the offline threshold is raised so that the sweep does
-not mark the seeded fleet offline while the routes are measured.
+times, as an admin and as an operator, and the Dashboard, Nodes, Deployments and Observatory pages are opened in
+Chromium. Printed: the time each instance took to be ready again, the median and p95 of each route and page on
+both and the ratio of the medians against its goal (2x), each page's websocket bytes in its first 30 s (goal
+200 KB), the mean run of each scheduled job (from the app's own metrics; goal 5x), the app's memory (goal 2x plus
+300 MB), and the database's CPU while nobody uses the app (goal under 10 %). Nodes do not beat meanwhile: the
+offline threshold is raised so that the sweep does not mark the seeded fleet offline while the routes are measured
+(`bench/heartbeats.py --mint` measures beating fleets).
 """
 
 import argparse
