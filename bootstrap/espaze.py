@@ -59,6 +59,7 @@ class Espaze:
 
     async def prepare(self) -> None:
         """The startup work that needs the database: indexes, revocations, the first admin, then the jobs."""
+        await self.client.admin.command('ping')  # an absent database is said at once, not after the builds' timeout
         with pymongo.timeout(INDEX_BUILD_SECONDS):  # a first build on a large collection outlasts a request's
             for owner in self.index_owners():  # timeout; an index that exists is not built again
                 await owner.ensure_indexes()
