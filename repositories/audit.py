@@ -73,12 +73,18 @@ class AuditRepository:
         if offset >= total:
             return AuditPage([], total, page, page_size)
         first_day, offset = _holding(days, offset)
-        chain = await self._counts.hours_of(days[first_day].start, field) + days[first_day + 1 :]
+        chain = await self._counts.hours_of(days[first_day].start, field) or [days[first_day]]
         first, offset = _holding(chain, offset)
-        last, covered = first, 0
-        while last < len(chain) and covered < offset + page_size:
-            covered += chain[last].count
-            last += 1
+        last, covered, next_day = first, 0, first_day + 1
+        while covered < offset + page_size:  # the page may go on into the next days: hour by hour there too
+            if last < len(chain):
+                covered += chain[last].count
+                last += 1
+            elif next_day < len(days):
+                chain += await self._counts.hours_of(days[next_day].start, field)
+                next_day += 1
+            else:
+                break
         query: dict[str, Any] = {'at': {'$gte': chain[last - 1].start, '$lt': chain[first].start + chain[first].length}}
         if action:
             query['action'] = action

@@ -111,3 +111,21 @@ async def test_entries_written_before_the_counts_are_counted_once_at_startup(mon
         await _check_every_page(repository, docs)
     finally:
         await client.close()
+
+
+async def test_a_page_reads_its_own_hours_even_where_it_crosses_into_another_day(mongo_url: str):
+    client, db = open_database(mongo_url, 10)
+    repository = AuditRepository(db, timedelta(days=365))
+    await repository.ensure_indexes()
+    try:
+        for minutes in range(0, 3 * 24 * 60, 5):  # twelve an hour, 288 a day, for three days
+            await repository.add(AuditEntry('', NOW - timedelta(minutes=minutes), None, None, 'login', None, {}))
+        docs = await db['audit'].find().to_list()
+        for page in range(1, len(docs) // 10 + 1):
+            FINDS.filters.clear()
+            assert len((await repository.page(None, None, page, 10)).items) == 10
+            [query] = FINDS.filters
+            touched = [d for d in docs if query['at']['$gte'] <= d['at'] < query['at']['$lt']]
+            assert len(touched) <= 10 + 2 * 12, (page, len(touched))  # the page and at most two partial hours
+    finally:
+        await client.close()
