@@ -150,7 +150,7 @@ def deployment_documents(
     return [m[0] for m in made], [r for m in made for r in m[1]]
 
 
-def _audit_docs(count: int, owners: list[str], now: datetime, rng: random.Random) -> list[dict]:
+def audit_documents(count: int, owners: list[str], now: datetime, rng: random.Random) -> list[dict]:
     actions = ['login', 'deployment.scale', 'deployment.redeploy', 'node.update', 'login.failed']
     return [
         {
@@ -182,6 +182,6 @@ def seed(mongo_url: str, nodes: int, deployments: int, owners: int, audit: int, 
             db['deployments'].insert_many(records, ordered=False)
             db['releases'].insert_many(releases, ordered=False)
         if audit:
-            db['audit'].insert_many(_audit_docs(audit, owner_ids, now, rng), ordered=False)
+            db['audit'].insert_many(audit_documents(audit, owner_ids, now, rng), ordered=False)
     finally:
         client.close()
