@@ -23,20 +23,20 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 import aiohttp
 
+from bench.heartbeat_fleet import PASSWORD, beating_marked_offline, database_ops, enroll_fleet, minted_fleet
+from bench.load_generators import BARE_SCRIPT, WRK_SCRIPT, closed_loop, wrk_rate
 from models.fleet import Heartbeat, NodeMetrics
 from repositories.database import open_database
 from repositories.node_liveness import NodeLivenessRepository
 from runtime.embedded_db import EmbeddedMongo, free_port
-from services.tokens import TokenCodec
 
 ROOT = Path(__file__).resolve().parent.parent
 
-PASSWORD = 'bench password 123'
 METRICS = {'metrics': {'cpuPercent': 12.5, 'memoryPercent': 41.0, 'diskPercent': 63.0, 'load1': 0.3}}
 
 
@@ -58,69 +58,6 @@ def wait_ready(url: str, process: subprocess.Popen, seconds: float = 60) -> None
         except OSError:
             time.sleep(0.2)
     raise SystemExit(f'{url} did not become ready')
-
-
-async def enroll_fleet(session: aiohttp.ClientSession, base: str, count: int) -> list[tuple[str, str]]:
-    setup_output = Path(os.environ['BENCH_APP_LOG']).read_text()
-    token = setup_output.split('/setup?token=', 1)[1].split()[0]
-    admin = {'token': token, 'email': 'bench@example.com', 'password': PASSWORD}
-    async with session.post(f'{base}/api/auth/setup', json=admin) as response:
-        assert response.status == 201, await response.text()
-    async with session.post(f'{base}/api/auth/login', json={k: admin[k] for k in ('email', 'password')}) as response:
-        auth = {'Authorization': f'Bearer {(await response.json())["accessToken"]}'}
-    nodes: list[tuple[str, str]] = []
-    semaphore = asyncio.Semaphore(32)
-
-    async def one(n: int) -> None:
-        body = {
-            'macAddress': '02:' + ':'.join(f'{b:02x}' for b in n.to_bytes(5, 'big')),
-            'publicIp': f'8.{n >> 16 & 255}.{n >> 8 & 255}.{n & 255}',
-            'location': {'latitude': random.uniform(-60, 70), 'longitude': random.uniform(-180, 180)},
-        }
-        async with semaphore, session.post(f'{base}/api/nodes/register', json=body, headers=auth) as response:
-            answer = await response.json()
-            assert 'node' in answer, answer
-            nodes.append((answer['node']['id'], answer['nodeToken']))
-
-    await asyncio.gather(*(one(n) for n in range(1, count + 1)))
-    return nodes
-
-
-async def minted_fleet(mongo_url: str, count: int, secret: str) -> list[tuple[str, str]]:
-    """Nodes written as the repositories write them, enrolled but never seen yet, and node tokens signed for them."""
-    from bench.scale.seed import node_documents
-
-    nodes, liveness = node_documents(0, count, ['bench'], datetime.now(UTC), random.Random(19))
-    for node, live in zip(nodes, liveness, strict=True):
-        node['status'] = 'pending'
-        live.update(online=False, last_seen_at=None, seen_ip=None, metrics=None)
-    client, db = open_database(mongo_url, 120)
-    try:
-        for start in range(0, count, 5000):
-            await db['nodes'].insert_many(nodes[start : start + 5000])
-            await db['node_liveness'].insert_many(liveness[start : start + 5000])
-    finally:
-        await client.close()
-    codec = TokenCodec(secret, timedelta(minutes=15), timedelta(days=1))
-    return [(str(n['_id']), codec.encode('node', str(n['_id']), timedelta(days=1))) for n in nodes]
-
-
-async def database_ops(mongo_url: str) -> int:
-    client, _ = open_database(mongo_url, 10)
-    try:
-        counters = (await client.admin.command('serverStatus'))['opcounters']
-    finally:
-        await client.close()
-    return sum(counters.values())
-
-
-async def beating_marked_offline(mongo_url: str, since: datetime) -> int:
-    """Status changes to offline recorded since `since`: every node of the run beats, but for the silent one."""
-    client, db = open_database(mongo_url, 30)
-    try:
-        return await db['node_events'].count_documents({'to': 'offline', 'at': {'$gte': since}})
-    finally:
-        await client.close()
 
 
 async def send_beat(session, base, node, latencies, failures) -> None:
@@ -200,59 +137,6 @@ async def sustained(session, base, nodes, interval: float, duration: float, is_o
         '(goal: within 100 s)',
         flush=True,
     )
-
-
-async def closed_loop(session, seconds: float, concurrency: int, request) -> float:
-    """Requests per second with `concurrency` workers each sending the next request when the last one answered."""
-    done = 0
-    stop = time.monotonic() + seconds
-
-    async def worker(w: int) -> None:
-        nonlocal done
-        n = w
-        while time.monotonic() < stop:
-            await request(session, n)
-            n += concurrency
-            done += 1
-
-    started = time.monotonic()
-    await asyncio.gather(*(worker(w) for w in range(concurrency)))
-    return done / (time.monotonic() - started)
-
-
-WRK_SCRIPT = """
-local nodes = {}
-for line in io.lines(os.getenv("BENCH_NODES")) do
-  local id, token = line:match("(%S+) (%S+)")
-  nodes[#nodes + 1] = {id, token}
-end
-local i = 0
-local body = '{"metrics": {"cpuPercent": 12.5, "memoryPercent": 41.0, "diskPercent": 63.0, "load1": 0.3}}'
-request = function()
-  i = i % #nodes + 1
-  local headers = {["Content-Type"] = "application/json", ["Authorization"] = "Bearer " .. nodes[i][2]}
-  return wrk.format("POST", "/api/nodes/" .. nodes[i][1] .. "/heartbeat", headers, body)
-end
-"""
-BARE_SCRIPT = """
-wrk.method = "POST"
-wrk.headers["Content-Type"] = "application/json"
-wrk.body = '{"metrics": {"cpuPercent": 12.5, "memoryPercent": 41.0, "diskPercent": 63.0, "load1": 0.3}}'
-"""
-
-
-def wrk_rate(url: str, script: str | None, seconds: float, concurrency: int, workdir: Path) -> float:
-    """Requests per second measured by wrk (a C load generator that leaves the server most of the CPU)."""
-    command = ['wrk', '-t1', f'-c{concurrency}', f'-d{int(seconds)}s', url]
-    if script:
-        path = workdir / f'script{abs(hash(script))}.lua'
-        path.write_text(script)
-        command[4:4] = ['-s', str(path)]
-    output = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 30).stdout
-    errors = [line for line in output.splitlines() if 'Non-2xx' in line or 'Socket errors' in line]
-    if errors:
-        print(f'wrk {url}: {errors}')
-    return float(output.split('Requests/sec:')[1].split()[0])
 
 
 async def coalescing_ratio(mongo_url: str, nodes: list[tuple[str, str]], count: int = 2000) -> None:

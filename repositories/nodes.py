@@ -27,6 +27,7 @@ from repositories.node_liveness import NodeLivenessRepository
 from repositories.read_model import ReadModel
 from repositories.users import object_id
 
+ONLINE = NodeStatus.ONLINE.value
 TOMBSTONE_DAYS = 1  # how long a deletion stays visible to the read models of the other replicas
 
 
@@ -247,12 +248,12 @@ class NodeRepository:
     def online_owners(self, node_ids: list[str]) -> list[tuple[str, str]]:
         """(id, owner) of those of these nodes the read model holds as online."""
         rows = self.index.model
-        return [(i, row.owner_id) for i in node_ids if (row := rows.get(i)) is not None and row.status == 'online']
+        return [(i, row.owner_id) for i in node_ids if (row := rows.get(i)) is not None and row.status == ONLINE]
 
     def not_known_online(self, node_ids: list[str]) -> list[str]:
         """Those of these nodes the read model does not hold as online (the others need no look in the database)."""
         rows = self.index.model
-        return [node_id for node_id in node_ids if (row := rows.get(node_id)) is None or row.status != 'online']
+        return [node_id for node_id in node_ids if (row := rows.get(node_id)) is None or row.status != ONLINE]
 
     async def set_statuses(self, changes: list[tuple[str, NodeStatus, NodeStatus]], at: datetime) -> None:
         """Apply (node_id, expected, new) status changes, one write for each pair of statuses however many nodes;

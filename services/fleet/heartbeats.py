@@ -18,6 +18,7 @@ from services.infrastructure.telemetry import Telemetry
 from services.tokens import TokenCodec
 
 VERIFIED_TOKENS_KEPT = 100_000
+ADDRESSES_KEPT = 100_000  # beyond it, forgotten: each address is written once more
 TRANSITIONS_PER_FLUSH = 5000  # each pair of statuses is one write; their events one insert
 FLUSH_BATCH = 2000  # bounds one bulk write; beyond it (far above 10,000 nodes at 30 s) the rest waits a flush
 
@@ -120,7 +121,7 @@ class HeartbeatService:
             for beat in beats:  # keep them for the next flush unless newer beats arrived meanwhile
                 self._pending.setdefault(beat.node_id, beat)
             raise
-        if len(self._addresses) >= VERIFIED_TOKENS_KEPT:
+        if len(self._addresses) >= ADDRESSES_KEPT:
             self._addresses.clear()
         self._addresses.update(addresses)
         later = await self._mark_online([beat.node_id for beat in beats], beats[-1].received_at)

@@ -29,17 +29,16 @@ RECORDING = contextvars.ContextVar('recording', default=False)  # only what the 
 
 
 class Reads(monitoring.CommandListener):
-    """The commands sent, the documents they returned, and the write statements by collection, while `recording`."""
+    """The commands sent, the documents they returned and the write statements by collection, of the test's task."""
 
     def __init__(self) -> None:
-        self.recording = False
         self.commands: list[tuple[str, str, dict]] = []
         self.returned = 0  # documents of the listed collections
         self._fleet_requests: set[int] = set()
         self.statements: dict[str, int] = {}
 
     def started(self, event: monitoring.CommandStartedEvent) -> None:
-        if (self.recording or RECORDING.get()) and event.command_name not in (
+        if RECORDING.get() and event.command_name not in (
             'ping',
             'hello',
             'isMaster',
@@ -54,7 +53,7 @@ class Reads(monitoring.CommandListener):
                 self.statements[collection] = self.statements.get(collection, 0) + len(written)
 
     def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
-        if self.recording and event.request_id in self._fleet_requests:
+        if RECORDING.get() and event.request_id in self._fleet_requests:
             cursor = event.reply.get('cursor') or {}
             self.returned += len(cursor.get('firstBatch') or cursor.get('nextBatch') or [])
 
@@ -84,11 +83,12 @@ async def _large_fleet(user: User, mongo_url: str) -> tuple[dict, dict]:
 
 
 async def _reads_of(user: User, path: str, tokens: dict) -> tuple[list, int, dict]:
-    READS.commands, READS.returned, READS.recording = [], 0, True
+    READS.commands, READS.returned = [], 0
+    RECORDING.set(True)  # not the app's jobs, which run in tasks of their own
     try:
         answer = await user.http_client.get(path, headers=bearer(tokens))
     finally:
-        READS.recording = False
+        RECORDING.set(False)
     assert answer.status_code == 200, answer.text
     return READS.commands, READS.returned, answer.json()
 

@@ -1,0 +1,77 @@
+"""The fleet a heartbeat bench beats for (enrolled through the API, or written and signed directly), and what it
+reads of the database afterwards (its operation counters, the nodes marked offline)."""
+
+import asyncio
+import os
+import random
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import aiohttp
+
+from bench.scale.seed import node_documents
+from repositories.database import open_database
+from services.tokens import TokenCodec
+
+PASSWORD = 'bench password 123'
+
+
+async def enroll_fleet(session: aiohttp.ClientSession, base: str, count: int) -> list[tuple[str, str]]:
+    setup_output = Path(os.environ['BENCH_APP_LOG']).read_text()
+    token = setup_output.split('/setup?token=', 1)[1].split()[0]
+    admin = {'token': token, 'email': 'bench@example.com', 'password': PASSWORD}
+    async with session.post(f'{base}/api/auth/setup', json=admin) as response:
+        assert response.status == 201, await response.text()
+    async with session.post(f'{base}/api/auth/login', json={k: admin[k] for k in ('email', 'password')}) as response:
+        auth = {'Authorization': f'Bearer {(await response.json())["accessToken"]}'}
+    nodes: list[tuple[str, str]] = []
+    semaphore = asyncio.Semaphore(32)
+
+    async def one(n: int) -> None:
+        body = {
+            'macAddress': '02:' + ':'.join(f'{b:02x}' for b in n.to_bytes(5, 'big')),
+            'publicIp': f'8.{n >> 16 & 255}.{n >> 8 & 255}.{n & 255}',
+            'location': {'latitude': random.uniform(-60, 70), 'longitude': random.uniform(-180, 180)},
+        }
+        async with semaphore, session.post(f'{base}/api/nodes/register', json=body, headers=auth) as response:
+            answer = await response.json()
+            assert 'node' in answer, answer
+            nodes.append((answer['node']['id'], answer['nodeToken']))
+
+    await asyncio.gather(*(one(n) for n in range(1, count + 1)))
+    return nodes
+
+
+async def minted_fleet(mongo_url: str, count: int, secret: str) -> list[tuple[str, str]]:
+    """Nodes written as the repositories write them, enrolled but never seen yet, and node tokens signed for them."""
+    nodes, liveness = node_documents(0, count, ['bench'], datetime.now(UTC), random.Random(19))
+    for node, live in zip(nodes, liveness, strict=True):
+        node['status'] = 'pending'
+        live.update(online=False, last_seen_at=None, seen_ip=None, metrics=None)
+    client, db = open_database(mongo_url, 120)
+    try:
+        for start in range(0, count, 5000):
+            await db['nodes'].insert_many(nodes[start : start + 5000])
+            await db['node_liveness'].insert_many(liveness[start : start + 5000])
+    finally:
+        await client.close()
+    codec = TokenCodec(secret, timedelta(minutes=15), timedelta(days=1))
+    return [(str(n['_id']), codec.encode('node', str(n['_id']), timedelta(days=1))) for n in nodes]
+
+
+async def database_ops(mongo_url: str) -> int:
+    client, _ = open_database(mongo_url, 10)
+    try:
+        counters = (await client.admin.command('serverStatus'))['opcounters']
+    finally:
+        await client.close()
+    return sum(counters.values())
+
+
+async def beating_marked_offline(mongo_url: str, since: datetime) -> int:
+    """Status changes to offline recorded since `since`: every node of the run beats, but for the silent one."""
+    client, db = open_database(mongo_url, 30)
+    try:
+        return await db['node_events'].count_documents({'to': 'offline', 'at': {'$gte': since}})
+    finally:
+        await client.close()

@@ -1,0 +1,60 @@
+"""Closed-loop load for the heartbeat bench: by wrk when it is installed (a C generator that leaves the server most
+of the CPU), else by aiohttp workers."""
+
+import asyncio
+import subprocess
+import time
+from pathlib import Path
+
+
+async def closed_loop(session, seconds: float, concurrency: int, request) -> float:
+    """Requests per second with `concurrency` workers each sending the next request when the last one answered."""
+    done = 0
+    stop = time.monotonic() + seconds
+
+    async def worker(w: int) -> None:
+        nonlocal done
+        n = w
+        while time.monotonic() < stop:
+            await request(session, n)
+            n += concurrency
+            done += 1
+
+    started = time.monotonic()
+    await asyncio.gather(*(worker(w) for w in range(concurrency)))
+    return done / (time.monotonic() - started)
+
+
+WRK_SCRIPT = """
+local nodes = {}
+for line in io.lines(os.getenv("BENCH_NODES")) do
+  local id, token = line:match("(%S+) (%S+)")
+  nodes[#nodes + 1] = {id, token}
+end
+local i = 0
+local body = '{"metrics": {"cpuPercent": 12.5, "memoryPercent": 41.0, "diskPercent": 63.0, "load1": 0.3}}'
+request = function()
+  i = i % #nodes + 1
+  local headers = {["Content-Type"] = "application/json", ["Authorization"] = "Bearer " .. nodes[i][2]}
+  return wrk.format("POST", "/api/nodes/" .. nodes[i][1] .. "/heartbeat", headers, body)
+end
+"""
+BARE_SCRIPT = """
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+wrk.body = '{"metrics": {"cpuPercent": 12.5, "memoryPercent": 41.0, "diskPercent": 63.0, "load1": 0.3}}'
+"""
+
+
+def wrk_rate(url: str, script: str | None, seconds: float, concurrency: int, workdir: Path) -> float:
+    """Requests per second measured by wrk (a C load generator that leaves the server most of the CPU)."""
+    command = ['wrk', '-t1', f'-c{concurrency}', f'-d{int(seconds)}s', url]
+    if script:
+        path = workdir / f'script{abs(hash(script))}.lua'
+        path.write_text(script)
+        command[4:4] = ['-s', str(path)]
+    output = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 30).stdout
+    errors = [line for line in output.splitlines() if 'Non-2xx' in line or 'Socket errors' in line]
+    if errors:
+        print(f'wrk {url}: {errors}')
+    return float(output.split('Requests/sec:')[1].split()[0])
