@@ -9,7 +9,7 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Playwright, expect
 
-from tests.support.browser_pages import SIZES, listed, no_sideways_scroll, open_page
+from tests.support.browser_pages import CREATED_WITHIN_MS, SIZES, listed, no_sideways_scroll, open_page
 from tests.support.fleet_setup import admin_session, log_in
 from tests.support.github_emulator import GitHubEmulator
 from tests.support.github_helpers import classic_token
@@ -67,7 +67,7 @@ def test_from_a_repository_to_running_pods(
     page.get_by_label('Only when these paths change').fill('cmd/*, Dockerfile')
     page.screenshot(path=screenshot_dir / f'{size}-deployment-wizard.png', full_page=True)
     page.get_by_role('button', name='Deploy').click()
-    expect(page).to_have_url(re.compile(r'/deployments/[0-9a-f]{24}$'))
+    expect(page).to_have_url(re.compile(r'/deployments/[0-9a-f]{24}$'), timeout=CREATED_WITHIN_MS)
     expect(page.get_by_text('1 of 1 replicas ready')).to_be_visible(timeout=60_000)
     page.screenshot(path=screenshot_dir / f'{size}-deployment-running.png', full_page=True)
     expect(page.locator('.nicegui-log').first).to_contain_text('Listening on 0.0.0.0:8080', timeout=20_000)

@@ -11,7 +11,7 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Page, Playwright, Route, expect
 
-from tests.support.browser_pages import SIZES, no_sideways_scroll, nothing_cut_off, open_page
+from tests.support.browser_pages import CREATED_WITHIN_MS, SIZES, no_sideways_scroll, nothing_cut_off, open_page
 from tests.support.fleet_setup import admin_session, log_in
 from tests.support.running_app import RunningApp, start_app, stop_app
 
@@ -234,7 +234,7 @@ def test_the_wizard_deploys_a_prebuilt_image_with_no_repository(
     page.get_by_label('Name').fill(f'hello-{size}')
     page.get_by_label('Image', exact=True).fill(NGINX)
     page.get_by_role('button', name='Deploy').click()
-    expect(page).to_have_url(re.compile(r'/deployments/[0-9a-f]{24}$'))
+    expect(page).to_have_url(re.compile(r'/deployments/[0-9a-f]{24}$'), timeout=CREATED_WITHIN_MS)
     expect(page.get_by_text('1 of 1 replicas ready')).to_be_visible(timeout=30_000)
     expect(page.get_by_text('skipped: prebuilt image')).to_be_visible()
     no_sideways_scroll(page, 'a prebuilt deployment')

@@ -4,6 +4,9 @@ from playwright.sync_api import Browser, Locator, Page, Playwright
 
 SIZES = ['desktop', 'phone']
 DESKTOP = {'width': 1440, 'height': 900}
+# Deploy checks with GitHub, records, then the browser loads the new deployment's page: under the suite's
+# load (two workers, builds running) that took over the default 5 s once.
+CREATED_WITHIN_MS = 20_000
 
 
 def open_page(browser: Browser, playwright: Playwright, size: str) -> tuple[Page, list[str]]:
