@@ -105,6 +105,7 @@ class Espaze:
             self.scheduler.shutdown(wait=False)
         for follower in self._followers:
             follower.cancel()
+        self.services.cluster.reads.informer.stop()
         heartbeats = self.services.heartbeats
         while heartbeats.pending:
             try:

@@ -29,10 +29,12 @@ class MetricsRepository:
             await collection.create_index([('scope', ASCENDING), ('start', ASCENDING)], name='scope_start')
             await collection.create_index('expires', name='expires', expireAfterSeconds=0)
 
-    async def record(self, at: datetime, scopes: dict[str, Values]) -> int:
-        """Store one sample of every scope at every resolution; returns the number of bucket writes."""
+    async def record(
+        self, at: datetime, scopes: dict[str, Values], resolutions: tuple[Resolution, ...] = RESOLUTIONS
+    ) -> int:
+        """Store one sample of every scope at these resolutions; returns the number of bucket writes."""
         writes = 0
-        for resolution in RESOLUTIONS:
+        for resolution in resolutions:
             start = resolution.bucket_start(at)
             slot = resolution.slot(at)
             on_insert = {'start': start, 'expires': start + resolution.bucket + self.retention[resolution.name]}

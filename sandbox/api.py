@@ -1,14 +1,17 @@
 """The Kubernetes REST paths the cluster service uses, over the sandbox's store.
 
 /api/v1/... and /apis/{group}/{version}/...: list (with labelSelector and fieldSelector), create, get, replace,
-merge-patch, delete, deletecollection; pods/log, deployments/scale, metrics.k8s.io, /version.
+merge-patch, delete, deletecollection, watch (`?watch=true`, changes.py); pods/log, deployments/scale,
+metrics.k8s.io, /version.
 """
 
 import json
 
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse, PlainTextResponse
+from fastapi.responses import JSONResponse, PlainTextResponse, StreamingResponse
 
+from sandbox.changes import Change, watch_stream
+from sandbox.selectors import matches_fields, matches_labels
 from sandbox.simulation import Cluster
 from sandbox.store import BY_PATH, ApiError, Resource, now_text
 from sandbox.validation import validate
@@ -120,6 +123,8 @@ def create_app(cluster: Cluster) -> FastAPI:
         if sub is not None:
             raise ApiError(404, 'NotFound', 'the server could not find the requested resource')
         if name is None:
+            if request.method == 'GET' and query.get('watch') in ('true', '1'):
+                return _watch(resource, namespace, query)
             if request.method == 'GET':
                 try:
                     items = store.list(resource, namespace, query.get('labelSelector'), query.get('fieldSelector'))
@@ -152,6 +157,41 @@ def create_app(cluster: Cluster) -> FastAPI:
                 'details': {'name': name, 'kind': resource.plural, 'uid': deleted['metadata']['uid']},
             }
         return _status(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource')
+
+    def _watch(resource: Resource, namespace: str | None, query) -> StreamingResponse:
+        labels, fields = query.get('labelSelector'), query.get('fieldSelector')
+        try:
+            matches_labels({}, labels) and matches_fields({}, fields)
+            initial = store.list(resource, namespace, labels, fields)
+        except (ValueError, AttributeError) as error:
+            raise ApiError(400, 'BadRequest', f'unable to parse selector: {error}') from None
+        since = query.get('resourceVersion') or ''
+        if since not in ('', '0') and not since.isdigit():
+            raise ApiError(400, 'BadRequest', f'invalid resource version: {since}')
+        start = int(store.version) if since in ('', '0') else int(since)
+        timeout = query.get('timeoutSeconds') or '1800'
+        if not timeout.isdigit():
+            raise ApiError(400, 'BadRequest', f'invalid timeoutSeconds: {timeout}')
+
+        def wanted(change: Change) -> bool:
+            return (
+                change.kind == resource.kind
+                and (namespace is None or change.namespace == namespace)
+                and matches_labels(change.obj['metadata'].get('labels') or {}, labels)
+                and matches_fields(change.obj, fields)
+            )
+
+        stream = watch_stream(
+            store.changes,
+            start,
+            initial if since in ('', '0') else [],
+            wanted,
+            timeout=float(timeout),
+            bookmarks=query.get('allowWatchBookmarks') in ('true', '1'),
+            api_version=resource.api_version,
+            kind=resource.kind,
+        )
+        return StreamingResponse(stream, media_type='application/json')
 
     def _scale(resource: Resource, namespace: str, name: str, method: str, body: dict | None):
         deployment = store.get(resource, namespace, name)

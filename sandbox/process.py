@@ -7,11 +7,14 @@ from runtime.child_process import free_port, start_child, stop_child
 
 
 class SandboxProcess:
-    def __init__(self, github_api_url: str | None, registry: str | None, metrics: bool = True) -> None:
+    def __init__(
+        self, github_api_url: str | None, registry: str | None, metrics: bool = True, nodes: int | None = None
+    ) -> None:
         self.port = free_port()
         self._arguments = ['--github-api-url', github_api_url] if github_api_url else []
         self._arguments += ['--registry', registry] if registry else []
         self._arguments += [] if metrics else ['--no-metrics']
+        self._arguments += ['--nodes', str(nodes)] if nodes else []
         self._process: subprocess.Popen | None = None
 
     @property

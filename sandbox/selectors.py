@@ -1,5 +1,6 @@
 """Label and field selectors as the API server reads them: `a=b,c!=d,e in (x,y),f notin (z),g,!h`."""
 
+import functools
 import re
 
 TERM = re.compile(r'\s*(!?)([A-Za-z0-9._/-]+)\s*(?:(==|=|!=)\s*([A-Za-z0-9._-]*)|\s+(in|notin)\s*\(([^)]*)\))?\s*')
@@ -17,12 +18,19 @@ def _terms(selector: str) -> list[str]:
     return [t for t in [*terms, current] if t.strip()]
 
 
-def matches_labels(labels: dict[str, str], selector: str | None) -> bool:
-    for term in _terms(selector or ''):
+@functools.lru_cache(maxsize=16384)
+def _requirements(selector: str) -> tuple[tuple, ...]:
+    parsed = []
+    for term in _terms(selector):
         match = TERM.fullmatch(term)
         if match is None:
             raise ValueError(f'unable to parse requirement: {term!r}')
-        negated, key, operator, value, set_operator, values = match.groups()
+        parsed.append(match.groups())
+    return tuple(parsed)
+
+
+def matches_labels(labels: dict[str, str], selector: str | None) -> bool:
+    for negated, key, operator, value, set_operator, values in _requirements(selector or ''):
         if operator in ('=', '=='):
             ok = labels.get(key) == value
         elif operator == '!=':

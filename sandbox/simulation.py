@@ -173,7 +173,7 @@ class Cluster:
             if not pod.get('status'):
                 self.store.set_status(pod, unschedulable_status())
             return pod
-        pod['spec']['nodeName'] = node
+        self.store.bind(pod, node)
         self.event(
             pod,
             'Scheduled',

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from sandbox.changes import ChangeLog
 from sandbox.selectors import matches_fields, matches_labels
 
 
@@ -94,37 +95,44 @@ def merge_patch(target: Any, patch: Any) -> Any:
 
 
 class Store:
+    """Objects by kind, then namespace, then name; every change numbered and kept for watches (changes.py)."""
+
     def __init__(self) -> None:
-        self.objects: dict[tuple[str, str, str], dict] = {}  # (plural, namespace, name) -> object
+        self._kinds: dict[str, dict[str, dict[str, dict]]] = {}  # plural -> namespace -> name -> object
         self._versions = itertools.count(1000)
         self.version = '999'
+        self.changes = ChangeLog()
 
-    def _key(self, resource: Resource, namespace: str | None, name: str) -> tuple[str, str, str]:
-        return resource.plural, namespace or '', name
+    def _space(self, resource: Resource, namespace: str | None) -> dict[str, dict]:
+        return self._kinds.setdefault(resource.plural, {}).setdefault(namespace or '', {})
 
-    def _stamp(self, obj: dict) -> dict:
+    def _stamp(self, obj: dict, kind: str) -> dict:
         self.version = obj['metadata']['resourceVersion'] = str(next(self._versions))
+        self.changes.add(int(self.version), kind, obj)
         return obj
 
     def get(self, resource: Resource, namespace: str | None, name: str) -> dict:
-        obj = self.objects.get(self._key(resource, namespace, name))
+        obj = self.find(resource, namespace, name)
         if obj is None:
             raise not_found(resource, name)
         return obj
 
     def find(self, resource: Resource, namespace: str | None, name: str) -> dict | None:
-        return self.objects.get(self._key(resource, namespace, name))
+        return self._kinds.get(resource.plural, {}).get(namespace or '', {}).get(name)
+
+    def every(self, resource: Resource, namespace: str | None = None) -> list[dict]:
+        spaces = self._kinds.get(resource.plural, {})
+        if namespace is not None:
+            return list(spaces.get(namespace, {}).values())
+        return [obj for space in spaces.values() for obj in space.values()]
 
     def list(
         self, resource: Resource, namespace: str | None, labels: str | None = None, fields: str | None = None
     ) -> list[dict]:
-        found = [
-            obj
-            for (plural, ns, _), obj in self.objects.items()
-            if plural == resource.plural and (namespace is None or ns == namespace)
-        ]
         return [
-            o for o in found if matches_labels(o['metadata'].get('labels') or {}, labels) and matches_fields(o, fields)
+            o
+            for o in self.every(resource, namespace)
+            if matches_labels(o['metadata'].get('labels') or {}, labels) and matches_fields(o, fields)
         ]
 
     def create(self, resource: Resource, namespace: str | None, body: dict, validate=None) -> dict:
@@ -151,7 +159,7 @@ class Store:
                     404, 'NotFound', f'namespaces "{namespace}" not found', {'name': namespace, 'kind': 'namespaces'}
                 )
             meta['namespace'] = namespace
-        if self._key(resource, namespace, name) in self.objects:
+        if self.find(resource, namespace, name) is not None:
             label = f'{resource.plural}.{resource.group}' if resource.group else resource.plural
             raise ApiError(
                 409, 'AlreadyExists', f'{label} "{name}" already exists', {'name': name, 'kind': resource.plural}
@@ -160,7 +168,7 @@ class Store:
             validate(resource, obj)
         obj['apiVersion'], obj['kind'] = resource.api_version, resource.kind
         meta.update(uid=str(uuid.uuid4()), creationTimestamp=now_text(), generation=1)
-        self.objects[self._key(resource, namespace, name)] = self._stamp(obj)
+        self._space(resource, namespace)[name] = self._stamp(obj, 'ADDED')
         return obj
 
     def replace(self, resource: Resource, namespace: str | None, name: str, body: dict, validate=None) -> dict:
@@ -197,31 +205,45 @@ class Store:
             obj['status'] = current['status']
         spec_changed = obj.get('spec') != current.get('spec')
         meta['generation'] = current['metadata'].get('generation', 1) + (1 if spec_changed else 0)
-        self.objects[self._key(resource, namespace, name)] = self._stamp(obj)
+        self._space(resource, namespace)[name] = self._stamp(obj, 'MODIFIED')
         return obj
 
     def set_status(self, obj: dict, status: dict) -> None:
         """What controllers and kubelets write: the status, with a new resourceVersion when it changed."""
         if obj.get('status') != status:
             obj['status'] = status
-            self._stamp(obj)
+            self._stamp(obj, 'MODIFIED')
+
+    def bind(self, pod: dict, node: str) -> None:
+        """The scheduler's binding: the pod's node set, with a new resourceVersion."""
+        pod['spec']['nodeName'] = node
+        self._stamp(pod, 'MODIFIED')
 
     def delete(self, resource: Resource, namespace: str | None, name: str) -> dict:
         obj = self.get(resource, namespace, name)
-        del self.objects[self._key(resource, namespace, name)]
+        self._remove(resource.plural, namespace or '', name)
         if resource.kind == 'Namespace':
-            for key in [k for k in self.objects if k[1] == name]:
-                del self.objects[key]
-        self._collect_owned(obj['metadata']['uid'])
+            for plural, spaces in self._kinds.items():
+                for inner in list(spaces.get(name, {})):
+                    self._remove(plural, name, inner)
+        self._collect_owned(obj['metadata'].get('namespace') or '', obj['metadata']['uid'])
         return obj
 
-    def _collect_owned(self, owner_uid: str) -> None:
-        """The garbage collector: objects whose owner is gone go too."""
+    def _remove(self, plural: str, namespace: str, name: str) -> None:
+        obj = self._kinds[plural][namespace].pop(name, None)
+        if obj is not None:
+            obj['metadata']['resourceVersion'] = self.version = str(next(self._versions))
+            self.changes.add(int(self.version), 'DELETED', obj)
+
+    def _collect_owned(self, namespace: str, owner_uid: str) -> None:
+        """The garbage collector: objects whose owner is gone go too (dependents share the owner's namespace)."""
         owned = [
-            (key, obj)
-            for key, obj in self.objects.items()
+            (plural, obj)
+            for plural, spaces in self._kinds.items()
+            for obj in list(spaces.get(namespace, {}).values())
             if any(ref.get('uid') == owner_uid for ref in obj['metadata'].get('ownerReferences') or [])
         ]
-        for key, obj in owned:
-            self.objects.pop(key, None)
-            self._collect_owned(obj['metadata']['uid'])
+        for plural, obj in owned:
+            if self._kinds[plural][namespace].get(obj['metadata']['name']) is obj:
+                self._remove(plural, namespace, obj['metadata']['name'])
+                self._collect_owned(namespace, obj['metadata']['uid'])

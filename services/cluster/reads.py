@@ -1,11 +1,14 @@
 """What Espaze reads from a cluster: rollout state, pods, logs, events, nodes, usage, and the cluster's status."""
 
+import asyncio
+
 from kubernetes.utils import parse_quantity
 
 from models.cluster import ClusterNode, ClusterStatus, Condition, EventInfo, PodInfo, PodSample, RolloutState, Usage
 from models.errors import EspazeError, NotFound
 from services.cluster.gateway import KubeGateway
 from services.cluster.manifests import deployment_selector
+from services.cluster.pod_informer import PodInformer
 from services.cluster.shared_reads import SharedReads
 
 MAX_LOG_LINES = 5000
@@ -32,33 +35,6 @@ def _pod(pod) -> PodInfo:
         last_termination_reason=terminated.reason if terminated else None,
         last_exit_code=terminated.exit_code if terminated else None,
         started_at=status.start_time if status else None,
-    )
-
-
-def _resources(pod, kind: str) -> tuple[float, int]:
-    cpu = memory = 0
-    for container in pod.spec.containers or []:
-        values = getattr(container.resources, kind, None) or {} if container.resources else {}
-        cpu += parse_quantity(values.get('cpu', '0'))
-        memory += parse_quantity(values.get('memory', '0'))
-    return float(cpu), int(memory)
-
-
-def _sample(pod) -> PodSample:
-    info = _pod(pod)
-    requests, limits = _resources(pod, 'requests'), _resources(pod, 'limits')
-    return PodSample(
-        namespace=pod.metadata.namespace,
-        name=info.name,
-        phase=info.phase,
-        ready=info.ready,
-        node=info.node,
-        restarts=info.restarts,
-        labels=dict(pod.metadata.labels or {}),
-        cpu_request=requests[0],
-        memory_request=requests[1],
-        cpu_limit=limits[0],
-        memory_limit=limits[1],
     )
 
 
@@ -98,6 +74,7 @@ class ClusterReads:
         self.gateway = gateway
         self.sandbox = sandbox
         self.live = SharedReads(live_seconds)
+        self.informer = PodInformer(gateway.core, gateway.timeout)
 
     async def live_pods(self, namespace: str, deployment_id: str) -> list[PodInfo]:
         """`pods`, shared by every page watching this deployment within LIVE_SECONDS."""
@@ -129,9 +106,10 @@ class ClusterReads:
         return sorted((_pod(p) for p in found.items), key=lambda p: p.name)
 
     async def all_pods(self) -> list[PodSample]:
-        """Every pod of the cluster, in every namespace."""
-        found = await self.gateway.call(self.gateway.core.list_pod_for_all_namespaces)
-        return [_sample(p) for p in found.items]
+        """Every pod of the cluster, in every namespace, as the pod informer last saw it (started on first use)."""
+        self.informer.start()
+        await asyncio.to_thread(self.informer.wait_synced, self.gateway.timeout)
+        return self.informer.pods()
 
     async def logs(self, namespace: str, pod: str, tail: int = 200, since_seconds: int | None = None) -> str:
         return await self.gateway.call(

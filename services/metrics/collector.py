@@ -1,9 +1,11 @@
 """One look at the cluster and the fleet: nodes with capacity, allocatable and use, every pod with its use and
 requests, and the fleet's counts, heartbeat rate and average load."""
 
+import time
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
+from models.cluster import Usage
 from models.errors import EspazeError
 from models.metrics import ClusterTotals, FleetTotals, NodeUse, PodUse, Snapshot
 from repositories.node_liveness import NodeLivenessRepository
@@ -12,6 +14,7 @@ from services.cluster.manifests import DEPLOYMENT_ID, NAME
 from services.cluster.reads import ClusterReads
 
 FINISHED = ('Succeeded', 'Failed')
+POD_USAGE_SECONDS = 60  # the scopes' cadence; metrics-server itself samples every 15-60 s
 
 
 class MetricsCollector:
@@ -22,15 +25,26 @@ class MetricsCollector:
         self._nodes = nodes
         self._liveness = liveness
         self._window = window_seconds
+        self._pod_usage: tuple[float, list[Usage] | None] | None = None
+
+    async def refresh_pod_usage(self) -> None:
+        """Each pod's use, listed from metrics.k8s.io (every pod at once: the API has no watch)."""
+        self._pod_usage = (time.monotonic(), await self._reads.pod_usage())
+
+    async def _known_pod_usage(self) -> list[Usage] | None:
+        if self._pod_usage is None or time.monotonic() - self._pod_usage[0] > 2 * POD_USAGE_SECONDS:
+            await self.refresh_pod_usage()
+        return self._pod_usage[1]
 
     async def snapshot(self) -> Snapshot:
+        """Nodes and their use now, pods as the pod informer follows them, each pod's use as of the last minute."""
         at = datetime.now(UTC)
         fleet = await self.fleet(at)
         try:
             nodes = await self._reads.nodes()
             samples = await self._reads.all_pods()
             node_usage = await self._reads.node_usage()
-            pod_usage = await self._reads.pod_usage()
+            pod_usage = await self._known_pod_usage()
         except EspazeError as error:
             return Snapshot(
                 at, ClusterTotals(reachable=False, metrics_available=False, problem=str(error)), fleet, [], []

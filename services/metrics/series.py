@@ -7,12 +7,16 @@ from datetime import datetime, timedelta
 from models.metrics import HOUR, MINUTE, RAW, Resolution, Snapshot, Values
 
 MAX_POINTS = 360
+EVERY_TICK = ('cluster', 'fleet')  # sampled every tick at every resolution; other scopes once a minute
 
 
-def choose(start: datetime, end: datetime, now: datetime, retention: dict[str, timedelta]) -> Resolution:
-    """The finest resolution that still holds `start` and does not need more than a few thousand points."""
+def choose(start: datetime, end: datetime, now: datetime, retention: dict[str, timedelta], scope: str) -> Resolution:
+    """The finest resolution the scope is kept at that still holds `start` and needs at most a few thousand
+    points."""
     span = end - start
     for resolution, longest in ((RAW, timedelta(hours=2)), (MINUTE, timedelta(days=2))):
+        if resolution is RAW and scope not in EVERY_TICK:
+            continue
         if span <= longest and now - start <= retention[resolution.name]:
             return resolution
     return HOUR

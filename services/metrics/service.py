@@ -16,6 +16,8 @@ from models.metrics import (
     DEPLOYMENT_METRICS,
     FLEET_METRICS,
     GROUP_METRICS,
+    HOUR,
+    MINUTE,
     FleetTotals,
     PodUse,
     Series,
@@ -25,7 +27,7 @@ from repositories.metrics import MetricsRepository
 from services.deployments.service import DeploymentService
 from services.fleet.nodes import NodeService
 from services.metrics.collector import MetricsCollector
-from services.metrics.series import choose, downsample, scope_values
+from services.metrics.series import EVERY_TICK, choose, downsample, scope_values
 
 LONGEST_RANGE = timedelta(days=90)
 
@@ -54,11 +56,22 @@ class MetricsService:
         await self._repository.ensure_indexes()
 
     async def collect(self) -> int:
-        """Take a sample and store it at every resolution; returns the number of scopes stored."""
+        """Every tick: a sample of the cluster and the fleet, stored at every resolution (what the Observatory's
+        charts follow); returns the number of scopes stored."""
         snapshot = await self.snapshot(fresh=True)
         scopes = scope_values(snapshot)
-        await self._repository.record(snapshot.at, scopes)
+        await self._repository.record(snapshot.at, {scope: scopes[scope] for scope in EVERY_TICK})
         self.collections += 1
+        return len(EVERY_TICK)
+
+    async def collect_scopes(self) -> int:
+        """Once a minute: every namespace, cluster node and deployment, from fresh pod use, into the minute and
+        hour rollups only (two writes a scope a minute, so history costs the same bytes a day at any size);
+        returns the number of scopes stored."""
+        await self._collector.refresh_pod_usage()
+        snapshot = await self.snapshot(fresh=True)
+        scopes = {scope: values for scope, values in scope_values(snapshot).items() if scope not in EVERY_TICK}
+        await self._repository.record(snapshot.at, scopes, (MINUTE, HOUR))
         return len(scopes)
 
     async def snapshot(self, fresh: bool = False) -> Snapshot:
@@ -95,7 +108,7 @@ class MetricsService:
             raise ValidationFailed('from', 'must be before `to` and before now')
         if end - start > LONGEST_RANGE:
             raise ValidationFailed('from', 'the range can span at most 90 days')
-        resolution = choose(start, end, now, self._repository.retention)
+        resolution = choose(start, end, now, self._repository.retention, scope)
         times, values = await self._repository.read(resolution, scope, start, end, metrics)
         times, values = downsample(times, values)
         step = int((end - start).total_seconds() / max(len(times), 1))

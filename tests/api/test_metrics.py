@@ -96,15 +96,17 @@ async def test_a_collection_stores_every_scope_and_history_reads_it_back(github:
     )
     services = await started()
     await services.heartbeats.flush()
-    assert await services.metrics.collect() >= 4  # cluster, fleet, its namespace, its deployment, nodes
-    history = await user.http_client.get(
-        '/api/metrics/history',
-        params={'metric': 'cpu_used,cpu_request,pods_ready', 'scope': f'deployment:{deployment_id}'},
-        headers=auth,
-    )
+    params = {'metric': 'cpu_used,cpu_request,pods_ready', 'scope': f'deployment:{deployment_id}'}
+    for _ in range(3):  # every tick: the cluster and the fleet only, the pods as the informer follows them
+        assert await services.metrics.collect() == 2
+    assert services.cluster.reads.informer.lists == 1
+    history = await user.http_client.get('/api/metrics/history', params=params, headers=auth)
+    assert history.json()['resolution'] == 'minute' and history.json()['times'] == []
+    assert await services.metrics.collect_scopes() >= 3  # once a minute: its namespace, its deployment, nodes
+    history = await user.http_client.get('/api/metrics/history', params=params, headers=auth)
     assert history.status_code == 200, history.text
     series = history.json()
-    assert series['resolution'] == 'raw' and len(series['times']) == 1
+    assert series['resolution'] == 'minute' and len(series['times']) == 1
     assert series['series']['cpu_request'] == [0.1] and series['series']['pods_ready'] == [1.0]
     fleet = await user.http_client.get(
         '/api/metrics/history', params={'metric': 'online,cpu_percent', 'scope': 'fleet'}, headers=bearer(admin)

@@ -148,7 +148,7 @@ async def test_the_usage_tab_charts_cpu_and_memory_against_request_and_limit(git
     auth = await linked_operator(user.http_client, github)
     deployment_id = await create(user.http_client, auth, body(name='web', image=NGINX, replicas=2))
     await until(user.http_client, auth, deployment_id, {'running'})
-    await (await started()).metrics.collect()
+    await (await started()).metrics.collect_scopes()
     await log_in(user, 'dev@example.com')
     await user.open(f'/deployments/{deployment_id}')
     await user.should_see('CPU of all its pods together: used against the sum of requests and limits', retries=30)
