@@ -103,6 +103,7 @@ class Settings(BaseSettings):
     audit_retention_days: int = Field(default=365, ge=1, le=3650)
     notification_interval_seconds: float = Field(default=10.0, ge=1, le=600)
     metrics_interval_seconds: float = Field(default=10.0, ge=2, le=300)
+    metrics_scopes_seconds: float = Field(default=60.0, ge=10, le=3600)  # namespaces, nodes, deployments
     metrics_raw_retention_hours: int = Field(default=24, ge=1, le=24 * 30)
     metrics_minute_retention_days: int = Field(default=7, ge=1, le=365)
     metrics_hour_retention_days: int = Field(default=90, ge=1, le=3650)

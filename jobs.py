@@ -12,7 +12,6 @@ from services.registry import Services
 
 REVOCATION_POLL_SECONDS = 2
 LOST_DELIVERIES_SWEEP_SECONDS = 60
-METRICS_SCOPES_SECONDS = 60
 
 
 def build_scheduler(
@@ -35,7 +34,7 @@ def build_scheduler(
         ('lost-deliveries', services.pushes.sweep_lost, LOST_DELIVERIES_SWEEP_SECONDS),
         ('orphans', services.orphans.sweep, settings.orphan_sweep_seconds),
         ('metrics', services.metrics.collect, settings.metrics_interval_seconds),
-        ('metrics-scopes', services.metrics.collect_scopes, METRICS_SCOPES_SECONDS),
+        ('metrics-scopes', services.metrics.collect_scopes, settings.metrics_scopes_seconds),
         ('notifications', services.notifications.tick, settings.notification_interval_seconds),
     ):
         scheduler.add_job(leases.leased(name, job, seconds), id=name, seconds=seconds, **every)

@@ -153,7 +153,7 @@ async def query_times(mongo_url: str, first: str, runs: int) -> None:
         scope = scope.format(first=first)
         cells = []
         for span in RANGES.values():
-            resolution = choose(now - span, now, now, RETENTION, scope)
+            resolution = choose(now - span, now, now, RETENTION)
             times = []
             for _ in range(runs):
                 started = time.perf_counter()

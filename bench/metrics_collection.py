@@ -24,9 +24,8 @@ from bson import encode
 
 import bootstrap
 from config import Settings, resolve_secrets
-from models.metrics import HOUR, MINUTE
 from repositories.database import open_database
-from repositories.metrics import MetricsRepository
+from repositories.scope_history import COLLECTIONS, ScopeHistoryRepository
 from runtime.embedded_db import EmbeddedMongo
 from sandbox.process import SandboxProcess
 from services.cluster.connect import api_client
@@ -99,18 +98,21 @@ async def _times(job, runs: int) -> list[float]:
 
 
 async def _bytes_a_day(url: str, retention: dict[str, timedelta]) -> int:
-    """A deployment's minute and hour buckets as written (one sample a minute for a day), in BSON bytes."""
+    """One deployment's documents for a day as the scopes tick writes them (a point a minute, averages an hour),
+    in BSON bytes (indexes not counted)."""
     client, db = open_database(url, 30)
     scope = f'deployment:{uuid.uuid4().hex[:24]}'
     day = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0) - timedelta(days=1)
     values = {m: 0.123456 for m in ('cpu_used', 'memory_used', 'cpu_request', 'memory_request')}
     values |= {m: 1.0 for m in ('cpu_limit', 'memory_limit', 'pods_ready', 'restarts')}
-    repository = MetricsRepository(db, retention)
+    history = ScopeHistoryRepository(db, retention)
     for minute in range(24 * 60):
-        await repository.record(day + timedelta(minutes=minute), {scope: values}, (MINUTE, HOUR))
+        await history.record('minute', day + timedelta(minutes=minute), {scope: values})
+    for hour in range(24):
+        await history.record('hour', day + timedelta(hours=hour), {scope: values}, {scope: 60})
     total = 0
-    for resolution in (MINUTE, HOUR):
-        async for doc in db[resolution.collection].find({'scope': scope}):
+    for collection in COLLECTIONS.values():
+        async for doc in db[collection].find({'s': scope}):
             total += len(encode(doc))
     await client.close()
     return total
@@ -150,7 +152,7 @@ async def measure(small: int, large: int, runs: int) -> None:
         print(f'metrics tick: {large} / {small} = {ratio:.2f}x (goal 2x) {"ok" if ratio <= 2 else "OVER"}')
         print(f'scopes tick (once a minute, linear by design): {rows[1][2] / base_scopes:.2f}x')
         day = await _bytes_a_day(database.url, settings.metrics_retention())
-        print(f'one deployment\'s history: {day / 1024:.0f} KB a day (minute and hour rollups)')
+        print(f"one deployment's history: {day / 1024:.0f} KB a day (a point a minute, averages an hour)")
     finally:
         await espaze.stop()
         database.stop()

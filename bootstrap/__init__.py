@@ -31,6 +31,7 @@ from repositories.node_liveness import NodeLivenessRepository
 from repositories.node_token_revocations import NodeTokenRevocationRepository
 from repositories.nodes import NodeRepository
 from repositories.rate_counters import RateCounterRepository
+from repositories.scope_history import ScopeHistoryRepository
 from repositories.sessions import SessionRepository
 from repositories.users import UserRepository
 from repositories.webhooks import WebhookRepository
@@ -247,6 +248,7 @@ def build(
         metrics=MetricsService(
             collector=MetricsCollector(cluster.reads, nodes, liveness, settings.metrics_interval_seconds),
             repository=MetricsRepository(db, settings.metrics_retention()),
+            scopes=ScopeHistoryRepository(db, settings.metrics_retention()),
             deployments=deployments,
             nodes=fleet,
             fresh_seconds=min(5.0, settings.metrics_interval_seconds / 2),

@@ -1,8 +1,9 @@
-"""The Observatory's samples: `metrics_raw`, `metrics_minute` and `metrics_hour`, one bucket document per scope and
-span, each metric's points under their slot keys (`p.<metric>.<slot>`, so that a read takes only the metrics
-it needs). Raw points are set (a second writer of the same instant writes the same
+"""The cluster's and the fleet's samples: `metrics_raw`, `metrics_minute` and `metrics_hour`, one bucket document
+per scope and span, each metric's points under their slot keys (`p.<metric>.<slot>`, so that a read takes only the
+metrics it needs). Raw points are set (a second writer of the same instant writes the same
 thing); rollups add a sum and a count per metric, so that an average stays right whoever adds to it. Each bucket
-carries its expiry, and a TTL index removes it after its resolution's retention."""
+carries its expiry, and a TTL index removes it after its resolution's retention. (Namespaces, cluster nodes and
+deployments are kept in scope_history.py: a bucket rewritten on each tick costs by its size.)"""
 
 from datetime import datetime, timedelta
 
@@ -29,12 +30,10 @@ class MetricsRepository:
             await collection.create_index([('scope', ASCENDING), ('start', ASCENDING)], name='scope_start')
             await collection.create_index('expires', name='expires', expireAfterSeconds=0)
 
-    async def record(
-        self, at: datetime, scopes: dict[str, Values], resolutions: tuple[Resolution, ...] = RESOLUTIONS
-    ) -> int:
-        """Store one sample of every scope at these resolutions; returns the number of bucket writes."""
+    async def record(self, at: datetime, scopes: dict[str, Values]) -> int:
+        """Store one sample of every scope at every resolution; returns the number of bucket writes."""
         writes = 0
-        for resolution in resolutions:
+        for resolution in RESOLUTIONS:
             start = resolution.bucket_start(at)
             slot = resolution.slot(at)
             on_insert = {'start': start, 'expires': start + resolution.bucket + self.retention[resolution.name]}

@@ -78,11 +78,26 @@ class NodeLivenessRepository:
             memory, memory_n = memory + doc['memory_sum'], memory_n + doc['memory_n']
         return beats, cpu / cpu_n if cpu_n else None, memory / memory_n if memory_n else None
 
-    async def silent_offline(self, before: datetime, limit: int = 1000) -> dict[str, datetime]:
-        """Offline nodes whose last beat is older than `before`, with that time."""
-        query = {'online': False, 'last_seen_at': {'$ne': None, '$lte': before}}
-        cursor = self._liveness.find(query, {'last_seen_at': 1}).limit(limit)
+    async def offline_between(self, after: datetime | None, before: datetime) -> dict[str, datetime]:
+        """Offline nodes whose last beat is in (`after`, `before`], with that time (a narrow range when the
+        caller's window moves with the clock)."""
+        seen = {'$ne': None, '$lte': before} | ({'$gt': after} if after else {})
+        cursor = self._liveness.find({'online': False, 'last_seen_at': seen}, {'last_seen_at': 1})
         return {str(doc['_id']): doc['last_seen_at'] async for doc in cursor}
+
+    async def online_among(self, node_ids: list[str]) -> list[str]:
+        """Those of these nodes whose liveness says online."""
+        oids = [oid for oid in map(object_id, node_ids) if oid]
+        cursor = self._liveness.find({'_id': {'$in': oids}, 'online': True}, {'_id': 1})
+        return [str(doc['_id']) async for doc in cursor]
+
+    async def oldest_online_between(self, after: datetime | None, before: datetime) -> datetime | None:
+        """The oldest last beat in (`after`, `before`] of a node still marked online (the sweep has not come yet)."""
+        seen = {'$ne': None, '$lte': before} | ({'$gt': after} if after else {})
+        found = await self._liveness.find_one(
+            {'online': True, 'last_seen_at': seen}, {'last_seen_at': 1}, sort=[('last_seen_at', ASCENDING)]
+        )
+        return found['last_seen_at'] if found else None
 
     async def silent_online(self, cutoff: datetime, limit: int = SILENT_PER_SWEEP) -> list[str]:
         """Nodes that beat once but not since `cutoff`."""

@@ -231,6 +231,11 @@ class NodeRepository:
         docs = [doc async for doc in self._nodes.find({'_id': {'$in': [ObjectId(i) for i in ids]}})]
         return await self._with_liveness(docs)
 
+    async def online_changed_since(self, since: datetime) -> list[str]:
+        """Nodes written since `since` (a narrow range of `updated_at`) that are online now."""
+        cursor = self._nodes.find({'updated_at': {'$gt': since}, 'status': NodeStatus.ONLINE.value}, {'_id': 1})
+        return [str(doc['_id']) async for doc in cursor]
+
     async def names(self, node_ids: list[str]) -> dict[str, str]:
         """Display names by node id (the MAC address for unnamed nodes)."""
         oids = [ObjectId(i) for i in node_ids if ObjectId.is_valid(i)]

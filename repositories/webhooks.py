@@ -5,9 +5,8 @@ from datetime import datetime
 from typing import Any
 
 from bson import ObjectId
-from pymongo import ASCENDING
+from pymongo import ASCENDING, UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import DuplicateKeyError
 
 from models.notifications import WebhookRecord
 
@@ -77,26 +76,37 @@ class WebhookRepository:
     async def record_delivery(self, webhook_id: str, status: str, at: datetime) -> None:
         await self._webhooks.update_one({'_id': ObjectId(webhook_id)}, {'$set': {'last_status': status, 'last_at': at}})
 
-    async def mark_offline_told(self, webhook_id: str, node_id: str, told: bool) -> bool:
-        """Set whether this webhook was told the node is offline; False if it already was in that state."""
-        try:
-            result = await self._states.update_one(
-                {'_id': f'{webhook_id}|{node_id}', 'offline_told': {'$ne': told}},
-                {'$set': {'offline_told': told, 'webhook_id': webhook_id}},
-                upsert=told,
+    async def _told(self, webhook_id: str, node_ids: list[str]) -> set[str]:
+        keys = [f'{webhook_id}|{node_id}' for node_id in node_ids]
+        cursor = self._states.find({'_id': {'$in': keys}, 'offline_told': True}, {'_id': 1})
+        return {doc['_id'].split('|', 1)[1] async for doc in cursor}
+
+    async def tell_offline(self, webhook_id: str, node_ids: list[str]) -> list[str]:
+        """Record that the webhook is told these nodes are offline; returns those it had not been told yet."""
+        told = await self._told(webhook_id, node_ids)
+        new = [node_id for node_id in node_ids if node_id not in told]
+        if new:
+            await self._states.bulk_write(
+                [
+                    UpdateOne(
+                        {'_id': f'{webhook_id}|{node_id}'},
+                        {'$set': {'offline_told': True, 'webhook_id': webhook_id}},
+                        upsert=True,
+                    )
+                    for node_id in new
+                ],
+                ordered=False,
             )
-        except DuplicateKeyError:  # told already
-            return False
-        return result.modified_count == 1 or result.upserted_id is not None
+        return new
 
-    async def told_offline(self, webhook_id: str) -> list[str]:
-        """The nodes this webhook was told are offline and not yet told are back."""
-        cursor = self._states.find({'webhook_id': webhook_id, 'offline_told': True}, {'_id': 1})
-        return [doc['_id'].split('|', 1)[1] async for doc in cursor]
-
-    async def offline_told(self, webhook_id: str, node_id: str) -> bool:
-        doc = await self._states.find_one({'_id': f'{webhook_id}|{node_id}'})
-        return bool(doc and doc.get('offline_told'))
+    async def tell_online(self, webhook_id: str, node_ids: list[str]) -> list[str]:
+        """Of these nodes, those the webhook was told are offline, now recorded as told they are back."""
+        known = await self._told(webhook_id, node_ids)
+        told = [node_id for node_id in node_ids if node_id in known]
+        if told:
+            keys = [f'{webhook_id}|{node_id}' for node_id in told]
+            await self._states.update_many({'_id': {'$in': keys}}, {'$set': {'offline_told': False}})
+        return told
 
     async def checkpoint(self, name: str) -> datetime | None:
         doc = await self._checkpoints.find_one({'_id': name})

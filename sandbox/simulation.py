@@ -56,8 +56,13 @@ class Cluster:
     def tick(self) -> None:
         now = time.monotonic()
         self.builds.tick(now)
-        for deployment in self.store.list(DEPLOYMENTS, None):
-            self._reconcile(deployment, now)
+        owned = defaultdict(list)  # (namespace, owner name) -> pods, grouped once a tick
+        for pod in self.store.every(PODS):
+            for owner in pod['metadata'].get('ownerReferences') or []:
+                owned[pod['metadata']['namespace'], owner.get('name', '').rsplit('-', 1)[0]].append(pod)
+        for deployment in self.store.every(DEPLOYMENTS):
+            meta = deployment['metadata']
+            self._reconcile(deployment, owned.get((meta['namespace'], meta['name']), []), now)
         for pod in self.store.list(PODS, None):
             if not pod['spec'].get('nodeName') and pod['metadata']['uid'] not in self.builds.pods:
                 self.place(pod)
@@ -100,12 +105,12 @@ class Cluster:
 
     # --- the Deployment controller ---
 
-    def _reconcile(self, deployment: dict, now: float) -> None:
+    def _reconcile(self, deployment: dict, owned: list[dict], now: float) -> None:
         meta, spec = deployment['metadata'], deployment['spec']
         namespace, desired = meta['namespace'], int(spec.get('replicas', 1))
         current_hash = template_hash(spec['template'])
-        selector = ','.join(f'{k}={v}' for k, v in spec['selector']['matchLabels'].items())
-        pods = [p for p in self.store.list(PODS, namespace, selector) if self._owned_by(p, deployment)]
+        selector = spec['selector']['matchLabels']
+        pods = [p for p in owned if all(p['metadata']['labels'].get(k) == v for k, v in selector.items())]
         current = [p for p in pods if p['metadata']['labels'].get('pod-template-hash') == current_hash]
         old = [p for p in pods if p not in current]
         failure = self._admission_failure(namespace, spec['template'].get('spec') or {})
@@ -127,10 +132,6 @@ class Cluster:
                 deployment, f'{meta["name"]}-{current_hash[:8]}', desired, current, ready_now, old, failure
             ),
         )
-
-    def _owned_by(self, pod: dict, deployment: dict) -> bool:
-        owners = pod['metadata'].get('ownerReferences') or []
-        return any(o.get('name', '').rsplit('-', 1)[0] == deployment['metadata']['name'] for o in owners)
 
     def _admission_failure(self, namespace: str, pod_spec: dict) -> str | None:
         labels = self.store.get(NAMESPACES, None, namespace)['metadata'].get('labels') or {}

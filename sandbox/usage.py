@@ -42,11 +42,16 @@ class UsageSimulator:
         self._usage.pop(uid, None)
 
     def node_metrics(self) -> list[dict]:
+        used: dict[str, list[float]] = {}
+        for pod in self.store.every(PODS):
+            cpu, memory = self._usage.get(pod['metadata']['uid'], (0, 0))
+            total = used.setdefault(pod['spec'].get('nodeName') or '', [0.0, 0.0])
+            total[0] += cpu
+            total[1] += memory
         items = []
-        for node in self.store.list(NODES, None):
-            pods = [p for p in self.store.list(PODS, None) if p['spec'].get('nodeName') == node['metadata']['name']]
-            cpu = 0.12 + sum(self._usage.get(p['metadata']['uid'], (0, 0))[0] for p in pods)
-            memory = 900 * 2**20 + sum(self._usage.get(p['metadata']['uid'], (0, 0))[1] for p in pods)
+        for node in self.store.every(NODES):
+            cpu, memory = used.get(node['metadata']['name'], [0.0, 0.0])
+            cpu, memory = 0.12 + cpu, 900 * 2**20 + memory
             items.append(
                 {
                     'metadata': {'name': node['metadata']['name'], 'creationTimestamp': now_text()},

@@ -21,6 +21,7 @@ from repositories.nodes import NodeRepository
 from repositories.webhooks import WebhookRepository
 from services.infrastructure.leases import fence
 from services.infrastructure.secret_box import SecretBox
+from services.node_notices import NodeNotices
 from services.webhook_addresses import AddressRefused, Unresolvable, checked_address
 
 log = logging.getLogger(__name__)
@@ -28,6 +29,8 @@ EVENTS = ('node.offline', 'node.online', 'deployment.failed', 'deployment.runnin
 KINDS = ('generic', 'slack')
 DELIVERY_TIMEOUT = 5.0
 SETTLE = timedelta(seconds=2)  # transitions younger than this are read on the next tick
+GROUPED_ABOVE = 10  # more nodes than this in one tick are told in one message, not one message each
+LISTED_IN_GROUP = 100
 HOST = re.compile(r'[a-z0-9._-]+|[0-9a-f:.]+')  # a name (an IDN as punycode), an IPv4 or an IPv6 address
 
 
@@ -76,7 +79,7 @@ class NotificationService:
         self._box = box
         self._deployments = deployments
         self._nodes = nodes
-        self._liveness = liveness
+        self._notices = NodeNotices(webhooks, liveness, nodes)
         self._public_url = public_url.rstrip('/')
         self._client = client
         self.deliveries = 0
@@ -206,29 +209,41 @@ class NotificationService:
         return sent
 
     async def _node_events(self, webhook: WebhookRecord, now: datetime) -> int:
+        offline = await self._notices.newly_offline(webhook, now) if 'node.offline' in webhook.events else {}
+        back = await self._notices.back_online(webhook, now)
+        back = back if 'node.online' in webhook.events else []
         sent = 0
-        if 'node.offline' in webhook.events:
-            silent = await self._liveness.silent_offline(now - timedelta(seconds=webhook.offline_after_seconds))
-            names = await self._nodes.names(list(silent))
-            for node_id, last_seen in silent.items():
-                if node_id in names and await self._webhooks.mark_offline_told(webhook.id, node_id, True):
-                    text = f'Node {names[node_id]} is offline: no heartbeat since {last_seen:%Y-%m-%d %H:%M:%S} UTC'
-                    await self._send(webhook, 'node.offline', text, self._node_subject(node_id, names[node_id]))
-                    sent += 1
-        told = await self._webhooks.told_offline(webhook.id)
-        if told:
-            live = await self._liveness.of(told)
-            back = [node_id for node_id in told if live.get(node_id, {}).get('online')]
-            names = await self._nodes.names(back)
-            for node_id in back:
-                if (
-                    await self._webhooks.mark_offline_told(webhook.id, node_id, False)
-                    and 'node.online' in webhook.events
-                ):
-                    text = f'Node {names.get(node_id, node_id)} is back online'
-                    await self._send(webhook, 'node.online', text, self._node_subject(node_id, names.get(node_id, '')))
-                    sent += 1
+        if len(offline) > GROUPED_ABOVE:
+            await self._send(webhook, 'node.offline', *await self._grouped('are offline', list(offline)))
+            sent += 1
+        else:
+            names = await self._nodes.names(list(offline))
+            for node_id, last_seen in offline.items():
+                name = names.get(node_id, node_id)
+                text = f'Node {name} is offline: no heartbeat since {last_seen:%Y-%m-%d %H:%M:%S} UTC'
+                await self._send(webhook, 'node.offline', text, self._node_subject(node_id, name))
+                sent += 1
+        if len(back) > GROUPED_ABOVE:
+            await self._send(webhook, 'node.online', *await self._grouped('are back online', back))
+            return sent + 1
+        names = await self._nodes.names(back)
+        for node_id in back:
+            name = names.get(node_id, node_id)
+            await self._send(webhook, 'node.online', f'Node {name} is back online', self._node_subject(node_id, name))
+            sent += 1
         return sent
+
+    async def _grouped(self, what: str, node_ids: list[str]) -> tuple[str, dict]:
+        """One message for many nodes at once (a mass outage, a whole site back): the count and the first few."""
+        named = await self._nodes.names(node_ids[:LISTED_IN_GROUP])
+        shown = ', '.join(named.get(i, i) for i in node_ids[:5])
+        more = f' and {len(node_ids) - 5} more' if len(node_ids) > 5 else ''
+        subject = {
+            'count': len(node_ids),
+            'nodes': [{'id': i, 'name': named.get(i, '')} for i in node_ids[:LISTED_IN_GROUP]],
+            'url': f'{self._public_url}/nodes',
+        }
+        return f'{len(node_ids)} nodes {what}: {shown}{more}', subject
 
     def _node_subject(self, node_id: str, name: str) -> dict:
         return {'node': {'id': node_id, 'name': name}, 'url': f'{self._public_url}/nodes/{node_id}'}

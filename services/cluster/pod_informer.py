@@ -8,6 +8,8 @@ The watch runs in its own thread (the client is blocking); readers on the event 
 import json
 import logging
 import threading
+from collections import Counter
+from dataclasses import dataclass, field
 from typing import Any
 
 from kubernetes import watch
@@ -21,6 +23,25 @@ log = logging.getLogger(__name__)
 
 WATCH_SECONDS = 240  # the server closes each watch after this; the next one starts from the last version
 RETRY_SECONDS = (0.5, 1, 2, 5, 10)
+FINISHED = ('Succeeded', 'Failed')
+
+
+@dataclass
+class PodTotals:
+    """Kept change by change, so that the cluster's totals cost the same at any number of pods."""
+
+    by_phase: Counter = field(default_factory=Counter)
+    restarts: int = 0
+    on_node: Counter = field(default_factory=Counter)  # pods not finished, by node
+
+    def count(self, pod: 'PodSample', sign: int) -> None:
+        self.by_phase[pod.phase] += sign
+        self.restarts += sign * pod.restarts
+        if pod.node and pod.phase not in FINISHED:
+            self.on_node[pod.node] += sign
+
+    def copy(self) -> 'PodTotals':
+        return PodTotals(+self.by_phase, self.restarts, +self.on_node)  # unary + drops the zeros
 
 
 class RawWatch(watch.Watch):
@@ -68,6 +89,8 @@ class PodInformer:
         self._core = core_api
         self._timeout = request_timeout
         self._pods: dict[tuple[str, str], PodSample] = {}
+        self._totals = PodTotals()
+        self._lock = threading.Lock()
         self._synced = threading.Event()
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
@@ -93,10 +116,32 @@ class PodInformer:
             self._watch.stop()
 
     def pods(self) -> list[PodSample]:
-        """The pods as last seen; Unavailable until the first list has arrived, or while the cluster is away."""
+        """The pods as last seen; UpstreamFailed until the first list has arrived, or while the cluster is away."""
+        self._check_synced()
+        with self._lock:
+            return list(self._pods.values())
+
+    def totals(self) -> PodTotals:
+        self._check_synced()
+        with self._lock:
+            return self._totals.copy()
+
+    def _check_synced(self) -> None:
         if not self._synced.is_set():
             raise UpstreamFailed(f"The cluster's pods are not known: {self.problem or 'not listed yet'}")
-        return list(self._pods.values())
+
+    def _apply(self, key: tuple[str, str], pod: PodSample | None) -> None:
+        with self._lock:
+            old = self._pods.pop(key, None)
+            if old is not None:
+                self._totals.count(old, -1)
+            if pod is not None:
+                self._pods[key] = pod
+                self._totals.count(pod, +1)
+
+    @property
+    def synced(self) -> bool:
+        return self._synced.is_set()
 
     def wait_synced(self, seconds: float) -> bool:
         return self._synced.wait(seconds)
@@ -114,6 +159,8 @@ class PodInformer:
                 failures = self._failed(type(error).__name__, failures)
 
     def _failed(self, problem: str, failures: int) -> int:
+        if self._stopping.is_set():  # stop() closed the watch's connection
+            return failures
         self.problem = problem
         if failures >= 2:
             self._synced.clear()  # stale for too long: say so rather than show old pods as current
@@ -124,7 +171,12 @@ class PodInformer:
     def _list(self) -> str:
         answer = self._core.list_pod_for_all_namespaces(_preload_content=False, _request_timeout=self._timeout)
         listed = json.loads(answer.data)
-        self._pods = {_key(item): pod_sample(item) for item in listed.get('items') or []}
+        pods = {_key(item): pod_sample(item) for item in listed.get('items') or []}
+        totals = PodTotals()
+        for pod in pods.values():
+            totals.count(pod, +1)
+        with self._lock:
+            self._pods, self._totals = pods, totals
         self.lists += 1
         self.problem = None
         self._synced.set()
@@ -145,7 +197,7 @@ class PodInformer:
                 pod = event['raw_object']
                 version = (pod.get('metadata') or {}).get('resourceVersion') or version
                 if event['type'] == 'DELETED':
-                    self._pods.pop(_key(pod), None)
+                    self._apply(_key(pod), None)
                 elif event['type'] in ('ADDED', 'MODIFIED'):
-                    self._pods[_key(pod)] = pod_sample(pod)
+                    self._apply(_key(pod), pod_sample(pod))
                 self.events += 1

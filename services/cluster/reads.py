@@ -8,7 +8,7 @@ from models.cluster import ClusterNode, ClusterStatus, Condition, EventInfo, Pod
 from models.errors import EspazeError, NotFound
 from services.cluster.gateway import KubeGateway
 from services.cluster.manifests import deployment_selector
-from services.cluster.pod_informer import PodInformer
+from services.cluster.pod_informer import PodInformer, PodTotals
 from services.cluster.shared_reads import SharedReads
 
 MAX_LOG_LINES = 5000
@@ -107,9 +107,18 @@ class ClusterReads:
 
     async def all_pods(self) -> list[PodSample]:
         """Every pod of the cluster, in every namespace, as the pod informer last saw it (started on first use)."""
-        self.informer.start()
-        await asyncio.to_thread(self.informer.wait_synced, self.gateway.timeout)
+        await self._informed()
         return self.informer.pods()
+
+    async def pod_totals(self) -> PodTotals:
+        """Pods by phase, their restarts and the pods on each node, kept by the pod informer."""
+        await self._informed()
+        return self.informer.totals()
+
+    async def _informed(self) -> None:
+        self.informer.start()
+        if not self.informer.synced:
+            await asyncio.to_thread(self.informer.wait_synced, self.gateway.timeout)
 
     async def logs(self, namespace: str, pod: str, tail: int = 200, since_seconds: int | None = None) -> str:
         return await self.gateway.call(

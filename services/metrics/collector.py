@@ -1,8 +1,7 @@
-"""One look at the cluster and the fleet: nodes with capacity, allocatable and use, every pod with its use and
-requests, and the fleet's counts, heartbeat rate and average load."""
+"""One look at the cluster and the fleet: nodes with capacity, allocatable and use, pod totals, every pod with its
+use and requests, and the fleet's counts, heartbeat rate and average load."""
 
 import time
-from collections import Counter
 from datetime import UTC, datetime, timedelta
 
 from models.cluster import Usage
@@ -13,7 +12,6 @@ from repositories.nodes import NodeRepository
 from services.cluster.manifests import DEPLOYMENT_ID, NAME
 from services.cluster.reads import ClusterReads
 
-FINISHED = ('Succeeded', 'Failed')
 POD_USAGE_SECONDS = 60  # the scopes' cadence; metrics-server itself samples every 15-60 s
 
 
@@ -36,22 +34,56 @@ class MetricsCollector:
             await self.refresh_pod_usage()
         return self._pod_usage[1]
 
-    async def snapshot(self) -> Snapshot:
-        """Nodes and their use now, pods as the pod informer follows them, each pod's use as of the last minute."""
+    async def snapshot(self, with_pods: bool = True) -> Snapshot:
+        """Nodes and their use now, pod totals as the pod informer keeps them, and (`with_pods`) each pod with its
+        use as of the last minute. Without pods it costs the same at any number of them: what each tick stores."""
         at = datetime.now(UTC)
         fleet = await self.fleet(at)
         try:
             nodes = await self._reads.nodes()
-            samples = await self._reads.all_pods()
             node_usage = await self._reads.node_usage()
-            pod_usage = await self._known_pod_usage()
+            counted = await self._reads.pod_totals()
+            pods = await self._pods() if with_pods else []
         except EspazeError as error:
             return Snapshot(
                 at, ClusterTotals(reachable=False, metrics_available=False, problem=str(error)), fleet, [], []
             )
+        usage_by_node = {u.name: u for u in node_usage or []}
+        node_uses = [
+            NodeUse(
+                name=n.name,
+                ready=n.ready,
+                addresses=tuple(n.addresses),
+                cpu_used=usage_by_node[n.name].cpu if n.name in usage_by_node else None,
+                memory_used=usage_by_node[n.name].memory if n.name in usage_by_node else None,
+                cpu_allocatable=n.allocatable_cpu,
+                memory_allocatable=n.allocatable_memory,
+                pods=counted.on_node.get(n.name, 0),
+            )
+            for n in nodes
+        ]
+        metrics = node_usage is not None
+        totals = ClusterTotals(
+            reachable=True,
+            metrics_available=metrics,
+            cpu_capacity=sum(n.capacity_cpu for n in nodes),
+            cpu_allocatable=sum(n.allocatable_cpu for n in nodes),
+            cpu_used=sum(u.cpu for u in node_usage) if metrics else None,
+            memory_capacity=sum(n.capacity_memory for n in nodes),
+            memory_allocatable=sum(n.allocatable_memory for n in nodes),
+            memory_used=sum(u.memory for u in node_usage) if metrics else None,
+            pods_by_phase=dict(counted.by_phase),
+            nodes_ready=sum(1 for n in nodes if n.ready),
+            nodes_total=len(nodes),
+            restarts=counted.restarts,
+        )
+        return Snapshot(at, totals, fleet, pods, node_uses)
+
+    async def _pods(self) -> list[PodUse]:
+        pod_usage = await self._known_pod_usage()
         usage_by_pod = {(u.namespace, u.name): u for u in pod_usage or []}
         pods = []
-        for sample in samples:
+        for sample in await self._reads.all_pods():
             used = usage_by_pod.get((sample.namespace, sample.name))
             pods.append(
                 PodUse(
@@ -71,37 +103,7 @@ class MetricsCollector:
                     memory_limit=sample.memory_limit,
                 )
             )
-        usage_by_node = {u.name: u for u in node_usage or []}
-        pods_on = Counter(p.node for p in pods if p.node and p.phase not in FINISHED)
-        node_uses = [
-            NodeUse(
-                name=n.name,
-                ready=n.ready,
-                addresses=tuple(n.addresses),
-                cpu_used=usage_by_node[n.name].cpu if n.name in usage_by_node else None,
-                memory_used=usage_by_node[n.name].memory if n.name in usage_by_node else None,
-                cpu_allocatable=n.allocatable_cpu,
-                memory_allocatable=n.allocatable_memory,
-                pods=pods_on.get(n.name, 0),
-            )
-            for n in nodes
-        ]
-        metrics = node_usage is not None
-        totals = ClusterTotals(
-            reachable=True,
-            metrics_available=metrics,
-            cpu_capacity=sum(n.capacity_cpu for n in nodes),
-            cpu_allocatable=sum(n.allocatable_cpu for n in nodes),
-            cpu_used=sum(u.cpu for u in node_usage) if metrics else None,
-            memory_capacity=sum(n.capacity_memory for n in nodes),
-            memory_allocatable=sum(n.allocatable_memory for n in nodes),
-            memory_used=sum(u.memory for u in node_usage) if metrics else None,
-            pods_by_phase=dict(Counter(p.phase for p in pods)),
-            nodes_ready=sum(1 for n in nodes if n.ready),
-            nodes_total=len(nodes),
-            restarts=sum(p.restarts for p in pods),
-        )
-        return Snapshot(at, totals, fleet, pods, node_uses)
+        return pods
 
     async def fleet(self, at: datetime) -> FleetTotals:
         counts = await self._nodes.counts(None)

@@ -10,16 +10,18 @@ MAX_POINTS = 360
 EVERY_TICK = ('cluster', 'fleet')  # sampled every tick at every resolution; other scopes once a minute
 
 
-def choose(start: datetime, end: datetime, now: datetime, retention: dict[str, timedelta], scope: str) -> Resolution:
-    """The finest resolution the scope is kept at that still holds `start` and needs at most a few thousand
-    points."""
+def choose(start: datetime, end: datetime, now: datetime, retention: dict[str, timedelta]) -> Resolution:
+    """The finest resolution that still holds `start` and does not need more than a few thousand points."""
     span = end - start
     for resolution, longest in ((RAW, timedelta(hours=2)), (MINUTE, timedelta(days=2))):
-        if resolution is RAW and scope not in EVERY_TICK:
-            continue
         if span <= longest and now - start <= retention[resolution.name]:
             return resolution
     return HOUR
+
+
+def choose_for_scope(start: datetime, end: datetime, now: datetime, retention: dict[str, timedelta]) -> str:
+    """A namespace's, node's or deployment's minutes (kept as long as raw samples) for up to 2 days, else hours."""
+    return 'minute' if end - start <= timedelta(days=2) and now - start <= retention['raw'] else 'hour'
 
 
 def downsample(times: list[datetime], values: dict[str, list[float | None]], most: int = MAX_POINTS):
@@ -39,12 +41,11 @@ def downsample(times: list[datetime], values: dict[str, list[float | None]], mos
     return new_times, new_values
 
 
-def scope_values(snapshot: Snapshot) -> dict[str, Values]:
-    """Every scope's values in this snapshot: `cluster`, `fleet`, `namespace:<ns>`, `node:<name>`,
-    `deployment:<id>`."""
+def global_values(snapshot: Snapshot) -> dict[str, Values]:
+    """The values of `cluster` and `fleet` in this snapshot (what every tick stores)."""
     cluster, fleet = snapshot.cluster, snapshot.fleet
     phases = cluster.pods_by_phase
-    scopes: dict[str, Values] = {
+    return {
         'cluster': {
             'cpu_used': cluster.cpu_used,
             'cpu_allocatable': cluster.cpu_allocatable,
@@ -70,6 +71,11 @@ def scope_values(snapshot: Snapshot) -> dict[str, Values]:
             'memory_percent': fleet.memory_percent,
         },
     }
+
+
+def scope_values(snapshot: Snapshot) -> dict[str, Values]:
+    """The values of every `namespace:<ns>`, `node:<name>` and `deployment:<id>` in this snapshot."""
+    scopes: dict[str, Values] = {}
     for node in snapshot.nodes:
         scopes[f'node:{node.name}'] = {'cpu_used': node.cpu_used, 'memory_used': node.memory_used, 'pods': node.pods}
     namespaces: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
@@ -88,7 +94,7 @@ def scope_values(snapshot: Snapshot) -> dict[str, Values]:
             for name in ('cpu_request', 'memory_request', 'cpu_limit', 'memory_limit', 'restarts'):
                 d[name] += getattr(pod, name)
             d['pods_ready'] += 1 if pod.ready else 0
-    usage_known = cluster.metrics_available
+    usage_known = snapshot.cluster.metrics_available
     for scope, values in (*namespaces.items(), *deployments.items()):
         scopes[scope] = {
             k: (v if usage_known or k not in ('cpu_used', 'memory_used') else None) for k, v in values.items()

@@ -16,18 +16,18 @@ from models.metrics import (
     DEPLOYMENT_METRICS,
     FLEET_METRICS,
     GROUP_METRICS,
-    HOUR,
-    MINUTE,
     FleetTotals,
     PodUse,
     Series,
     Snapshot,
 )
 from repositories.metrics import MetricsRepository
+from repositories.scope_history import ScopeHistoryRepository
 from services.deployments.service import DeploymentService
 from services.fleet.nodes import NodeService
 from services.metrics.collector import MetricsCollector
-from services.metrics.series import EVERY_TICK, choose, downsample, scope_values
+from services.metrics.hour_averages import HourAverages
+from services.metrics.series import EVERY_TICK, choose, choose_for_scope, downsample, global_values, scope_values
 
 LONGEST_RANGE = timedelta(days=90)
 
@@ -38,6 +38,7 @@ class MetricsService:
         *,
         collector: MetricsCollector,
         repository: MetricsRepository,
+        scopes: ScopeHistoryRepository,
         deployments: DeploymentService,
         nodes: NodeService,
         fresh_seconds: float,
@@ -45,6 +46,8 @@ class MetricsService:
     ) -> None:
         self._collector = collector
         self._repository = repository
+        self._scopes = scopes
+        self._hours = HourAverages()
         self._deployments = deployments
         self._nodes = nodes
         self._fresh = fresh_seconds
@@ -54,24 +57,29 @@ class MetricsService:
 
     async def ensure_indexes(self) -> None:
         await self._repository.ensure_indexes()
+        await self._scopes.ensure_indexes()
 
     async def collect(self) -> int:
         """Every tick: a sample of the cluster and the fleet, stored at every resolution (what the Observatory's
         charts follow); returns the number of scopes stored."""
-        snapshot = await self.snapshot(fresh=True)
-        scopes = scope_values(snapshot)
-        await self._repository.record(snapshot.at, {scope: scopes[scope] for scope in EVERY_TICK})
+        snapshot = await self._collector.snapshot(with_pods=False)
+        scopes = global_values(snapshot)
+        await self._repository.record(snapshot.at, scopes)
         self.collections += 1
-        return len(EVERY_TICK)
+        return len(scopes)
 
     async def collect_scopes(self) -> int:
-        """Once a minute: every namespace, cluster node and deployment, from fresh pod use, into the minute and
-        hour rollups only (two writes a scope a minute, so history costs the same bytes a day at any size);
-        returns the number of scopes stored."""
+        """Once a minute: every namespace, cluster node and deployment, from fresh pod use, as one inserted point
+        a scope (and, as each hour ends, its averages); returns the number of scopes stored."""
         await self._collector.refresh_pod_usage()
         snapshot = await self.snapshot(fresh=True)
-        scopes = {scope: values for scope, values in scope_values(snapshot).items() if scope not in EVERY_TICK}
-        await self._repository.record(snapshot.at, scopes, (MINUTE, HOUR))
+        scopes = scope_values(snapshot)
+        minute = snapshot.at.replace(second=0, microsecond=0)
+        await self._scopes.record('minute', minute, scopes)
+        ended = self._hours.add(minute, scopes)
+        if ended is not None:
+            hour, averages, minutes = ended
+            await self._scopes.record('hour', hour, averages, minutes)
         return len(scopes)
 
     async def snapshot(self, fresh: bool = False) -> Snapshot:
@@ -108,11 +116,15 @@ class MetricsService:
             raise ValidationFailed('from', 'must be before `to` and before now')
         if end - start > LONGEST_RANGE:
             raise ValidationFailed('from', 'the range can span at most 90 days')
-        resolution = choose(start, end, now, self._repository.retention, scope)
-        times, values = await self._repository.read(resolution, scope, start, end, metrics)
+        if scope in EVERY_TICK:
+            resolution = choose(start, end, now, self._repository.retention)
+            name, (times, values) = resolution.name, await self._repository.read(resolution, scope, start, end, metrics)
+        else:
+            name = choose_for_scope(start, end, now, self._repository.retention)
+            times, values = await self._scopes.read(name, scope, start, end, metrics)
         times, values = downsample(times, values)
         step = int((end - start).total_seconds() / max(len(times), 1))
-        return Series(scope, metrics, resolution.name, step, times, values)
+        return Series(scope, metrics, name, step, times, values)
 
     async def _allowed_metrics(self, user: User, scope: str) -> tuple[str, ...]:
         kind, _, name = scope.partition(':')

@@ -19,6 +19,7 @@ from tests.support.github_emulator import GitHubEmulator
 def jobs_driven_by_the_tests(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv('ESPAZE_ROLLOUT_INTERVAL_SECONDS', '60')
     monkeypatch.setenv('ESPAZE_METRICS_INTERVAL_SECONDS', '300')
+    monkeypatch.setenv('ESPAZE_METRICS_SCOPES_SECONDS', '3600')
 
 
 def _sandbox_reports(sandbox: SandboxCluster) -> dict:
@@ -206,3 +207,20 @@ async def test_the_fleet_figures_sum_the_flushes_tallies_not_every_node(user: Us
     with client:
         [tally] = list(db['heartbeat_tallies'].find())
     assert tally['beats'] == 4 and tally['cpu_n'] == 3
+
+
+async def test_scopes_are_inserted_once_a_minute_and_averaged_by_the_hour(mongo_url: str, user: User):
+    services = await started()
+    scopes = services.metrics._scopes
+    minute = datetime.now(UTC).replace(second=0, microsecond=0) - timedelta(hours=1)
+    assert await scopes.record('minute', minute, {'deployment:a': {'cpu_used': 0.5, 'memory_used': None}}) == 1
+    again = await scopes.record('minute', minute, {'deployment:a': {'cpu_used': 9.0}, 'deployment:b': {'pods': 2}})
+    assert again == 1  # the point already there is kept: a second collector writes nothing twice
+    times, values = await scopes.read('minute', 'deployment:a', minute, minute, ('cpu_used', 'memory_used'))
+    assert times == [minute] and values == {'cpu_used': [0.5], 'memory_used': [None]}
+    hours = services.metrics._hours
+    first = minute.replace(minute=0)
+    assert hours.add(first, {'deployment:a': {'cpu_used': 1.0}}) is None
+    assert hours.add(first + timedelta(minutes=30), {'deployment:a': {'cpu_used': 3.0}}) is None
+    hour, averages, minutes = hours.add(first + timedelta(hours=1), {'deployment:a': {'cpu_used': 7.0}})
+    assert (hour, averages, minutes) == (first, {'deployment:a': {'cpu_used': 2.0}}, {'deployment:a': 2})

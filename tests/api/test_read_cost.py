@@ -4,7 +4,7 @@ pymongo's command monitoring while the fleet is many times larger than a page.""
 import asyncio
 import contextvars
 import random
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from nicegui.testing import User
@@ -12,7 +12,9 @@ from pymongo import MongoClient, monitoring
 
 from bench.scale.seed import deployment_documents, node_documents
 from tests.support.api_helpers import admin_tokens, bearer, signup, started
+from tests.support.deployment_helpers import NGINX, body, create, linked_operator, until
 from tests.support.fleet_helpers import beat, enroll
+from tests.support.github_emulator import GitHubEmulator
 
 FLEET = 1200
 
@@ -20,6 +22,8 @@ FLEET = 1200
 @pytest.fixture(autouse=True)
 def rare_flushes(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv('ESPAZE_HEARTBEAT_FLUSH_SECONDS', '10')
+    monkeypatch.setenv('ESPAZE_NOTIFICATION_INTERVAL_SECONDS', '300')
+    monkeypatch.setenv('ESPAZE_ALLOW_PRIVATE_WEBHOOKS', 'true')
 
 
 PAGE = 20
@@ -178,3 +182,49 @@ async def test_a_flush_writes_as_many_statements_for_40_nodes_as_for_4(user: Use
     assert {name: few.get(name, 0) for name in liveness} == {name: many.get(name, 0) for name in liveness}
     assert many.get('node_liveness') == 1 and many.get('nodes', 0) == 0  # every node seen in one statement
     assert few['rate_counters'] <= many['rate_counters'] <= 32  # the allowance: one per shard, 32 at most
+
+
+async def test_the_metrics_ticks_write_points_and_never_list_pods_or_rewrite_a_scope(
+    github: GitHubEmulator, user: User
+):
+    """Per tick: the cluster's and fleet's buckets; per minute: one new small document a namespace, node and
+    deployment (a bucket updated in place costs by its size on the embedded database); pods from the informer."""
+    auth = await linked_operator(user.http_client, github)
+    deployment_id = await create(user.http_client, auth, body(name='web', image=NGINX, replicas=1))
+    await until(user.http_client, auth, deployment_id, {'running'})
+    services = await started()
+    written = {}
+    for job in (services.metrics.collect, services.metrics.collect_scopes, services.metrics.collect):
+        READS.commands = []
+        RECORDING.set(True)
+        try:
+            await job()
+        finally:
+            RECORDING.set(False)
+        written[job.__name__] = sorted({(n, c) for n, c, _ in READS.commands if c.startswith('metrics')})
+    assert written['collect_scopes'] == [('insert', 'metrics_scope_minute')]
+    assert written['collect'] == [('update', f'metrics_{r}') for r in ('hour', 'minute', 'raw')]
+    assert services.cluster.reads.informer.lists == 1
+
+
+async def test_a_notification_tick_reads_only_what_crossed_its_window(user: User, mongo_url: str):
+    """The first look tells every node offline long enough, in one message; the next reads none of them again."""
+    admin, _alice = await _large_fleet(user, mongo_url)
+    an_hour_ago = datetime.now(UTC) - timedelta(hours=1)
+    with MongoClient(mongo_url, tz_aware=True) as client:
+        db = client.get_default_database()
+        db['node_liveness'].update_many({}, {'$set': {'online': False, 'last_seen_at': an_hour_ago}})
+        db['nodes'].update_many({}, {'$set': {'updated_at': an_hour_ago}})  # written long before this look
+    hook = {'url': 'http://127.0.0.1:9/hook', 'events': ['node.offline', 'node.online'], 'offlineAfterSeconds': 600}
+    assert (await user.http_client.post('/api/webhooks', json=hook, headers=bearer(admin))).status_code == 201
+    notifications = (await started()).notifications
+    returned = []
+    for _ in range(2):
+        READS.commands, READS.returned = [], 0
+        RECORDING.set(True)
+        try:
+            assert await notifications.tick() == 1 - len(returned)  # one grouped message, then nothing new
+        finally:
+            RECORDING.set(False)
+        returned.append(READS.returned)
+    assert returned[0] >= FLEET and returned[1] == 0

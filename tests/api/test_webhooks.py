@@ -169,3 +169,31 @@ async def test_a_node_offline_longer_than_the_set_time_is_told_once_and_back_aga
     assert await services.notifications.tick() == 1
     assert receiver.events() == ['node.offline', 'node.online']
     assert receiver.received[1]['body']['text'] == 'Node silent is back online'
+
+
+async def test_a_mass_outage_is_told_in_one_message_and_so_is_the_recovery(
+    receiver: Receiver, mongo_url: str, user: User
+):
+    tokens = await admin_tokens(user.http_client)
+    await _webhook(user, bearer(tokens), receiver, events=['node.offline', 'node.online'], offlineAfterSeconds=60)
+    services = await started()
+    nodes = [
+        await enroll(user.http_client, tokens, name=f'site-{n:02d}', mac=f'02:00:00:00:01:{n:02x}') for n in range(12)
+    ]
+    for node in nodes:
+        await beat(user.http_client, node['node']['id'], node['nodeToken'])
+    await services.heartbeats.flush()
+    silence(mongo_url, {node['node']['id']: timedelta(minutes=5) for node in nodes})
+    assert await services.fleet.mark_silent_nodes_offline() == 12
+    assert await services.notifications.tick() == 1
+    assert await services.notifications.tick() == 0
+    [told] = receiver.received
+    assert told['body']['event'] == 'node.offline' and told['body']['count'] == 12
+    assert told['body']['text'] == '12 nodes are offline: site-00, site-01, site-02, site-03, site-04 and 7 more'
+    assert {n['name'] for n in told['body']['nodes']} == {f'site-{n:02d}' for n in range(12)}
+    for node in nodes:
+        await beat(user.http_client, node['node']['id'], node['nodeToken'])
+    await services.heartbeats.flush()
+    assert await services.notifications.tick() == 1
+    assert receiver.received[1]['body']['text'].startswith('12 nodes are back online: ')
+    assert await services.notifications.tick() == 0
