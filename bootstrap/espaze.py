@@ -106,6 +106,7 @@ class Espaze:
         for follower in self._followers:
             follower.cancel()
         self.services.cluster.reads.informer.stop()
+        self.services.cluster.reads.rollouts.stop()
         heartbeats = self.services.heartbeats
         while heartbeats.pending:
             try:

@@ -1,28 +1,18 @@
-"""Every pod of the cluster, kept as client-go's informers keep it: listed once, then followed with the official
-client's watch from the list's resourceVersion. Listed again when the watch's version has expired (410) or the
-watch failed; bookmarks keep its version fresh while nothing changes. The Observatory reads this instead of listing
-every pod on each tick.
+"""Every pod of the cluster, kept by an informer (informer.py): each pod's sample (what it requests and may use)
+and what a rollout looks at (phase, readiness, waiting and termination reasons), indexed by Espaze deployment,
+and totals kept change by change, so that the Observatory's tick and the rollout engine never list pods."""
 
-The watch runs in its own thread (the client is blocking); readers on the event loop only read the dict."""
-
-import json
-import logging
-import threading
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
-from kubernetes import watch
-from kubernetes.client.exceptions import ApiException
 from kubernetes.utils import parse_quantity
 
-from models.cluster import PodSample
-from models.errors import UpstreamFailed
+from models.cluster import PodInfo, PodSample
+from services.cluster.informer import Informer, object_key
+from services.cluster.manifests import DEPLOYMENT_ID
 
-log = logging.getLogger(__name__)
-
-WATCH_SECONDS = 240  # the server closes each watch after this; the next one starts from the last version
-RETRY_SECONDS = (0.5, 1, 2, 5, 10)
 FINISHED = ('Succeeded', 'Failed')
 
 
@@ -34,7 +24,7 @@ class PodTotals:
     restarts: int = 0
     on_node: Counter = field(default_factory=Counter)  # pods not finished, by node
 
-    def count(self, pod: 'PodSample', sign: int) -> None:
+    def count(self, pod: PodSample, sign: int) -> None:
         self.by_phase[pod.phase] += sign
         self.restarts += sign * pod.restarts
         if pod.node and pod.phase not in FINISHED:
@@ -42,13 +32,6 @@ class PodTotals:
 
     def copy(self) -> 'PodTotals':
         return PodTotals(+self.by_phase, self.restarts, +self.on_node)  # unary + drops the zeros
-
-
-class RawWatch(watch.Watch):
-    """The official watch, handing each object over as the API server's JSON: no model per event."""
-
-    def get_return_type(self, func: Any) -> None:
-        return None
 
 
 def _resources(spec: dict, kind: str) -> tuple[float, int]:
@@ -60,9 +43,13 @@ def _resources(spec: dict, kind: str) -> tuple[float, int]:
     return float(cpu), int(memory)
 
 
+def _containers(pod: dict) -> list[dict]:
+    return (pod.get('status') or {}).get('containerStatuses') or []
+
+
 def pod_sample(pod: dict) -> PodSample:
     meta, spec, status = pod.get('metadata') or {}, pod.get('spec') or {}, pod.get('status') or {}
-    containers = status.get('containerStatuses') or []
+    containers = _containers(pod)
     requests, limits = _resources(spec, 'requests'), _resources(spec, 'limits')
     return PodSample(
         namespace=meta.get('namespace') or '',
@@ -79,125 +66,68 @@ def pod_sample(pod: dict) -> PodSample:
     )
 
 
-def _key(pod: dict) -> tuple[str, str]:
-    meta = pod.get('metadata') or {}
-    return meta.get('namespace') or '', meta.get('name') or ''
+def pod_info(pod: dict) -> PodInfo:
+    """What `ClusterReads.pods` tells of a pod, from the API server's JSON."""
+    containers = _containers(pod)
+    first = containers[0] if containers else {}
+    waiting = (first.get('state') or {}).get('waiting') or {}
+    terminated = (first.get('lastState') or {}).get('terminated') or {}
+    started = (pod.get('status') or {}).get('startTime')
+    return PodInfo(
+        name=(pod.get('metadata') or {}).get('name') or '',
+        phase=(pod.get('status') or {}).get('phase') or 'Pending',
+        ready=bool(containers) and all(c.get('ready') for c in containers),
+        restarts=sum(c.get('restartCount') or 0 for c in containers),
+        node=(pod.get('spec') or {}).get('nodeName'),
+        waiting_reason=waiting.get('reason'),
+        waiting_message=waiting.get('message'),
+        last_termination_reason=terminated.get('reason'),
+        last_exit_code=terminated.get('exitCode'),
+        started_at=datetime.fromisoformat(started.replace('Z', '+00:00')) if started else None,
+    )
 
 
-class PodInformer:
+class PodInformer(Informer):
+    kind = 'pod'
+
     def __init__(self, core_api: Any, request_timeout: float) -> None:
-        self._core = core_api
-        self._timeout = request_timeout
-        self._pods: dict[tuple[str, str], PodSample] = {}
+        super().__init__(core_api.list_pod_for_all_namespaces, request_timeout)
+        self._pods: dict[tuple[str, str], tuple[PodSample, PodInfo]] = {}
+        self._by_deployment: dict[tuple[str, str], set[tuple[str, str]]] = {}
         self._totals = PodTotals()
-        self._lock = threading.Lock()
-        self._synced = threading.Event()
-        self._stopping = threading.Event()
-        self._thread: threading.Thread | None = None
-        self._watch: RawWatch | None = None
-        self.problem: str | None = None
-        self.lists = 0
-        self.events = 0
-
-    @property
-    def running(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
-
-    def start(self) -> None:
-        if self.running:
-            return
-        self._stopping.clear()
-        self._thread = threading.Thread(target=self._run, name='pod-informer', daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stopping.set()
-        if self._watch is not None:
-            self._watch.stop()
 
     def pods(self) -> list[PodSample]:
         """The pods as last seen; UpstreamFailed until the first list has arrived, or while the cluster is away."""
-        self._check_synced()
+        self.check_synced()
         with self._lock:
-            return list(self._pods.values())
+            return [sample for sample, _ in self._pods.values()]
 
     def totals(self) -> PodTotals:
-        self._check_synced()
+        self.check_synced()
         with self._lock:
             return self._totals.copy()
 
-    def _check_synced(self) -> None:
-        if not self._synced.is_set():
-            raise UpstreamFailed(f"The cluster's pods are not known: {self.problem or 'not listed yet'}")
-
-    def _apply(self, key: tuple[str, str], pod: PodSample | None) -> None:
+    def of_deployment(self, namespace: str, deployment_id: str) -> list[PodInfo]:
+        """The pods of one Espaze deployment (by its label), sorted by name."""
+        self.check_synced()
         with self._lock:
-            old = self._pods.pop(key, None)
-            if old is not None:
-                self._totals.count(old, -1)
-            if pod is not None:
-                self._pods[key] = pod
-                self._totals.count(pod, +1)
+            keys = self._by_deployment.get((namespace, deployment_id), set())
+            return sorted((self._pods[key][1] for key in keys), key=lambda p: p.name)
 
-    @property
-    def synced(self) -> bool:
-        return self._synced.is_set()
+    def replace_all(self, objects: list[dict]) -> None:
+        self._pods, self._by_deployment, self._totals = {}, {}, PodTotals()
+        for obj in objects:
+            self.apply(object_key(obj), obj)
 
-    def wait_synced(self, seconds: float) -> bool:
-        return self._synced.wait(seconds)
-
-    def _run(self) -> None:
-        failures = 0
-        while not self._stopping.is_set():
-            try:
-                self._follow(self._list())
-                failures = 0
-            except ApiException as error:
-                if error.status != 410:
-                    failures = self._failed(f'the cluster answered {error.status}', failures)
-            except Exception as error:  # a lost connection or a timeout: list again after a pause
-                failures = self._failed(type(error).__name__, failures)
-
-    def _failed(self, problem: str, failures: int) -> int:
-        if self._stopping.is_set():  # stop() closed the watch's connection
-            return failures
-        self.problem = problem
-        if failures >= 2:
-            self._synced.clear()  # stale for too long: say so rather than show old pods as current
-        log.warning('pod watch failed (%s); listing again', problem)
-        self._stopping.wait(RETRY_SECONDS[min(failures, len(RETRY_SECONDS) - 1)])
-        return failures + 1
-
-    def _list(self) -> str:
-        answer = self._core.list_pod_for_all_namespaces(_preload_content=False, _request_timeout=self._timeout)
-        listed = json.loads(answer.data)
-        pods = {_key(item): pod_sample(item) for item in listed.get('items') or []}
-        totals = PodTotals()
-        for pod in pods.values():
-            totals.count(pod, +1)
-        with self._lock:
-            self._pods, self._totals = pods, totals
-        self.lists += 1
-        self.problem = None
-        self._synced.set()
-        return listed['metadata']['resourceVersion']
-
-    def _follow(self, version: str) -> None:
-        """Apply every change after `version` until the cluster says it is too old (410) or the watch breaks."""
-        while not self._stopping.is_set():
-            self._watch = RawWatch()
-            stream = self._watch.stream(
-                self._core.list_pod_for_all_namespaces,
-                resource_version=version,
-                timeout_seconds=WATCH_SECONDS,
-                allow_watch_bookmarks=True,
-                _request_timeout=(self._timeout, WATCH_SECONDS + self._timeout),
-            )
-            for event in stream:
-                pod = event['raw_object']
-                version = (pod.get('metadata') or {}).get('resourceVersion') or version
-                if event['type'] == 'DELETED':
-                    self._apply(_key(pod), None)
-                elif event['type'] in ('ADDED', 'MODIFIED'):
-                    self._apply(_key(pod), pod_sample(pod))
-                self.events += 1
+    def apply(self, key: tuple[str, str], obj: dict | None) -> None:
+        old = self._pods.pop(key, None)
+        if old is not None:
+            self._totals.count(old[0], -1)
+            owner = (old[0].namespace, old[0].labels.get(DEPLOYMENT_ID, ''))
+            self._by_deployment.get(owner, set()).discard(key)
+        if obj is not None:
+            sample = pod_sample(obj)
+            self._pods[key] = (sample, pod_info(obj))
+            self._totals.count(sample, +1)
+            owner = (sample.namespace, sample.labels.get(DEPLOYMENT_ID, ''))
+            self._by_deployment.setdefault(owner, set()).add(key)

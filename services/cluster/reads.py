@@ -1,6 +1,7 @@
 """What Espaze reads from a cluster: rollout state, pods, logs, events, nodes, usage, and the cluster's status."""
 
 import asyncio
+import json
 
 from kubernetes.utils import parse_quantity
 
@@ -8,7 +9,8 @@ from models.cluster import ClusterNode, ClusterStatus, Condition, EventInfo, Pod
 from models.errors import EspazeError, NotFound
 from services.cluster.gateway import KubeGateway
 from services.cluster.manifests import deployment_selector
-from services.cluster.pod_informer import PodInformer, PodTotals
+from services.cluster.pod_informer import PodInformer, PodTotals, pod_info
+from services.cluster.rollout_informer import RolloutInformer, rollout_state
 from services.cluster.shared_reads import SharedReads
 
 MAX_LOG_LINES = 5000
@@ -16,26 +18,6 @@ MAX_LOG_LINES = 5000
 
 def _conditions(items) -> list[Condition]:
     return [Condition(c.type, c.status, c.reason, c.message) for c in items or []]
-
-
-def _pod(pod) -> PodInfo:
-    status = pod.status
-    containers = (status.container_statuses if status else None) or []
-    first = containers[0] if containers else None
-    waiting = first.state.waiting if first and first.state else None
-    terminated = first.last_state.terminated if first and first.last_state else None
-    return PodInfo(
-        name=pod.metadata.name,
-        phase=(status.phase if status else None) or 'Pending',
-        ready=bool(containers) and all(c.ready for c in containers),
-        restarts=sum(c.restart_count or 0 for c in containers),
-        node=pod.spec.node_name,
-        waiting_reason=waiting.reason if waiting else None,
-        waiting_message=waiting.message if waiting else None,
-        last_termination_reason=terminated.reason if terminated else None,
-        last_exit_code=terminated.exit_code if terminated else None,
-        started_at=status.start_time if status else None,
-    )
 
 
 def _node(node) -> ClusterNode:
@@ -75,6 +57,7 @@ class ClusterReads:
         self.sandbox = sandbox
         self.live = SharedReads(live_seconds)
         self.informer = PodInformer(gateway.core, gateway.timeout)
+        self.rollouts = RolloutInformer(gateway.apps, gateway.timeout)
 
     async def live_pods(self, namespace: str, deployment_id: str) -> list[PodInfo]:
         """`pods`, shared by every page watching this deployment within LIVE_SECONDS."""
@@ -85,25 +68,25 @@ class ClusterReads:
         return await self.live.get(('logs', namespace, pod, tail), lambda: self.logs(namespace, pod, tail=tail))
 
     async def rollout(self, namespace: str, name: str) -> RolloutState | None:
-        found = await self.gateway.optional(self.gateway.apps.read_namespaced_deployment, name, namespace)
-        if found is None:
-            return None
-        status = found.status
-        return RolloutState(
-            generation=found.metadata.generation or 0,
-            observed_generation=(status.observed_generation if status else None) or 0,
-            replicas=(status.replicas if status else None) or 0,
-            ready=(status.ready_replicas if status else None) or 0,
-            updated=(status.updated_replicas if status else None) or 0,
-            available=(status.available_replicas if status else None) or 0,
-            conditions=_conditions(status.conditions if status else None),
-        )
+        read = self.gateway.apps.read_namespaced_deployment
+        found = await self.gateway.optional(read, name, namespace, _preload_content=False)
+        return None if found is None else rollout_state(json.loads(found.data))
 
     async def pods(self, namespace: str, deployment_id: str) -> list[PodInfo]:
         found = await self.gateway.call(
-            self.gateway.core.list_namespaced_pod, namespace, label_selector=deployment_selector(deployment_id)
+            self.gateway.core.list_namespaced_pod,
+            namespace,
+            label_selector=deployment_selector(deployment_id),
+            _preload_content=False,
         )
-        return sorted((_pod(p) for p in found.items), key=lambda p: p.name)
+        return sorted((pod_info(p) for p in json.loads(found.data).get('items') or []), key=lambda p: p.name)
+
+    def informed(self, namespace: str, name: str, deployment_id: str) -> tuple[RolloutState | None, list[PodInfo]]:
+        """The rollout and its pods as the watches last saw them (started on first use; a few milliseconds behind
+        the cluster). UpstreamFailed until both have listed once."""
+        self.rollouts.start()
+        self.informer.start()
+        return self.rollouts.state(namespace, name), self.informer.of_deployment(namespace, deployment_id)
 
     async def all_pods(self) -> list[PodSample]:
         """Every pod of the cluster, in every namespace, as the pod informer last saw it (started on first use)."""

@@ -1,7 +1,9 @@
 """What Espaze does on a cluster: namespaces per owner, a deployment's objects, scale, restart, delete, builds."""
 
+import asyncio
 import json
 import re
+import time
 from datetime import UTC, datetime
 
 from kubernetes import client as k8s
@@ -14,6 +16,7 @@ from services.cluster.gateway import ClusterConflict, KubeGateway
 from services.cluster.reads import ClusterReads
 
 CONFLICT_ATTEMPTS = 4
+NAMESPACE_APPLIED_FOR = 30.0  # seconds
 DIGEST = re.compile(r'sha256:[0-9a-f]{64}')
 APP_KINDS = ('Ingress', 'Service', 'Deployment', 'Secret', 'ConfigMap')
 
@@ -43,6 +46,8 @@ class ClusterService:
         self.settings = settings
         self.sandbox = sandbox  # only for the banner that says so
         self.reads = ClusterReads(gateway, sandbox, live_seconds)
+        self._namespace_locks: dict[str, asyncio.Lock] = {}
+        self._namespaces_applied: dict[str, float] = {}
         core, apps, batch, net = gateway.core, gateway.apps, gateway.batch, gateway.networking
         self._kinds = {
             'Namespace': _Kind(
@@ -143,12 +148,19 @@ class ClusterService:
         raise ClusterConflict('Conflict', f'{obj.kind} {name} kept changing while Espaze applied it; try again')
 
     async def ensure_namespace(self, owner_id: str) -> str:
-        """The owner's namespace `espaze-<owner id>`, with Pod Security, quota and network policy (idempotent)."""
+        """The owner's namespace `espaze-<owner id>`, with Pod Security, quota and network policy (idempotent).
+        One owner's deploys apply it one at a time (at once they would conflict), and not again within
+        NAMESPACE_APPLIED_FOR: a burst of one owner's deploys applies it once; drift is mended after that."""
         name = owner_namespace(owner_id)
-        await self.apply(manifests.namespace(name, owner_id, self.settings))
-        for extra in (manifests.resource_quota(name, self.settings), manifests.network_policy(name, self.settings)):
-            if extra is not None:
-                await self.apply(extra)
+        async with self._namespace_locks.setdefault(name, asyncio.Lock()):
+            applied = self._namespaces_applied.get(name)
+            if applied is not None and time.monotonic() - applied < NAMESPACE_APPLIED_FOR:
+                return name
+            await self.apply(manifests.namespace(name, owner_id, self.settings))
+            for extra in (manifests.resource_quota(name, self.settings), manifests.network_policy(name, self.settings)):
+                if extra is not None:
+                    await self.apply(extra)
+            self._namespaces_applied[name] = time.monotonic()
         return name
 
     async def deploy(self, spec: AppSpec, restarted_at: str | None = None) -> None:

@@ -168,12 +168,34 @@ class RolloutEngine:
             reason = f'Build failed: {status.message}' + (f'. Last build log lines: {last}' if last else '')
             await self._moved(deployment, Status.FAILED, reason)
 
+    def _nothing_to_decide(self, deployment: Deployment, elapsed: float) -> bool:
+        """What the watches show (no request): a rollout still under way, no pod in trouble, none left unscheduled
+        past the patience. Anything else, and every decision, is made on fresh reads of the cluster."""
+        try:
+            state, pods = self._cluster.reads.informed(deployment.namespace, deployment.name, deployment.id)
+        except UpstreamFailed:  # the watches have not listed yet
+            return False
+        config = deployment.configuration
+        verdict = diagnose(
+            state,
+            pods,
+            [],
+            config.replicas,
+            elapsed,
+            self._deploy_deadline,
+            scheduling_patience_seconds=self._scheduling_patience,
+        )
+        unscheduled = elapsed >= self._scheduling_patience and any(p.node is None for p in pods)
+        return verdict.outcome == 'waiting' and not unscheduled
+
     async def _deploying(self, deployment: Deployment) -> None:
+        elapsed = (datetime.now(UTC) - deployment.phase_started_at).total_seconds()
+        if self._nothing_to_decide(deployment, elapsed):
+            return
         reads = self._cluster.reads
         state = await reads.rollout(deployment.namespace, deployment.name)
         pods = await reads.pods(deployment.namespace, deployment.id)
         events = await reads.events(deployment.namespace, {deployment.name})
-        elapsed = (datetime.now(UTC) - deployment.phase_started_at).total_seconds()
         config = deployment.configuration
         verdict = diagnose(
             state,

@@ -1,0 +1,123 @@
+"""A burst of 10 deploys against a burst of 250, from the first POST to every one Running, in one run.
+
+    .venv/bin/python -m bench.rollouts [--small 10] [--large 250]
+
+Starts a sandbox cluster with room for every pod and Espaze on it (embedded database, the default 3 s rollout
+interval), with one operator for each 25 deployments (an owner's quota is 50 pods). Then, `small`, `large` and
+`small` again: that many prebuilt-image deployments of one replica are created at once (8 requests in flight), and
+it records the time until all are Running, and the rollout engine's mean tick during the burst (from the app's own
+Prometheus metrics). Prints both, and the ratios large / small (goals: the tick within 3x; the burst about as fast).
+"""
+
+import argparse
+import statistics
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import httpx
+from prometheus_client.parser import text_string_to_metric_families
+
+from sandbox.process import SandboxProcess
+from tests.conftest import write_kubeconfig
+from tests.support.fleet_setup import PASSWORD, admin_session
+from tests.support.running_app import RunningApp, start_app, stop_app
+
+IMAGE = 'nginxinc/nginx-unprivileged:1.27'
+PER_OWNER = 25
+
+
+def _rollout_job(app: RunningApp) -> tuple[float, float]:
+    text = httpx.get(f'{app.base_url}/metrics', timeout=30).text
+    found = {'sum': 0.0, 'count': 0.0}
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            if sample.labels.get('job') == 'rollouts' and sample.name.startswith('espaze_job_duration_seconds_'):
+                found[sample.name.rsplit('_', 1)[1]] = sample.value
+    return found['sum'], found['count']
+
+
+class Burst:
+    def __init__(self, app: RunningApp) -> None:
+        self.app = app
+        self.admin = admin_session(app)
+        self.owners: list[dict[str, str]] = []
+        self.made = 0
+
+    def _owner(self, index: int) -> dict[str, str]:
+        while len(self.owners) <= index:
+            email = f'owner{len(self.owners)}@example.com'
+            account = {'email': email, 'password': PASSWORD, 'name': 'Owner'}
+            assert httpx.post(f'{self.app.base_url}/api/auth/register', json=account, timeout=30).status_code == 201
+            credentials = {'email': email, 'password': PASSWORD}
+            login = httpx.post(f'{self.app.base_url}/api/auth/login', json=credentials, timeout=30).json()
+            self.owners.append({'Authorization': f'Bearer {login["accessToken"]}'})
+        return self.owners[index]
+
+    def _create(self, number: int) -> str:
+        body = {'name': f'app-{number}', 'configuration': {'image': IMAGE, 'port': 8080, 'replicas': 1}}
+        answer = httpx.post(
+            f'{self.app.base_url}/api/deployments', json=body, headers=self._owner(number // PER_OWNER), timeout=60
+        )
+        assert answer.status_code in (201, 202), answer.text
+        return answer.json()['id']
+
+    def run(self, count: int) -> tuple[float, float]:
+        """Seconds until `count` new deployments all run, and the engine's mean tick meanwhile (ms)."""
+        numbers = range(self.made, self.made + count)
+        self.made += count
+        for number in numbers:  # accounts first: signing up is not what is measured
+            self._owner(number // PER_OWNER)
+        before = _rollout_job(self.app)
+        started = time.perf_counter()
+        with ThreadPoolExecutor(8) as pool:
+            ids = list(pool.map(self._create, numbers))
+        waiting = set(ids)
+        while waiting:
+            for deployment_id in list(waiting):
+                found = httpx.get(
+                    f'{self.app.base_url}/api/deployments/{deployment_id}', headers=self.admin, timeout=30
+                )
+                status = found.json()['status']
+                assert status != 'failed', found.json()['statusReason']
+                if status == 'running':
+                    waiting.discard(deployment_id)
+            assert time.perf_counter() - started < 900, f'{len(waiting)} not running after 15 minutes'
+            time.sleep(0.5)
+        elapsed = time.perf_counter() - started
+        after = _rollout_job(self.app)
+        ticks = after[1] - before[1]
+        return elapsed, (after[0] - before[0]) / ticks * 1000 if ticks else 0.0
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('--small', type=int, default=10)
+    parser.add_argument('--large', type=int, default=250)
+    args = parser.parse_args()
+    workdir = Path(tempfile.mkdtemp(prefix='espaze-rollouts-'))
+    sandbox = SandboxProcess(None, None, nodes=max(3, (args.large + 2 * args.small) // 30 + 2))
+    sandbox.start()
+    kubeconfig = write_kubeconfig(workdir / 'kubeconfig', sandbox.url)
+    environment = {'ESPAZE_CLUSTER': 'kubeconfig', 'KUBECONFIG': str(kubeconfig)}
+    environment['ESPAZE_SIGNUPS_PER_ADDRESS_PER_HOUR'] = '1000'  # the owners all sign up from here
+    app = start_app(workdir / 'data', environment)
+    try:
+        burst = Burst(app)
+        rows = [(count, *burst.run(count)) for count in (args.small, args.large, args.small)]
+    finally:
+        stop_app(app)
+        sandbox.stop()
+    print(f'{"deploys":>8} {"to all Running":>15} {"engine tick":>12}')
+    for count, seconds, tick in rows:
+        print(f'{count:>8} {seconds:>13.1f} s {tick:>9.1f} ms')
+    small_seconds = statistics.mean([rows[0][1], rows[2][1]])
+    small_tick = statistics.mean([rows[0][2], rows[2][2]])
+    print(f'burst {args.large} / {args.small}: {rows[1][1] / small_seconds:.2f}x to all Running')
+    tick_ratio = rows[1][2] / small_tick if small_tick else float('inf')
+    print(f'engine tick {args.large} / {args.small}: {tick_ratio:.2f}x (goal 3x) {"ok" if tick_ratio <= 3 else "OVER"}')
+
+
+if __name__ == '__main__':
+    main()

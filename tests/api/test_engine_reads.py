@@ -1,0 +1,51 @@
+"""The rollout engine asks the cluster only when there is something to decide: a rollout still under way is seen
+through the watches, and the decision itself is taken on fresh reads."""
+
+import asyncio
+
+import pytest
+from nicegui.testing import User
+
+from tests.support.api_helpers import started
+from tests.support.cluster_helpers import eventually
+from tests.support.deployment_helpers import NGINX, body, create, linked_operator, until
+from tests.support.github_emulator import GitHubEmulator
+
+
+@pytest.fixture(autouse=True)
+def engine_driven_by_the_tests(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv('ESPAZE_ROLLOUT_INTERVAL_SECONDS', '60')
+
+
+async def test_a_waiting_rollout_costs_no_request_and_its_end_is_read_fresh(
+    github: GitHubEmulator, user: User, monkeypatch: pytest.MonkeyPatch
+):
+    services = await started()
+    engine, gateway = services.deployments.engine, services.cluster.gateway
+    engine._scheduling_patience = 3600
+    auth = await linked_operator(user.http_client, github)
+    waiting = body(name='mars', image=NGINX, replicas=1, nodeSelector={'topology.kubernetes.io/region': 'mars'})
+    stuck_id = await create(user.http_client, auth, waiting)
+    deployment = await until(user.http_client, auth, stuck_id, {'deploying'})
+    reads = services.cluster.reads
+    await engine.tick()  # the watches start
+    await eventually(  # the cluster made its pod, which no node takes, and the watch saw it
+        lambda: asyncio.sleep(0, reads.informed(deployment['namespace'], 'mars', stuck_id)[1]),
+        lambda pods: len(pods) == 1 and pods[0].node is None,
+    )
+    calls = []
+    original = gateway.call
+
+    async def counted(method, *args, **kwargs):
+        calls.append(method.__name__)
+        return await original(method, *args, **kwargs)
+
+    monkeypatch.setattr(gateway, 'call', counted)
+    for _ in range(3):
+        assert await engine.tick() == 1
+    assert calls == []
+    engine._scheduling_patience = 0  # now a pod left unscheduled is worth a look: fresh reads decide
+    await engine.tick()
+    assert {'read_namespaced_deployment', 'list_namespaced_pod', 'list_namespaced_event'} <= set(calls)
+    found = await until(user.http_client, auth, stuck_id, {'failed'})
+    assert found['statusReason'].startswith('No node can run it')
