@@ -15,6 +15,7 @@ import itertools
 import os
 import shutil
 import sys
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -89,6 +90,8 @@ def restore(data_dir: Path, source: Path) -> dict[str, int]:
                 while batch := list(itertools.islice(documents, BATCH)):
                     db[path.stem].insert_many(batch, ordered=True)
                     counts[path.stem] += len(batch)
+        # the replicas' saved read models are of the data before this: a new epoch makes them read everything
+        db['instance'].update_one({'_id': 'read_models'}, {'$set': {'epoch': uuid.uuid4().hex}}, upsert=True)
     return counts
 
 

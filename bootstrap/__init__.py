@@ -286,6 +286,7 @@ def build(
         job_leases=job_leases,
         scheduler=build_scheduler(services, node_tokens, settings, job_leases),
         client=client,
+        instance=instance,
         embedded=embedded,
         sandbox=sandbox,
         read_models=[nodes.index.model, deployment_records.index],

@@ -12,6 +12,7 @@ from pymongo.errors import PyMongoError
 
 from config import Settings
 from models.errors import ValidationFailed
+from repositories.instance import InstanceRepository
 from repositories.read_model import ReadModel
 from runtime import log_format
 from runtime.embedded_db import EmbeddedMongo
@@ -40,6 +41,7 @@ class Espaze:
     job_leases: JobLeases
     scheduler: AsyncIOScheduler
     client: AsyncMongoClient
+    instance: InstanceRepository
     embedded: EmbeddedMongo | None = None
     sandbox: SandboxProcess | None = None
     read_models: list[ReadModel] = field(default_factory=list)
@@ -63,7 +65,8 @@ class Espaze:
         with pymongo.timeout(INDEX_BUILD_SECONDS):  # a first build on a large collection outlasts a request's
             for owner in self.index_owners():  # timeout; an index that exists is not built again
                 await owner.ensure_indexes()
-        await asyncio.gather(*(model.load() for model in self.read_models))
+        snapshots, epoch = self.settings.data_dir / 'read-models', await self.instance.read_model_epoch()
+        await asyncio.gather(*(model.start(snapshots / f'{model.name}.pickle', epoch) for model in self.read_models))
         if not self._followers:
             self._followers = [asyncio.create_task(model.follow(self.read_model_seconds)) for model in self.read_models]
         await self.node_tokens.poll()
@@ -106,6 +109,11 @@ class Espaze:
         for follower in self._followers:
             follower.cancel()
         self.services.cluster.reads.informer.stop()
+        for model in self.read_models:
+            try:
+                await model.save_snapshot()
+            except Exception:  # the next start reads everything instead
+                log.exception('could not save the read model of %s', model.name)
         self.services.cluster.reads.rollouts.stop()
         heartbeats = self.services.heartbeats
         while heartbeats.pending:

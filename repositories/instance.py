@@ -1,5 +1,6 @@
 """The `instance` collection: instance-wide settings and the one-time setup token."""
 
+import uuid
 from datetime import UTC, datetime, timedelta
 
 from pymongo import ReturnDocument
@@ -10,12 +11,23 @@ from repositories.database import durable
 SETTINGS_ID = 'settings'
 SETUP_ID = 'setup'
 SWEEP_ID = 'offline_sweep'
+READ_MODELS_ID = 'read_models'  # its epoch changes when the data is replaced wholesale (a restore)
 SETUP_TOKENS_KEPT = 5
 
 
 class InstanceRepository:
     def __init__(self, db: AsyncDatabase) -> None:
         self._instance = durable(db, 'instance')
+
+    async def read_model_epoch(self) -> str:
+        """This database's lineage: a replica's saved read models are of it only while it is unchanged."""
+        found = await self._instance.find_one_and_update(
+            {'_id': READ_MODELS_ID},
+            {'$setOnInsert': {'epoch': uuid.uuid4().hex}},
+            upsert=True,
+            return_document=ReturnDocument.AFTER,
+        )
+        return found['epoch']
 
     async def signup_allowed(self, default: bool) -> bool:
         """Whether self sign-up is open; `default` until an admin has chosen."""

@@ -13,11 +13,14 @@ from collections import Counter, OrderedDict, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pymongo
 from pymongo.asynchronous.collection import AsyncCollection
 from sortedcontainers import SortedList
+
+from repositories import read_model_snapshot as snapshots
 
 log = logging.getLogger('espaze.read_model')
 
@@ -88,6 +91,8 @@ class ReadModel:
         self._tombstone_cursor = EARLIEST
         self._lock = asyncio.Lock()
         self._loaded = asyncio.Event()
+        self._snapshot_path: Path | None = None
+        self._epoch = ''
         self.stats = ReadStats()
         self.version = 0  # moves on every change: what is derived from the rows may be kept until it moves
 
@@ -108,6 +113,36 @@ class ReadModel:
             self._cursor = max(cursor, started - OVERLAP)
             self._tombstone_cursor = started - OVERLAP
             self._loaded.set()
+        await self.save_snapshot()
+
+    async def start(self, snapshot_path: Path | None = None, epoch: str = '') -> None:
+        """Load from the snapshot this replica saved (then read only what changed since), or read everything."""
+        self._snapshot_path, self._epoch = snapshot_path, epoch
+        found = await asyncio.to_thread(snapshots.read, snapshot_path, epoch) if snapshot_path else None
+        if found is None:
+            await self.load()
+            return
+        async with self._lock:
+            state = _State()
+            for row_id, row in found.rows.items():
+                _put(state, row_id, row)
+            self._state, self._cursor, self._tombstone_cursor = state, found.cursor, found.tombstone_cursor
+            self.version += 1
+            self._loaded.set()
+        await self.catch_up()
+        log.info('read model of %s: %d from its snapshot, then what changed', self._collection.name, len(state.rows))
+
+    async def save_snapshot(self) -> None:
+        if self._snapshot_path is None or not self._loaded.is_set():
+            return
+        async with self._lock:
+            rows, cursors = dict(self._state.rows), (self._cursor, self._tombstone_cursor)
+        found = snapshots.Snapshot(rows, *cursors, datetime.now(UTC), self._epoch)
+        await asyncio.to_thread(snapshots.save, self._snapshot_path, found)
+
+    @property
+    def name(self) -> str:
+        return self._collection.name
 
     async def wait_loaded(self) -> None:
         await self._loaded.wait()

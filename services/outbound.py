@@ -3,7 +3,8 @@ time, retried with backoff only when that may help, and the library's errors tur
 
 import asyncio
 from collections.abc import Callable
-from dataclasses import dataclass
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from typing import TypeVar
 
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_exponential
@@ -30,6 +31,13 @@ class OutboundPolicy:
     attempts: int = 3
     backoff_seconds: float = 0.5
     gave_up_hint: str = ''  # appended to the final message, e.g. '; try again shortly'
+    workers: int = 16  # this upstream's own threads: a slow one never starves the others (or bcrypt)
+    _pool: list[ThreadPoolExecutor] = field(default_factory=list, repr=False, compare=False)
+
+    def _executor(self) -> ThreadPoolExecutor:
+        if not self._pool:
+            self._pool.append(ThreadPoolExecutor(self.workers, thread_name_prefix=self.upstream.replace(' ', '-')))
+        return self._pool[0]
 
     async def call(self, work: Callable[[], T], mapped: Callable[[Exception], Exception]) -> T:
         """Run `work` off the event loop. `mapped` turns what it raised into an Espaze error, or a Transient to
@@ -50,7 +58,8 @@ class OutboundPolicy:
             ):
                 with retry:
                     try:
-                        return await asyncio.wait_for(asyncio.to_thread(attempt), self.attempt_seconds)
+                        running = asyncio.get_running_loop().run_in_executor(self._executor(), attempt)
+                        return await asyncio.wait_for(running, self.attempt_seconds)
                     except TimeoutError:
                         raise Transient(f'{self.upstream} did not answer in time') from None
         except Transient as error:

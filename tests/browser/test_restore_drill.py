@@ -6,7 +6,9 @@ import sys
 from pathlib import Path
 
 import httpx
+import pytest
 
+from backup import database
 from tests.conftest import ROOT
 from tests.support.fleet_setup import PASSWORD, admin_session
 from tests.support.github_emulator import GitHubEmulator
@@ -29,7 +31,7 @@ def _backup(*args: str, succeeds: bool = True) -> subprocess.CompletedProcess:
 
 
 def test_dump_restore_into_a_fresh_data_dir_log_in_and_credentials_still_decrypt(
-    tmp_path: Path, github: GitHubEmulator
+    tmp_path: Path, github: GitHubEmulator, monkeypatch: pytest.MonkeyPatch
 ):
     environment = {'GITHUB_API_URL': github.base_url}
     token = classic_token()
@@ -49,6 +51,13 @@ def test_dump_restore_into_a_fresh_data_dir_log_in_and_credentials_still_decrypt
     restored_dir = tmp_path / 'restored'
     restored_line = _backup('restore', '--data-dir', str(restored_dir), '--from', str(backup)).stdout
     assert dumped.split(':', 1)[1] == restored_line.split(':', 1)[1]  # as many documents in as out
+    assert (tmp_path / 'original' / 'read-models' / 'nodes.pickle').exists()  # saved at the clean stop
+    epochs = []
+    monkeypatch.delenv('MONGO_URL')  # each data dir's own embedded database, as the apps above used
+    for data_dir in (tmp_path / 'original', restored_dir):
+        with database(data_dir) as db:
+            epochs.append(db['instance'].find_one({'_id': 'read_models'})['epoch'])
+    assert epochs[0] != epochs[1]  # a replica's saved read models are not taken for the restored data
     again = _backup('restore', '--data-dir', str(restored_dir), '--from', str(backup), succeeds=False)
     assert 'not empty' in again.stderr  # never merged into a database in use
 

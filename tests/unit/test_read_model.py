@@ -122,3 +122,33 @@ async def test_a_replica_follows_by_reading_only_what_changed_and_sees_deletions
         assert other.counts(None) == {'online': 299}
     finally:
         await client.close()
+
+
+async def test_a_restart_from_its_snapshot_reads_only_what_changed_meanwhile(mongo_url: str, tmp_path):
+    client, db = open_database(mongo_url, 5)
+    rng = random.Random(7)
+    docs = {d['_id']: d for d in (_doc(rng) for _ in range(300))}
+    for doc in docs.values():
+        doc['updated_at'] = datetime.now(UTC) - timedelta(hours=1)
+    await db['things'].insert_many(list(docs.values()))
+    first = ReadModel(db['things'], _row, FIELDS, tombstones=db['gone'], hidden_statuses=('deleted',))
+    path = tmp_path / 'things.pickle'
+    await first.start(path, 'epoch-1')
+    assert first.stats.loaded == 300 and path.exists()  # a full read saves a snapshot
+    changed = next(iter(docs))
+    await db['things'].update_one({'_id': changed}, {'$set': {'name': 'renamed', 'updated_at': datetime.now(UTC)}})
+    gone = list(docs)[1]
+    await db['things'].delete_one({'_id': gone})
+    await db['gone'].insert_one({'_id': gone, 'at': datetime.now(UTC)})
+    added = _doc(rng)
+    await db['things'].insert_one(added)
+    again = ReadModel(db['things'], _row, FIELDS, tombstones=db['gone'], hidden_statuses=('deleted',))
+    await again.start(path, 'epoch-1')
+    assert again.stats.loaded == 0 and again.stats.polled == 3  # the two writes and the tombstone
+    rows = again._state.rows
+    assert rows[str(changed)].sort_keys['name'] == 'renamed' and str(gone) not in rows and str(added['_id']) in rows
+    assert len(rows) == 300
+    other = ReadModel(db['things'], _row, FIELDS, tombstones=db['gone'], hidden_statuses=('deleted',))
+    await other.start(path, 'epoch-2')  # a restored database is another epoch: everything is read
+    assert other.stats.loaded == 300
+    await client.close()
