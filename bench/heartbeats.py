@@ -17,7 +17,6 @@ write counting once) and how many beating nodes were ever marked offline (goal: 
 import argparse
 import asyncio
 import os
-import random
 import shutil
 import subprocess
 import sys
@@ -29,6 +28,7 @@ from pathlib import Path
 import aiohttp
 
 from bench.heartbeat_fleet import PASSWORD, beating_marked_offline, database_ops, enroll_fleet, minted_fleet
+from bench.heartbeat_load import METRICS, send_beat, sustained, sustained_by_wrk
 from bench.load_generators import BARE_SCRIPT, WRK_SCRIPT, closed_loop, wrk_rate
 from models.fleet import Heartbeat, NodeMetrics
 from repositories.database import open_database
@@ -36,13 +36,6 @@ from repositories.node_liveness import NodeLivenessRepository
 from runtime.embedded_db import EmbeddedMongo, free_port
 
 ROOT = Path(__file__).resolve().parent.parent
-
-METRICS = {'metrics': {'cpuPercent': 12.5, 'memoryPercent': 41.0, 'diskPercent': 63.0, 'load1': 0.3}}
-
-
-def percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))] if ordered else float('nan')
 
 
 def wait_ready(url: str, process: subprocess.Popen, seconds: float = 60) -> None:
@@ -58,85 +51,6 @@ def wait_ready(url: str, process: subprocess.Popen, seconds: float = 60) -> None
         except OSError:
             time.sleep(0.2)
     raise SystemExit(f'{url} did not become ready')
-
-
-async def send_beat(session, base, node, latencies, failures) -> None:
-    """One beat; its latency counts only when it was served (200), and every other outcome is a failure, a timeout
-    included (aiohttp raises asyncio.TimeoutError, which is not a ClientError)."""
-    started = time.perf_counter()
-    try:
-        async with session.post(
-            f'{base}/api/nodes/{node[0]}/heartbeat', json=METRICS, headers={'Authorization': f'Bearer {node[1]}'}
-        ) as response:
-            await response.read()
-            if response.status != 200:
-                failures.append(response.status)
-                return
-    except (aiohttp.ClientError, TimeoutError) as error:
-        failures.append(type(error).__name__)
-        return
-    latencies.append(time.perf_counter() - started)
-
-
-async def watch_offline(is_offline, node_id: str, last_beat: float, limit: float = 150) -> float | None:
-    """Seconds from a node's last beat until the API shows it offline, polled every second."""
-    while time.monotonic() - last_beat < limit:
-        if await is_offline(node_id):
-            return time.monotonic() - last_beat
-        await asyncio.sleep(1)
-    return None
-
-
-async def sustained(session, base, nodes, interval: float, duration: float, is_offline) -> None:
-    """Each node beats once per interval at its own offset; one node stops after 5 s to time offline detection."""
-    latencies: list[float] = []
-    failures: list[object] = []
-    schedule = sorted((random.uniform(0, interval), i) for i in range(len(nodes)))
-    silent = nodes[schedule[0][1]]
-    last_silent_beat = 0.0
-    watcher: asyncio.Task | None = None
-    tasks: set[asyncio.Task] = set()
-    start = time.monotonic()
-    beats = cycle = 0
-    while cycle * interval < duration:
-        for offset, i in schedule:
-            due = start + cycle * interval + offset
-            if due - start >= duration:
-                break
-            if (delay := due - time.monotonic()) > 0:
-                await asyncio.sleep(delay)
-            if nodes[i] is silent:
-                if time.monotonic() - start > 5:
-                    if watcher is None and is_offline is not None:
-                        watcher = asyncio.create_task(watch_offline(is_offline, silent[0], last_silent_beat))
-                    continue
-                last_silent_beat = time.monotonic()
-            task = asyncio.create_task(send_beat(session, base, nodes[i], latencies, failures))
-            tasks.add(task)
-            task.add_done_callback(tasks.discard)
-            beats += 1
-        cycle += 1
-    await asyncio.gather(*tasks)
-    elapsed = time.monotonic() - start
-    served = len(latencies)
-    print(
-        f'sustained: {len(nodes)} nodes every {interval:g} s for {elapsed:.0f} s: offered {beats / elapsed:.0f} '
-        f'beats/s, served {served / elapsed:.0f} beats/s ({served} of {beats}), '
-        f'p50 {percentile(latencies, 0.5) * 1000:.1f} ms, p99 {percentile(latencies, 0.99) * 1000:.1f} ms '
-        f'(served beats), {len(failures)} failed or timed out {sorted(set(map(str, failures)))[:5]}',
-        flush=True,
-    )
-    if is_offline is None:
-        return
-    if watcher is None:
-        watcher = asyncio.create_task(watch_offline(is_offline, silent[0], last_silent_beat))
-    offline_after = await watcher
-    shown = 'never (within 150 s)' if offline_after is None else f'{offline_after:.0f} s'
-    print(
-        f'offline detection: a node that stopped beating was shown offline {shown} after its last beat '
-        '(goal: within 100 s)',
-        flush=True,
-    )
 
 
 async def coalescing_ratio(mongo_url: str, nodes: list[tuple[str, str]], count: int = 2000) -> None:
@@ -187,9 +101,12 @@ async def run(args: argparse.Namespace, mongo_url: str, base: str, bare: str) ->
                 return False
 
         ops_before, ops_started, run_started = await database_ops(mongo_url), time.monotonic(), datetime.now(UTC)
-        await sustained(
-            session, base, nodes, args.interval, args.duration, None if args.skip_offline_check else is_offline
-        )
+        if args.paced_by_wrk:
+            await sustained_by_wrk(session, base, nodes, args, is_offline)
+        else:
+            await sustained(
+                session, base, nodes, args.interval, args.duration, None if args.skip_offline_check else is_offline
+            )
         ops = (await database_ops(mongo_url) - ops_before) / (time.monotonic() - ops_started)
         marked = await beating_marked_offline(mongo_url, run_started)
         silent = 0 if args.skip_offline_check else 1
@@ -251,6 +168,8 @@ def main() -> None:
     parser.add_argument('--skip-offline-check', action='store_true', help='do not wait for the silent node')
     parser.add_argument('--app-env', action='append', default=[], help='KEY=VALUE for the app, may be repeated')
     parser.add_argument('--mint', action='store_true', help='write the nodes and sign their tokens, not enroll')
+    parser.add_argument('--paced-by-wrk', action='store_true', help='offer the sustained load with wrk (installed)')
+    parser.add_argument('--wrk-connections', type=int, default=500)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix='espaze-bench-') as workdir:
         database = EmbeddedMongo(Path(workdir) / 'db')

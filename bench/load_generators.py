@@ -2,6 +2,7 @@
 of the CPU), else by aiohttp workers."""
 
 import asyncio
+import os
 import subprocess
 import time
 from pathlib import Path
@@ -58,3 +59,44 @@ def wrk_rate(url: str, script: str | None, seconds: float, concurrency: int, wor
     if errors:
         print(f'wrk {url}: {errors}')
     return float(output.split('Requests/sec:')[1].split()[0])
+
+
+PACED_SCRIPT = (
+    WRK_SCRIPT
+    + """
+local pause = tonumber(os.getenv("BENCH_PAUSE_MS"))
+delay = function()
+  return pause
+end
+done = function(summary, latency, requests)
+  io.write(string.format("BENCH p50=%f p99=%f p999=%f\\n", latency:percentile(50), latency:percentile(99),
+    latency:percentile(99.9)))
+end
+"""
+)
+
+
+def wrk_paced(url: str, rate: float, seconds: float, connections: int, workdir: Path) -> dict[str, float]:
+    """Heartbeats at about `rate` a second by wrk: `connections` each pause so long between two beats that together
+    they offer `rate` (a slow answer lowers what is offered: the figure returned is what was sent, and served)."""
+    path = workdir / 'paced.lua'
+    path.write_text(PACED_SCRIPT)
+    pause = max(1, int(connections / rate * 1000))
+    command = ['wrk', '-t1', f'-c{connections}', f'-d{int(seconds)}s', '--timeout', '10s', '-s', str(path), url]
+    environment = {**os.environ, 'BENCH_PAUSE_MS': str(pause)}
+    done = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 60, env=environment)
+    output = done.stdout
+    sent = int(output.split(' requests in ')[0].split()[-1])
+    errors = 0
+    for line in output.splitlines():
+        if 'Non-2xx' in line:
+            errors += int(line.split()[-1])
+        if 'Socket errors' in line:
+            errors += sum(int(part.split()[-1]) for part in line.split(':', 1)[1].split(','))
+    figures = dict(part.split('=') for part in output.split('BENCH ')[1].split()) if 'BENCH ' in output else {}
+    return {
+        'offered': sent / seconds,
+        'served': (sent - errors) / seconds,
+        'failed': errors,
+        **{name: float(value) / 1000 for name, value in figures.items()},  # wrk's latencies are in microseconds
+    }
