@@ -2,7 +2,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint chromium clean
+.PHONY: run test lint chromium bench-tools clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,16 @@ chromium:
 			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
 		else \
 			echo "Chromium is missing: run 'sudo apt-get install -y chromium' (the browser tests need /usr/bin/chromium)"; exit 1; \
+		fi; \
+	fi
+
+## bench-tools: wrk, the C load generator the heartbeat bench paces its load with (bench/heartbeats.py --paced-by-wrk)
+bench-tools: $(VENV)/.dev-installed
+	@if ! command -v wrk >/dev/null; then \
+		if [ "$$(id -u)" = 0 ]; then \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; \
+		else \
+			echo "wrk is missing: run 'sudo apt-get install -y wrk'"; exit 1; \
 		fi; \
 	fi
 

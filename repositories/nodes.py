@@ -22,6 +22,7 @@ from models.fleet import (
     NodeStatus,
 )
 from models.fleet_map import MapMarker
+from repositories.database import chunked
 from repositories.node_index import PROJECTION, NodeIndex, node_row
 from repositories.node_liveness import NodeLivenessRepository
 from repositories.read_model import ReadModel
@@ -268,10 +269,11 @@ class NodeRepository:
             if (oid := object_id(node_id)) is not None:
                 groups.setdefault((expected, status), []).append(oid)
         for (expected, status), oids in groups.items():
-            await self._nodes.update_many(
-                {'_id': {'$in': oids}, 'status': expected.value},
-                {'$set': {'status': status.value, 'status_changed_at': at, 'updated_at': datetime.now(UTC)}},
-            )
+            for part in chunked(oids):
+                await self._nodes.update_many(
+                    {'_id': {'$in': part}, 'status': expected.value},
+                    {'$set': {'status': status.value, 'status_changed_at': at, 'updated_at': datetime.now(UTC)}},
+                )
         if groups:
             await self._changed()
 

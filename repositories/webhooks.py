@@ -9,6 +9,7 @@ from pymongo import ASCENDING, UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
 
 from models.notifications import WebhookRecord
+from repositories.database import chunked
 
 
 def _record(doc: dict[str, Any]) -> WebhookRecord:
@@ -77,9 +78,11 @@ class WebhookRepository:
         await self._webhooks.update_one({'_id': ObjectId(webhook_id)}, {'$set': {'last_status': status, 'last_at': at}})
 
     async def _told(self, webhook_id: str, node_ids: list[str]) -> set[str]:
-        keys = [f'{webhook_id}|{node_id}' for node_id in node_ids]
-        cursor = self._states.find({'_id': {'$in': keys}, 'offline_told': True}, {'_id': 1})
-        return {doc['_id'].split('|', 1)[1] async for doc in cursor}
+        told = set()
+        for part in chunked([f'{webhook_id}|{node_id}' for node_id in node_ids]):
+            cursor = self._states.find({'_id': {'$in': part}, 'offline_told': True}, {'_id': 1})
+            told |= {doc['_id'].split('|', 1)[1] async for doc in cursor}
+        return told
 
     async def tell_offline(self, webhook_id: str, node_ids: list[str]) -> list[str]:
         """Record that the webhook is told these nodes are offline; returns those it had not been told yet."""
@@ -104,8 +107,8 @@ class WebhookRepository:
         known = await self._told(webhook_id, node_ids)
         told = [node_id for node_id in node_ids if node_id in known]
         if told:
-            keys = [f'{webhook_id}|{node_id}' for node_id in told]
-            await self._states.update_many({'_id': {'$in': keys}}, {'$set': {'offline_told': False}})
+            for part in chunked([f'{webhook_id}|{node_id}' for node_id in told]):
+                await self._states.update_many({'_id': {'$in': part}}, {'$set': {'offline_told': False}})
         return told
 
     async def checkpoint(self, name: str) -> datetime | None:
