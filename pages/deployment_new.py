@@ -114,15 +114,20 @@ class Wizard:
         )
 
     async def _submit(self) -> None:
+        """Create it, then go to its page: told through the page itself, not the button's slot, which may be gone by
+        the time GitHub and the database have answered (then the page stayed put, saying nothing)."""
+        page = ui.context.client
         self.errors.clear()
         async with busy(self.deploy):
             try:
                 created = await self.services.deployments.create(self.user, self.request())
             except EspazeError as error:
-                self.errors.show(error)
+                with page:
+                    self.errors.show(error)
                 return
-        ui.notify(f'{created.name} created: {created.status_reason}', type='positive')
-        ui.navigate.to(f'/deployments/{created.id}')
+        with page:
+            ui.notify(f'{created.name} created: {created.status_reason}', type='positive')
+            ui.navigate.to(f'/deployments/{created.id}')
 
 
 def register(services: Services) -> None:
