@@ -11,7 +11,14 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Page, Playwright, Route, expect
 
-from tests.support.browser_pages import CREATED_WITHIN_MS, SIZES, no_sideways_scroll, nothing_cut_off, open_page
+from tests.support.browser_pages import (
+    CREATED_WITHIN_MS,
+    SIZES,
+    NetworkWatch,
+    no_sideways_scroll,
+    nothing_cut_off,
+    open_page,
+)
 from tests.support.fleet_setup import admin_session, log_in
 from tests.support.running_app import RunningApp, start_app, stop_app
 
@@ -72,6 +79,7 @@ def test_every_page_reads_well_without_errors(
     browser: Browser, playwright: Playwright, seeded: Seeded, screenshot_dir: Path, size: str
 ):
     page, errors = open_page(browser, playwright, size)
+    network = NetworkWatch(page)
     base = seeded.espaze.base_url
     log_in(page, seeded.espaze)
     visits = [
@@ -102,7 +110,7 @@ def test_every_page_reads_well_without_errors(
     for tab in ('Build log', 'Configuration', 'Pods and events', 'Usage', 'Releases', 'Deliveries', 'Previews', 'Logs'):
         page.get_by_role('tab', name=tab).click()
         expect(page.get_by_role('tab', name=tab)).to_have_attribute('aria-selected', 'true')
-        page.wait_for_load_state('networkidle')
+        network.settled()
         no_sideways_scroll(page, f'the {tab} tab')
         if tab == 'Build log':
             expect(page.get_by_text(f'No build: this deployment runs the prebuilt image {NGINX}.')).to_be_visible()
@@ -130,6 +138,7 @@ def _away_from_usage_before_plotly_loads(
     """On a slow connection, a person leaves the Usage tab before plotly arrived: nothing may then resize a plot
     that is no longer on the page."""
     page, slow_errors = open_page(browser, playwright, size)
+    network = NetworkWatch(page)
     log_in(page, seeded.espaze)
     arrived = []
 
@@ -143,7 +152,7 @@ def _away_from_usage_before_plotly_loads(
     expect(page.get_by_text('1 of 1 replicas ready')).to_be_visible()
     page.get_by_role('tab', name='Usage').click()
     page.get_by_role('tab', name='Releases').click()
-    page.wait_for_load_state('networkidle')
+    network.settled()
     expect(page.get_by_role('tab', name='Releases')).to_have_attribute('aria-selected', 'true')
     page.evaluate('new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))')
     assert arrived, 'plotly was never asked for'

@@ -18,20 +18,24 @@ def fill_and_press(page: Page, fields: dict[str, str], button: str) -> None:
     page.get_by_role('button', name=button, exact=True).click()
 
 
-def open_navigation_if_collapsed(page: Page) -> None:
+def open_navigation_if_collapsed(page: Page, device: str) -> None:
+    """On a phone the drawer starts closed and opens from the Menu button; on a desktop it is open beside the page."""
     drawer_link = page.get_by_role('link', name='Deployments')
-    if not drawer_link.is_visible():
+    if device == 'phone':
+        expect(drawer_link).not_to_be_visible()
         page.get_by_role('button', name='Menu', exact=True).click()
-        expect(drawer_link).to_be_visible()
+    expect(drawer_link).to_be_visible()
 
 
-def close_navigation_overlay(page: Page) -> None:
+def close_navigation_overlay(page: Page, device: str) -> None:
     """On a phone the open drawer covers the page; a person taps beside it to close it."""
+    if device != 'phone':
+        return
     backdrop = page.locator('.q-drawer__backdrop')
-    if backdrop.is_visible():
-        size = page.viewport_size or {'width': 390, 'height': 664}
-        page.mouse.click(size['width'] - 10, size['height'] // 2)
-        expect(backdrop).not_to_be_visible()
+    expect(backdrop).to_be_visible()
+    size = page.viewport_size or {'width': 390, 'height': 664}
+    page.mouse.click(size['width'] - 10, size['height'] // 2)
+    expect(backdrop).not_to_be_visible()
 
 
 def log_out(page: Page) -> None:
@@ -46,18 +50,18 @@ def first_journey(page: Page, espaze: RunningApp, shots: Path, device: str) -> N
     page.screenshot(path=shots / f'{device}-1-setup.png')
     fill_and_press(page, {'Name': 'Root', 'Email': 'root@example.com', 'Password': PASSWORD}, 'Create admin')
     expect(page.get_by_text('Welcome, Root.')).to_be_visible()
-    open_navigation_if_collapsed(page)
+    open_navigation_if_collapsed(page, device)
     expect(page.get_by_role('link', name='Users')).to_be_visible()
     page.screenshot(path=shots / f'{device}-2-admin-dashboard.png')
-    close_navigation_overlay(page)
+    close_navigation_overlay(page, device)
     log_out(page)
 
     page.get_by_role('link', name='Sign up').click()
     fill_and_press(page, {'Name': 'Olga', 'Email': 'olga@example.com', 'Password': PASSWORD}, 'Sign up')
     expect(page.get_by_text('Welcome, Olga.')).to_be_visible()
-    open_navigation_if_collapsed(page)
+    open_navigation_if_collapsed(page, device)
     expect(page.get_by_role('link', name='Users')).to_have_count(0)
-    close_navigation_overlay(page)
+    close_navigation_overlay(page, device)
     log_out(page)
 
     fill_and_press(page, {'Email': 'olga@example.com', 'Password': 'wrong password'}, 'Log in')

@@ -14,6 +14,7 @@ from pymongo import MongoClient
 
 from runtime.embedded_db import free_port
 from tests.conftest import SandboxCluster
+from tests.support.browser_pages import NetworkWatch
 from tests.support.fleet_helpers import node_body
 from tests.support.github_emulator import GitHubEmulator
 from tests.support.github_helpers import classic_token
@@ -122,6 +123,7 @@ def test_no_secret_appears_in_logs_answers_pages_documents_or_files(
 
         context = browser.new_context(viewport={'width': 1366, 'height': 900})
         page = context.new_page()
+        network = NetworkWatch(page)
         page.goto(base + '/login')
         page.get_by_label('Email', exact=True).fill(admin['email'])
         page.get_by_label('Password', exact=True).fill(secrets['admin password'])
@@ -130,7 +132,7 @@ def test_no_secret_appears_in_logs_answers_pages_documents_or_files(
         rendered = []
         for path in (*PAGES, f'/nodes/{node_id}', f'/deployments/{deployment_id}'):
             page.goto(base + path)
-            page.wait_for_load_state('networkidle')
+            network.settled()
             rendered.append(page.content())
         context.close()
         kept(call('POST', '/api/auth/logout', auth, json={'refreshToken': secrets['refresh token']}))

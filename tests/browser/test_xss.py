@@ -7,6 +7,7 @@ from pathlib import Path
 import httpx
 from playwright.sync_api import Browser, expect
 
+from tests.support.browser_pages import NetworkWatch
 from tests.support.fleet_helpers import node_body
 from tests.support.fleet_setup import PASSWORD, admin_session, enrollment_token, log_in
 from tests.support.github_emulator import GitHubEmulator
@@ -63,6 +64,7 @@ def test_user_controlled_text_never_runs_in_the_browser(
         assert httpx.post(f'{base}/api/webhooks', json=hook, headers=admin, timeout=10).status_code == 201
 
         page = browser.new_context(viewport={'width': 1366, 'height': 900}).new_page()
+        network = NetworkWatch(page)
         dialogs: list[str] = []
         errors: list[str] = []
         page.on('dialog', lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
@@ -71,7 +73,7 @@ def test_user_controlled_text_never_runs_in_the_browser(
         log_in(page, espaze)
         for path in ('/', '/deployments', '/users', '/audit', '/settings', '/observatory', '/nodes'):
             page.goto(base + path)
-            page.wait_for_load_state('networkidle')
+            network.settled()
         expect(page.get_by_text(NAME)).to_be_hidden()  # /nodes does not show users
         page.goto(base + '/users')
         expect(page.get_by_text(NAME).first).to_be_visible()
@@ -83,6 +85,7 @@ def test_user_controlled_text_never_runs_in_the_browser(
         page.wait_for_timeout(500)
 
         eve_page = browser.new_context(viewport={'width': 1366, 'height': 900}).new_page()
+        eve_network = NetworkWatch(eve_page)
         eve_page.on('dialog', lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
         eve_page.on('pageerror', lambda error: errors.append(str(error)))
         eve_page.goto(base + '/login')
@@ -101,7 +104,7 @@ def test_user_controlled_text_never_runs_in_the_browser(
         expect(eve_page.get_by_text('may hold only letters, digits')).to_be_visible()  # and it is refused
         for path in ('/nodes', f'/nodes/{node_id}'):
             eve_page.goto(base + path)
-            eve_page.wait_for_load_state('networkidle')
+            eve_network.settled()
         expect(eve_page.get_by_text(AGENT).first).to_be_visible()
         assert dialogs == [] and errors == []
     finally:

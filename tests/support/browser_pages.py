@@ -1,6 +1,8 @@
 """Pages in Chromium at the two sizes every journey runs at, with what a journey checks of each."""
 
-from playwright.sync_api import Browser, Locator, Page, Playwright
+import time
+
+from playwright.sync_api import Browser, Locator, Page, Playwright, Request
 
 SIZES = ['desktop', 'phone']
 DESKTOP = {'width': 1440, 'height': 900}
@@ -42,3 +44,34 @@ def nothing_cut_off(page: Page, selector: str, where: str) -> None:
         '.map(e => e.textContent.trim().slice(0, 40))',
     )
     assert cut == [], f'{where}: cut off: {cut}'
+
+
+class NetworkWatch:
+    """The requests a page has in flight, other than NiceGUI's socket (which may fall back to long polling when
+    a loaded machine is slow to open the websocket, so that Playwright's `networkidle` never comes)."""
+
+    QUIET_S = 0.5
+
+    def __init__(self, page: Page) -> None:
+        self.page = page
+        self.in_flight: dict[Request, str] = {}
+        self.changed_at = time.monotonic()
+        page.on('request', self._started)
+        page.on('requestfinished', self._ended)
+        page.on('requestfailed', self._ended)
+
+    def _started(self, request: Request) -> None:
+        if '/_nicegui_ws/' not in request.url:
+            self.in_flight[request] = request.url
+            self.changed_at = time.monotonic()
+
+    def _ended(self, request: Request) -> None:
+        if self.in_flight.pop(request, None) is not None:
+            self.changed_at = time.monotonic()
+
+    def settled(self, within_s: float = 60) -> None:
+        """Waits until no request has been in flight for half a second; names those still loading otherwise."""
+        deadline = time.monotonic() + within_s
+        while self.in_flight or time.monotonic() - self.changed_at < self.QUIET_S:
+            assert time.monotonic() < deadline, f'still loading after {within_s} s: {list(self.in_flight.values())}'
+            self.page.wait_for_timeout(100)
