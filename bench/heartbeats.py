@@ -11,7 +11,7 @@ Starts the embedded database and Espaze (as `make run` does, on free ports), enr
      (bench/bare_app.py, same uvicorn settings); ratios of the heartbeat to both;
   4. coalescing: the same beats written as one bulk write against one update per beat.
 During the sustained load it also prints the database's operations a second (its own opcounters: commands, a bulk
-write counting once) and how many beating nodes were ever marked offline (goal: none).
+write counting once), its CPU, and how many beating nodes were ever marked offline (goal: none).
 """
 
 import argparse
@@ -26,6 +26,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import aiohttp
+import psutil
 
 from bench.heartbeat_fleet import PASSWORD, beating_marked_offline, database_ops, enroll_fleet, minted_fleet
 from bench.heartbeat_load import METRICS, send_beat, sustained, sustained_by_wrk
@@ -74,7 +75,7 @@ async def coalescing_ratio(mongo_url: str, nodes: list[tuple[str, str]], count: 
     )
 
 
-async def run(args: argparse.Namespace, mongo_url: str, base: str, bare: str) -> None:
+async def run(args: argparse.Namespace, mongo_url: str, base: str, bare: str, database_pid: int) -> None:
     connector = aiohttp.TCPConnector(limit=args.connections)
     async with aiohttp.ClientSession(connector=connector, timeout=aiohttp.ClientTimeout(total=30)) as session:
         started = time.monotonic()
@@ -101,6 +102,8 @@ async def run(args: argparse.Namespace, mongo_url: str, base: str, bare: str) ->
                 return False
 
         ops_before, ops_started, run_started = await database_ops(mongo_url), time.monotonic(), datetime.now(UTC)
+        database_process = psutil.Process(database_pid)
+        database_process.cpu_percent(None)
         if args.paced_by_wrk:
             await sustained_by_wrk(session, base, nodes, args, is_offline)
         else:
@@ -108,10 +111,12 @@ async def run(args: argparse.Namespace, mongo_url: str, base: str, bare: str) ->
                 session, base, nodes, args.interval, args.duration, None if args.skip_offline_check else is_offline
             )
         ops = (await database_ops(mongo_url) - ops_before) / (time.monotonic() - ops_started)
+        database_cpu = database_process.cpu_percent(None)
         marked = await beating_marked_offline(mongo_url, run_started)
         silent = 0 if args.skip_offline_check else 1
         print(
-            f'database: {ops:.0f} operations/s during the sustained load; beating nodes marked offline: '
+            f'database: {ops:.0f} operations/s and {database_cpu:.0f} % CPU (of one core) during the sustained load; '
+            f'beating nodes marked offline: '
             f'{max(0, marked - silent)} (goal: 0; the one node that stopped is not counted)',
             flush=True,
         )
@@ -201,7 +206,8 @@ def main() -> None:
             try:
                 wait_ready(f'http://127.0.0.1:{app_port}/readyz', app)
                 wait_ready(f'http://127.0.0.1:{bare_port}/docs', bare)
-                asyncio.run(run(args, database.url, f'http://127.0.0.1:{app_port}', f'http://127.0.0.1:{bare_port}'))
+                urls = f'http://127.0.0.1:{app_port}', f'http://127.0.0.1:{bare_port}'
+                asyncio.run(run(args, database.url, *urls, database.pid))
             finally:
                 for process in (app, bare):
                     process.terminate()

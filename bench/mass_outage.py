@@ -4,9 +4,9 @@
 
 Seeds the embedded database as bench/scale does (60,000 nodes over 200 owners), starts Espaze on it (its first
 start builds the indexes), then marks every node as having just beaten and online, as a fleet that was beating a
-moment ago, and polls the nodes summary until none is online. Prints the seconds from that last beat until every
-node showed offline, against the goal: the offline threshold (ESPAZE_NODE_OFFLINE_AFTER, 90 s) plus one sweep
-(ESPAZE_OFFLINE_SWEEP_SECONDS, 5 s), within 100 s plus one sweep.
+moment ago (its beats in the beat log, as flushes of 2,000), and polls the nodes summary until none is online.
+Prints the seconds from that last beat until every node showed offline, against the goal: the offline threshold
+(ESPAZE_NODE_OFFLINE_AFTER, 90 s) plus one sweep (ESPAZE_OFFLINE_SWEEP_SECONDS, 5 s), within 100 s plus one sweep.
 """
 
 import argparse
@@ -19,6 +19,7 @@ import httpx
 from pymongo import MongoClient
 
 from bench.scale.seed import ADMIN_EMAIL, PASSWORD, seed
+from repositories.beat_log import log_document
 from runtime.embedded_db import EmbeddedMongo
 from tests.support.running_app import start_app, stop_app
 
@@ -53,6 +54,9 @@ def main() -> None:
             with MongoClient(database.url, tz_aware=True) as mongo:
                 db = mongo.get_default_database('espaze')
                 db['node_liveness'].update_many({}, {'$set': {'online': True, 'last_seen_at': last_beat}})
+                node_ids = [str(doc['_id']) for doc in db['nodes'].find({}, {'_id': 1})]
+                flushes = [log_document(last_beat, node_ids[i : i + 2000]) for i in range(0, len(node_ids), 2000)]
+                db['beat_log'].insert_many(flushes)  # what the replicas' flushes wrote of those beats
                 db['nodes'].update_many({}, {'$set': {'status': 'online', 'updated_at': datetime.now(UTC)}})
             started = time.monotonic() - (datetime.now(UTC) - last_beat).total_seconds()
             while True:

@@ -1,7 +1,8 @@
-"""The `node_liveness` collection: the hot part of a node, written by every heartbeat flush.
+"""A node's liveness: whether it is online, when it was last seen, the address it beats from.
 
-Kept apart from `nodes` so that each beat updates a small document with a single index, whatever indexes the
-fleet's listing needs.
+A beat is not a write of its node's document: each flush appends the ids of the nodes that beat to the beat log,
+which every replica follows (`BeatTail`). The `node_liveness` document of a node is written when it goes online
+or offline (with the time of its last beat then) and when the address it beats from changes.
 """
 
 from datetime import UTC, datetime, timedelta
@@ -12,17 +13,20 @@ from pymongo import ASCENDING, UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
 
 from models.fleet import Heartbeat
+from repositories.beat_log import BeatLogRepository, as_stored
+from repositories.beat_tail import BeatTail
 from repositories.database import chunked
 from repositories.users import object_id
 
 TALLIES_KEPT_SECONDS = 3600
 LATEST_METRICS_WITHIN = timedelta(minutes=5)
-SILENT_PER_SWEEP = 10_000  # marked per sweep: a statement per IN_CHUNK nodes, each node costing about 0.5 ms
 
 
 class NodeLivenessRepository:
     def __init__(self, db: AsyncDatabase) -> None:
         self._liveness = db['node_liveness']
+        self.log = BeatLogRepository(db)
+        self.tail = BeatTail(self.log)
         self._tallies = db['heartbeat_tallies']  # one small document per flush: what the fleet's figures sum
         self._minute_points = db['node_metrics']  # written by NodeActivityRepository; read here for the latest
 
@@ -30,6 +34,7 @@ class NodeLivenessRepository:
         """The offline sweep's index, and the tallies' expiry (idempotent)."""
         await self._liveness.create_index([('online', ASCENDING), ('last_seen_at', ASCENDING)], name='online_seen')
         await self._tallies.create_index('at', expireAfterSeconds=TALLIES_KEPT_SECONDS, name='expiry')
+        await self.log.ensure_indexes()
 
     async def create(self, node_id: str) -> None:
         """Start tracking a new node: never seen yet."""
@@ -37,22 +42,24 @@ class NodeLivenessRepository:
             {'_id': ObjectId(node_id), 'online': False, 'last_seen_at': None, 'seen_ip': None, 'metrics': None}
         )
 
-    async def record(self, beats: list[Heartbeat], addresses: dict[str, str | None]) -> int:
+    async def record(self, beats: list[Heartbeat], addresses: dict[str, str | None]) -> None:
         """Every node that beat is seen, at the oldest of these beats' times (so never later than it was), in one
-        write whatever the number of nodes; `addresses` holds only the addresses seen that changed. Returns how many
-        nodes matched (deleted ones do not). Its latest metrics are its newest minute point (`of`)."""
+        insert whatever the number of nodes; `addresses` holds only the addresses seen that changed."""
         if not beats:
-            return 0
-        seen = min(beat.received_at for beat in beats)
-        oids = [oid for oid in (object_id(beat.node_id) for beat in beats) if oid]
-        matched = 0
-        for part in chunked(oids):
-            seen_now = {'$set': {'last_seen_at': seen, 'online': True}}
-            matched += (await self._liveness.update_many({'_id': {'$in': part}}, seen_now)).matched_count
+            return
+        seen = as_stored(min(beat.received_at for beat in beats))
+        node_ids = [beat.node_id for beat in beats]
+        await self.log.append(seen, node_ids)
+        self.tail.note(seen, node_ids)
         moved = [UpdateOne({'_id': object_id(node_id)}, {'$set': {'seen_ip': ip}}) for node_id, ip in addresses.items()]
         if moved:
             await self._liveness.bulk_write(moved, ordered=False)
-        return matched
+
+    async def set_online(self, node_ids: list[str], at: datetime) -> None:
+        """These nodes beat again (at `at`) after being offline or pending."""
+        oids = [oid for oid in map(object_id, node_ids) if oid]
+        for part in chunked(oids):
+            await self._liveness.update_many({'_id': {'$in': part}}, {'$set': {'online': True, 'last_seen_at': at}})
 
     async def tally(self, at: datetime, accepted: int, beats: list[Heartbeat]) -> None:
         """What one flush wrote: the beats accepted since the previous one, and the sums of what they reported."""
@@ -96,24 +103,24 @@ class NodeLivenessRepository:
             found += [str(doc['_id']) async for doc in cursor]
         return found
 
-    async def oldest_online_between(self, after: datetime | None, before: datetime) -> datetime | None:
-        """The oldest last beat in (`after`, `before`] of a node still marked online (the sweep has not come yet)."""
-        seen = {'$ne': None, '$lte': before} | ({'$gt': after} if after else {})
-        found = await self._liveness.find_one(
-            {'online': True, 'last_seen_at': seen}, {'last_seen_at': 1}, sort=[('last_seen_at', ASCENDING)]
-        )
-        return found['last_seen_at'] if found else None
+    async def online_nodes(self) -> dict[str, datetime]:
+        """Nodes marked online, with the time their document was written (a beat does not write it): the whole
+        online fleet, read once, when a replica first sweeps."""
+        cursor = self._liveness.find({'online': True}, {'last_seen_at': 1})
+        return {str(doc['_id']): doc['last_seen_at'] async for doc in cursor}
 
-    async def silent_online(self, cutoff: datetime, limit: int = SILENT_PER_SWEEP) -> list[str]:
-        """Nodes that beat once but not since `cutoff`."""
-        cursor = self._liveness.find({'online': True, 'last_seen_at': {'$lt': cutoff}}, {'_id': 1}).limit(limit)
-        return [str(doc['_id']) async for doc in cursor]
-
-    async def set_offline(self, node_ids: list[str]) -> None:
-        """Stop looking at these nodes until they beat again (one write for all)."""
-        oids = [oid for oid in map(object_id, node_ids) if oid]
-        for part in chunked(oids):
-            await self._liveness.update_many({'_id': {'$in': part}}, {'$set': {'online': False}})
+    async def set_offline(self, last_seen: dict[str, datetime]) -> None:
+        """Stop looking at these nodes until they beat again, each with the time of its last beat (one write per
+        time of a flush, for every node last seen in it)."""
+        by_time: dict[datetime, list[ObjectId]] = {}
+        for node_id, at in last_seen.items():
+            if oid := object_id(node_id):
+                by_time.setdefault(at, []).append(oid)
+        for at, oids in by_time.items():
+            for part in chunked(oids):
+                change = {'$set': {'online': False, 'last_seen_at': at}}
+                await self._liveness.update_many({'_id': {'$in': part}}, change)
+        self.tail.forget(list(last_seen))
 
     async def of(self, node_ids: list[str]) -> dict[str, dict[str, Any]]:
         """Liveness documents by node id, each with its latest metrics: those of its newest minute point of the
@@ -132,6 +139,10 @@ class NodeLivenessRepository:
                 newest[point['node_id']] = point
         for node_id, point in newest.items():
             found[node_id]['metrics'] = point['metrics']
+        for node_id, doc in found.items():
+            beat = self.tail.latest(node_id)
+            if beat is not None and (doc['last_seen_at'] is None or beat > doc['last_seen_at']):
+                doc['last_seen_at'] = beat
         return found
 
     async def delete(self, node_id: str) -> None:

@@ -29,10 +29,15 @@ class NodeNotices:
         if after is not None and before <= after:
             return {}
         silent = await self._liveness.offline_between(after, before)
-        not_swept = await self._liveness.oldest_online_between(after, before)
+        not_swept = self._oldest_online_beat(after, before)
         new = await self._webhooks.tell_offline(webhook.id, list(silent))
         await self._webhooks.advance_checkpoint(cursor, min(before, not_swept - JUST_BEFORE) if not_swept else before)
         return {node_id: silent[node_id] for node_id in new}
+
+    def _oldest_online_beat(self, after: datetime | None, before: datetime) -> datetime | None:
+        """The oldest last beat in (`after`, `before`] of a node still online: the sweep has not come to it yet."""
+        beats = self._liveness.tail.seen_between(after, before)
+        return min((beats[node_id] for node_id, _ in self._nodes.online_owners(list(beats))), default=None)
 
     async def back_online(self, webhook: WebhookRecord, now: datetime) -> list[str]:
         """Nodes the webhook was told are offline and that are online again since its last look."""

@@ -7,6 +7,7 @@ engine at once, never creates anything twice.
 
 import asyncio
 import logging
+import time
 from datetime import UTC, datetime
 
 from models.cluster import AppSpec, BuildRequest
@@ -24,6 +25,7 @@ from services.infrastructure.secret_box import SecretBox
 log = logging.getLogger(__name__)
 BUILD_LOG_LINES = 8
 CONCURRENT_ADVANCES = 16
+TICK_BUDGET_SECONDS = 2.0  # a tick starts no new step after this; the deployments left wait for the next tick
 DEADLINE_GRACE_SECONDS = 30  # the cluster's own progress deadline comes first; this catches a cluster that never says
 
 
@@ -55,6 +57,8 @@ class RolloutEngine:
         self._scheduling_patience = SCHEDULING_PATIENCE_SECONDS
         self.advances = 0
         self._kicked: set[asyncio.Task] = set()
+        self._advancing: set[str] = set()  # deployments taking a step in this process now
+        self._resume_at = 0
 
     async def app_spec(self, deployment: Deployment, image: str, sealed: dict[str, bytes] | None = None) -> AppSpec:
         config = deployment.configuration
@@ -77,13 +81,21 @@ class RolloutEngine:
     async def tick(self) -> int:
         """Advance every in-flight deployment once; returns how many were looked at."""
         found = await self._deployments.in_flight()
+        if found:  # begin where the last tick's budget ran out, so that none waits behind the same others
+            start = self._resume_at % len(found)
+            found = found[start:] + found[:start]
         limit = asyncio.Semaphore(CONCURRENT_ADVANCES)
+        started, taken = time.monotonic(), 0
 
         async def one(deployment: Deployment) -> None:
+            nonlocal taken
             async with limit:
-                await self.advance_now(deployment)
+                if time.monotonic() - started < TICK_BUDGET_SECONDS:
+                    taken += 1
+                    await self.advance_now(deployment)
 
         await asyncio.gather(*(one(d) for d in found))
+        self._resume_at = 0 if taken == len(found) else self._resume_at + taken
         return len(found)
 
     def kick(self, deployment: Deployment) -> None:
@@ -94,13 +106,19 @@ class RolloutEngine:
         task.add_done_callback(self._kicked.discard)
 
     async def advance_now(self, deployment: Deployment) -> None:
-        """One step now; what fails for a while is tried again at the next tick, what is refused for good fails."""
+        """One step now, unless this process is taking one for it already (a kick and a tick at once would ask the
+        cluster twice); what fails for a while is tried again at the next tick, what is refused for good fails."""
+        if deployment.id in self._advancing:
+            return
+        self._advancing.add(deployment.id)
         try:
             await self.advance(deployment)
         except (UpstreamFailed, RateLimited) as error:  # the cluster or GitHub failed this time: try again
             log.warning('deployment %s: %s', deployment.id, error)
         except EspazeError as error:  # refused for good (credential, permission, invalid): say why
             await self._moved(deployment, Status.FAILED, str(error), refused=True)
+        finally:
+            self._advancing.discard(deployment.id)
 
     async def advance(self, deployment: Deployment) -> None:
         await fence()  # a holder paused past its lease acts no more: the new holder advances this deployment

@@ -106,6 +106,7 @@ class HeartbeatService:
         async with self._flush_lock:
             written = await self._flush_beats()
             await self.allowance.flush()
+            await self._liveness.tail.follow()  # the beats the other replicas wrote
             return written
 
     async def _flush_beats(self) -> int:
@@ -145,6 +146,7 @@ class HeartbeatService:
         ]
         batch, later = waiting[:TRANSITIONS_PER_FLUSH], waiting[TRANSITIONS_PER_FLUSH:]
         await self._nodes.set_statuses([(node_id, status, NodeStatus.ONLINE) for node_id, _, status in batch], at)
+        await self._liveness.set_online([node_id for node_id, _, _ in batch], at)
         await self._activity.record_events(
             [
                 (owner, NodeEvent(node_id, status, NodeStatus.ONLINE, at, 'heartbeat received'))

@@ -49,3 +49,29 @@ async def test_a_waiting_rollout_costs_no_request_and_its_end_is_read_fresh(
     assert {'read_namespaced_deployment', 'list_namespaced_pod', 'list_namespaced_event'} <= set(calls)
     found = await until(user.http_client, auth, stuck_id, {'failed'})
     assert found['statusReason'].startswith('No node can run it')
+
+
+async def test_a_tick_leaves_alone_a_deployment_whose_step_is_under_way(
+    github: GitHubEmulator, user: User, monkeypatch: pytest.MonkeyPatch
+):
+    """A deploy is kicked at once; a tick meanwhile must not ask the cluster for the same step a second time."""
+    services = await started()
+    engine, gateway = services.deployments.engine, services.cluster.gateway
+    monkeypatch.setattr(engine, 'kick', lambda deployment: None)  # the test takes the kick's place
+    auth = await linked_operator(user.http_client, github)
+    deployment_id = await create(user.http_client, auth, body(name='venus', image=NGINX, replicas=1))
+    [pending] = [d for d in await services.deployments.engine._deployments.in_flight() if d.id == deployment_id]
+    calls = []
+    original = gateway.call
+
+    async def counted(method, *args, **kwargs):
+        calls.append(method.__name__)
+        return await original(method, *args, **kwargs)
+
+    monkeypatch.setattr(gateway, 'call', counted)
+    kicked = asyncio.create_task(engine.advance_now(pending))
+    await asyncio.sleep(0)  # the kick's step has begun
+    assert await engine.tick() == 1
+    await kicked
+    assert calls and len(calls) == len(set(calls)), calls  # every request of the step, once
+    await until(user.http_client, auth, deployment_id, {'deploying', 'running'})

@@ -55,7 +55,7 @@ async def test_a_paused_sweep_holder_marks_no_node_offline(mongo_url: str, user:
     assert (await beat(user.http_client, node['node']['id'], node['nodeToken'])).status_code == 200
     services = await started()
     await services.heartbeats.flush()
-    silence(mongo_url, {node['node']['id']: timedelta(minutes=10)})
+    await silence(mongo_url, services.fleet.liveness, {node['node']['id']: timedelta(minutes=10)})
     await _as_a_paused_holder(mongo_url, 'offline-sweep', services.fleet.mark_silent_nodes_offline)
     assert node_doc(mongo_url, node['node']['id'])['status'] == 'online'
     assert await services.fleet.mark_silent_nodes_offline() == 1

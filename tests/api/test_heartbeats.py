@@ -20,6 +20,7 @@ from tests.support.fleet_helpers import (
     set_liveness,
     set_node_fields,
     set_sweep_checkpoint,
+    silence,
     until_listed,
 )
 
@@ -139,7 +140,7 @@ async def test_silent_nodes_go_offline_and_come_back_with_events(user: User, mon
     now = datetime.now(UTC)
     set_sweep_checkpoint(mongo_url, last_run_at=now, grace_until=now - timedelta(seconds=1))
     assert await services.fleet.mark_silent_nodes_offline() == 0  # seen just now
-    set_liveness(mongo_url, node_id, last_seen_at=now - timedelta(seconds=91))
+    await silence(mongo_url, services.fleet.liveness, {node_id: timedelta(seconds=91)})
     assert await services.fleet.mark_silent_nodes_offline() == 1
     assert node_doc(mongo_url, node_id)['status'] == 'offline'
     await beat(user.http_client, node_id, node['nodeToken'])

@@ -13,7 +13,7 @@ from pymongo import MongoClient, monitoring
 from bench.scale.seed import deployment_documents, node_documents
 from tests.support.api_helpers import admin_tokens, bearer, signup, started
 from tests.support.deployment_helpers import NGINX, body, create, linked_operator, until
-from tests.support.fleet_helpers import beat, enroll
+from tests.support.fleet_helpers import beat, enroll, set_sweep_checkpoint
 from tests.support.github_emulator import GitHubEmulator
 
 FLEET = 1200
@@ -173,14 +173,15 @@ async def _flush_statements(user: User, nodes: list[dict]) -> dict[str, int]:
     raise AssertionError('the flush job took the beats three times in a row')
 
 
-async def test_a_flush_writes_as_many_statements_for_40_nodes_as_for_4(user: User):
+async def test_a_flush_writes_one_log_document_for_40_nodes_as_for_4_and_no_node_document(user: User):
     admin = await admin_tokens(user.http_client)
     nodes = [await enroll(user.http_client, admin, mac=f'02:00:00:00:02:{n:02x}') for n in range(40)]
     await _flush_statements(user, nodes)  # the first beats: nodes come online, addresses are stored
     few, many = await _flush_statements(user, nodes[:4]), await _flush_statements(user, nodes)
-    liveness = ('node_liveness', 'nodes', 'heartbeat_tallies')
+    liveness = ('node_liveness', 'nodes', 'heartbeat_tallies', 'beat_log')
     assert {name: few.get(name, 0) for name in liveness} == {name: many.get(name, 0) for name in liveness}
-    assert many.get('node_liveness') == 1 and many.get('nodes', 0) == 0  # every node seen in one statement
+    assert many.get('beat_log') == 1  # every node seen in one document
+    assert many.get('node_liveness', 0) == 0 and many.get('nodes', 0) == 0  # nodes already online: no write of theirs
     assert few['rate_counters'] <= many['rate_counters'] <= 32  # the allowance: one per shard, 32 at most
 
 
@@ -228,3 +229,30 @@ async def test_a_notification_tick_reads_only_what_crossed_its_window(user: User
             RECORDING.set(False)
         returned.append(READS.returned)
     assert returned[0] >= FLEET and returned[1] == 0
+
+
+async def test_a_sweep_reads_only_the_beats_written_since_its_last_look(user: User, mongo_url: str):
+    """A replica's first sweep reads the online fleet once; every later one reads the flushes written since (here,
+    another replica's, naming half the fleet) and no node's document, whatever the fleet's size."""
+    await _large_fleet(user, mongo_url)
+    fleet = (await started()).fleet
+    now = datetime.now(UTC)
+    set_sweep_checkpoint(mongo_url, last_run_at=now, grace_until=now - timedelta(seconds=1))
+    with MongoClient(mongo_url, tz_aware=True) as client:
+        db = client.get_default_database()
+        online = [str(doc['_id']) for doc in db['node_liveness'].find({'online': True}, {'_id': 1})]
+    commands = []
+    for look in range(3):
+        if look == 2:
+            await fleet.liveness.log.append(datetime.now(UTC), online[::2])  # as another replica writes it
+        READS.commands = []
+        RECORDING.set(True)
+        try:
+            assert await fleet.mark_silent_nodes_offline() == 0  # they beat within the last 25 s
+        finally:
+            RECORDING.set(False)
+        commands.append([(name, collection) for name, collection, _ in READS.commands if collection != 'leases'])
+    assert ('find', 'node_liveness') in commands[0] and len(online) > FLEET / 3
+    for later in commands[1:]:
+        assert later == [('findAndModify', 'instance'), ('find', 'beat_log')], later
+    assert fleet.liveness.tail.latest(online[0]) is not None and fleet.liveness.tail.latest(online[1]) is None

@@ -157,7 +157,11 @@ async def test_a_node_offline_longer_than_the_set_time_is_told_once_and_back_aga
     for node in (flapping, silent):
         await beat(user.http_client, node['node']['id'], node['nodeToken'])
     await services.heartbeats.flush()
-    silence(mongo_url, {flapping['node']['id']: timedelta(minutes=2), silent['node']['id']: timedelta(minutes=10)})
+    await silence(
+        mongo_url,
+        services.fleet.liveness,
+        {flapping['node']['id']: timedelta(minutes=2), silent['node']['id']: timedelta(minutes=10)},
+    )
     assert await services.fleet.mark_silent_nodes_offline() == 2
     assert await services.notifications.tick() == 1
     assert await services.notifications.tick() == 0  # not again
@@ -183,7 +187,7 @@ async def test_a_mass_outage_is_told_in_one_message_and_so_is_the_recovery(
     for node in nodes:
         await beat(user.http_client, node['node']['id'], node['nodeToken'])
     await services.heartbeats.flush()
-    silence(mongo_url, {node['node']['id']: timedelta(minutes=5) for node in nodes})
+    await silence(mongo_url, services.fleet.liveness, {node['node']['id']: timedelta(minutes=5) for node in nodes})
     assert await services.fleet.mark_silent_nodes_offline() == 12
     assert await services.notifications.tick() == 1
     assert await services.notifications.tick() == 0

@@ -5,9 +5,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
-from bson import ObjectId
+from bson import Binary, ObjectId
 from pymongo import MongoClient
 
+from repositories.node_liveness import NodeLivenessRepository
 from tests.support.api_helpers import bearer
 
 
@@ -57,12 +58,23 @@ def node_doc(mongo_url: str, node_id: str) -> dict:
         return db.nodes.find_one({'_id': ObjectId(node_id)})
 
 
-def silence(mongo_url: str, silent_for: dict[str, timedelta]) -> None:
-    """Make these nodes' last beats that old, the restart grace over, so that the next sweep sees them."""
+async def silence(mongo_url: str, liveness: NodeLivenessRepository, silent_for: dict[str, timedelta]) -> None:
+    """Make these nodes' last beats that old, the restart grace over, so that the next sweep sees them: their
+    beats are taken out of the beat log, a flush that old holds them instead, and the app reads the log again."""
     now = datetime.now(UTC)
     set_sweep_checkpoint(mongo_url, last_run_at=now, grace_until=now - timedelta(seconds=1))
-    for node_id, age in silent_for.items():
-        set_liveness(mongo_url, node_id, last_seen_at=now - age)
+    silenced = {bytes.fromhex(node_id) for node_id in silent_for}
+    client, db = database(mongo_url)
+    with client:
+        for doc in db.beat_log.find():
+            ids = bytes(doc['ids'])
+            kept = [ids[start : start + 12] for start in range(0, len(ids), 12)]
+            db.beat_log.update_one(
+                {'_id': doc['_id']}, {'$set': {'ids': Binary(b''.join(i for i in kept if i not in silenced))}}
+            )
+        for node_id, age in silent_for.items():
+            db.beat_log.insert_one({'at': now - age, 'written_at': now, 'ids': Binary(bytes.fromhex(node_id))})
+    await liveness.tail.reload()
 
 
 def set_sweep_checkpoint(mongo_url: str, last_run_at: datetime, grace_until: datetime) -> None:

@@ -36,7 +36,7 @@ async def test_the_timeline_and_attention_list_say_what_happened_and_where_to_lo
     services = await started()
     await beat(user.http_client, node_id, node['nodeToken'])
     await services.heartbeats.flush()
-    silence(mongo_url, {node_id: timedelta(seconds=120)})
+    await silence(mongo_url, services.fleet.liveness, {node_id: timedelta(seconds=120)})
     assert await services.fleet.mark_silent_nodes_offline() == 1
 
     await log_in(user, 'dev@example.com')
