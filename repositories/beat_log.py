@@ -48,15 +48,20 @@ class BeatLogRepository:
             [('written_at', ASCENDING)], expireAfterSeconds=int(KEPT_FOR.total_seconds()), name='written_ttl'
         )
 
-    async def append(self, at: datetime, node_ids: list[str]) -> None:
-        """Nodes seen at `at` or later (ids that are not 24 hex digits are not nodes, and left out)."""
+    async def append(self, at: datetime, node_ids: list[str]) -> tuple[ObjectId, datetime] | None:
+        """Nodes seen at `at` or later (ids that are not 24 hex digits are not nodes, and left out); returns the
+        document's id and the time it was written."""
         valid = [node_id for node_id in node_ids if ObjectId.is_valid(node_id)]
-        if valid:
-            await self._log.insert_one(log_document(at, valid))
+        if not valid:
+            return None
+        document = log_document(at, valid)
+        await self._log.insert_one(document)
+        return document['_id'], document['written_at']
 
-    async def written_since(self, since: datetime) -> list[LoggedBeats]:
-        """Flushes written since `since`, in the order they were written (a narrow range of a few documents)."""
-        cursor = self._log.find({'written_at': {'$gte': since}}).sort('written_at', ASCENDING)
+    async def written_since(self, since: datetime, known: list[ObjectId] | None = None) -> list[LoggedBeats]:
+        """Flushes written since `since` but those `known`, in the order they were written (a narrow range)."""
+        query: dict = {'written_at': {'$gte': since}} | ({'_id': {'$nin': known}} if known else {})
+        cursor = self._log.find(query).sort('written_at', ASCENDING)
         return [
             LoggedBeats(doc['_id'], doc['at'], doc['written_at'], _unpacked(bytes(doc['ids']))) async for doc in cursor
         ]

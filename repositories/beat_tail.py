@@ -27,8 +27,11 @@ class BeatTail:
         self._newest: datetime | None = None
         self._lock = asyncio.Lock()
 
-    def note(self, at: datetime, node_ids: list[str]) -> None:
-        """These nodes beat at `at` (a time older than what is known of a node changes nothing)."""
+    def note(self, at: datetime, node_ids: list[str], written: tuple[ObjectId, datetime] | None = None) -> None:
+        """These nodes beat at `at` (a time older than what is known of a node changes nothing); `written` names
+        the log document this replica wrote of them, which it then need not read."""
+        if written is not None:
+            self._applied[written[0]] = written[1]
         for node_id in node_ids:
             previous = self._latest.get(node_id)
             if previous is not None:
@@ -44,7 +47,8 @@ class BeatTail:
         async with self._lock:
             since = self._cursor - OVERLAP if self._cursor else datetime.now(UTC) - KEPT_FOR
             read = 0
-            for logged in await self._log.written_since(since):
+            known = [i for i, written in self._applied.items() if written >= since]
+            for logged in await self._log.written_since(since, known):
                 if logged.id in self._applied:
                     continue
                 self._applied[logged.id] = logged.written_at

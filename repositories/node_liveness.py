@@ -49,8 +49,7 @@ class NodeLivenessRepository:
             return
         seen = as_stored(min(beat.received_at for beat in beats))
         node_ids = [beat.node_id for beat in beats]
-        await self.log.append(seen, node_ids)
-        self.tail.note(seen, node_ids)
+        self.tail.note(seen, node_ids, await self.log.append(seen, node_ids))
         moved = [UpdateOne({'_id': object_id(node_id)}, {'$set': {'seen_ip': ip}}) for node_id, ip in addresses.items()]
         if moved:
             await self._liveness.bulk_write(moved, ordered=False)

@@ -244,12 +244,12 @@ class NodeRepository:
         return {str(doc['_id']): doc.get('name') or doc['mac_address'] async for doc in cursor}
 
     async def statuses(self, node_ids: list[str]) -> list[tuple[str, str, NodeStatus]]:
-        """(id, owner_id, status) of these nodes, in one query."""
-        oids = [oid for oid in map(object_id, node_ids) if oid]
-        if not oids:
-            return []
-        cursor = self._nodes.find({'_id': {'$in': oids}}, {'status': 1, 'owner_id': 1})
-        return [(str(doc['_id']), doc['owner_id'], NodeStatus(doc['status'])) async for doc in cursor]
+        """(id, owner_id, status) of these nodes, in one query per IN_CHUNK of them."""
+        found = []
+        for part in chunked([oid for oid in map(object_id, node_ids) if oid]):
+            cursor = self._nodes.find({'_id': {'$in': part}}, {'status': 1, 'owner_id': 1})
+            found += [(str(doc['_id']), doc['owner_id'], NodeStatus(doc['status'])) async for doc in cursor]
+        return found
 
     def online_owners(self, node_ids: list[str]) -> list[tuple[str, str]]:
         """(id, owner) of those of these nodes the read model holds as online."""

@@ -64,7 +64,12 @@ class FleetMonitor:
         return marked
 
     async def _mark_offline(self, silent: dict[str, datetime], now: datetime) -> int:
-        online = self._nodes.online_owners(list(silent))  # from the read model: no read of every silent node
+        """Mark these nodes offline: the owners of those online come from the read model, and from the database
+        for those it does not hold as online (it may not have seen them come online yet)."""
+        owners = dict(self._nodes.online_owners(list(silent)))
+        unsure = [node_id for node_id in silent if node_id not in owners]
+        owners |= {i: owner for i, owner, status in await self._nodes.statuses(unsure) if status == NodeStatus.ONLINE}
+        online = list(owners.items())
         await fence()  # a holder paused since it read the liveness must not mark nodes that beat meanwhile
         await self._nodes.set_statuses([(node_id, NodeStatus.ONLINE, NodeStatus.OFFLINE) for node_id, _ in online], now)
         await self.liveness.set_offline(silent)

@@ -3,6 +3,7 @@
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from bson import ObjectId
 from nicegui.testing import User
 from nicegui.testing.user_simulation import user_simulation
 
@@ -217,3 +218,15 @@ async def test_a_fleet_coming_online_at_once_is_turned_online_over_several_flush
         online_counts.append(summary['online'])
     assert online_counts == [2, 4, 5]
     assert heartbeats.pending == 0
+
+
+async def test_a_silent_node_is_marked_offline_before_the_read_model_saw_it_come_online(user: User, mongo_url: str):
+    _, node = await operator_with_node(user)
+    node_id = node['node']['id']
+    services = await started()
+    client, db = database(mongo_url)
+    with client:  # online in the database, with no `updated_at` for the read model to follow: it still says pending
+        db.nodes.update_one({'_id': ObjectId(node_id)}, {'$set': {'status': 'online'}})
+    await silence(mongo_url, services.fleet.liveness, {node_id: timedelta(seconds=120)})
+    assert await services.fleet.mark_silent_nodes_offline() == 1
+    assert node_doc(mongo_url, node_id)['status'] == 'offline'
