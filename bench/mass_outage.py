@@ -50,14 +50,14 @@ def main() -> None:
                 time.sleep(1)
             login = client.post('/api/auth/login', json={'email': ADMIN_EMAIL, 'password': PASSWORD}).json()
             auth = {'Authorization': f'Bearer {login["accessToken"]}'}
-            last_beat = datetime.now(UTC)
             with MongoClient(database.url, tz_aware=True) as mongo:
                 db = mongo.get_default_database('espaze')
-                db['node_liveness'].update_many({}, {'$set': {'online': True, 'last_seen_at': last_beat}})
-                node_ids = [str(doc['_id']) for doc in db['nodes'].find({}, {'_id': 1})]
-                flushes = [log_document(last_beat, node_ids[i : i + 2000]) for i in range(0, len(node_ids), 2000)]
-                db['beat_log'].insert_many(flushes)  # what the replicas' flushes wrote of those beats
                 db['nodes'].update_many({}, {'$set': {'status': 'online', 'updated_at': datetime.now(UTC)}})
+                db['node_liveness'].update_many({}, {'$set': {'online': True, 'last_seen_at': datetime.now(UTC)}})
+                node_ids = [str(doc['_id']) for doc in db['nodes'].find({}, {'_id': 1})]
+                last_beat = datetime.now(UTC)  # what the replicas' flushes wrote of the fleet's last beats
+                flushes = [log_document(last_beat, node_ids[i : i + 2000]) for i in range(0, len(node_ids), 2000)]
+                db['beat_log'].insert_many(flushes)
             started = time.monotonic() - (datetime.now(UTC) - last_beat).total_seconds()
             while True:
                 summary = client.get('/api/nodes/summary', headers=auth).json()

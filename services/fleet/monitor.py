@@ -1,5 +1,6 @@
 """Offline detection: nodes silent for longer than the limit go offline, after a grace period if Espaze was down."""
 
+import asyncio
 import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -13,8 +14,7 @@ from services.infrastructure.leases import fence
 
 MARKED_TOGETHER = 500  # nodes marked offline in one round of writes (each node costs about 1.5 ms of the embedded
 # database: its status, its liveness, its event)
-SWEEP_BUDGET_SECONDS = 8.0  # a sweep starts no new round after this: the job is stopped at half its lease (15 s),
-# and a round cut short would leave nodes offline with no event
+SWEEP_BUDGET_SECONDS = 8.0  # a sweep starts no new round after this (the job is stopped at half its lease, 15 s)
 
 
 class FleetMonitor:
@@ -60,7 +60,8 @@ class FleetMonitor:
         for start in range(0, len(silent), MARKED_TOGETHER):
             if time.monotonic() - started > SWEEP_BUDGET_SECONDS:
                 break  # the next sweep goes on from here
-            marked += await self._mark_offline(dict(silent[start : start + MARKED_TOGETHER]), now)
+            # a round is never cut in half by the job's time limit: nodes offline with no event otherwise
+            marked += await asyncio.shield(self._mark_offline(dict(silent[start : start + MARKED_TOGETHER]), now))
         return marked
 
     async def _mark_offline(self, silent: dict[str, datetime], now: datetime) -> int:

@@ -12,6 +12,19 @@ from tests.support.deployment_helpers import NGINX, body, create, linked_operato
 from tests.support.github_emulator import GitHubEmulator
 
 
+def counted_calls(gateway, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The names of the cluster API methods called from now on, in order."""
+    calls: list[str] = []
+    original = gateway.call
+
+    async def counted(method, *args, **kwargs):
+        calls.append(method.__name__)
+        return await original(method, *args, **kwargs)
+
+    monkeypatch.setattr(gateway, 'call', counted)
+    return calls
+
+
 @pytest.fixture(autouse=True)
 def engine_driven_by_the_tests(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv('ESPAZE_ROLLOUT_INTERVAL_SECONDS', '60')
@@ -33,14 +46,7 @@ async def test_a_waiting_rollout_costs_no_request_and_its_end_is_read_fresh(
         lambda: asyncio.sleep(0, reads.informed(deployment['namespace'], 'mars', stuck_id)[1]),
         lambda pods: len(pods) == 1 and pods[0].node is None,
     )
-    calls = []
-    original = gateway.call
-
-    async def counted(method, *args, **kwargs):
-        calls.append(method.__name__)
-        return await original(method, *args, **kwargs)
-
-    monkeypatch.setattr(gateway, 'call', counted)
+    calls = counted_calls(gateway, monkeypatch)
     for _ in range(3):
         assert await engine.tick() == 1
     assert calls == []
@@ -60,15 +66,8 @@ async def test_a_tick_leaves_alone_a_deployment_whose_step_is_under_way(
     monkeypatch.setattr(engine, 'kick', lambda deployment: None)  # the test takes the kick's place
     auth = await linked_operator(user.http_client, github)
     deployment_id = await create(user.http_client, auth, body(name='venus', image=NGINX, replicas=1))
-    [pending] = [d for d in await services.deployments.engine._deployments.in_flight() if d.id == deployment_id]
-    calls = []
-    original = gateway.call
-
-    async def counted(method, *args, **kwargs):
-        calls.append(method.__name__)
-        return await original(method, *args, **kwargs)
-
-    monkeypatch.setattr(gateway, 'call', counted)
+    [pending] = [d for d in await engine._deployments.in_flight() if d.id == deployment_id]
+    calls = counted_calls(gateway, monkeypatch)
     kicked = asyncio.create_task(engine.advance_now(pending))
     await asyncio.sleep(0)  # the kick's step has begun
     assert await engine.tick() == 1
