@@ -105,10 +105,18 @@ async def sustained_by_wrk(session, base: str, nodes: list, args: argparse.Names
     silent, beating = nodes[0], nodes[1:]
     (workdir / 'beating.txt').write_text(''.join(f'{node_id} {token}\n' for node_id, token in beating))
     os.environ['BENCH_NODES'] = str(workdir / 'beating.txt')
+    rate = len(beating) / args.interval
+    if args.warm_up:  # every node's first beats turn it online: three writes each, a fleet's cold start
+        cold = await asyncio.to_thread(wrk_paced, base, rate, args.warm_up, args.wrk_connections, workdir)
+        print(
+            f'cold start by wrk ({args.warm_up:.0f} s, the first beat of every node): offered {cold["offered"]:.0f} '
+            f'beats/s, served {cold["served"]:.0f}/s, {cold["failed"]:.0f} failed or timed out, '
+            f'p50 {cold.get("p50", float("nan")):.1f} ms, p99 {cold.get("p99", float("nan")):.1f} ms',
+            flush=True,
+        )
     failures: list[object] = []
     await send_beat(session, base, silent, [], failures)
     watcher = asyncio.create_task(watch_offline(is_offline, silent[0], time.monotonic()))
-    rate = len(beating) / args.interval
     found = await asyncio.to_thread(wrk_paced, base, rate, args.duration, args.wrk_connections, workdir)
     print(
         f'sustained by wrk: {len(beating)} nodes every {args.interval:g} s ({rate:.0f} beats/s wanted) for '

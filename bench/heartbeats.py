@@ -175,6 +175,9 @@ def main() -> None:
     parser.add_argument('--mint', action='store_true', help='write the nodes and sign their tokens, not enroll')
     parser.add_argument('--paced-by-wrk', action='store_true', help='offer the sustained load with wrk (installed)')
     parser.add_argument('--wrk-connections', type=int, default=500)
+    parser.add_argument(
+        '--warm-up', type=float, default=0, help='seconds of paced beats before the measured ones (with wrk)'
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix='espaze-bench-') as workdir:
         database = EmbeddedMongo(Path(workdir) / 'db')

@@ -23,6 +23,8 @@ TRANSITIONS_PER_FLUSH = 500  # a node coming online is three writes (its status,
 # 1.5 ms on the embedded database); a fleet coming online at once is turned online over several flushes, while its
 # beats are logged at every flush all the same
 LOGGED_PER_FLUSH = 100_000  # one log document (12 bytes a node)
+LOOKED_UP_PER_FLUSH = 2000  # nodes not known online whose status is read (the others at a later beat)
+POINTS_PER_WRITE = 1000  # each bulk write is encoded on the event loop: small ones keep the beats answered
 
 
 class HeartbeatService:
@@ -143,8 +145,9 @@ class HeartbeatService:
         """Queue the nodes that beat and are pending or offline (those the read model holds as online, most of
         them, need no look in the database)."""
         unsure = [b.node_id for b in beats if b.node_id not in self._coming_online]
+        unsure = self._nodes.not_known_online(unsure)[:LOOKED_UP_PER_FLUSH]
         first_seen = {beat.node_id: beat.received_at for beat in beats}
-        for node_id, owner, status in await self._nodes.statuses(self._nodes.not_known_online(unsure)):
+        for node_id, owner, status in await self._nodes.statuses(unsure):
             if status != NodeStatus.ONLINE:
                 self._coming_online[node_id] = (owner, status, first_seen[node_id])
 
@@ -184,4 +187,5 @@ class HeartbeatService:
             if self._minute_stored.get(beat.node_id) != minute:
                 self._minute_stored[beat.node_id] = minute
                 points.append((beat.node_id, minute, beat.metrics))
-        await self._activity.add_minute_points(points)
+        for start in range(0, len(points), POINTS_PER_WRITE):
+            await self._activity.add_minute_points(points[start : start + POINTS_PER_WRITE])
