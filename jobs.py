@@ -23,7 +23,7 @@ def build_scheduler(
     scheduler = AsyncIOScheduler(timezone=UTC)
     every = {'trigger': 'interval', 'max_instances': 1, 'coalesce': True}
     for name, job, seconds in (
-        ('flush-heartbeats', services.heartbeats.flush, settings.heartbeat_flush_seconds),
+        ('flush-heartbeats', services.heartbeats.flush_job, settings.heartbeat_flush_seconds),
         ('node-token-revocations', node_tokens.poll, REVOCATION_POLL_SECONDS),
     ):
         scheduler.add_job(guarded(name, job, leases.telemetry), id=name, seconds=seconds, **every)

@@ -2,6 +2,7 @@
 
 import asyncio
 import itertools
+import logging
 import time
 from collections.abc import Callable
 from datetime import datetime
@@ -17,6 +18,7 @@ from services.fleet.node_tokens import NodeTokenGuard
 from services.infrastructure.telemetry import Telemetry
 from services.tokens import TokenCodec
 
+log = logging.getLogger(__name__)
 VERIFIED_TOKENS_KEPT = 100_000
 ADDRESSES_KEPT = 100_000  # beyond it, forgotten: each address is written once more
 TRANSITIONS_PER_FLUSH = 500  # a node coming online is three writes (its status, its liveness, its event: about
@@ -58,7 +60,10 @@ class HeartbeatService:
         self._verified: dict[str, dict] = {}
         self.flushes = 0
         self._accepted = 0  # beats accepted since the last flush's tally
+        self._arrived: dict[str, datetime] = {}  # nodes that beat, not held as online: their status is read next
         self._coming_online: dict[str, tuple[str, NodeStatus, datetime]] = {}  # owner, status, first beat seen
+        self._turn_lock = asyncio.Lock()
+        self._turning: asyncio.Task | None = None
 
     async def beat(
         self,
@@ -107,19 +112,44 @@ class HeartbeatService:
         return len(self._pending)
 
     async def flush(self) -> int:
-        """Write the beats gathered since the last flush in one bulk write, then their counts; returns how many."""
+        """Log the beats gathered since the last flush, then turn a batch of the nodes among them that were not
+        online online; returns how many beats (what the tests and the shutdown call)."""
+        written = await self.log_beats()
+        await self.turn_online()
+        return written
+
+    async def flush_job(self) -> int:
+        """The scheduled flush: turning nodes online (three writes each) goes on in the background, so that a fleet
+        coming online at once never holds back the log of its beats."""
+        written = await self.log_beats()
+        if self._turning is None or self._turning.done():
+            self._turning = asyncio.create_task(self._turn_online_logged())
+        return written
+
+    async def log_beats(self) -> int:
+        """Log the beats gathered since the last flush in one document, then their counts; returns how many."""
         async with self._flush_lock:
             written = await self._flush_beats()
             await self.allowance.flush()
             await self._liveness.tail.follow()  # the beats the other replicas wrote
             return written
 
+    async def turn_online(self) -> None:
+        async with self._turn_lock:
+            await self._find_coming_online()
+            await self._turn_online()
+
+    async def _turn_online_logged(self) -> None:
+        try:
+            await self.turn_online()
+        except Exception as error:  # the next flush tries again
+            log.warning('turning nodes online failed: %s: %s', type(error).__name__, error)
+
     async def _flush_beats(self) -> int:
         beats = list(itertools.islice(self._pending.values(), LOGGED_PER_FLUSH))
         for beat in beats:
             del self._pending[beat.node_id]
         if not beats:
-            await self._turn_online()
             return 0
         addresses = {b.node_id: b.seen_ip for b in beats if self._addresses.get(b.node_id, '') != b.seen_ip}
         try:
@@ -131,8 +161,10 @@ class HeartbeatService:
         if len(self._addresses) >= ADDRESSES_KEPT:
             self._addresses.clear()
         self._addresses.update(addresses)
-        await self._find_coming_online(beats)
-        await self._turn_online()
+        first_seen = {beat.node_id: beat.received_at for beat in beats}
+        for node_id in self._nodes.not_known_online(list(first_seen)):  # from memory: most nodes are online
+            if node_id not in self._coming_online:
+                self._arrived.setdefault(node_id, first_seen[node_id])
         accepted, self._accepted = self._accepted, 0
         await self._liveness.tally(beats[-1].received_at, accepted, beats)
         await self._store_reported(beats)
@@ -141,13 +173,13 @@ class HeartbeatService:
         self._telemetry.flush_batch.observe(len(beats))
         return len(beats)
 
-    async def _find_coming_online(self, beats: list[Heartbeat]) -> None:
-        """Queue the nodes that beat and are pending or offline (those the read model holds as online, most of
-        them, need no look in the database)."""
-        unsure = [b.node_id for b in beats if b.node_id not in self._coming_online]
-        unsure = self._nodes.not_known_online(unsure)[:LOOKED_UP_PER_FLUSH]
-        first_seen = {beat.node_id: beat.received_at for beat in beats}
-        for node_id, owner, status in await self._nodes.statuses(unsure):
+    async def _find_coming_online(self) -> None:
+        """Queue those of the nodes that beat, not held as online by the read model, that are pending or offline."""
+        taken = list(itertools.islice(self._arrived.items(), LOOKED_UP_PER_FLUSH))
+        for node_id, _ in taken:
+            del self._arrived[node_id]
+        first_seen = dict(taken)
+        for node_id, owner, status in await self._nodes.statuses(list(first_seen)):
             if status != NodeStatus.ONLINE:
                 self._coming_online[node_id] = (owner, status, first_seen[node_id])
 
