@@ -112,7 +112,7 @@ def build(
         timedelta(minutes=settings.access_token_minutes),
         timedelta(days=settings.refresh_token_days),
     )
-    liveness = NodeLivenessRepository(db)
+    liveness = NodeLivenessRepository(db, timedelta(seconds=settings.node_offline_after), clock)
     nodes = NodeRepository(db, liveness)
     node_activity = NodeActivityRepository(
         db,
@@ -290,6 +290,7 @@ def build(
         embedded=embedded,
         sandbox=sandbox,
         read_models=[nodes.index.model, deployment_records.index],
+        followers=[lambda: liveness.presence.follow(nodes.index.model, 1.0)],
     )
 
     async def stored_state_for_metrics() -> None:

@@ -2,8 +2,9 @@
 
 import asyncio
 import logging
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 import pymongo
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -46,6 +47,7 @@ class Espaze:
     sandbox: SandboxProcess | None = None
     read_models: list[ReadModel] = field(default_factory=list)
     read_model_seconds: float = 1.0
+    followers: list[Callable[[], Coroutine[Any, Any, None]]] = field(default_factory=list)  # for ever, as they
     _followers: list[asyncio.Task] = field(default_factory=list)
 
     def start(self) -> None:
@@ -69,6 +71,7 @@ class Espaze:
         await asyncio.gather(*(model.start(snapshots / f'{model.name}.pickle', epoch) for model in self.read_models))
         if not self._followers:
             self._followers = [asyncio.create_task(model.follow(self.read_model_seconds)) for model in self.read_models]
+            self._followers += [asyncio.create_task(follow()) for follow in self.followers]
         await self.node_tokens.poll()
         await self._admin_from_environment()
         url = self.settings.reachable_url

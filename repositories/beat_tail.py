@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 from bson import ObjectId
 
-from repositories.beat_log import KEPT_FOR, BeatLogRepository
+from repositories.beat_log import KEPT_FOR, BeatLogRepository, LoggedBeats
 
 OVERLAP = timedelta(seconds=10)  # a flush written late by another replica is still read
 
@@ -25,22 +25,40 @@ class BeatTail:
         self._applied: dict[ObjectId, datetime] = {}  # log documents read, by when they were written
         self._cursor: datetime | None = None
         self._newest: datetime | None = None
+        self._touched: set[str] | None = None
         self._lock = asyncio.Lock()
 
-    def note(self, at: datetime, node_ids: list[str], written: tuple[ObjectId, datetime] | None = None) -> None:
-        """These nodes beat at `at` (a time older than what is known of a node changes nothing); `written` names
-        the log document this replica wrote of them, which it then need not read."""
-        if written is not None:
-            self._applied[written[0]] = written[1]
-        for node_id in node_ids:
-            previous = self._latest.get(node_id)
-            if previous is not None:
-                if previous >= at:
-                    continue
-                self._unfile(node_id, previous)
-            self._latest[node_id] = at
-            self._by_second[_second(at)].add(node_id)
-        self._newest = at if self._newest is None else max(self._newest, at)
+    def note(self, node_id: str, at: datetime) -> None:
+        """This node beat at `at` (a time older than what is known of it changes nothing)."""
+        previous = self._latest.get(node_id)
+        if previous is not None:
+            if previous >= at:
+                return
+            self._unfile(node_id, previous)
+        self._latest[node_id] = at
+        self._by_second[_second(at)].add(node_id)
+        if self._newest is None or at > self._newest:
+            self._newest = at
+        if self._touched is not None:
+            self._touched.add(node_id)
+
+    def note_logged(self, logged: LoggedBeats) -> None:
+        """The beats of one log document (one this replica wrote need then not be read)."""
+        self._applied[logged.id] = logged.written_at
+        for node_id, at in logged.beats():
+            self.note(node_id, at)
+
+    def watch(self) -> None:
+        """From now on, keep the nodes whose latest beat changed, for `take_touched`."""
+        if self._touched is None:
+            self._touched = set()
+
+    def take_touched(self) -> set[str]:
+        """The nodes whose latest beat changed (noted, forgotten or pruned) since the last call."""
+        touched = self._touched or set()
+        if self._touched is not None:
+            self._touched = set()
+        return touched
 
     async def follow(self) -> int:
         """Read the flushes written since the last look, by every replica; returns how many."""
@@ -51,8 +69,7 @@ class BeatTail:
             for logged in await self._log.written_since(since, known):
                 if logged.id in self._applied:
                     continue
-                self._applied[logged.id] = logged.written_at
-                self.note(logged.at, logged.node_ids)
+                self.note_logged(logged)
                 self._cursor = max(self._cursor or logged.written_at, logged.written_at)
                 read += 1
             self._prune()
@@ -61,6 +78,8 @@ class BeatTail:
     async def reload(self) -> int:
         """Forget what is known and read the whole log again."""
         async with self._lock:
+            if self._touched is not None:
+                self._touched.update(self._latest)
             self._latest.clear()
             self._by_second.clear()
             self._applied.clear()
@@ -97,6 +116,8 @@ class BeatTail:
             at = self._latest.pop(node_id, None)
             if at is not None:
                 self._unfile(node_id, at)
+                if self._touched is not None:
+                    self._touched.add(node_id)
 
     def _unfile(self, node_id: str, at: datetime) -> None:
         second = _second(at)
@@ -113,6 +134,8 @@ class BeatTail:
             for second in [s for s in self._by_second if s < oldest]:
                 for node_id in self._by_second.pop(second):
                     del self._latest[node_id]
+                    if self._touched is not None:
+                        self._touched.add(node_id)
         if self._cursor is not None:
             read_again_after = self._cursor - 2 * OVERLAP
             self._applied = {i: written for i, written in self._applied.items() if written >= read_again_after}

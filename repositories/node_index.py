@@ -32,6 +32,7 @@ def node_row(doc: dict[str, Any]) -> Row:
         text='\n'.join((name, doc['mac_address'], doc.get('public_ip') or '')).lower(),
         tags=frozenset(label_tag(pair['k'], pair['v']) for pair in doc.get('labels') or ()),
         extra=(name, location.get('latitude'), location.get('longitude'), doc.get('seen_ip') or ''),
+        stored_status=doc['status'],
     )
 
 

@@ -5,6 +5,7 @@ which every replica follows (`BeatTail`). The `node_liveness` document of a node
 or offline (with the time of its last beat then) and when the address it beats from changes.
 """
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -13,9 +14,10 @@ from pymongo import ASCENDING, UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
 
 from models.fleet import Heartbeat
-from repositories.beat_log import BeatLogRepository, as_stored
+from repositories.beat_log import BeatLogRepository
 from repositories.beat_tail import BeatTail
 from repositories.database import chunked
+from repositories.node_presence import NodePresence, now
 from repositories.users import object_id
 
 TALLIES_KEPT_SECONDS = 3600
@@ -23,10 +25,16 @@ LATEST_METRICS_WITHIN = timedelta(minutes=5)
 
 
 class NodeLivenessRepository:
-    def __init__(self, db: AsyncDatabase) -> None:
+    def __init__(
+        self,
+        db: AsyncDatabase,
+        offline_after: timedelta = timedelta(seconds=90),
+        clock: Callable[[], datetime] = now,
+    ) -> None:
         self._liveness = db['node_liveness']
         self.log = BeatLogRepository(db)
         self.tail = BeatTail(self.log)
+        self.presence = NodePresence(self.tail, offline_after, clock)
         self._tallies = db['heartbeat_tallies']  # one small document per flush: what the fleet's figures sum
         self._minute_points = db['node_metrics']  # written by NodeActivityRepository; read here for the latest
 
@@ -43,13 +51,13 @@ class NodeLivenessRepository:
         )
 
     async def record(self, beats: list[Heartbeat], addresses: dict[str, str | None]) -> None:
-        """Every node that beat is seen, at the oldest of these beats' times (so never later than it was), in one
-        insert whatever the number of nodes; `addresses` holds only the addresses seen that changed."""
+        """Every node that beat is seen at the time of its beat, in one insert whatever the number of nodes;
+        `addresses` holds only the addresses seen that changed."""
         if not beats:
             return
-        seen = as_stored(min(beat.received_at for beat in beats))
-        node_ids = [beat.node_id for beat in beats]
-        self.tail.note(seen, node_ids, await self.log.append(seen, node_ids))
+        logged = await self.log.append([(beat.node_id, beat.received_at) for beat in beats])
+        if logged is not None:
+            self.tail.note_logged(logged)
         moved = [UpdateOne({'_id': object_id(node_id)}, {'$set': {'seen_ip': ip}}) for node_id, ip in addresses.items()]
         if moved:
             await self._liveness.bulk_write(moved, ordered=False)

@@ -41,7 +41,7 @@ def _location(doc: dict[str, Any]) -> GeoLocation:
     return GeoLocation(doc['latitude'], doc['longitude'], doc.get('accuracy_meters'))
 
 
-def _to_node(doc: dict[str, Any], live: dict[str, Any] | None) -> Node:
+def _to_node(doc: dict[str, Any], live: dict[str, Any] | None, status: str) -> Node:
     live = live or {}
     metrics = live.get('metrics')
     capacity = doc.get('capacity')
@@ -56,7 +56,7 @@ def _to_node(doc: dict[str, Any], live: dict[str, Any] | None) -> Node:
         labels={pair['k']: pair['v'] for pair in doc.get('labels', [])},
         agent_version=doc.get('agent_version'),
         capacity=NodeCapacity(**capacity) if capacity else None,
-        status=NodeStatus(doc['status']),
+        status=NodeStatus(status),
         created_at=doc['created_at'],
         last_seen_at=live.get('last_seen_at'),
         last_metrics=NodeMetrics(**metrics) if metrics else None,
@@ -92,7 +92,9 @@ class NodeRepository:
         self._nodes = db['nodes']
         self._tombstones = db['node_tombstones']
         self.liveness = liveness
-        self.index = NodeIndex(ReadModel(self._nodes, node_row, PROJECTION, tombstones=self._tombstones))
+        self.index = NodeIndex(
+            ReadModel(self._nodes, node_row, PROJECTION, tombstones=self._tombstones, shown=liveness.presence.shown)
+        )
 
     async def _changed(self) -> None:
         """This replica reads its own writes at once (the others at their next poll)."""
@@ -100,7 +102,8 @@ class NodeRepository:
 
     async def _with_liveness(self, docs: list[dict[str, Any]]) -> list[Node]:
         live = await self.liveness.of([str(doc['_id']) for doc in docs])
-        return [_to_node(doc, live.get(str(doc['_id']))) for doc in docs]
+        shown = self.liveness.presence.status
+        return [_to_node(doc, live.get(i := str(doc['_id'])), shown(i, doc['status'])) for doc in docs]
 
     async def _one(self, doc: dict[str, Any] | None) -> Node | None:
         return (await self._with_liveness([doc]))[0] if doc else None
@@ -154,7 +157,7 @@ class NodeRepository:
             raise Conflict('A node with this MAC address is already registered') from None
         await self.liveness.create(node_id)
         self.index.model.note(doc)
-        return _to_node(doc, None)
+        return _to_node(doc, None, doc['status'])
 
     async def re_register(
         self,
@@ -252,14 +255,15 @@ class NodeRepository:
         return found
 
     def online_owners(self, node_ids: list[str]) -> list[tuple[str, str]]:
-        """(id, owner) of those of these nodes the read model holds as online."""
+        """(id, owner) of those of these nodes the read model knows are stored as online."""
         rows = self.index.model
-        return [(i, row.owner_id) for i in node_ids if (row := rows.get(i)) is not None and row.status == ONLINE]
+        return [(i, row.owner_id) for i in node_ids if (row := rows.get(i)) is not None and row.stored_status == ONLINE]
 
     def not_known_online(self, node_ids: list[str]) -> list[str]:
-        """Those of these nodes the read model does not hold as online (the others need no look in the database)."""
+        """Those of these nodes the read model does not know are stored as online (the others need no look in the
+        database)."""
         rows = self.index.model
-        return [node_id for node_id in node_ids if (row := rows.get(node_id)) is None or row.status != ONLINE]
+        return [i for i in node_ids if (row := rows.get(i)) is None or row.stored_status != ONLINE]
 
     async def set_statuses(self, changes: list[tuple[str, NodeStatus, NodeStatus]], at: datetime) -> None:
         """Apply (node_id, expected, new) status changes, one write for each pair of statuses however many nodes;

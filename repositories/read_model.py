@@ -29,6 +29,8 @@ RESYNC_SECONDS = 900  # and, rarely, everything is read again: a write that land
 LOAD_SECONDS = 300  # reading a whole large collection outlasts a request's timeout
 LOAD_BATCH = 1000  # documents handled between two waits on the database: the event loop stays free
 VIEWS_KEPT = 16  # sorted views kept (each is updated on every change), least recently used dropped first
+VIEWS_DROPPED_ABOVE = 2000  # rows reconsidered at once beyond which views are built again rather than updated
+RECONSIDERED_BETWEEN_YIELDS = 1000
 EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
 
 
@@ -43,6 +45,7 @@ class Row:
     text: str = ''  # lower case: what a search looks in
     tags: frozenset[str] = frozenset()  # exact-match filters, such as labels as 'key=value'
     extra: Any = None  # what a page draws beside the list (a node's position)
+    stored_status: str | None = None  # the status the database holds, where the one shown is derived from more
 
 
 @dataclass(frozen=True)
@@ -80,10 +83,12 @@ class ReadModel:
         *,
         tombstones: AsyncCollection | None = None,
         hidden_statuses: tuple[str, ...] = (),
+        shown: Callable[[Row], Row] | None = None,
     ) -> None:
         self._collection = collection
         self._tombstones = tombstones
         self._to_row = to_row
+        self._shown = shown  # what a row is shown as, beyond its document (a node's status follows its beats)
         self._projection = {**projection, 'updated_at': 1}
         self._hidden = hidden_statuses  # listed only when asked for by status (deleted deployments)
         self._state = _State()
@@ -105,7 +110,7 @@ class ReadModel:
                 async for doc in self._collection.find({}, self._projection).batch_size(LOAD_BATCH):
                     self.stats.loaded += 1
                     cursor = max(cursor, doc.get('updated_at') or EARLIEST)
-                    _put(state, str(doc['_id']), self._to_row(doc))
+                    _put(state, str(doc['_id']), self._row(doc))
             self._state = state
             self.version += 1
             took = (datetime.now(UTC) - started).total_seconds()
@@ -125,7 +130,7 @@ class ReadModel:
         async with self._lock:
             state = _State()
             for row_id, row in found.rows.items():
-                _put(state, row_id, row)
+                _put(state, row_id, self._shown(row) if self._shown else row)
             self._state, self._cursor, self._tombstone_cursor = state, found.cursor, found.tombstone_cursor
             self.version += 1
             self._loaded.set()
@@ -154,7 +159,7 @@ class ReadModel:
     def note(self, doc: dict[str, Any]) -> None:
         """A document this replica just wrote, as the database answered it: read at once, without a poll."""
         if self._loaded.is_set():
-            self._apply(str(doc['_id']), self._to_row(doc))
+            self._apply(str(doc['_id']), self._row(doc))
 
     def note_deleted(self, row_id: str) -> None:
         if self._loaded.is_set():
@@ -166,11 +171,15 @@ class ReadModel:
             return
         async with self._lock:
             self.stats.polls += 1
+            started = datetime.now(UTC)
             since = self._cursor - OVERLAP
             async for doc in self._collection.find({'updated_at': {'$gte': since}}, self._projection):
                 self.stats.polled += 1
                 self._cursor = max(self._cursor, doc['updated_at'])
-                self._apply(str(doc['_id']), self._to_row(doc))
+                self._apply(str(doc['_id']), self._row(doc))
+            # with no write since, the next poll still looks no further back than this one's start minus the overlap:
+            # a burst of writes is read again for a few seconds, not at every poll until the next write
+            self._cursor = max(self._cursor, started - OVERLAP)
             if self._tombstones is not None:
                 since = self._tombstone_cursor - OVERLAP
                 async for doc in self._tombstones.find({'at': {'$gte': since}}):
@@ -191,6 +200,28 @@ class ReadModel:
                 await self.catch_up()
             except Exception as error:  # the database is away: the next poll looks further back
                 log.warning('read model of %s: %s', self._collection.name, type(error).__name__)
+
+    async def reconsider(self, row_ids: Iterable[str]) -> int:
+        """Show these rows again, their documents unchanged (what they are shown as follows more than the
+        database); returns how many changed. Many at once drop the sorted views, built again at their next use."""
+        if self._shown is None or not self._loaded.is_set():
+            return 0
+        present = [row_id for row_id in row_ids if row_id in self._state.rows]
+        if len(present) > VIEWS_DROPPED_ABOVE:
+            self._state.views.clear()
+        changed = 0
+        for done, row_id in enumerate(present, 1):
+            row = self._state.rows.get(row_id)
+            if row is not None and (shown := self._shown(row)) != row:
+                self._apply(row_id, shown)
+                changed += 1
+            if done % RECONSIDERED_BETWEEN_YIELDS == 0:
+                await asyncio.sleep(0)
+        return changed
+
+    def _row(self, doc: dict[str, Any]) -> Row | None:
+        row = self._to_row(doc)
+        return self._shown(row) if row is not None and self._shown is not None else row
 
     def _apply(self, row_id: str, row: Row | None) -> None:
         state = self._state

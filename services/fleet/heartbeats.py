@@ -86,6 +86,7 @@ class HeartbeatService:
         self._telemetry.heartbeats.inc()
         self._accepted += 1
         received_at = self._clock()
+        self._liveness.tail.note(node_id, received_at)  # this replica shows it online at once, and never sweeps it
         self._pending[node_id] = Heartbeat(node_id, received_at, seen_ip, metrics, location, agent_version)
         return received_at
 
@@ -112,8 +113,8 @@ class HeartbeatService:
         return len(self._pending)
 
     async def flush(self) -> int:
-        """Log the beats gathered since the last flush, then turn a batch of the nodes among them that were not
-        online online; returns how many beats (what the tests and the shutdown call)."""
+        """Log the beats gathered since the last flush, then turn online a batch of the nodes among them that were
+        not; returns how many beats (what the tests and the shutdown call)."""
         written = await self.log_beats()
         await self.turn_online()
         return written
@@ -131,7 +132,6 @@ class HeartbeatService:
         async with self._flush_lock:
             written = await self._flush_beats()
             await self.allowance.flush()
-            await self._liveness.tail.follow()  # the beats the other replicas wrote
             return written
 
     async def turn_online(self) -> None:

@@ -55,35 +55,41 @@ class FleetMonitor:
         )
         if now < grace_until:
             return 0
-        silent = list((await self._silent_nodes(now - self.offline_after)).items())
+        cutoff = now - self.offline_after
+        silent = list((await self._silent_nodes(cutoff)).items())
         started, marked = time.monotonic(), 0
         for start in range(0, len(silent), MARKED_TOGETHER):
             if time.monotonic() - started > SWEEP_BUDGET_SECONDS:
                 break  # the next sweep goes on from here
             # a round is never cut in half by the job's time limit: nodes offline with no event otherwise
-            marked += await asyncio.shield(self._mark_offline(dict(silent[start : start + MARKED_TOGETHER]), now))
+            round_ = dict(silent[start : start + MARKED_TOGETHER])
+            marked += await asyncio.shield(self._mark_offline(round_, now, cutoff))
         return marked
 
-    async def _mark_offline(self, silent: dict[str, datetime], now: datetime) -> int:
-        """Mark these nodes offline: the owners of those online come from the read model, and from the database
-        for those it does not hold as online (it may not have seen them come online yet)."""
-        owners = dict(self._nodes.online_owners(list(silent)))
+    async def _mark_offline(self, silent: dict[str, datetime], now: datetime, cutoff: datetime) -> int:
+        """Mark these nodes offline, those online and those still pending that beat (they were shown online):
+        statuses come from the read model for those it knows are online, and from the database for the others
+        (it may not have seen them come online yet). A node that beat meanwhile is left alone."""
+        owners = {node_id: (owner, NodeStatus.ONLINE) for node_id, owner in self._nodes.online_owners(list(silent))}
         unsure = [node_id for node_id in silent if node_id not in owners]
-        owners |= {i: owner for i, owner, status in await self._nodes.statuses(unsure) if status == NodeStatus.ONLINE}
-        online = list(owners.items())
+        owners |= {i: (owner, status) for i, owner, status in await self._nodes.statuses(unsure)}
         await fence()  # a holder paused since it read the liveness must not mark nodes that beat meanwhile
-        await self._nodes.set_statuses([(node_id, NodeStatus.ONLINE, NodeStatus.OFFLINE) for node_id, _ in online], now)
+        tail = self.liveness.tail
+        silent = {i: at for i, at in silent.items() if (latest := tail.latest(i)) is None or latest < cutoff}
+        changes = [
+            (node_id, owner, status)
+            for node_id, (owner, status) in owners.items()
+            if node_id in silent and status != NodeStatus.OFFLINE
+        ]
+        await self._nodes.set_statuses([(node_id, status, NodeStatus.OFFLINE) for node_id, _, status in changes], now)
         await self.liveness.set_offline(silent)
         for node_id in silent:
             self._unseen_online.pop(node_id, None)
         reason = f'no heartbeat for {int(self.offline_after.total_seconds())} s'
         await self._activity.record_events(
-            [
-                (owner, NodeEvent(node_id, NodeStatus.ONLINE, NodeStatus.OFFLINE, now, reason))
-                for node_id, owner in online
-            ]
+            [(owner, NodeEvent(node_id, status, NodeStatus.OFFLINE, now, reason)) for node_id, owner, status in changes]
         )
-        return len(online)
+        return len(changes)
 
     async def _silent_nodes(self, cutoff: datetime) -> dict[str, datetime]:
         """Nodes last seen before `cutoff`, oldest first, with their last beat: from the beats this replica
@@ -95,5 +101,5 @@ class FleetMonitor:
             self._looked_at_online_nodes = True
         unseen = {node_id: seen for node_id, seen in self._unseen_online.items() if tail.latest(node_id) is None}
         self._unseen_online = unseen
-        silent = tail.silent_since(cutoff) | {node_id: seen for node_id, seen in unseen.items() if seen < cutoff}
+        silent = {node_id: seen for node_id, seen in unseen.items() if seen < cutoff} | tail.silent_since(cutoff)
         return dict(sorted(silent.items(), key=lambda item: item[1]))

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 from bson import ObjectId
 
 from models.fleet import Heartbeat
-from repositories.beat_log import as_stored
+from repositories.beat_log import OFFSET_UNIT, as_stored
 from repositories.database import open_database
 from repositories.node_liveness import NodeLivenessRepository
 
@@ -60,3 +60,26 @@ async def test_a_flush_is_one_document_and_no_node_document_is_written(mongo_url
         assert (await liveness.of(node_ids[:1]))[node_ids[0]]['last_seen_at'] == logged.at  # shown from the log
     finally:
         await client.close()
+
+
+async def test_each_node_is_logged_at_its_own_beat_and_another_replica_shows_it_so(mongo_url: str):
+    clients = [open_database(mongo_url, 5) for _ in range(2)]
+    first, second = (NodeLivenessRepository(db, timedelta(seconds=90)) for _, db in clients)
+    try:
+        await first.ensure_indexes()
+        silent, beating, unknown = (str(ObjectId()) for _ in range(3))
+        early, late = datetime.now(UTC) - timedelta(seconds=100), datetime.now(UTC) - timedelta(seconds=5)
+        await first.record([Heartbeat(silent, early, None), Heartbeat(beating, late, None)], {})  # one flush
+        assert await second.tail.follow() == 1
+        assert second.tail.latest(silent) == as_stored(early)
+        assert timedelta(0) <= late - second.tail.latest(beating) < OFFSET_UNIT  # to a tenth of a second, never later
+        shown = second.presence.status
+        assert (shown(silent, 'online'), shown(beating, 'pending'), shown(unknown, 'pending')) == (
+            'offline',
+            'online',
+            'pending',
+        )
+        assert second.presence.changed() == {silent, beating}  # what the read model then shows again
+    finally:
+        for client, _ in clients:
+            await client.close()

@@ -244,7 +244,8 @@ async def test_a_sweep_reads_only_the_beats_written_since_its_last_look(user: Us
     commands = []
     for look in range(3):
         if look == 2:
-            await fleet.liveness.log.append(datetime.now(UTC), online[::2])  # as another replica writes it
+            beats = [(node_id, datetime.now(UTC)) for node_id in online[::2]]
+            await fleet.liveness.log.append(beats)  # as another replica writes it
         READS.commands = []
         RECORDING.set(True)
         try:

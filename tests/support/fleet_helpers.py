@@ -8,6 +8,7 @@ import httpx
 from bson import Binary, ObjectId
 from pymongo import MongoClient
 
+from repositories.beat_log import log_document
 from repositories.node_liveness import NodeLivenessRepository
 from tests.support.api_helpers import bearer
 
@@ -68,12 +69,13 @@ async def silence(mongo_url: str, liveness: NodeLivenessRepository, silent_for: 
     with client:
         for doc in db.beat_log.find():
             ids = bytes(doc['ids'])
-            kept = [ids[start : start + 12] for start in range(0, len(ids), 12)]
-            db.beat_log.update_one(
-                {'_id': doc['_id']}, {'$set': {'ids': Binary(b''.join(i for i in kept if i not in silenced))}}
-            )
+            offsets = bytes(doc.get('offsets') or bytes(2 * (len(ids) // 12)))
+            kept = [(ids[12 * n : 12 * n + 12], offsets[2 * n : 2 * n + 2]) for n in range(len(ids) // 12)]
+            kept = [pair for pair in kept if pair[0] not in silenced]
+            written = {'ids': Binary(b''.join(i for i, _ in kept)), 'offsets': Binary(b''.join(o for _, o in kept))}
+            db.beat_log.update_one({'_id': doc['_id']}, {'$set': written})
         for node_id, age in silent_for.items():
-            db.beat_log.insert_one({'at': now - age, 'written_at': now, 'ids': Binary(bytes.fromhex(node_id))})
+            db.beat_log.insert_one(log_document(now - age, [node_id]))
     await liveness.tail.reload()
 
 
