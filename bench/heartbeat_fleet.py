@@ -51,6 +51,8 @@ async def minted_fleet(mongo_url: str, count: int, secret: str) -> list[tuple[st
     client, db = open_database(mongo_url, 120)
     try:
         for start in range(0, count, 5000):
+            for node in nodes[start : start + 5000]:  # as each write stamps it: the read models follow it
+                node['updated_at'] = datetime.now(UTC)
             await db['nodes'].insert_many(nodes[start : start + 5000])
             await db['node_liveness'].insert_many(liveness[start : start + 5000])
     finally:

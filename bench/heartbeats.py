@@ -61,11 +61,11 @@ async def coalescing_ratio(mongo_url: str, nodes: list[tuple[str, str]], count: 
     beats = [Heartbeat(node_id, now, '127.0.0.1', NodeMetrics(cpu_percent=1.0)) for node_id, _ in nodes[:count]]
     started = time.perf_counter()
     for beat in beats:
-        await repository.record([beat], {})
+        await repository.record([beat])
     one_by_one = time.perf_counter() - started
     started = time.perf_counter()
     for batch in range(0, len(beats), 500):
-        await repository.record(beats[batch : batch + 500], {})
+        await repository.record(beats[batch : batch + 500])
     bulk = time.perf_counter() - started
     await client.close()
     print(

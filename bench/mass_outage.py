@@ -52,9 +52,12 @@ def main() -> None:
             auth = {'Authorization': f'Bearer {login["accessToken"]}'}
             with MongoClient(database.url, tz_aware=True) as mongo:
                 db = mongo.get_default_database('espaze')
-                db['nodes'].update_many({}, {'$set': {'status': 'online', 'updated_at': datetime.now(UTC)}})
+                node_ids = [doc['_id'] for doc in db['nodes'].find({}, {'_id': 1})]
+                for start in range(0, len(node_ids), 200):  # stamped as each write of the app stamps its own
+                    part = {'_id': {'$in': node_ids[start : start + 200]}}
+                    db['nodes'].update_many(part, {'$set': {'status': 'online', 'updated_at': datetime.now(UTC)}})
                 db['node_liveness'].update_many({}, {'$set': {'online': True, 'last_seen_at': datetime.now(UTC)}})
-                node_ids = [str(doc['_id']) for doc in db['nodes'].find({}, {'_id': 1})]
+                node_ids = [str(node_id) for node_id in node_ids]
                 last_beat = datetime.now(UTC)  # what the replicas' flushes wrote of the fleet's last beats
                 flushes = [log_document(last_beat, node_ids[i : i + 2000]) for i in range(0, len(node_ids), 2000)]
                 db['beat_log'].insert_many(flushes)

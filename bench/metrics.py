@@ -157,7 +157,7 @@ async def generate(mongo_url: str, deployments: int, nodes: int, days: int, firs
     beats = [
         Heartbeat(i, now, None, NodeMetrics(cpu_percent=20 + i.__hash__() % 60, memory_percent=50)) for i in node_ids
     ]
-    await liveness.record(beats, {})
+    await liveness.record(beats)
     await fleet.set_statuses([(i, NodeStatus.PENDING, NodeStatus.ONLINE) for i in node_ids], now)
     await MetricsRepository(db, RETENTION).ensure_indexes()
     await client.close()

@@ -50,15 +50,21 @@ class NodeLivenessRepository:
             {'_id': ObjectId(node_id), 'online': False, 'last_seen_at': None, 'seen_ip': None, 'metrics': None}
         )
 
-    async def record(self, beats: list[Heartbeat], addresses: dict[str, str | None]) -> None:
-        """Every node that beat is seen at the time of its beat, in one insert whatever the number of nodes;
-        `addresses` holds only the addresses seen that changed."""
+    async def record(self, beats: list[Heartbeat]) -> None:
+        """Every node that beat is seen at the time of its beat, in one insert whatever the number of nodes."""
         if not beats:
             return
         logged = await self.log.append([(beat.node_id, beat.received_at) for beat in beats])
         if logged is not None:
             self.tail.note_logged(logged)
-        moved = [UpdateOne({'_id': object_id(node_id)}, {'$set': {'seen_ip': ip}}) for node_id, ip in addresses.items()]
+
+    async def store_addresses(self, addresses: dict[str, str | None]) -> None:
+        """The address each of these nodes beats from, written only where it differs from the one stored."""
+        moved = [
+            UpdateOne({'_id': oid, 'seen_ip': {'$ne': ip}}, {'$set': {'seen_ip': ip}})
+            for node_id, ip in addresses.items()
+            if (oid := object_id(node_id))
+        ]
         if moved:
             await self._liveness.bulk_write(moved, ordered=False)
 

@@ -25,6 +25,7 @@ from repositories import read_model_snapshot as snapshots
 log = logging.getLogger('espaze.read_model')
 
 OVERLAP = timedelta(seconds=5)  # a poll looks this far behind its cursor: writes land a little out of order
+RESTING_OVERLAP = timedelta(seconds=30)  # and, when nothing was written lately, this far behind its own start
 RESYNC_SECONDS = 900  # and, rarely, everything is read again: a write that landed later still than that is seen
 LOAD_SECONDS = 300  # reading a whole large collection outlasts a request's timeout
 LOAD_BATCH = 1000  # documents handled between two waits on the database: the event loop stays free
@@ -177,9 +178,9 @@ class ReadModel:
                 self.stats.polled += 1
                 self._cursor = max(self._cursor, doc['updated_at'])
                 self._apply(str(doc['_id']), self._row(doc))
-            # with no write since, the next poll still looks no further back than this one's start minus the overlap:
-            # a burst of writes is read again for a few seconds, not at every poll until the next write
-            self._cursor = max(self._cursor, started - OVERLAP)
+            # with no write since, a poll looks no further back than RESTING_OVERLAP: a burst followed by quiet
+            # is read again for half a minute, not at every poll until the next write
+            self._cursor = max(self._cursor, started - RESTING_OVERLAP)
             if self._tombstones is not None:
                 since = self._tombstone_cursor - OVERLAP
                 async for doc in self._tombstones.find({'at': {'$gte': since}}):

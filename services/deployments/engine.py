@@ -16,7 +16,7 @@ from models.errors import EspazeError, RateLimited, UpstreamFailed
 from repositories.deployments import DeploymentRepository
 from services.accounts import AccountService
 from services.cluster.service import ClusterService
-from services.deployments.diagnosis import SCHEDULING_PATIENCE_SECONDS, diagnose
+from services.deployments.diagnosis import SCHEDULING_PATIENCE_SECONDS, Verdict, diagnose
 from services.github.service import GitHubService
 from services.github.statuses import CommitStatuses
 from services.infrastructure.leases import fence
@@ -186,13 +186,14 @@ class RolloutEngine:
             reason = f'Build failed: {status.message}' + (f'. Last build log lines: {last}' if last else '')
             await self._moved(deployment, Status.FAILED, reason)
 
-    def _nothing_to_decide(self, deployment: Deployment, elapsed: float) -> bool:
-        """What the watches show (no request): a rollout still under way, no pod in trouble, none left unscheduled
-        past the patience. Anything else, and every decision, is made on fresh reads of the cluster."""
+    def _informed_verdict(self, deployment: Deployment, elapsed: float) -> Verdict | None:
+        """What the watches show, without a request: a rollout still under way with no pod in trouble, or one
+        settled and ready (as a controller acts on its informer's cache, the Deployment's observed generation
+        vouching for the template). None when they cannot tell: a failure, and its reason, are read afresh."""
         try:
             state, pods = self._cluster.reads.informed(deployment.namespace, deployment.name, deployment.id)
         except UpstreamFailed:  # the watches have not listed yet
-            return False
+            return None
         config = deployment.configuration
         verdict = diagnose(
             state,
@@ -204,11 +205,14 @@ class RolloutEngine:
             scheduling_patience_seconds=self._scheduling_patience,
         )
         unscheduled = elapsed >= self._scheduling_patience and any(p.node is None for p in pods)
-        return verdict.outcome == 'waiting' and not unscheduled
+        return verdict if verdict.outcome in ('waiting', 'running', 'stopped') and not unscheduled else None
 
     async def _deploying(self, deployment: Deployment) -> None:
         elapsed = (datetime.now(UTC) - deployment.phase_started_at).total_seconds()
-        if self._nothing_to_decide(deployment, elapsed):
+        informed = self._informed_verdict(deployment, elapsed)
+        if informed is not None:
+            if informed.outcome != 'waiting':
+                await self._moved(deployment, Status(informed.outcome), informed.reason)
             return
         reads = self._cluster.reads
         state = await reads.rollout(deployment.namespace, deployment.name)

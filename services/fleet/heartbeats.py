@@ -21,6 +21,7 @@ from services.tokens import TokenCodec
 log = logging.getLogger(__name__)
 VERIFIED_TOKENS_KEPT = 100_000
 ADDRESSES_KEPT = 100_000  # beyond it, forgotten: each address is written once more
+ADDRESSES_PER_FLUSH = 500  # addresses that changed, written in one flush (the others at the next ones)
 TRANSITIONS_PER_FLUSH = 500  # a node coming online is three writes (its status, its liveness, its event: about
 # 1.5 ms on the embedded database); a fleet coming online at once is turned online over several flushes, while its
 # beats are logged at every flush all the same
@@ -56,6 +57,7 @@ class HeartbeatService:
         self._minute_stored: dict[str, datetime] = {}
         self._reported: dict[str, tuple[str | None, GeoLocation | None]] = {}
         self._addresses: dict[str, str | None] = {}  # the address each node was last stored as seen from
+        self._moved: dict[str, str | None] = {}  # addresses that changed, to be stored
         self._flush_lock = asyncio.Lock()
         self._verified: dict[str, dict] = {}
         self.flushes = 0
@@ -131,6 +133,7 @@ class HeartbeatService:
         """Log the beats gathered since the last flush in one document, then their counts; returns how many."""
         async with self._flush_lock:
             written = await self._flush_beats()
+            await self._store_addresses()
             await self.allowance.flush()
             return written
 
@@ -151,16 +154,13 @@ class HeartbeatService:
             del self._pending[beat.node_id]
         if not beats:
             return 0
-        addresses = {b.node_id: b.seen_ip for b in beats if self._addresses.get(b.node_id, '') != b.seen_ip}
         try:
-            await self._liveness.record(beats, addresses)
+            await self._liveness.record(beats)
         except Exception:
             for beat in beats:  # keep them for the next flush unless newer beats arrived meanwhile
                 self._pending.setdefault(beat.node_id, beat)
             raise
-        if len(self._addresses) >= ADDRESSES_KEPT:
-            self._addresses.clear()
-        self._addresses.update(addresses)
+        self._moved.update((b.node_id, b.seen_ip) for b in beats if self._addresses.get(b.node_id, '') != b.seen_ip)
         first_seen = {beat.node_id: beat.received_at for beat in beats}
         for node_id in self._nodes.not_known_online(list(first_seen)):  # from memory: most nodes are online
             if node_id not in self._coming_online:
@@ -172,6 +172,26 @@ class HeartbeatService:
         self.flushes += 1
         self._telemetry.flush_batch.observe(len(beats))
         return len(beats)
+
+    async def _store_addresses(self) -> None:
+        """Write a bounded batch of the addresses nodes beat from that changed (every node's, when a fleet starts:
+        60,000 at once made each flush outlast its timeout and start again, larger, for ever); a failure leaves
+        them for the next flush and never holds back the beats."""
+        taken = dict(itertools.islice(self._moved.items(), ADDRESSES_PER_FLUSH))
+        if not taken:
+            return
+        for node_id in taken:
+            del self._moved[node_id]
+        try:
+            await self._liveness.store_addresses(taken)
+        except Exception as error:
+            for node_id, address in taken.items():
+                self._moved.setdefault(node_id, address)
+            log.warning('storing the addresses nodes beat from failed: %s', type(error).__name__)
+            return
+        if len(self._addresses) >= ADDRESSES_KEPT:
+            self._addresses.clear()
+        self._addresses.update(taken)
 
     async def _find_coming_online(self) -> None:
         """Queue those of the nodes that beat, not held as online by the read model, that are pending or offline."""

@@ -23,18 +23,18 @@ async def test_a_replica_knows_the_beats_another_one_took(mongo_url: str):
         paris, lisbon, oslo = (str(ObjectId()) for _ in range(3))
         long_ago = as_stored(datetime.now(UTC) - timedelta(minutes=3))
         lately = as_stored(datetime.now(UTC) - timedelta(seconds=5))
-        await first.record(_beats([paris, lisbon], long_ago), {})
-        await second.record(_beats([oslo], lately), {})
+        await first.record(_beats([paris, lisbon], long_ago))
+        await second.record(_beats([oslo], lately))
         assert await second.tail.follow() == 1  # the other replica's flush (its own it knows already)
         assert await second.tail.follow() == 0
         assert second.tail.latest(paris) == long_ago and second.tail.latest(oslo) == lately
-        await first.record(_beats([lisbon], lately), {})
+        await first.record(_beats([lisbon], lately))
         await second.tail.follow()
         cutoff = datetime.now(UTC) - timedelta(seconds=90)
         assert second.tail.silent_since(cutoff) == {paris: long_ago}
         assert second.tail.seen_between(long_ago, datetime.now(UTC)) == {lisbon: lately, oslo: lately}
         assert second.tail.seen_between(None, long_ago) == {paris: long_ago}
-        await first.record(_beats([paris], long_ago - timedelta(minutes=1)), {})  # an older beat changes nothing
+        await first.record(_beats([paris], long_ago - timedelta(minutes=1)))  # an older beat changes nothing
         await second.tail.follow()
         assert second.tail.latest(paris) == long_ago
         second.tail.forget([paris])
@@ -52,7 +52,7 @@ async def test_a_flush_is_one_document_and_no_node_document_is_written(mongo_url
         node_ids = [str(ObjectId()) for _ in range(500)]
         for node_id in node_ids:
             await liveness.create(node_id)
-        await liveness.record(_beats([*node_ids, 'not-a-node'], datetime.now(UTC)), {})
+        await liveness.record(_beats([*node_ids, 'not-a-node'], datetime.now(UTC)))
         assert await db['beat_log'].count_documents({}) == 1
         [logged] = await liveness.log.written_since(datetime.now(UTC) - timedelta(minutes=1))
         assert sorted(logged.node_ids) == sorted(node_ids)
@@ -69,7 +69,7 @@ async def test_each_node_is_logged_at_its_own_beat_and_another_replica_shows_it_
         await first.ensure_indexes()
         silent, beating, unknown = (str(ObjectId()) for _ in range(3))
         early, late = datetime.now(UTC) - timedelta(seconds=100), datetime.now(UTC) - timedelta(seconds=5)
-        await first.record([Heartbeat(silent, early, None), Heartbeat(beating, late, None)], {})  # one flush
+        await first.record([Heartbeat(silent, early, None), Heartbeat(beating, late, None)])  # one flush
         assert await second.tail.follow() == 1
         assert second.tail.latest(silent) == as_stored(early)
         assert timedelta(0) <= late - second.tail.latest(beating) < OFFSET_UNIT  # to a tenth of a second, never later

@@ -238,3 +238,34 @@ async def test_a_silent_node_is_marked_offline_before_the_read_model_saw_it_come
     await silence(mongo_url, services.fleet.liveness, {node_id: timedelta(seconds=120)})
     assert await services.fleet.mark_silent_nodes_offline() == 1
     assert node_doc(mongo_url, node_id)['status'] == 'offline'
+
+
+async def test_addresses_are_stored_a_bounded_number_a_flush_and_a_failed_write_holds_back_no_beat(
+    user: User, mongo_url: str, monkeypatch: pytest.MonkeyPatch
+):
+    """A fleet starting at once has every address to store: bounded per flush, and kept for the next flush when the
+    write fails (60,000 at once made every flush outlast its timeout and start again, larger)."""
+    monkeypatch.setattr('services.fleet.heartbeats.ADDRESSES_PER_FLUSH', 2)
+    operator, _ = await operator_with_node(user)
+    nodes = [await enroll(user.http_client, operator, mac=f'02:00:00:00:03:{n:02x}') for n in range(5)]
+    oids = [ObjectId(node['node']['id']) for node in nodes]
+    services = await started()
+    liveness = services.fleet.liveness
+    store = liveness.store_addresses
+
+    async def refused(addresses: dict) -> None:
+        raise TimeoutError('the database is busy')
+
+    monkeypatch.setattr(liveness, 'store_addresses', refused)
+    for node in nodes:
+        await beat(user.http_client, node['node']['id'], node['nodeToken'])
+    assert await services.heartbeats.flush() == 5  # every beat logged all the same
+    assert all(liveness.tail.latest(str(oid)) for oid in oids)
+    monkeypatch.setattr(liveness, 'store_addresses', store)
+    stored = []
+    client, db = database(mongo_url)
+    with client:
+        for _ in range(3):
+            await services.heartbeats.flush()
+            stored.append(db.node_liveness.count_documents({'_id': {'$in': oids}, 'seen_ip': '127.0.0.1'}))
+    assert stored == [2, 4, 5]
