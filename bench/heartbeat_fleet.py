@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import aiohttp
+from prometheus_client.parser import text_string_to_metric_families
 
 from bench.scale.seed import node_documents
 from repositories.database import open_database
@@ -62,7 +63,7 @@ async def minted_fleet(mongo_url: str, count: int, secret: str) -> list[tuple[st
 
 
 async def database_ops(mongo_url: str) -> int:
-    client, _ = open_database(mongo_url, 10)
+    client, _ = open_database(mongo_url, 120)  # a busy database (a replica reading every node again) is slow
     try:
         counters = (await client.admin.command('serverStatus'))['opcounters']
     finally:
@@ -72,8 +73,37 @@ async def database_ops(mongo_url: str) -> int:
 
 async def beating_marked_offline(mongo_url: str, since: datetime) -> int:
     """Status changes to offline recorded since `since`: every node of the run beats, but for the silent one."""
-    client, db = open_database(mongo_url, 30)
+    client, db = open_database(mongo_url, 120)
     try:
         return await db['node_events'].count_documents({'to': 'offline', 'at': {'$gte': since}})
     finally:
         await client.close()
+
+
+async def pauses(session: aiohttp.ClientSession, base: str) -> dict[str, tuple[float, float, float]]:
+    """From the app's /metrics: for each garbage collector generation and the event loop's lag, (how many, how
+    many over 100 ms, seconds in all) so far."""
+    async with session.get(f'{base}/metrics') as response:
+        text = await response.text()
+    found: dict[str, list[float]] = {}
+    for family in text_string_to_metric_families(text):
+        if family.name not in ('espaze_gc_pause_seconds', 'espaze_event_loop_lag_seconds'):
+            continue
+        for sample in family.samples:
+            key = f'gc gen{sample.labels["generation"]}' if 'generation' in sample.labels else 'loop lag'
+            figures = found.setdefault(key, [0.0, 0.0, 0.0])
+            if sample.name.endswith('_count'):
+                figures[0] = sample.value
+            elif sample.name.endswith('_sum'):
+                figures[2] = sample.value
+            elif sample.name.endswith('_bucket') and sample.labels['le'] == '0.1':
+                figures[1] = -sample.value
+    return {key: (count, count + under, total) for key, (count, under, total) in found.items()}
+
+
+def pauses_between(before: dict, after: dict) -> str:
+    parts = []
+    for key in sorted(after):
+        count, over, total = (a - b for a, b in zip(after[key], before.get(key, (0, 0, 0)), strict=True))
+        parts.append(f'{key}: {count:.0f} ({over:.0f} over 100 ms, {total:.1f} s in all)')
+    return '; '.join(parts)

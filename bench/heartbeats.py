@@ -28,7 +28,15 @@ from pathlib import Path
 import aiohttp
 import psutil
 
-from bench.heartbeat_fleet import PASSWORD, beating_marked_offline, database_ops, enroll_fleet, minted_fleet
+from bench.heartbeat_fleet import (
+    PASSWORD,
+    beating_marked_offline,
+    database_ops,
+    enroll_fleet,
+    minted_fleet,
+    pauses,
+    pauses_between,
+)
 from bench.heartbeat_load import METRICS, send_beat, sustained, sustained_by_wrk
 from bench.load_generators import BARE_SCRIPT, WRK_SCRIPT, closed_loop, wrk_rate
 from models.fleet import Heartbeat, NodeMetrics
@@ -84,8 +92,13 @@ async def run(args: argparse.Namespace, mongo_url: str, base: str, bare: str, da
         else:
             nodes = await enroll_fleet(session, base, args.nodes)
         admin_login = {'email': 'bench@example.com', 'password': PASSWORD}
-        async with session.post(f'{base}/api/auth/login', json=admin_login) as response:
-            auth = {'Authorization': f'Bearer {(await response.json())["accessToken"]}'}
+        auth: dict[str, str] = {}
+
+        async def log_in() -> None:  # again when the access token expires: a run outlasts its 15 minutes
+            async with session.post(f'{base}/api/auth/login', json=admin_login) as response:
+                auth['Authorization'] = f'Bearer {(await response.json())["accessToken"]}'
+
+        await log_in()
         while True:
             async with session.get(f'{base}/api/nodes/summary', headers=auth) as response:
                 if (await response.json())['total'] >= len(nodes):
@@ -97,11 +110,17 @@ async def run(args: argparse.Namespace, mongo_url: str, base: str, bare: str, da
         async def is_offline(node_id: str) -> bool:
             try:
                 async with session.get(f'{base}/api/nodes/{node_id}', headers=auth) as response:
+                    if response.status != 200:  # an expired access token, or a busy app: look again
+                        print(f'watching the silent node: HTTP {response.status} {await response.text()}'[:300])
+                        if response.status == 401:
+                            await log_in()
+                        return False
                     return (await response.json())['status'] == 'offline'
             except (aiohttp.ClientError, TimeoutError):  # an overloaded app: look again
                 return False
 
         ops_before, ops_started, run_started = await database_ops(mongo_url), time.monotonic(), datetime.now(UTC)
+        pauses_before = await pauses(session, base)
         database_process = psutil.Process(database_pid)
         database_process.cpu_percent(None)
         if args.paced_by_wrk:
@@ -110,6 +129,8 @@ async def run(args: argparse.Namespace, mongo_url: str, base: str, bare: str, da
             await sustained(
                 session, base, nodes, args.interval, args.duration, None if args.skip_offline_check else is_offline
             )
+        found = pauses_between(pauses_before, await pauses(session, base))
+        print(f'event loop during the cold start and the sustained load: {found}', flush=True)
         ops = (await database_ops(mongo_url) - ops_before) / (time.monotonic() - ops_started)
         database_cpu = database_process.cpu_percent(None)
         marked = await beating_marked_offline(mongo_url, run_started)

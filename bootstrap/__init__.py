@@ -290,7 +290,11 @@ def build(
         embedded=embedded,
         sandbox=sandbox,
         read_models=[nodes.index.model, deployment_records.index],
-        followers=[lambda: liveness.presence.follow(nodes.index.model, 1.0)],
+        followers=[
+            lambda: liveness.presence.follow(nodes.index.model, 1.0),
+            telemetry.pauses.probe,
+            telemetry.pauses.refreeze_periodically,
+        ],
     )
 
     async def stored_state_for_metrics() -> None:

@@ -20,6 +20,7 @@ from runtime.embedded_db import EmbeddedMongo
 from sandbox.process import SandboxProcess
 from services.fleet.node_tokens import NodeTokenGuard
 from services.infrastructure.leases import JobLeases
+from services.infrastructure.pauses import Pauses
 from services.infrastructure.rate_limits import RateLimiter
 from services.registry import Services
 
@@ -80,6 +81,7 @@ class Espaze:
         if setup_token:
             log_format.announce(f'No account exists yet. Create the first admin at {url}/setup?token={setup_token}')
         self.scheduler.start()
+        Pauses.refreeze()  # what startup made (the read models' rows) is not walked by every full collection
         self.services.health.mark_started()
 
     async def _admin_from_environment(self) -> None:

@@ -1,12 +1,15 @@
 """Espaze's own metrics in Prometheus' text format: requests and latency by route, heartbeats and flush sizes,
-scheduled job runs, failures and durations, deployments and nodes by status, and which job leases this process
-holds. One registry per process (built by bootstrap), so that tests that rebuild the app start from zero."""
+scheduled job runs, failures and durations, deployments and nodes by status, which job leases this process
+holds, and the pauses of its event loop (garbage collection, lag). One registry per process (built by bootstrap),
+so that tests that rebuild the app start from zero."""
 
 import re
 from collections.abc import Awaitable, Callable
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
+
+from services.infrastructure.pauses import Pauses
 
 CONTENT_TYPE = CONTENT_TYPE_LATEST
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
@@ -54,6 +57,7 @@ class Telemetry:
         )
         self.deployments = Gauge('espaze_deployments', 'Deployments by status', ['status'], registry=registry)
         self.nodes = Gauge('espaze_nodes', 'Edge nodes by status', ['status'], registry=registry)
+        self.pauses = Pauses(registry)
         self.holder = holder
         self._request_children: dict[tuple[str, str, int], tuple] = {}
         self._state_readers: list[Callable[[], Awaitable[None]]] = []
