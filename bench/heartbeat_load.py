@@ -106,8 +106,11 @@ async def sustained_by_wrk(session, base: str, nodes: list, args: argparse.Names
     (workdir / 'beating.txt').write_text(''.join(f'{node_id} {token}\n' for node_id, token in beating))
     os.environ['BENCH_NODES'] = str(workdir / 'beating.txt')
     rate = len(beating) / args.interval
+    latency_ms = 0.0
     if args.warm_up:  # every node's first beats turn it online: three writes each, a fleet's cold start
         cold = await asyncio.to_thread(wrk_paced, base, rate, args.warm_up, args.wrk_connections, workdir)
+        # each connection waits for an answer before its pause: the cold start's mean answer is taken off the pause
+        latency_ms = max(0.0, args.wrk_connections / cold['offered'] * 1000 - cold['pause_ms'])
         print(
             f'cold start by wrk ({args.warm_up:.0f} s, the first beat of every node): offered {cold["offered"]:.0f} '
             f'beats/s, served {cold["served"]:.0f}/s, {cold["failed"]:.0f} failed or timed out, '
@@ -117,7 +120,7 @@ async def sustained_by_wrk(session, base: str, nodes: list, args: argparse.Names
     failures: list[object] = []
     await send_beat(session, base, silent, [], failures)
     watcher = asyncio.create_task(watch_offline(is_offline, silent[0], time.monotonic()))
-    found = await asyncio.to_thread(wrk_paced, base, rate, args.duration, args.wrk_connections, workdir)
+    found = await asyncio.to_thread(wrk_paced, base, rate, args.duration, args.wrk_connections, workdir, latency_ms)
     print(
         f'sustained by wrk: {len(beating)} nodes every {args.interval:g} s ({rate:.0f} beats/s wanted) for '
         f'{args.duration:.0f} s: offered {found["offered"]:.0f} beats/s, served {found["served"]:.0f}/s, '

@@ -76,12 +76,15 @@ end
 )
 
 
-def wrk_paced(url: str, rate: float, seconds: float, connections: int, workdir: Path) -> dict[str, float]:
+def wrk_paced(
+    url: str, rate: float, seconds: float, connections: int, workdir: Path, latency_ms: float = 0
+) -> dict[str, float]:
     """Heartbeats at about `rate` a second by wrk: `connections` each pause so long between two beats that together
-    they offer `rate` (a slow answer lowers what is offered: the figure returned is what was sent, and served)."""
+    they offer `rate`, less the mean latency expected of an answer (a slower answer lowers what is offered: the
+    figure returned is what was sent, and served)."""
     path = workdir / 'paced.lua'
     path.write_text(PACED_SCRIPT)
-    pause = max(1, int(connections / rate * 1000))
+    pause = max(1, int(connections / rate * 1000 - latency_ms))
     command = ['wrk', '-t1', f'-c{connections}', f'-d{int(seconds)}s', '--timeout', '10s', '-s', str(path), url]
     environment = {**os.environ, 'BENCH_PAUSE_MS': str(pause)}
     done = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 60, env=environment)
@@ -95,6 +98,7 @@ def wrk_paced(url: str, rate: float, seconds: float, connections: int, workdir: 
             errors += sum(int(part.split()[-1]) for part in line.split(':', 1)[1].split(','))
     figures = dict(part.split('=') for part in output.split('BENCH ')[1].split()) if 'BENCH ' in output else {}
     return {
+        'pause_ms': pause,
         'offered': sent / seconds,
         'served': (sent - errors) / seconds,
         'failed': errors,
