@@ -25,7 +25,7 @@ def test_a_long_full_collection_is_measured_and_its_survivors_frozen(pauses):
     assert registry.get_sample_value('espaze_gc_pause_seconds_count', {'generation': '2'}) >= 1
     assert gc.get_freeze_count() == 0
     assert found.freeze_if_asked() and gc.get_freeze_count() > 0
-    assert registry.get_sample_value('espaze_gc_frozen_objects') == gc.get_freeze_count()
+    assert registry.get_sample_value('espaze_gc_frozen_objects') > 0  # (frozen objects freed meanwhile leave it)
     assert not found.freeze_if_asked()  # once per long collection
 
 
