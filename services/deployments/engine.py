@@ -121,9 +121,12 @@ class RolloutEngine:
             self._advancing.discard(deployment.id)
 
     async def advance(self, deployment: Deployment) -> None:
-        await fence()  # a holder paused past its lease acts no more: the new holder advances this deployment
         self.advances += 1
-        step = {Status.PENDING: self._pending, Status.BUILDING: self._building, Status.DEPLOYING: self._deploying}
+        if deployment.status == Status.DEPLOYING:  # fenced only when it acts: most ticks find it waiting
+            await self._deploying(deployment)
+            return
+        await fence()  # a holder paused past its lease acts no more: the new holder advances this deployment
+        step = {Status.PENDING: self._pending, Status.BUILDING: self._building}
         await step[deployment.status](deployment)
 
     async def _moved(
@@ -212,6 +215,7 @@ class RolloutEngine:
         informed = self._informed_verdict(deployment, elapsed)
         if informed is not None:
             if informed.outcome != 'waiting':
+                await fence()
                 await self._moved(deployment, Status(informed.outcome), informed.reason)
             return
         reads = self._cluster.reads
@@ -235,4 +239,5 @@ class RolloutEngine:
         if 'crashing' in reason and pods:
             lines = await reads.logs(deployment.namespace, pods[0].name, tail=BUILD_LOG_LINES)
             reason += '. Last log lines: ' + ' | '.join(line for line in lines.splitlines() if line.strip())
+        await fence()
         await self._moved(deployment, Status(verdict.outcome), reason)

@@ -47,9 +47,15 @@ async def test_a_waiting_rollout_costs_no_request_and_its_end_is_read_fresh(
         lambda pods: len(pods) == 1 and pods[0].node is None,
     )
     calls = counted_calls(gateway, monkeypatch)
+    fenced = []
+
+    async def counted_fence() -> None:  # a read of the job's lease, each
+        fenced.append(1)
+
+    monkeypatch.setattr('services.deployments.engine.fence', counted_fence)
     for _ in range(3):
         assert await engine.tick() == 1
-    assert calls == []
+    assert calls == [] and fenced == []  # nothing asked of the cluster, nor of the database for the lease
     engine._scheduling_patience = 0  # now a pod left unscheduled is worth a look: fresh reads decide
     await engine.tick()
     assert {'read_namespaced_deployment', 'list_namespaced_pod', 'list_namespaced_event'} <= set(calls)

@@ -1,6 +1,7 @@
 """A job holder paused past its lease acts no more once it resumes: the rollout engine does not advance a
 deployment, and the offline sweep marks no node, when another process holds the lease now."""
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -10,7 +11,8 @@ from repositories.database import open_database
 from repositories.leases import LeaseRepository
 from services.infrastructure.leases import JobLeases
 from tests.support.api_helpers import admin_tokens, started
-from tests.support.deployment_helpers import NGINX, body, create, linked_operator
+from tests.support.cluster_helpers import eventually
+from tests.support.deployment_helpers import NGINX, body, create, linked_operator, until
 from tests.support.fleet_helpers import beat, enroll, node_doc, silence
 from tests.support.github_emulator import GitHubEmulator
 
@@ -47,6 +49,26 @@ async def test_a_paused_rollout_holder_advances_nothing(github: GitHubEmulator, 
     await services.deployments.engine.tick()  # outside a lease (as the holder runs it), it advances
     found = (await user.http_client.get(f'/api/deployments/{deployment_id}', headers=auth)).json()
     assert found['status'] == 'deploying'
+
+
+async def test_a_paused_rollout_holder_does_not_mark_running_a_rollout_the_watches_show_ready(
+    github: GitHubEmulator, mongo_url: str, user: User
+):
+    auth = await linked_operator(user.http_client, github)
+    deployment_id = await create(user.http_client, auth, body(name='web', image=NGINX, replicas=1))
+    services = await started()
+    engine, reads = services.deployments.engine, services.cluster.reads
+    found = await until(user.http_client, auth, deployment_id, {'deploying'})
+    await engine.tick()  # the watches start
+    await eventually(
+        lambda: asyncio.sleep(0, reads.informed(found['namespace'], 'web', deployment_id)[0]),
+        lambda state: state is not None and state.ready == 1,
+    )
+    await _as_a_paused_holder(mongo_url, 'rollouts', engine.tick)
+    found = (await user.http_client.get(f'/api/deployments/{deployment_id}', headers=auth)).json()
+    assert found['status'] == 'deploying'
+    await engine.tick()
+    await until(user.http_client, auth, deployment_id, {'running'})
 
 
 async def test_a_paused_sweep_holder_marks_no_node_offline(mongo_url: str, user: User):

@@ -27,11 +27,15 @@ def run_agent(espaze: RunningApp, state: Path, *extra: str) -> subprocess.Comple
     return subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=60)
 
 
-def wait_for_status(espaze: RunningApp, auth: dict, node_id: str, status: str, seconds: float = 10) -> dict:
+def wait_for_status(
+    espaze: RunningApp, auth: dict, node_id: str, status: str, seconds: float = 10, metrics: bool = False
+) -> dict:
+    """The node once shown in `status` (at its beat) and, with `metrics`, once the beat's metrics are stored too
+    (at the next flush, a second or so later)."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         node = httpx.get(f'{espaze.base_url}/api/nodes/{node_id}', headers=auth, timeout=10).json()
-        if node['status'] == status:
+        if node['status'] == status and (not metrics or node['lastMetrics']):
             return node
         time.sleep(0.2)
     raise AssertionError(f'node never became {status}: {node}')
@@ -59,7 +63,7 @@ def test_agent_once_enrolls_beats_and_keeps_its_token_private(lab: RunningApp, t
     assert 'enrolled as node' in first.stdout and 'heartbeat sent' in first.stdout
     assert stat.S_IMODE(state.stat().st_mode) == 0o600
     node_id = httpx.get(f'{lab.base_url}/api/nodes', headers=auth, timeout=10).json()['items'][0]['id']
-    node = wait_for_status(lab, auth, node_id, 'online')
+    node = wait_for_status(lab, auth, node_id, 'online', metrics=True)
     assert node['name'] == 'lab-node' and node['labels'] == {'site': 'lab'}
     assert node['lastMetrics']['memoryPercent'] > 0 and node['agentVersion'] == '1.0.0'
     assert token not in state.read_text()
