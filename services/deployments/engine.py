@@ -16,7 +16,7 @@ from models.errors import EspazeError, RateLimited, UpstreamFailed
 from repositories.deployments import DeploymentRepository
 from services.accounts import AccountService
 from services.cluster.service import ClusterService
-from services.deployments.diagnosis import SCHEDULING_PATIENCE_SECONDS, Verdict, diagnose
+from services.deployments.diagnosis import SCHEDULING_PATIENCE_SECONDS, diagnose
 from services.github.service import GitHubService
 from services.github.statuses import CommitStatuses
 from services.infrastructure.leases import fence
@@ -121,12 +121,9 @@ class RolloutEngine:
             self._advancing.discard(deployment.id)
 
     async def advance(self, deployment: Deployment) -> None:
-        self.advances += 1
-        if deployment.status == Status.DEPLOYING:  # fenced only when it acts: most ticks find it waiting
-            await self._deploying(deployment)
-            return
         await fence()  # a holder paused past its lease acts no more: the new holder advances this deployment
-        step = {Status.PENDING: self._pending, Status.BUILDING: self._building}
+        self.advances += 1
+        step = {Status.PENDING: self._pending, Status.BUILDING: self._building, Status.DEPLOYING: self._deploying}
         await step[deployment.status](deployment)
 
     async def _moved(
@@ -189,14 +186,13 @@ class RolloutEngine:
             reason = f'Build failed: {status.message}' + (f'. Last build log lines: {last}' if last else '')
             await self._moved(deployment, Status.FAILED, reason)
 
-    def _informed_verdict(self, deployment: Deployment, elapsed: float) -> Verdict | None:
-        """What the watches show, without a request: a rollout still under way with no pod in trouble, or one
-        settled and ready (as a controller acts on its informer's cache, the Deployment's observed generation
-        vouching for the template). None when they cannot tell: a failure, and its reason, are read afresh."""
+    def _nothing_to_decide(self, deployment: Deployment, elapsed: float) -> bool:
+        """What the watches show (no request): a rollout still under way, no pod in trouble, none left unscheduled
+        past the patience. Anything else, and every decision, is made on fresh reads of the cluster."""
         try:
             state, pods = self._cluster.reads.informed(deployment.namespace, deployment.name, deployment.id)
         except UpstreamFailed:  # the watches have not listed yet
-            return None
+            return False
         config = deployment.configuration
         verdict = diagnose(
             state,
@@ -208,15 +204,11 @@ class RolloutEngine:
             scheduling_patience_seconds=self._scheduling_patience,
         )
         unscheduled = elapsed >= self._scheduling_patience and any(p.node is None for p in pods)
-        return verdict if verdict.outcome in ('waiting', 'running', 'stopped') and not unscheduled else None
+        return verdict.outcome == 'waiting' and not unscheduled
 
     async def _deploying(self, deployment: Deployment) -> None:
         elapsed = (datetime.now(UTC) - deployment.phase_started_at).total_seconds()
-        informed = self._informed_verdict(deployment, elapsed)
-        if informed is not None:
-            if informed.outcome != 'waiting':
-                await fence()
-                await self._moved(deployment, Status(informed.outcome), informed.reason)
+        if self._nothing_to_decide(deployment, elapsed):
             return
         reads = self._cluster.reads
         state = await reads.rollout(deployment.namespace, deployment.name)
@@ -239,5 +231,4 @@ class RolloutEngine:
         if 'crashing' in reason and pods:
             lines = await reads.logs(deployment.namespace, pods[0].name, tail=BUILD_LOG_LINES)
             reason += '. Last log lines: ' + ' | '.join(line for line in lines.splitlines() if line.strip())
-        await fence()
         await self._moved(deployment, Status(verdict.outcome), reason)

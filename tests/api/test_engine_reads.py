@@ -1,5 +1,5 @@
-"""The rollout engine asks the cluster only when there is something to decide: a rollout under way, or settled and
-ready, is seen through the watches; a failure, and its reason, are read afresh."""
+"""The rollout engine asks the cluster only when there is something to decide: a rollout still under way is seen
+through the watches, and the decision itself is taken on fresh reads."""
 
 import asyncio
 
@@ -47,15 +47,9 @@ async def test_a_waiting_rollout_costs_no_request_and_its_end_is_read_fresh(
         lambda pods: len(pods) == 1 and pods[0].node is None,
     )
     calls = counted_calls(gateway, monkeypatch)
-    fenced = []
-
-    async def counted_fence() -> None:  # a read of the job's lease, each
-        fenced.append(1)
-
-    monkeypatch.setattr('services.deployments.engine.fence', counted_fence)
     for _ in range(3):
         assert await engine.tick() == 1
-    assert calls == [] and fenced == []  # nothing asked of the cluster, nor of the database for the lease
+    assert calls == []
     engine._scheduling_patience = 0  # now a pod left unscheduled is worth a look: fresh reads decide
     await engine.tick()
     assert {'read_namespaced_deployment', 'list_namespaced_pod', 'list_namespaced_event'} <= set(calls)
@@ -80,23 +74,3 @@ async def test_a_tick_leaves_alone_a_deployment_whose_step_is_under_way(
     await kicked
     assert calls and len(calls) == len(set(calls)), calls  # every request of the step, once
     await until(user.http_client, auth, deployment_id, {'deploying', 'running'})
-
-
-async def test_a_rollout_the_watches_show_ready_is_running_without_a_request(
-    github: GitHubEmulator, user: User, monkeypatch: pytest.MonkeyPatch
-):
-    services = await started()
-    engine, gateway, reads = services.deployments.engine, services.cluster.gateway, services.cluster.reads
-    auth = await linked_operator(user.http_client, github)
-    deployment_id = await create(user.http_client, auth, body(name='earth', image=NGINX, replicas=1))
-    deployment = await until(user.http_client, auth, deployment_id, {'deploying'})
-    await engine.tick()  # the watches start
-    await eventually(
-        lambda: asyncio.sleep(0, reads.informed(deployment['namespace'], 'earth', deployment_id)[0]),
-        lambda state: state is not None and state.ready == 1,
-    )
-    calls = counted_calls(gateway, monkeypatch)
-    assert await engine.tick() == 1
-    assert calls == []
-    found = await until(user.http_client, auth, deployment_id, {'running'})
-    assert found['statusReason'] == '1 of 1 replicas ready'
