@@ -91,14 +91,14 @@ async def pauses(session: aiohttp.ClientSession, base: str) -> dict[str, tuple[f
             continue
         for sample in family.samples:
             key = f'gc gen{sample.labels["generation"]}' if 'generation' in sample.labels else 'loop lag'
-            figures = found.setdefault(key, [0.0, 0.0, 0.0])
+            figures = found.setdefault(key, [0.0, 0.0, 0.0])  # count, within 100 ms, sum
             if sample.name.endswith('_count'):
                 figures[0] = sample.value
             elif sample.name.endswith('_sum'):
                 figures[2] = sample.value
             elif sample.name.endswith('_bucket') and sample.labels['le'] == '0.1':
-                figures[1] = -sample.value
-    return {key: (count, count + under, total) for key, (count, under, total) in found.items()}
+                figures[1] = sample.value
+    return {key: (count, count - within, total) for key, (count, within, total) in found.items()}
 
 
 def pauses_between(before: dict, after: dict) -> str:

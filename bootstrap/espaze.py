@@ -48,7 +48,7 @@ class Espaze:
     sandbox: SandboxProcess | None = None
     read_models: list[ReadModel] = field(default_factory=list)
     read_model_seconds: float = 1.0
-    followers: list[Callable[[], Coroutine[Any, Any, None]]] = field(default_factory=list)  # for ever, as they
+    followers: list[Callable[[], Coroutine[Any, Any, None]]] = field(default_factory=list)  # tasks run for ever
     _followers: list[asyncio.Task] = field(default_factory=list)
 
     def start(self) -> None:

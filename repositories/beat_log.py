@@ -79,10 +79,11 @@ class BeatLogRepository:
         if not valid:
             return None
         oldest = min(at for _, at in valid)
-        offsets = [(at - oldest) // OFFSET_UNIT for _, at in valid]
-        document = log_document(oldest, [node_id for node_id, _ in valid], offsets)
+        node_ids = [node_id for node_id, _ in valid]
+        offsets = [min((at - oldest) // OFFSET_UNIT, LONGEST_OFFSET) for _, at in valid]
+        document = log_document(oldest, node_ids, offsets)
         await self._log.insert_one(document)
-        return _logged(document)
+        return LoggedBeats(document['_id'], oldest, document['written_at'], node_ids, offsets)
 
     async def written_since(self, since: datetime, known: list[ObjectId] | None = None) -> list[LoggedBeats]:
         """Flushes written since `since` but those `known`, in the order they were written (a narrow range)."""
