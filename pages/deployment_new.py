@@ -49,6 +49,11 @@ class Wizard:
             self.replicas = ui.number('Replicas', value=1, min=0, max=maximum, format='%d')
             self.replicas.props('outlined dense').classes('w-28')
             await self.form.build()
+            if not linked:
+                self.form.push.unavailable(
+                    'Deploying on push and previews need a linked GitHub account with admin rights on the '
+                    'repository (GitHub sends its events through a webhook that account makes): link one in Settings.'
+                )
         with ui.row().classes('items-center gap-3'):
             self.deploy = ui.button('Deploy', icon='rocket_launch', on_click=self._submit)
             self.blocked = ui.label('Pick a repository and a branch first.').classes('text-slate-600').mark('blocked')

@@ -36,6 +36,22 @@ SHARED_CSS = """
 .body--dark .text-amber-800, .body--dark .text-amber-900 { color: #fcd34d !important; }
 .body--dark .text-red-700 { color: #fca5a5 !important; }
 """
+# Charts in tabs are not responsive (NiceGUI's observer would resize one hidden or gone: a console error); a
+# window resize redraws those that are displayed.
+RESIZE_TAB_CHARTS = """<script>
+(() => {
+  let timer;
+  window.addEventListener('resize', () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      for (const plot of document.querySelectorAll('.espaze-tab-chart.js-plotly-plot')) {
+        const chart = getElement(plot);
+        if (plot.offsetParent !== null && chart && chart.Plotly) chart.Plotly.Plots.resize(plot);
+      }
+    }, 150);
+  });
+})();
+</script>"""
 THEME_ICONS = {Theme.AUTO: 'brightness_auto', Theme.LIGHT: 'light_mode', Theme.DARK: 'dark_mode'}
 NEXT_THEME = {Theme.AUTO: Theme.DARK, Theme.DARK: Theme.LIGHT, Theme.LIGHT: Theme.AUTO}
 THEME_WORDS = {Theme.AUTO: 'follows the system', Theme.LIGHT: 'light', Theme.DARK: 'dark'}
@@ -48,6 +64,7 @@ T = TypeVar('T')
 def frame(services: Services, user: User, title: str) -> Iterator[None]:
     """Header with product name and user menu, a drawer with the sections, and the page's content column."""
     ui.add_css(SHARED_CSS)
+    ui.add_body_html(RESIZE_TAB_CHARTS)
     ui.context.client.on_exception(
         lambda: ui.notify('Something went wrong. Please try again.', type='negative', multi_line=True)
     )

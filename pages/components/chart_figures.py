@@ -27,9 +27,11 @@ class Chart(ui.plotly):
     `responsive=False` for a chart in a tab: a tab switched away from while plotly is still loading, or hidden,
     would otherwise be asked to resize a plot that is not displayed (a console error)."""
 
-    def __init__(self, figure: go.Figure, *, responsive: bool = True) -> None:
-        self._config = {'displayModeBar': False, 'responsive': responsive}
+    def __init__(self, figure: go.Figure, *, responsive: bool = True, **config: object) -> None:
+        self._config = {'displayModeBar': False, 'responsive': responsive, **config}
         super().__init__(figure)
+        if not responsive:
+            self.classes('espaze-tab-chart')  # followed by the window's resizes while displayed (pages/layout.py)
 
     def _get_figure_json(self) -> dict:
         return super()._get_figure_json() | {'config': self._config}

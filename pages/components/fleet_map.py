@@ -4,9 +4,10 @@ the legend counts every node."""
 
 import math
 
-from nicegui import ui
+import plotly.graph_objects as go
 
 from models.fleet_map import MapMarker
+from pages.components.chart_figures import Chart
 
 STATUS_COLORS = {'online': '#16a34a', 'offline': '#dc2626', 'pending': '#f59e0b'}
 
@@ -15,49 +16,39 @@ def _size(count: int) -> float:
     return round(min(30.0, 9 + 4 * math.log2(count)), 1)
 
 
-def map_figure(markers: list[MapMarker]) -> dict:
-    """Plotly figure: one scattergeo trace per status, no tile server or CDN needed."""
-    traces = []
+def map_figure(markers: list[MapMarker]) -> go.Figure:
+    """One scattergeo trace per status, no tile server or CDN needed."""
+    figure = go.Figure()
     for status, color in STATUS_COLORS.items():
         chosen = [m for m in markers if m.status == status]
-        traces.append(
-            {
-                'type': 'scattergeo',
-                'mode': 'markers',
-                'name': f'{status.title()} ({sum(m.count for m in chosen):,})',
-                'lat': [round(m.latitude, 4) for m in chosen],
-                'lon': [round(m.longitude, 4) for m in chosen],
-                'text': [m.name for m in chosen],
-                'customdata': [m.node_id or '' for m in chosen],
-                'hovertemplate': '%{text}<extra>' + status + '</extra>',
-                'marker': {
-                    'color': color,
-                    'size': [_size(m.count) for m in chosen],
-                    'line': {'color': '#ffffff', 'width': 1},
-                },
-            }
+        figure.add_scattergeo(
+            mode='markers',
+            name=f'{status.title()} ({sum(m.count for m in chosen):,})',
+            lat=[round(m.latitude, 4) for m in chosen],
+            lon=[round(m.longitude, 4) for m in chosen],
+            text=[m.name for m in chosen],
+            customdata=[m.node_id or '' for m in chosen],
+            hovertemplate='%{text}<extra>' + status + '</extra>',
+            marker={'color': color, 'size': [_size(m.count) for m in chosen], 'line': {'color': '#ffffff', 'width': 1}},
         )
-    return {
-        'data': traces,
-        'layout': {
-            'autosize': True,
-            'margin': {'l': 0, 'r': 0, 't': 0, 'b': 0},
-            'showlegend': True,
-            'legend': {'orientation': 'h', 'x': 0, 'y': 0, 'bgcolor': 'rgba(255,255,255,0.7)'},
-            'geo': {
-                'projection': {'type': 'natural earth'},
-                'showland': True,
-                'landcolor': '#e2e8f0',
-                'showcountries': True,
-                'countrycolor': '#94a3b8',
-                'showocean': True,
-                'oceancolor': '#f8fafc',
-                'showframe': False,
-                'resolution': 110,
-            },
+    figure.update_layout(
+        autosize=True,
+        margin={'l': 0, 'r': 0, 't': 0, 'b': 0},
+        showlegend=True,
+        legend={'orientation': 'h', 'x': 0, 'y': 0, 'bgcolor': 'rgba(255,255,255,0.7)'},
+        geo={
+            'projection': {'type': 'natural earth'},
+            'showland': True,
+            'landcolor': '#e2e8f0',
+            'showcountries': True,
+            'countrycolor': '#94a3b8',
+            'showocean': True,
+            'oceancolor': '#f8fafc',
+            'showframe': False,
+            'resolution': 110,
         },
-        'config': {'topojsonURL': '/assets/topojson/', 'displayModeBar': False, 'responsive': True},
-    }
+    )
+    return figure
 
 
 class FleetMap:
@@ -66,7 +57,7 @@ class FleetMap:
     def __init__(self, max_height: int = 380) -> None:
         self._shown: list[MapMarker] | None = None
         self.plot = (
-            ui.plotly(map_figure([]))
+            Chart(map_figure([]), topojsonURL='/assets/topojson/')
             .classes('w-full')
             .style(f'height: clamp(180px, 50vw, {max_height}px)')
             .props('aria-label="Map of nodes"')
@@ -77,5 +68,4 @@ class FleetMap:
         if markers == self._shown:
             return
         self._shown = markers
-        self.plot.figure = map_figure(markers)
-        self.plot.update()
+        self.plot.update_figure(map_figure(markers))

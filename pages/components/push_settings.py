@@ -29,6 +29,14 @@ class PushSettings:
             switch.on_value_change(lambda: self.warning.set_visibility(bool(warning) and self.hears_github))
         self.warning.set_visibility(bool(warning) and self.hears_github)
 
+    def unavailable(self, reason: str) -> None:
+        """Turned off and greyed out, saying why (e.g. no GitHub account to make the repository's webhook with)."""
+        for element in self.elements:
+            element.value = False if isinstance(element, ui.switch | ui.checkbox) else element.value
+            element.disable()
+        with self.box:
+            ui.label(reason).classes('text-sm text-slate-600').mark('github needs an account')
+
     @property
     def hears_github(self) -> bool:
         return bool(self.auto_deploy.value or self.previews.value)

@@ -113,3 +113,43 @@ def test_a_branch_without_a_dockerfile_blocks_the_wizard(
     page.get_by_role('option', name='docs').click()
     expect(page.get_by_text('Blocked: No Dockerfile in this commit')).to_be_visible()
     expect(page.get_by_role('button', name='Deploy')).to_be_disabled()
+
+
+@pytest.fixture
+def espaze_without_github(tmp_path: Path, github_server: GitHubEmulator) -> Iterator[RunningApp]:
+    github_server.reset()
+    github_server.add_repo('someone/public-tool', language='Rust')
+    running = start_app(tmp_path / 'data', {'GITHUB_API_URL': github_server.base_url})
+    admin_session(running)
+    yield running
+    stop_app(running)
+
+
+@pytest.mark.parametrize('size', SIZES)
+def test_from_a_public_repository_without_a_github_account(
+    browser: Browser,
+    playwright: Playwright,
+    espaze_without_github: RunningApp,
+    github_server: GitHubEmulator,
+    screenshot_dir: Path,
+    size: str,
+):
+    espaze = espaze_without_github
+    page, errors = open_page(browser, playwright, size)
+    log_in(page, espaze)
+    page.goto(espaze.base_url + '/deployments/new')
+    expect(page.get_by_role('switch', name='All of GitHub')).to_be_disabled()
+    page.get_by_label('Repository search').fill('public-tool')
+    page.get_by_text('someone/public-tool').click()
+    expect(page.get_by_text('Dockerfile found in someone/public-tool@main')).to_be_visible()
+    expect(page.get_by_label('Name')).to_have_value('public-tool')
+    expect(page.get_by_role('switch', name='Deploy every push to the branch')).to_be_disabled()
+    expect(page.get_by_text('Deploying on push and previews need a linked GitHub account')).to_be_visible()
+    no_sideways_scroll(page, 'the wizard')
+    page.screenshot(path=screenshot_dir / f'{size}-deployment-wizard-public.png', full_page=True)
+    page.get_by_role('button', name='Deploy').click()
+    expect(page).to_have_url(re.compile(r'/deployments/[0-9a-f]{24}$'), timeout=CREATED_WITHIN_MS)
+    expect(page.get_by_text('1 of 1 replicas ready')).to_be_visible(timeout=60_000)
+    page.screenshot(path=screenshot_dir / f'{size}-deployment-public-running.png', full_page=True)
+    assert all(token is None for _, _, token in github_server.requests)
+    assert errors == []

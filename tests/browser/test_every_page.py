@@ -30,6 +30,14 @@ FAST = {
 }
 
 
+USAGE_CHART = '.espaze-tab-chart .main-svg'
+FILLS_ITS_BOX = """() => {
+    const box = document.querySelector('.espaze-tab-chart');
+    const drawn = box.querySelector('.main-svg').getBoundingClientRect().width;
+    return Math.abs(drawn - box.getBoundingClientRect().width) < 2;
+}"""
+
+
 class Seeded:
     def __init__(self, espaze: RunningApp, auth: dict, deployment_id: str, node_id: str) -> None:
         self.espaze, self.auth, self.deployment_id, self.node_id = espaze, auth, deployment_id, node_id
@@ -158,6 +166,28 @@ def _away_from_usage_before_plotly_loads(
     assert arrived, 'plotly was never asked for'
     errors.extend(slow_errors)
     page.context.close()
+
+
+def test_usage_charts_follow_the_window_while_shown_and_nothing_resizes_them_once_hidden(
+    browser: Browser, playwright: Playwright, seeded: Seeded
+):
+    page, errors = open_page(browser, playwright, 'desktop')
+    log_in(page, seeded.espaze)
+    page.goto(f'{seeded.espaze.base_url}/deployments/{seeded.deployment_id}')
+    page.get_by_role('tab', name='Usage').click()
+    chart = page.locator(USAGE_CHART).first
+    expect(chart).to_be_visible()
+    drawn = chart.bounding_box()['width']
+    page.set_viewport_size({'width': 900, 'height': 900})  # one column of charts instead of two: wider
+    page.wait_for_function(FILLS_ITS_BOX)
+    assert chart.bounding_box()['width'] > drawn + 100
+    page.get_by_role('tab', name='Releases').click()
+    page.set_viewport_size({'width': 1300, 'height': 900})
+    page.wait_for_timeout(400)  # past the resize handler's pause: nothing resizes the chart that is gone
+    page.get_by_role('tab', name='Usage').click()
+    expect(chart).to_be_visible()
+    page.wait_for_function(FILLS_ITS_BOX)
+    assert errors == []
 
 
 def test_dark_mode_is_remembered_and_the_quick_search_opens_with_a_key(
