@@ -2,6 +2,7 @@
 
 import asyncio
 import json
+from datetime import datetime
 
 from kubernetes.utils import parse_quantity
 
@@ -45,6 +46,20 @@ def _usage(item: dict, namespaced: bool) -> Usage:
         cpu=float(sum(parse_quantity(p.get('cpu', '0')) for p in parts if p)),
         memory=int(sum(parse_quantity(p.get('memory', '0')) for p in parts if p)),
         labels=dict(meta.get('labels') or {}),
+    )
+
+
+def _event(item: dict) -> EventInfo:
+    involved = item.get('involvedObject') or {}
+    moment = item.get('lastTimestamp') or item.get('eventTime') or (item.get('metadata') or {}).get('creationTimestamp')
+    return EventInfo(
+        object_kind=involved.get('kind') or '',
+        object_name=involved.get('name') or '',
+        type=item.get('type') or 'Normal',
+        reason=item.get('reason') or '',
+        message=item.get('message') or '',
+        count=item.get('count') or 1,
+        last_seen=datetime.fromisoformat(moment) if moment else None,
     )
 
 
@@ -113,23 +128,16 @@ class ClusterReads:
         )
 
     async def events(self, namespace: str, object_names: set[str]) -> list[EventInfo]:
-        """Events about these objects (the deployment, its pods), newest first."""
-        found = await self.gateway.call(self.gateway.core.list_namespaced_event, namespace)
-        events = [
-            EventInfo(
-                object_kind=e.involved_object.kind or '',
-                object_name=e.involved_object.name or '',
-                type=e.type or 'Normal',
-                reason=e.reason or '',
-                message=e.message or '',
-                count=e.count or 1,
-                last_seen=e.last_timestamp or e.event_time or e.metadata.creation_timestamp,
-            )
-            for e in found.items
-            if (e.involved_object.name or '') in object_names
-            or any((e.involved_object.name or '').startswith(f'{n}-') for n in object_names)
+        """Events about these objects (the deployment, its pods), newest first (read as JSON: a namespace may hold
+        hundreds, and the client's models cost more to build than the request)."""
+        found = await self.gateway.call(self.gateway.core.list_namespaced_event, namespace, _preload_content=False)
+        events = [_event(e) for e in json.loads(found.data).get('items') or []]
+        chosen = [
+            e
+            for e in events
+            if e.object_name in object_names or any(e.object_name.startswith(f'{n}-') for n in object_names)
         ]
-        return sorted(events, key=lambda e: e.last_seen.timestamp() if e.last_seen else 0, reverse=True)
+        return sorted(chosen, key=lambda e: e.last_seen.timestamp() if e.last_seen else 0, reverse=True)
 
     async def nodes(self) -> list[ClusterNode]:
         found = await self.gateway.call(self.gateway.core.list_node)

@@ -10,13 +10,13 @@ import logging
 import time
 from datetime import UTC, datetime
 
-from models.cluster import AppSpec, BuildRequest
+from models.cluster import AppSpec, BuildRequest, EventInfo, PodInfo, RolloutState
 from models.deployments import Deployment, Status
 from models.errors import EspazeError, RateLimited, UpstreamFailed
 from repositories.deployments import DeploymentRepository
 from services.accounts import AccountService
 from services.cluster.service import ClusterService
-from services.deployments.diagnosis import SCHEDULING_PATIENCE_SECONDS, diagnose
+from services.deployments.diagnosis import SCHEDULING_PATIENCE_SECONDS, Verdict, diagnose
 from services.github.service import GitHubService
 from services.github.statuses import CommitStatuses
 from services.infrastructure.leases import fence
@@ -193,29 +193,23 @@ class RolloutEngine:
             state, pods = self._cluster.reads.informed(deployment.namespace, deployment.name, deployment.id)
         except UpstreamFailed:  # the watches have not listed yet
             return False
-        config = deployment.configuration
-        verdict = diagnose(
-            state,
-            pods,
-            [],
-            config.replicas,
-            elapsed,
-            self._deploy_deadline,
-            scheduling_patience_seconds=self._scheduling_patience,
-        )
-        unscheduled = elapsed >= self._scheduling_patience and any(p.node is None for p in pods)
-        return verdict.outcome == 'waiting' and not unscheduled
+        verdict = self._verdict(deployment, state, pods, [], elapsed)
+        return verdict.outcome == 'waiting' and not self._unscheduled(pods, elapsed)
 
-    async def _deploying(self, deployment: Deployment) -> None:
-        elapsed = (datetime.now(UTC) - deployment.phase_started_at).total_seconds()
-        if self._nothing_to_decide(deployment, elapsed):
-            return
-        reads = self._cluster.reads
-        state = await reads.rollout(deployment.namespace, deployment.name)
-        pods = await reads.pods(deployment.namespace, deployment.id)
-        events = await reads.events(deployment.namespace, {deployment.name})
+    def _unscheduled(self, pods: list[PodInfo], elapsed: float) -> bool:
+        """A pod no node took, past the patience: its events may say that no node can run it."""
+        return elapsed >= self._scheduling_patience and any(p.node is None for p in pods)
+
+    def _verdict(
+        self,
+        deployment: Deployment,
+        state: RolloutState | None,
+        pods: list[PodInfo],
+        events: list[EventInfo],
+        elapsed: float,
+    ) -> Verdict:
         config = deployment.configuration
-        verdict = diagnose(
+        return diagnose(
             state,
             pods,
             events,
@@ -225,6 +219,18 @@ class RolloutEngine:
             memory_limit=config.resources.memory_limit,
             scheduling_patience_seconds=self._scheduling_patience,
         )
+
+    async def _deploying(self, deployment: Deployment) -> None:
+        elapsed = (datetime.now(UTC) - deployment.phase_started_at).total_seconds()
+        if self._nothing_to_decide(deployment, elapsed):
+            return
+        reads = self._cluster.reads
+        state = await reads.rollout(deployment.namespace, deployment.name)
+        pods = await reads.pods(deployment.namespace, deployment.id)
+        verdict = self._verdict(deployment, state, pods, [], elapsed)
+        if verdict.outcome == 'failed' or self._unscheduled(pods, elapsed):  # the events say why (hundreds, maybe)
+            events = await reads.events(deployment.namespace, {deployment.name})
+            verdict = self._verdict(deployment, state, pods, events, elapsed)
         if verdict.outcome == 'waiting':
             return
         reason = verdict.reason

@@ -74,3 +74,24 @@ async def test_a_tick_leaves_alone_a_deployment_whose_step_is_under_way(
     await kicked
     assert calls and len(calls) == len(set(calls)), calls  # every request of the step, once
     await until(user.http_client, auth, deployment_id, {'deploying', 'running'})
+
+
+async def test_a_rollout_found_ready_is_marked_running_without_reading_the_namespaces_events(
+    github: GitHubEmulator, user: User, monkeypatch: pytest.MonkeyPatch
+):
+    """Events only give words to a failure or a wait; an owner's namespace may hold hundreds of them."""
+    services = await started()
+    engine, gateway = services.deployments.engine, services.cluster.gateway
+    auth = await linked_operator(user.http_client, github)
+    deployment_id = await create(user.http_client, auth, body(name='ready', image=NGINX, replicas=1))
+    await until(user.http_client, auth, deployment_id, {'deploying'})
+    calls = counted_calls(gateway, monkeypatch)
+
+    async def ticked() -> dict:
+        await engine.tick()
+        return (await user.http_client.get(f'/api/deployments/{deployment_id}', headers=auth)).json()
+
+    found = await eventually(ticked, lambda d: d['status'] == 'running')
+    assert found['statusReason'] == '1 of 1 replicas ready'
+    assert 'read_namespaced_deployment' in calls and 'list_namespaced_pod' in calls
+    assert 'list_namespaced_event' not in calls, calls
