@@ -29,7 +29,7 @@ def build_scheduler(
         scheduler.add_job(guarded(name, job, leases.telemetry), id=name, seconds=seconds, **every)
     for name, job, seconds in (
         ('offline-sweep', services.fleet.mark_silent_nodes_offline, settings.offline_sweep_seconds),
-        ('rollouts', services.deployments.engine.tick, settings.rollout_interval_seconds),
+        ('rollouts', services.deployments.engine.look, settings.rollout_interval_seconds),
         ('commit-statuses', services.statuses.send_due, settings.commit_status_interval_seconds),
         ('lost-deliveries', services.pushes.sweep_lost, LOST_DELIVERIES_SWEEP_SECONDS),
         ('orphans', services.orphans.sweep, settings.orphan_sweep_seconds),

@@ -7,7 +7,6 @@ engine at once, never creates anything twice.
 
 import asyncio
 import logging
-import time
 from datetime import UTC, datetime
 
 from models.cluster import AppSpec, BuildRequest, EventInfo, PodInfo, RolloutState
@@ -19,14 +18,17 @@ from services.cluster.service import ClusterService
 from services.deployments.diagnosis import SCHEDULING_PATIENCE_SECONDS, Verdict, diagnose
 from services.github.service import GitHubService
 from services.github.statuses import CommitStatuses
-from services.infrastructure.leases import fence
+from services.infrastructure.leases import LeaseLost, fence
 from services.infrastructure.secret_box import SecretBox
 
 log = logging.getLogger(__name__)
 BUILD_LOG_LINES = 8
 CONCURRENT_ADVANCES = 16
-TICK_BUDGET_SECONDS = 2.0  # a tick starts no new step after this; the deployments left wait for the next tick
 DEADLINE_GRACE_SECONDS = 30  # the cluster's own progress deadline comes first; this catches a cluster that never says
+
+
+def _elapsed(deployment: Deployment) -> float:
+    return (datetime.now(UTC) - deployment.phase_started_at).total_seconds()
 
 
 def clone_url(html_url: str) -> str:
@@ -56,9 +58,8 @@ class RolloutEngine:
         self._deploy_deadline = deploy_deadline_seconds + DEADLINE_GRACE_SECONDS
         self._scheduling_patience = SCHEDULING_PATIENCE_SECONDS
         self.advances = 0
-        self._kicked: set[asyncio.Task] = set()
-        self._advancing: set[str] = set()  # deployments taking a step in this process now
-        self._resume_at = 0
+        self._steps: dict[str, asyncio.Task] = {}  # deployment id -> its step, queued or under way in this process
+        self._workers = asyncio.Semaphore(CONCURRENT_ADVANCES)
 
     async def app_spec(self, deployment: Deployment, image: str, sealed: dict[str, bytes] | None = None) -> AppSpec:
         config = deployment.configuration
@@ -78,47 +79,73 @@ class RolloutEngine:
             node_selector=dict(config.node_selector),
         )
 
+    async def look(self) -> int:
+        """The scheduled pass: a step queued for each in-flight deployment with something to do, unless it is taking
+        one already; returns how many are in flight. The steps run on CONCURRENT_ADVANCES workers, after the look
+        (a controller's work queue): a look costs the same with 250 rollouts in flight as with 10, and a slow step
+        holds up only its own deployment."""
+        return len(await self._queue_steps())
+
     async def tick(self) -> int:
-        """Advance every in-flight deployment once; returns how many were looked at."""
-        found = await self._deployments.in_flight()
-        if found:  # begin where the last tick's budget ran out, so that none waits behind the same others
-            start = self._resume_at % len(found)
-            found = found[start:] + found[:start]
-        limit = asyncio.Semaphore(CONCURRENT_ADVANCES)
-        started, taken = time.monotonic(), 0
-
-        async def one(deployment: Deployment) -> None:
-            nonlocal taken
-            async with limit:
-                if time.monotonic() - started < TICK_BUDGET_SECONDS:
-                    taken += 1
-                    await self.advance_now(deployment)
-
-        await asyncio.gather(*(one(d) for d in found))
-        self._resume_at = 0 if taken == len(found) else self._resume_at + taken
+        """One look, and the steps it queued taken; returns how many were in flight."""
+        found = await self._queue_steps()
+        await asyncio.gather(*(self._steps[d.id] for d in found if d.id in self._steps))
         return len(found)
 
+    async def _queue_steps(self) -> list[Deployment]:
+        found = await self._deployments.in_flight()
+        for deployment in found:
+            if deployment.id not in self._steps and not self._nothing_to_decide(deployment):
+                self._queue(deployment)
+        return found
+
     def kick(self, deployment: Deployment) -> None:
-        """Take its next step now, in the background, rather than at the next tick (a tick racing it is harmless:
-        every step is idempotent and every transition a compare-and-set)."""
-        task = asyncio.create_task(self.advance_now(deployment))
-        self._kicked.add(task)
-        task.add_done_callback(self._kicked.discard)
+        """Take its next step now, rather than at the next look (a look racing it is harmless: every step is
+        idempotent and every transition a compare-and-set)."""
+        if deployment.id not in self._steps:
+            self._queue(deployment)
+
+    def _queue(self, deployment: Deployment) -> asyncio.Task:
+        task = asyncio.create_task(self._step(deployment))
+        self._steps[deployment.id] = task
+        task.add_done_callback(lambda _: self._steps.pop(deployment.id, None))
+        return task
+
+    async def _step(self, deployment: Deployment) -> None:
+        """A queued step: one line in the log when it cannot be taken (the next look queues it again)."""
+        try:
+            async with self._workers:
+                await self._advance_guarded(deployment)
+        except LeaseLost:
+            log.warning('deployment %s: the rollouts lease went to another process, which advances it', deployment.id)
+        except Exception as error:
+            log.error('deployment %s: step failed: %s: %s', deployment.id, type(error).__name__, error)
+
+    async def idle(self) -> None:
+        """Until every step queued or under way in this process is taken."""
+        while self._steps:
+            await asyncio.gather(*self._steps.values(), return_exceptions=True)
 
     async def advance_now(self, deployment: Deployment) -> None:
-        """One step now, unless this process is taking one for it already (a kick and a tick at once would ask the
-        cluster twice); what fails for a while is tried again at the next tick, what is refused for good fails."""
-        if deployment.id in self._advancing:
+        """One step now, unless one is queued or under way for it (a kick and a look at once would ask the cluster
+        twice)."""
+        if deployment.id in self._steps:
             return
-        self._advancing.add(deployment.id)
+        task = asyncio.create_task(self._advance_guarded(deployment))
+        self._steps[deployment.id] = task
+        try:
+            await task
+        finally:
+            self._steps.pop(deployment.id, None)
+
+    async def _advance_guarded(self, deployment: Deployment) -> None:
+        """What fails for a while is tried again at the next look, what is refused for good fails."""
         try:
             await self.advance(deployment)
         except (UpstreamFailed, RateLimited) as error:  # the cluster or GitHub failed this time: try again
             log.warning('deployment %s: %s', deployment.id, error)
         except EspazeError as error:  # refused for good (credential, permission, invalid): say why
             await self._moved(deployment, Status.FAILED, str(error), refused=True)
-        finally:
-            self._advancing.discard(deployment.id)
 
     async def advance(self, deployment: Deployment) -> None:
         await fence()  # a holder paused past its lease acts no more: the new holder advances this deployment
@@ -186,9 +213,12 @@ class RolloutEngine:
             reason = f'Build failed: {status.message}' + (f'. Last build log lines: {last}' if last else '')
             await self._moved(deployment, Status.FAILED, reason)
 
-    def _nothing_to_decide(self, deployment: Deployment, elapsed: float) -> bool:
-        """What the watches show (no request): a rollout still under way, no pod in trouble, none left unscheduled
-        past the patience. Anything else, and every decision, is made on fresh reads of the cluster."""
+    def _nothing_to_decide(self, deployment: Deployment) -> bool:
+        """A rollout the watches show still under way (no request), no pod in trouble, none left unscheduled past
+        the patience. Anything else, and every decision, is made on fresh reads of the cluster."""
+        if deployment.status != Status.DEPLOYING:
+            return False
+        elapsed = _elapsed(deployment)
         try:
             state, pods = self._cluster.reads.informed(deployment.namespace, deployment.name, deployment.id)
         except UpstreamFailed:  # the watches have not listed yet
@@ -221,9 +251,7 @@ class RolloutEngine:
         )
 
     async def _deploying(self, deployment: Deployment) -> None:
-        elapsed = (datetime.now(UTC) - deployment.phase_started_at).total_seconds()
-        if self._nothing_to_decide(deployment, elapsed):
-            return
+        elapsed = _elapsed(deployment)
         reads = self._cluster.reads
         state = await reads.rollout(deployment.namespace, deployment.name)
         pods = await reads.pods(deployment.namespace, deployment.id)

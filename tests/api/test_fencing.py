@@ -82,3 +82,20 @@ async def test_a_paused_sweep_holder_marks_no_node_offline(mongo_url: str, user:
     assert node_doc(mongo_url, node['node']['id'])['status'] == 'online'
     assert await services.fleet.mark_silent_nodes_offline() == 1
     assert node_doc(mongo_url, node['node']['id'])['status'] == 'offline'
+
+
+async def test_the_steps_a_look_queued_take_nothing_once_another_process_holds_the_lease(
+    github: GitHubEmulator, mongo_url: str, user: User
+):
+    """The scheduled look queues steps that run after it: each still fences on the lease the look ran under."""
+    auth = await linked_operator(user.http_client, github)
+    deployment_id = await create(user.http_client, auth, body(name='web', image=NGINX, replicas=1))
+    services = await started()
+    engine = services.deployments.engine
+    await _as_a_paused_holder(mongo_url, 'rollouts', engine.look)
+    await engine.idle()
+    found = (await user.http_client.get(f'/api/deployments/{deployment_id}', headers=auth)).json()
+    assert found['status'] == 'pending'
+    assert await services.cluster.reads.rollout(found['namespace'], 'web') is None
+    assert await engine.look() == 1  # outside a lease (as the holder runs it), its queued step advances it
+    await until(user.http_client, auth, deployment_id, {'deploying', 'running'})
