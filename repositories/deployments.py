@@ -9,7 +9,6 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from models.deployments import (
-    IN_FLIGHT,
     Configuration,
     Deployment,
     DeploymentPage,
@@ -22,7 +21,8 @@ from models.errors import Conflict
 from repositories import deployment_documents as documents
 from repositories.database import durable
 from repositories.deployment_documents import configuration_doc, history_doc, object_id, repo_key
-from repositories.deployment_index import deployment_model, page_ids
+from repositories.deployment_index import deployment_model, in_flight_rows, page_ids
+from repositories.read_model import Row
 
 HISTORY_KEPT = 100
 _KEEP: Any = object()  # a field transition() leaves as it is
@@ -107,10 +107,8 @@ class DeploymentRepository:
         cursor = self._deployments.find({'_id': {'$in': oids}, 'owner_id': owner_id}, {'_id': 1})
         return {str(doc['_id']) async for doc in cursor}
 
-    async def in_flight(self, limit: int = 500) -> list[Deployment]:
-        """Deployments the rollout engine must advance (by the status index: the others cost nothing)."""
-        cursor = self._deployments.find({'status': {'$in': [s.value for s in IN_FLIGHT]}}).limit(limit)
-        return [documents.deployment(doc) async for doc in cursor]
+    def in_flight_rows(self, limit: int = 500) -> list[Row]:
+        return in_flight_rows(self.index, limit)
 
     async def statuses_of(self, deployment_ids: set[str]) -> dict[str, Status]:
         """The status of each of these deployments that has a record (ids that are not ObjectIds have none)."""

@@ -15,7 +15,7 @@ from typing import Any
 
 log = logging.getLogger('espaze.read_model')
 
-FORMAT = 2  # raised whenever Row changes shape
+FORMAT = 3  # raised whenever Row changes shape
 KEPT_FOR = timedelta(hours=12)
 
 

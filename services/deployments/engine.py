@@ -10,9 +10,11 @@ import logging
 from datetime import UTC, datetime
 
 from models.cluster import AppSpec, BuildRequest, EventInfo, PodInfo, RolloutState
-from models.deployments import Deployment, Status
+from models.deployments import IN_FLIGHT, Deployment, Status
 from models.errors import EspazeError, RateLimited, UpstreamFailed
+from repositories.deployment_index import RolloutFacts
 from repositories.deployments import DeploymentRepository
+from repositories.read_model import Row
 from services.accounts import AccountService
 from services.cluster.service import ClusterService
 from services.deployments.diagnosis import SCHEDULING_PATIENCE_SECONDS, Verdict, diagnose
@@ -25,10 +27,6 @@ log = logging.getLogger(__name__)
 BUILD_LOG_LINES = 8
 CONCURRENT_ADVANCES = 16
 DEADLINE_GRACE_SECONDS = 30  # the cluster's own progress deadline comes first; this catches a cluster that never says
-
-
-def _elapsed(deployment: Deployment) -> float:
-    return (datetime.now(UTC) - deployment.phase_started_at).total_seconds()
 
 
 def clone_url(html_url: str) -> str:
@@ -81,45 +79,51 @@ class RolloutEngine:
 
     async def look(self) -> int:
         """The scheduled pass: a step queued for each in-flight deployment with something to do, unless it is taking
-        one already; returns how many are in flight. The steps run on CONCURRENT_ADVANCES workers, after the look
-        (a controller's work queue): a look costs the same with 250 rollouts in flight as with 10, and a slow step
-        holds up only its own deployment."""
-        return len(await self._queue_steps())
+        one already; returns how many are in flight. The in-flight deployments come from this replica's read model
+        and the watches (no request); the steps run on CONCURRENT_ADVANCES workers after the look, each on a fresh
+        read (a controller's informer and work queue): a look costs the same with 250 rollouts in flight as with
+        10, and a slow step holds up only its own deployment."""
+        return len(self._queue_steps())
 
     async def tick(self) -> int:
-        """One look, and the steps it queued taken; returns how many were in flight."""
-        found = await self._queue_steps()
-        await asyncio.gather(*(self._steps[d.id] for d in found if d.id in self._steps))
-        return len(found)
+        """This replica's read model caught up, one look, and the steps it queued taken (for tests, which drive the
+        engine themselves); returns how many were in flight."""
+        await self._deployments.index.catch_up()
+        rows = self._queue_steps()
+        await asyncio.gather(*(self._steps[row.id] for row in rows if row.id in self._steps))
+        return len(rows)
 
-    async def _queue_steps(self) -> list[Deployment]:
-        found = await self._deployments.in_flight()
-        for deployment in found:
-            if deployment.id not in self._steps and not self._nothing_to_decide(deployment):
-                self._queue(deployment)
-        return found
+    def _queue_steps(self) -> list[Row]:
+        rows = self._deployments.in_flight_rows()
+        for row in rows:
+            if row.id not in self._steps and not self._nothing_to_decide(row):
+                self._queue(row.id)
+        return rows
 
     def kick(self, deployment: Deployment) -> None:
         """Take its next step now, rather than at the next look (a look racing it is harmless: every step is
         idempotent and every transition a compare-and-set)."""
         if deployment.id not in self._steps:
-            self._queue(deployment)
+            self._queue(deployment.id)
 
-    def _queue(self, deployment: Deployment) -> asyncio.Task:
-        task = asyncio.create_task(self._step(deployment))
-        self._steps[deployment.id] = task
-        task.add_done_callback(lambda _: self._steps.pop(deployment.id, None))
+    def _queue(self, deployment_id: str) -> asyncio.Task:
+        task = asyncio.create_task(self._step(deployment_id))
+        self._steps[deployment_id] = task
+        task.add_done_callback(lambda _: self._steps.pop(deployment_id, None))
         return task
 
-    async def _step(self, deployment: Deployment) -> None:
-        """A queued step: one line in the log when it cannot be taken (the next look queues it again)."""
+    async def _step(self, deployment_id: str) -> None:
+        """A queued step, on the deployment as it is now: one line in the log when it cannot be taken (the next
+        look queues it again)."""
         try:
             async with self._workers:
-                await self._advance_guarded(deployment)
+                deployment = await self._deployments.get(deployment_id)
+                if deployment is not None and deployment.status in IN_FLIGHT:
+                    await self._advance_guarded(deployment)
         except LeaseLost:
-            log.warning('deployment %s: the rollouts lease went to another process, which advances it', deployment.id)
+            log.warning('deployment %s: the rollouts lease went to another process, which advances it', deployment_id)
         except Exception as error:
-            log.error('deployment %s: step failed: %s: %s', deployment.id, type(error).__name__, error)
+            log.error('deployment %s: step failed: %s: %s', deployment_id, type(error).__name__, error)
 
     async def idle(self) -> None:
         """Until every step queued or under way in this process is taken."""
@@ -213,17 +217,26 @@ class RolloutEngine:
             reason = f'Build failed: {status.message}' + (f'. Last build log lines: {last}' if last else '')
             await self._moved(deployment, Status.FAILED, reason)
 
-    def _nothing_to_decide(self, deployment: Deployment) -> bool:
+    def _nothing_to_decide(self, row: Row) -> bool:
         """A rollout the watches show still under way (no request), no pod in trouble, none left unscheduled past
         the patience. Anything else, and every decision, is made on fresh reads of the cluster."""
-        if deployment.status != Status.DEPLOYING:
+        facts: RolloutFacts = row.extra
+        if row.status != Status.DEPLOYING.value:
             return False
-        elapsed = _elapsed(deployment)
+        elapsed = (datetime.now(UTC) - facts.phase_started_at).total_seconds()
         try:
-            state, pods = self._cluster.reads.informed(deployment.namespace, deployment.name, deployment.id)
+            state, pods = self._cluster.reads.informed(facts.namespace, facts.name, row.id)
         except UpstreamFailed:  # the watches have not listed yet
             return False
-        verdict = self._verdict(deployment, state, pods, [], elapsed)
+        verdict = diagnose(
+            state,
+            pods,
+            [],
+            facts.replicas,
+            elapsed,
+            self._deploy_deadline,
+            scheduling_patience_seconds=self._scheduling_patience,
+        )
         return verdict.outcome == 'waiting' and not self._unscheduled(pods, elapsed)
 
     def _unscheduled(self, pods: list[PodInfo], elapsed: float) -> bool:
@@ -251,7 +264,7 @@ class RolloutEngine:
         )
 
     async def _deploying(self, deployment: Deployment) -> None:
-        elapsed = _elapsed(deployment)
+        elapsed = (datetime.now(UTC) - deployment.phase_started_at).total_seconds()
         reads = self._cluster.reads
         state = await reads.rollout(deployment.namespace, deployment.name)
         pods = await reads.pods(deployment.namespace, deployment.id)

@@ -66,7 +66,7 @@ async def test_a_tick_leaves_alone_a_deployment_whose_step_is_under_way(
     monkeypatch.setattr(engine, 'kick', lambda deployment: None)  # the test takes the kick's place
     auth = await linked_operator(user.http_client, github)
     deployment_id = await create(user.http_client, auth, body(name='venus', image=NGINX, replicas=1))
-    [pending] = [d for d in await engine._deployments.in_flight() if d.id == deployment_id]
+    pending = await engine._deployments.get(deployment_id)
     calls = counted_calls(gateway, monkeypatch)
     kicked = asyncio.create_task(engine.advance_now(pending))
     await asyncio.sleep(0)  # the kick's step has begun
