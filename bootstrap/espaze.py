@@ -113,6 +113,7 @@ class Espaze:
             self.scheduler.shutdown(wait=False)
         for follower in self._followers:
             follower.cancel()
+        self.services.deployments.engine.stop()
         self.services.cluster.reads.informer.stop()
         for model in self.read_models:
             try:

@@ -58,6 +58,7 @@ class RolloutEngine:
         self.advances = 0
         self._steps: dict[str, asyncio.Task] = {}  # deployment id -> its step, queued or under way in this process
         self._workers = asyncio.Semaphore(CONCURRENT_ADVANCES)
+        self._stopped = False
 
     async def app_spec(self, deployment: Deployment, image: str, sealed: dict[str, bytes] | None = None) -> AppSpec:
         config = deployment.configuration
@@ -106,11 +107,12 @@ class RolloutEngine:
         if deployment.id not in self._steps:
             self._queue(deployment.id)
 
-    def _queue(self, deployment_id: str) -> asyncio.Task:
+    def _queue(self, deployment_id: str) -> None:
+        if self._stopped:
+            return
         task = asyncio.create_task(self._step(deployment_id))
         self._steps[deployment_id] = task
         task.add_done_callback(lambda _: self._steps.pop(deployment_id, None))
-        return task
 
     async def _step(self, deployment_id: str) -> None:
         """A queued step, on the deployment as it is now: one line in the log when it cannot be taken (the next
@@ -124,6 +126,13 @@ class RolloutEngine:
             log.warning('deployment %s: the rollouts lease went to another process, which advances it', deployment_id)
         except Exception as error:
             log.error('deployment %s: step failed: %s: %s', deployment_id, type(error).__name__, error)
+
+    def stop(self) -> None:
+        """Drop the steps queued or under way, and queue no more (at shutdown: the next look of any replica takes
+        them again)."""
+        self._stopped = True
+        for task in list(self._steps.values()):
+            task.cancel()
 
     async def idle(self) -> None:
         """Until every step queued or under way in this process is taken."""

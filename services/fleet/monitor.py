@@ -2,6 +2,7 @@
 
 import asyncio
 import time
+from collections import deque
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
@@ -31,7 +32,10 @@ class FleetMonitor:
     ) -> None:
         self._nodes = nodes
         self.liveness = liveness
-        self._unseen_online: dict[str, datetime] = {}  # online nodes the log has no beat of
+        # online nodes the log had no beat of when this replica first swept, oldest first: a sweep takes from it only
+        # those whose last beat crossed the cutoff (it walked all of them each time: 60-130 ms at 48,000 online)
+        self._unseen_online: deque[tuple[datetime, str]] = deque()
+        self._due: dict[str, datetime] = {}  # taken from it, silent past the cutoff, until marked offline
         self._looked_at_online_nodes = False
         self._activity = activity
         self._instance = instance
@@ -84,7 +88,7 @@ class FleetMonitor:
         await self._nodes.set_statuses([(node_id, status, NodeStatus.OFFLINE) for node_id, _, status in changes], now)
         await self.liveness.set_offline(silent)
         for node_id in silent:
-            self._unseen_online.pop(node_id, None)
+            self._due.pop(node_id, None)
         reason = f'no heartbeat for {int(self.offline_after.total_seconds())} s'
         await self._activity.record_events(
             [(owner, NodeEvent(node_id, status, NodeStatus.OFFLINE, now, reason)) for node_id, owner, status in changes]
@@ -97,9 +101,12 @@ class FleetMonitor:
         tail = self.liveness.tail
         await tail.follow()
         if not self._looked_at_online_nodes:
-            self._unseen_online = await self.liveness.online_nodes()
+            online = await self.liveness.online_nodes()
+            self._unseen_online = deque(sorted((seen, node_id) for node_id, seen in online.items()))
             self._looked_at_online_nodes = True
-        unseen = {node_id: seen for node_id, seen in self._unseen_online.items() if tail.latest(node_id) is None}
-        self._unseen_online = unseen
-        silent = {node_id: seen for node_id, seen in unseen.items() if seen < cutoff} | tail.silent_since(cutoff)
+        while self._unseen_online and self._unseen_online[0][0] < cutoff:
+            seen, node_id = self._unseen_online.popleft()
+            self._due[node_id] = seen
+        self._due = {node_id: seen for node_id, seen in self._due.items() if tail.latest(node_id) is None}
+        silent = self._due | tail.silent_since(cutoff)
         return dict(sorted(silent.items(), key=lambda item: item[1]))

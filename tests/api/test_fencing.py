@@ -98,4 +98,5 @@ async def test_the_steps_a_look_queued_take_nothing_once_another_process_holds_t
     assert found['status'] == 'pending'
     assert await services.cluster.reads.rollout(found['namespace'], 'web') is None
     assert await engine.look() == 1  # outside a lease (as the holder runs it), its queued step advances it
+    await engine.idle()
     await until(user.http_client, auth, deployment_id, {'deploying', 'running'})

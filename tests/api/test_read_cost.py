@@ -233,7 +233,8 @@ async def test_a_notification_tick_reads_only_what_crossed_its_window(user: User
 
 async def test_a_sweep_reads_only_the_beats_written_since_its_last_look(user: User, mongo_url: str):
     """A replica's first sweep reads the online fleet once; every later one reads the flushes written since (here,
-    another replica's, naming half the fleet) and no node's document, whatever the fleet's size."""
+    another replica's, naming half the fleet) and no node's document, and looks at no node whose last beat did not
+    cross the cutoff, whatever the fleet's size."""
     await _large_fleet(user, mongo_url)
     fleet = (await started()).fleet
     now = datetime.now(UTC)
@@ -241,8 +242,13 @@ async def test_a_sweep_reads_only_the_beats_written_since_its_last_look(user: Us
     with MongoClient(mongo_url, tz_aware=True) as client:
         db = client.get_default_database()
         online = [str(doc['_id']) for doc in db['node_liveness'].find({'online': True}, {'_id': 1})]
-    commands = []
+    commands, looked_up = [], []
+    tail = fleet.liveness.tail
+    latest = tail.latest
+    tail.latest = lambda node_id: looked_up.append(node_id) or latest(node_id)
     for look in range(3):
+        if look == 1:
+            looked_up.clear()
         if look == 2:
             beats = [(node_id, datetime.now(UTC)) for node_id in online[::2]]
             await fleet.liveness.log.append(beats)  # as another replica writes it
@@ -256,4 +262,5 @@ async def test_a_sweep_reads_only_the_beats_written_since_its_last_look(user: Us
     assert ('find', 'node_liveness') in commands[0] and len(online) > FLEET / 3
     for later in commands[1:]:
         assert later == [('findAndModify', 'instance'), ('find', 'beat_log')], later
-    assert fleet.liveness.tail.latest(online[0]) is not None and fleet.liveness.tail.latest(online[1]) is None
+    assert looked_up == []  # nor walks the online fleet in memory: none of it crossed the cutoff
+    assert latest(online[0]) is not None and latest(online[1]) is None
