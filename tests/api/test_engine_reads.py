@@ -7,7 +7,7 @@ import pytest
 from nicegui.testing import User
 
 from tests.support.api_helpers import started
-from tests.support.cluster_helpers import eventually
+from tests.support.cluster_helpers import eventually, watched
 from tests.support.deployment_helpers import NGINX, body, create, linked_operator, until
 from tests.support.github_emulator import GitHubEmulator
 
@@ -43,8 +43,8 @@ async def test_a_waiting_rollout_costs_no_request_and_its_end_is_read_fresh(
     reads = services.cluster.reads
     await engine.tick()  # the watches start
     await eventually(  # the cluster made its pod, which no node takes, and the watch saw it
-        lambda: asyncio.sleep(0, reads.informed(deployment['namespace'], 'mars', stuck_id)[1]),
-        lambda pods: len(pods) == 1 and pods[0].node is None,
+        lambda: watched(reads, deployment['namespace'], 'mars', stuck_id),
+        lambda found: len(found[1]) == 1 and found[1][0].node is None,
     )
     calls = counted_calls(gateway, monkeypatch)
     for _ in range(3):

@@ -1,7 +1,6 @@
 """A job holder paused past its lease acts no more once it resumes: the rollout engine does not advance a
 deployment, and the offline sweep marks no node, when another process holds the lease now."""
 
-import asyncio
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -11,7 +10,7 @@ from repositories.database import open_database
 from repositories.leases import LeaseRepository
 from services.infrastructure.leases import JobLeases
 from tests.support.api_helpers import admin_tokens, started
-from tests.support.cluster_helpers import eventually
+from tests.support.cluster_helpers import eventually, watched
 from tests.support.deployment_helpers import NGINX, body, create, linked_operator, until
 from tests.support.fleet_helpers import beat, enroll, node_doc, silence
 from tests.support.github_emulator import GitHubEmulator
@@ -61,8 +60,8 @@ async def test_a_paused_rollout_holder_does_not_mark_running_a_rollout_the_watch
     found = await until(user.http_client, auth, deployment_id, {'deploying'})
     await engine.tick()  # the watches start
     await eventually(
-        lambda: asyncio.sleep(0, reads.informed(found['namespace'], 'web', deployment_id)[0]),
-        lambda state: state is not None and state.ready == 1,
+        lambda: watched(reads, found['namespace'], 'web', deployment_id),
+        lambda seen: seen[0] is not None and seen[0].ready == 1,
     )
     await _as_a_paused_holder(mongo_url, 'rollouts', engine.tick)
     found = (await user.http_client.get(f'/api/deployments/{deployment_id}', headers=auth)).json()

@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 from models.cluster import AppSpec, ClusterSettings
+from models.errors import UpstreamFailed
 from services.cluster.connect import api_client
 from services.cluster.gateway import KubeGateway
 from services.cluster.service import ClusterService
@@ -45,3 +46,11 @@ async def eventually(read: Callable[[], Awaitable[T]], done: Callable[[T], bool]
         if time.monotonic() > deadline:
             raise AssertionError(f'still not done after {seconds} s: {value}')
         await asyncio.sleep(0.2)
+
+
+async def watched(reads, namespace: str, name: str, deployment_id: str) -> tuple:
+    """The rollout and its pods as the watches show them, or (None, []) while they have not listed yet."""
+    try:
+        return reads.informed(namespace, name, deployment_id)
+    except UpstreamFailed:
+        return None, []
