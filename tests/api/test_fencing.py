@@ -91,8 +91,12 @@ async def test_the_steps_a_look_queued_take_nothing_once_another_process_holds_t
     deployment_id = await create(user.http_client, auth, body(name='web', image=NGINX, replicas=1))
     services = await started()
     engine = services.deployments.engine
-    await _as_a_paused_holder(mongo_url, 'rollouts', engine.look)
-    await engine.idle()
+
+    async def look_and_its_steps() -> None:  # its steps fence through the paused holder's client, not yet closed
+        await engine.look()
+        await engine.idle()
+
+    await _as_a_paused_holder(mongo_url, 'rollouts', look_and_its_steps)
     found = (await user.http_client.get(f'/api/deployments/{deployment_id}', headers=auth)).json()
     assert found['status'] == 'pending'
     assert await services.cluster.reads.rollout(found['namespace'], 'web') is None
