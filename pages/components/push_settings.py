@@ -32,7 +32,8 @@ class PushSettings:
     def unavailable(self, reason: str) -> None:
         """Turned off and greyed out, saying why (e.g. no GitHub account to make the repository's webhook with)."""
         for element in self.elements:
-            element.value = False if isinstance(element, ui.switch | ui.checkbox) else element.value
+            if isinstance(element, ui.switch | ui.checkbox):
+                element.value = False
             element.disable()
         with self.box:
             ui.label(reason).classes('text-sm text-slate-600').mark('github needs an account')

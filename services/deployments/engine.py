@@ -229,23 +229,15 @@ class RolloutEngine:
     def _nothing_to_decide(self, row: Row) -> bool:
         """A rollout the watches show still under way (no request), no pod in trouble, none left unscheduled past
         the patience. Anything else, and every decision, is made on fresh reads of the cluster."""
-        facts: RolloutFacts = row.extra
         if row.status != Status.DEPLOYING.value:
             return False
+        facts: RolloutFacts = row.extra
         elapsed = (datetime.now(UTC) - facts.phase_started_at).total_seconds()
         try:
             state, pods = self._cluster.reads.informed(facts.namespace, facts.name, row.id)
         except UpstreamFailed:  # the watches have not listed yet
             return False
-        verdict = diagnose(
-            state,
-            pods,
-            [],
-            facts.replicas,
-            elapsed,
-            self._deploy_deadline,
-            scheduling_patience_seconds=self._scheduling_patience,
-        )
+        verdict = self._verdict(state, pods, [], facts.replicas, elapsed)
         return verdict.outcome == 'waiting' and not self._unscheduled(pods, elapsed)
 
     def _unscheduled(self, pods: list[PodInfo], elapsed: float) -> bool:
@@ -254,21 +246,21 @@ class RolloutEngine:
 
     def _verdict(
         self,
-        deployment: Deployment,
         state: RolloutState | None,
         pods: list[PodInfo],
         events: list[EventInfo],
+        replicas: int,
         elapsed: float,
+        memory_limit: str = '',
     ) -> Verdict:
-        config = deployment.configuration
         return diagnose(
             state,
             pods,
             events,
-            config.replicas,
+            replicas,
             elapsed,
             self._deploy_deadline,
-            memory_limit=config.resources.memory_limit,
+            memory_limit=memory_limit,
             scheduling_patience_seconds=self._scheduling_patience,
         )
 
@@ -277,10 +269,11 @@ class RolloutEngine:
         reads = self._cluster.reads
         state = await reads.rollout(deployment.namespace, deployment.name)
         pods = await reads.pods(deployment.namespace, deployment.id)
-        verdict = self._verdict(deployment, state, pods, [], elapsed)
+        config = deployment.configuration
+        verdict = self._verdict(state, pods, [], config.replicas, elapsed, config.resources.memory_limit)
         if verdict.outcome == 'failed' or self._unscheduled(pods, elapsed):  # the events say why (hundreds, maybe)
             events = await reads.events(deployment.namespace, {deployment.name})
-            verdict = self._verdict(deployment, state, pods, events, elapsed)
+            verdict = self._verdict(state, pods, events, config.replicas, elapsed, config.resources.memory_limit)
         if verdict.outcome == 'waiting':
             return
         reason = verdict.reason
