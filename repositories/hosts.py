@@ -4,9 +4,12 @@
 from datetime import UTC, datetime
 
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import BulkWriteError, DuplicateKeyError
 
-from repositories.database import durable
+from repositories.database import chunked, durable
+
+DUPLICATE_KEY = 11000
+CLAIMED_TOGETHER = 1000
 
 
 class HostRepository:
@@ -23,10 +26,30 @@ class HostRepository:
             await self._hosts.insert_one({'_id': host, 'owner_id': owner_id, 'name': name, 'at': datetime.now(UTC)})
             return True
         except DuplicateKeyError:
-            holder = await self._hosts.find_one({'_id': host})
-            if holder is not None and (holder['owner_id'], holder['name']) == (owner_id, name):
-                return False
-            return None
+            return False if await self._held_by(host, owner_id, name) else None
+
+    async def claim_all(self, claims: list[tuple[str, str, str]]) -> list[str]:
+        """Claim each (host, owner, deployment name) in order, a batch of inserts at a time (one write per batch,
+        not per host); returns the hosts someone else held, or an earlier claim in `claims` took."""
+        at, lost = datetime.now(UTC), []
+        for part in chunked(claims, CLAIMED_TOGETHER):
+            docs = [{'_id': host, 'owner_id': owner_id, 'name': name, 'at': at} for host, owner_id, name in part]
+            try:
+                await self._hosts.insert_many(docs, ordered=False)
+            except BulkWriteError as error:
+                duplicates = [e['index'] for e in error.details['writeErrors'] if e['code'] == DUPLICATE_KEY]
+                if len(duplicates) < len(error.details['writeErrors']):
+                    raise
+                lost += [
+                    host
+                    for host, owner_id, name in map(part.__getitem__, duplicates)
+                    if not await self._held_by(host, owner_id, name)
+                ]
+        return lost
+
+    async def _held_by(self, host: str, owner_id: str, name: str) -> bool:
+        holder = await self._hosts.find_one({'_id': host})
+        return holder is not None and (holder['owner_id'], holder['name']) == (owner_id, name)
 
     async def release(self, host: str, owner_id: str, name: str) -> None:
         """Give `host` up, if this owner's deployment `name` holds it."""

@@ -1,6 +1,6 @@
 """A fleet and a platform at the promised size, written with `insert_many` in exactly the shape the repositories
 write: owners, nodes with liveness, labels and positions (online, offline and pending), deployments with their
-releases and status history, and audit entries."""
+releases, status history and claimed hosts, and audit entries."""
 
 import dataclasses
 import random
@@ -10,7 +10,8 @@ import bcrypt
 from bson import ObjectId
 from pymongo import MongoClient
 
-from models.deployments import Deployment, DeploymentRequest, Status, StatusChange
+from config import Settings
+from models.deployments import Deployment, DeploymentRequest, Status, StatusChange, public_host
 from models.fleet import NodeStatus
 from repositories.deployment_documents import configuration_doc, deployment_doc
 
@@ -150,6 +151,16 @@ def deployment_documents(
     return [m[0] for m in made], [r for m in made for r in m[1]]
 
 
+def host_documents(records: list[dict], now: datetime) -> list[dict]:
+    """The host each public deployment claimed when it was created (`HostRepository.claim`)."""
+    domain = Settings.model_fields['ingress_domain'].default
+    return [
+        {'_id': public_host(doc['name'], domain), 'owner_id': doc['owner_id'], 'name': doc['name'], 'at': now}
+        for doc in records
+        if doc['configuration']['public']
+    ]
+
+
 def audit_documents(count: int, owners: list[str], now: datetime, rng: random.Random) -> list[dict]:
     actions = ['login', 'deployment.scale', 'deployment.redeploy', 'node.update', 'login.failed']
     return [
@@ -180,6 +191,8 @@ def seed(mongo_url: str, nodes: int, deployments: int, owners: int, audit: int, 
         for start in range(0, deployments, BATCH):
             records, releases = deployment_documents(start, min(BATCH, deployments - start), owner_ids, now, rng)
             db['deployments'].insert_many(records, ordered=False)
+            if hosts := host_documents(records, now):
+                db['hosts'].insert_many(hosts, ordered=False)
             db['releases'].insert_many(releases, ordered=False)
         if audit:
             db['audit'].insert_many(audit_documents(audit, owner_ids, now, rng), ordered=False)

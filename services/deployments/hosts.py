@@ -35,11 +35,7 @@ class HostClaims:
     async def backfill(self, public: list[tuple[str, str]]) -> list[str]:
         """Claim the hosts of deployments made before hosts were claimed (first come first served); returns the
         hosts that two deployments shared, which keep working for the first and must be renamed for the others."""
-        shared = []
-        for owner_id, name in public:
-            if await self._hosts.claim(self.host_of(name), owner_id, name) is None:
-                shared.append(self.host_of(name))
-        return shared
+        return await self._hosts.claim_all([(self.host_of(name), owner_id, name) for owner_id, name in public])
 
     async def _suggestion(self, name: str) -> str:
         candidates = {}
