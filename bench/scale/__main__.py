@@ -10,8 +10,9 @@ every list, filter, sort, search, page and summary route is timed on both, alter
 times, as an admin and as an operator, and the Dashboard, Nodes, Deployments and Observatory pages are opened in
 Chromium. Printed: the time each instance took to be ready again, the median and p95 of each route and page on
 both and the ratio of the medians against its goal (2x), each page's websocket bytes in its first 30 s (goal
-200 KB), the mean run of each scheduled job (from the app's own metrics; goal 5x), the app's memory (goal 2x plus
-300 MB), and the database's CPU while nobody uses the app (goal under 10 %). Nodes do not beat meanwhile: the
+200 KB), the mean run of each scheduled job after its first (from the app's own metrics; goal 5x; the first runs
+are printed apart: a replica's first offline sweep reads its online fleet once), the app's memory (goal 2x plus 300 MB), the database's CPU while nobody uses the app (goal under 10 %), and how often each
+app's event loop stalled for over a second. Nodes do not beat meanwhile: the
 offline threshold is raised so that the sweep does not mark the seeded fleet offline while the routes are measured
 (`bench/heartbeats.py --mint` measures beating fleets).
 """
@@ -34,6 +35,7 @@ from tests.support.running_app import RunningApp, start_app, stop_app
 ENVIRONMENT = {'ESPAZE_NODE_OFFLINE_AFTER': '86400'}
 SMALL = {'nodes': 500, 'deployments': 25, 'audit': 300}  # a full first page of each list and filter, no more
 JOB_GOAL = 5.0
+FIRST_RUNS = ('offline-sweep', 'metrics', 'metrics-scopes', 'notifications', 'lost-deliveries')  # once a minute or more
 ROUTE_GOAL, MEMORY_GOAL_BYTES, IDLE_CPU_GOAL, WEBSOCKET_GOAL_BYTES = 2.0, 300 * 2**20, 10.0, 200_000
 ROUTES = [  # (what, path, the path on the small instance when a deep page does not exist there: its first page)
     ('nodes, newest first', '/api/nodes', None),
@@ -104,18 +106,36 @@ class Instance:
         assert answer.status_code == 200, (path, answer.status_code, answer.text[:300])
         return elapsed
 
-    def job_seconds(self) -> dict[str, tuple[float, int]]:
-        """The mean run time of each scheduled job so far, and how many runs, from the app's own Prometheus metrics."""
+    def job_totals(self) -> dict[str, tuple[float, int]]:
+        """Each scheduled job's run time so far and its number of runs, from the app's own Prometheus metrics."""
+        totals: dict[str, list[float]] = {}
+        for sample in self._samples():
+            if sample.name in ('espaze_job_duration_seconds_sum', 'espaze_job_duration_seconds_count'):
+                totals.setdefault(sample.labels['job'], [0.0, 0])[sample.name.endswith('_count')] = sample.value
+        return {job: (seconds, int(runs)) for job, (seconds, runs) in totals.items()}
+
+    def first_runs(self) -> dict[str, tuple[float, int]]:
+        """Wait until each job of FIRST_RUNS ran at least once since the start; their totals then."""
+        deadline = time.monotonic() + 150
+        while True:
+            totals = self.job_totals()
+            if all(totals.get(job, (0, 0))[1] for job in FIRST_RUNS) or time.monotonic() > deadline:
+                return totals
+            time.sleep(2)
+
+    def stalls(self) -> tuple[int, int]:
+        """How often the event loop woke a sleeper more than a second late, and how often the garbage collector
+        paused it more than half a second (from the app's own histograms)."""
+        lag = {s.labels['le']: s.value for s in self._samples() if s.name == 'espaze_event_loop_lag_seconds_bucket'}
+        pauses = [s for s in self._samples() if s.name == 'espaze_gc_pause_seconds_bucket']
+        long_pauses = sum(s.value for s in pauses if s.labels['le'] == '+Inf') - sum(
+            s.value for s in pauses if s.labels['le'] == '0.5'
+        )
+        return int(lag['+Inf'] - lag['1.0']), int(long_pauses)
+
+    def _samples(self) -> list:
         text = httpx.get(f'{self.app.base_url}/metrics', timeout=30).text
-        sums: dict[str, float] = {}
-        counts: dict[str, float] = {}
-        for family in text_string_to_metric_families(text):
-            for sample in family.samples:
-                if sample.name == 'espaze_job_duration_seconds_sum':
-                    sums[sample.labels['job']] = sample.value
-                elif sample.name == 'espaze_job_duration_seconds_count':
-                    counts[sample.labels['job']] = sample.value
-        return {job: (sums[job] / counts[job], int(counts[job])) for job in sums if counts.get(job)}
+        return [sample for family in text_string_to_metric_families(text) for sample in family.samples]
 
     def app_memory(self) -> int:
         return psutil.Process(self.app.process.pid).memory_info().rss
@@ -130,6 +150,16 @@ class Instance:
         if self.app is not None:
             stop_app(self.app)
         self.database.stop()
+
+
+def _since(before: dict[str, tuple[float, int]], now: dict[str, tuple[float, int]]) -> dict[str, tuple[float, int]]:
+    """The mean run and number of runs of each job between two readings of the totals."""
+    means = {}
+    for job, (seconds, runs) in now.items():
+        seconds_before, runs_before = before.get(job, (0.0, 0))
+        if runs > runs_before:
+            means[job] = ((seconds - seconds_before) / (runs - runs_before), runs - runs_before)
+    return means
 
 
 def _p95(values: list[float]) -> float:
@@ -170,6 +200,13 @@ def main() -> None:
         print(f'entries in {time.monotonic() - started:.0f} s')
         empty.restart_app()
         seeded.restart_app()
+        jobs_before = {i.name: i.first_runs() for i in (empty, seeded)}  # each job's first run is shown apart
+        first = ', '.join(
+            f'{job} {_since({}, jobs_before["empty"]).get(job, (0, 0))[0] * 1000:.0f} / '
+            f'{_since({}, jobs_before["seeded"]).get(job, (0, 0))[0] * 1000:.0f} ms'
+            for job in FIRST_RUNS
+        )
+        print(f'first runs after the start (mean, empty / seeded): {first}', flush=True)
         results, failures = [], 0
         ready = _row('ready after a restart', [empty.ready_seconds], [seeded.ready_seconds], ROUTE_GOAL, 's')
         results.append(ready[0])
@@ -199,7 +236,7 @@ def main() -> None:
                 )
                 failures += (not ok) + (not sent_ok)
                 print(*results[-2:], sep='\n', flush=True)
-        jobs = {i.name: i.job_seconds() for i in (empty, seeded)}
+        jobs = {i.name: _since(jobs_before[i.name], i.job_totals()) for i in (empty, seeded)}
         for job in sorted(set(jobs['empty']) & set(jobs['seeded'])):
             (empty_mean, empty_runs), (seeded_mean, seeded_runs) = jobs['empty'][job], jobs['seeded'][job]
             label = f'job {job}, mean of {empty_runs} / {seeded_runs} runs'
@@ -225,6 +262,12 @@ def main() -> None:
             f'| database CPU while idle ({args.idle_seconds:.0f} s) | {idle["empty"]:.1f} % | {idle["seeded"]:.1f} % '
             f'| goal: under {IDLE_CPU_GOAL:.0f} % | {"yes" if idle_ok else "NO"} |'
         )
+        print(f'first runs after the start (mean, empty / seeded): {first}')
+        for instance in (empty, seeded):
+            late, paused = instance.stalls()
+            print(
+                f'{instance.name}: event loop woken over 1 s late {late} time(s), collector pauses over 0.5 s {paused}'
+            )
         print(f'\n{failures} figure(s) outside their goal')
     finally:
         empty.stop()
