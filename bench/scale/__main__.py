@@ -11,8 +11,9 @@ times, as an admin and as an operator, and the Dashboard, Nodes, Deployments and
 Chromium. Printed: the time each instance took to be ready again, the median and p95 of each route and page on
 both and the ratio of the medians against its goal (2x), each page's websocket bytes in its first 30 s (goal
 200 KB), the mean run of each scheduled job after its first (from the app's own metrics; goal 5x; the first runs
-are printed apart: a replica's first offline sweep reads its online fleet once), the app's memory (goal 2x plus 300 MB), the database's CPU while nobody uses the app (goal under 10 %), and how often each
-app's event loop stalled for over a second. Nodes do not beat meanwhile: the
+are printed apart: a replica's first offline sweep reads its online fleet once), the app's memory (goal 2x plus
+300 MB), the database's CPU while nobody uses the app (goal under 10 %), and how often each app's event loop
+stalled for over a second. Nodes do not beat meanwhile: the
 offline threshold is raised so that the sweep does not mark the seeded fleet offline while the routes are measured
 (`bench/heartbeats.py --mint` measures beating fleets).
 """
