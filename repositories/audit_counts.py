@@ -3,9 +3,12 @@ that a page of the audit log is found by walking these few small documents inste
 its total is their sum.
 
 An entry and its counts are two writes: a process that stops between them leaves a count one short, which at most
-moves a page boundary by one entry.
+moves a page boundary by one entry. Every entry of an hour counts into the same two documents, so the counts of the
+entries written meanwhile are written together, one bulk write at a time (a group commit): eight at once each
+writing its own conflicted on those documents, and a count took 53 ms instead of 2.
 """
 
+import asyncio
 import hashlib
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -55,6 +58,8 @@ class AuditCounts:
     def __init__(self, db: AsyncDatabase, retention: timedelta) -> None:
         self._counts = db['audit_counts']
         self._retention = retention
+        self._waiting: list[tuple[tuple[datetime, str, str | None], asyncio.Future]] = []
+        self._writer: asyncio.Task | None = None
 
     async def ensure_indexes(self) -> None:
         await self._counts.create_index([('kind', ASCENDING), ('at', ASCENDING)], name='kind_at')
@@ -66,7 +71,26 @@ class AuditCounts:
         return await self._counts.find_one({}, {'_id': 1}) is None
 
     async def add(self, at: datetime, action: str, actor_email: str | None) -> None:
-        await self.add_many([(at, action, actor_email)])
+        """Count one entry, with those written meanwhile; returns once it is counted."""
+        counted = asyncio.get_running_loop().create_future()
+        self._waiting.append(((at, action, actor_email), counted))
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.create_task(self._write_waiting())
+        await counted
+
+    async def _write_waiting(self) -> None:
+        while self._waiting:
+            batch, self._waiting = self._waiting, []
+            try:
+                await self.add_many([entry for entry, _ in batch])
+            except Exception as error:  # each waiting writer hears of it, as if it had written alone
+                for _, counted in batch:
+                    if not counted.done():
+                        counted.set_exception(error)
+            else:
+                for _, counted in batch:
+                    if not counted.done():
+                        counted.set_result(None)
 
     async def add_many(self, entries: list[tuple[datetime, str, str | None]]) -> None:
         """Count these entries (the day and hour documents of each, in one round trip)."""
