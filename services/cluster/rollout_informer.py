@@ -1,10 +1,12 @@
 """Every Deployment's rollout state, kept by an informer (informer.py), so that the rollout engine can see which
 in-flight deployments have nothing to decide yet without asking the cluster."""
 
+from collections.abc import Callable
 from typing import Any
 
 from models.cluster import Condition, RolloutState
 from services.cluster.informer import Informer, object_key
+from services.cluster.manifests import DEPLOYMENT_ID
 
 
 def rollout_state(deployment: dict) -> RolloutState:
@@ -30,6 +32,8 @@ class RolloutInformer(Informer):
     def __init__(self, apps_api: Any, request_timeout: float) -> None:
         super().__init__(apps_api.list_deployment_for_all_namespaces, request_timeout)
         self._states: dict[tuple[str, str], RolloutState] = {}
+        # told the Espaze deployment id of each Deployment that has just rolled out (called in the watch's thread)
+        self.on_rolled_out: Callable[[str], None] | None = None
 
     def state(self, namespace: str, name: str) -> RolloutState | None:
         self.check_synced()
@@ -42,5 +46,18 @@ class RolloutInformer(Informer):
     def apply(self, key: tuple[str, str], obj: dict | None) -> None:
         if obj is None:
             self._states.pop(key, None)
-        else:
-            self._states[key] = rollout_state(obj)
+            return
+        before, self._states[key] = self._states.get(key), rollout_state(obj)
+        deployment_id = ((obj.get('metadata') or {}).get('labels') or {}).get(DEPLOYMENT_ID)
+        if self.on_rolled_out and deployment_id and _rolled_out(self._states[key]) and not _rolled_out(before):
+            self.on_rolled_out(deployment_id)
+
+
+def _rolled_out(state: RolloutState | None) -> bool:
+    """Every replica of its latest generation updated and ready (a step has something to decide)."""
+    return (
+        state is not None
+        and state.observed_generation >= state.generation
+        and state.ready >= state.replicas
+        and state.updated >= state.replicas
+    )

@@ -6,6 +6,7 @@ engine at once, never creates anything twice.
 """
 
 import asyncio
+import contextvars
 import logging
 from datetime import UTC, datetime
 
@@ -59,6 +60,7 @@ class RolloutEngine:
         self._steps: dict[str, asyncio.Task] = {}  # deployment id -> its step, queued or under way in this process
         self._workers = asyncio.Semaphore(CONCURRENT_ADVANCES)
         self._stopped = False
+        self._look_context: contextvars.Context | None = None
 
     async def app_spec(self, deployment: Deployment, image: str, sealed: dict[str, bytes] | None = None) -> AppSpec:
         config = deployment.configuration
@@ -84,7 +86,27 @@ class RolloutEngine:
         and the watches (no request); the steps run on CONCURRENT_ADVANCES workers after the look, each on a fresh
         read (a controller's informer and work queue): a look costs the same with 250 rollouts in flight as with
         10, and a slow step holds up only its own deployment."""
+        self._hear_rollouts(asyncio.get_running_loop())
         return len(self._queue_steps())
+
+    def _hear_rollouts(self, loop: asyncio.AbstractEventLoop) -> None:
+        """A Deployment the watch sees rolled out gets its step now, not at the next look: queued in this look's
+        context, so that the step still fences on the lease the look ran under."""
+        self._look_context = contextvars.copy_context()
+
+        def rolled_out(deployment_id: str) -> None:  # in the watch's thread
+            try:
+                loop.call_soon_threadsafe(self._look_context.run, self._step_if_deploying, deployment_id)
+            except RuntimeError:  # the loop is closed: this process is stopping
+                pass
+
+        self._cluster.reads.rollouts.on_rolled_out = rolled_out
+        self._cluster.reads.rollouts.start()  # (already following, unless this is the first look)
+
+    def _step_if_deploying(self, deployment_id: str) -> None:
+        row = self._deployments.index.get(deployment_id)
+        if row is not None and row.status == Status.DEPLOYING.value and deployment_id not in self._steps:
+            self._queue(deployment_id)
 
     async def tick(self) -> int:
         """This replica's read model caught up, one look, and the steps it queued taken (for tests, which drive the

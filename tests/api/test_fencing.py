@@ -103,3 +103,22 @@ async def test_the_steps_a_look_queued_take_nothing_once_another_process_holds_t
     assert await engine.look() == 1  # outside a lease (as the holder runs it), its queued step advances it
     await engine.idle()
     await until(user.http_client, auth, deployment_id, {'deploying', 'running'})
+
+
+async def test_a_rollout_the_watch_sees_ready_gets_its_step_at_once_not_at_the_next_look(
+    github: GitHubEmulator, user: User
+):
+    """The look leaves a Deployment's readiness to the watch; once the watch sees it rolled out, its step is queued
+    (in the look's context, fenced like every step), here with no look for the next 60 s."""
+    auth = await linked_operator(user.http_client, github)
+    deployment_id = await create(user.http_client, auth, body(name='web', image=NGINX, replicas=2))
+    engine = (await started()).deployments.engine
+    await engine.look()
+    await engine.idle()
+    found = (await user.http_client.get(f'/api/deployments/{deployment_id}', headers=auth)).json()
+    assert found['status'] == 'deploying'
+    await eventually(
+        lambda: user.http_client.get(f'/api/deployments/{deployment_id}', headers=auth),
+        lambda answer: answer.json()['status'] == 'running',
+        seconds=20,
+    )
