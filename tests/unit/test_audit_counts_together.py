@@ -5,32 +5,15 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from pymongo import monitoring
 from pymongo.errors import PyMongoError
 
 from models.audit import AuditEntry
 from repositories.audit import AuditRepository
 from repositories.audit_counts import AuditCounts
 from repositories.database import open_database
+from tests.support.command_log import CommandLog
 
-
-class CountWrites(monitoring.CommandListener):
-    def __init__(self) -> None:
-        self.count = 0
-
-    def started(self, event: monitoring.CommandStartedEvent) -> None:
-        if event.command_name == 'update' and event.command.get('update') == 'audit_counts':
-            self.count += 1
-
-    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
-        pass
-
-    def failed(self, event: monitoring.CommandFailedEvent) -> None:
-        pass
-
-
-WRITES = CountWrites()
-monitoring.register(WRITES)
+WRITES = CommandLog('update', 'audit_counts')
 
 
 def _entry(n: int) -> AuditEntry:
@@ -50,7 +33,7 @@ async def test_entries_written_at_once_are_counted_together_and_all_counted(mong
     audit = AuditRepository(db, timedelta(days=365))
     await audit.ensure_indexes()
     try:
-        WRITES.count = 0
+        WRITES.clear()
         await asyncio.gather(*(audit.add(_entry(n)) for n in range(24)))
         assert WRITES.count <= 8  # a write for the entries whose insert had come back meanwhile (one each: 24)
         assert (await audit.page(None, None, 1, 50)).total == 24

@@ -5,34 +5,17 @@ counts existed are counted once at startup."""
 import random
 from datetime import UTC, datetime, timedelta
 
-from pymongo import monitoring
-
 from models.audit import AuditEntry
 from repositories.audit import AuditRepository
 from repositories.database import open_database
+from tests.support.command_log import CommandLog
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 ACTIONS = ['login', 'login.failed', 'deployment.scale', 'node.update']
 ACTORS = ['ann@example.com', 'bo.b@example.com', None]
 
 
-class AuditFinds(monitoring.CommandListener):
-    def __init__(self) -> None:
-        self.filters: list[dict] = []
-
-    def started(self, event: monitoring.CommandStartedEvent) -> None:
-        if event.command_name == 'find' and event.command.get('find') == 'audit':
-            self.filters.append(dict(event.command.get('filter') or {}))
-
-    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
-        pass
-
-    def failed(self, event: monitoring.CommandFailedEvent) -> None:
-        pass
-
-
-FINDS = AuditFinds()
-monitoring.register(FINDS)
+FINDS = CommandLog('find', 'audit')
 
 
 def _entries(count: int, rng: random.Random) -> list[AuditEntry]:
@@ -79,9 +62,9 @@ async def test_every_page_of_every_filter_is_exact_and_reads_only_its_hours(mong
             await repository.add(entry)
         docs = await db['audit'].find().to_list()
         await _check_every_page(repository, docs)
-        FINDS.filters.clear()
+        FINDS.clear()
         await repository.page(None, None, 3, 20)  # the 41st to 60th newest: all within the last few minutes
-        [query] = FINDS.filters
+        [query] = [dict(command.get('filter') or {}) for command in FINDS.commands]
         assert query['at']['$lt'] - query['at']['$gte'] <= timedelta(hours=2)
     finally:
         await client.close()
@@ -122,9 +105,9 @@ async def test_a_page_reads_its_own_hours_even_where_it_crosses_into_another_day
             await repository.add(AuditEntry('', NOW - timedelta(minutes=minutes), None, None, 'login', None, {}))
         docs = await db['audit'].find().to_list()
         for page in range(1, len(docs) // 10 + 1):
-            FINDS.filters.clear()
+            FINDS.clear()
             assert len((await repository.page(None, None, page, 10)).items) == 10
-            [query] = FINDS.filters
+            [query] = [dict(command.get('filter') or {}) for command in FINDS.commands]
             touched = [d for d in docs if query['at']['$gte'] <= d['at'] < query['at']['$lt']]
             assert len(touched) <= 10 + 2 * 12, (page, len(touched))  # the page and at most two partial hours
     finally:

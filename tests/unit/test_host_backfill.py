@@ -2,29 +2,11 @@
 an upgrade of a large instance is a few writes, not one per deployment (20,000 single inserts kept the embedded
 database's record of retryable writes full, and every later write slow, for half an hour)."""
 
-from pymongo import monitoring
-
 from repositories.database import open_database
 from repositories.hosts import CLAIMED_TOGETHER, HostRepository
+from tests.support.command_log import CommandLog
 
-
-class HostInserts(monitoring.CommandListener):
-    def __init__(self) -> None:
-        self.count = 0
-
-    def started(self, event: monitoring.CommandStartedEvent) -> None:
-        if event.command_name == 'insert' and event.command.get('insert') == 'hosts':
-            self.count += 1
-
-    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
-        pass
-
-    def failed(self, event: monitoring.CommandFailedEvent) -> None:
-        pass
-
-
-INSERTS = HostInserts()
-monitoring.register(INSERTS)
+INSERTS = CommandLog('insert', 'hosts')
 
 
 async def test_claims_are_written_in_batches_and_the_first_claimant_keeps_a_shared_host(mongo_url: str):
@@ -37,7 +19,7 @@ async def test_claims_are_written_in_batches_and_the_first_claimant_keeps_a_shar
         claims.insert(10, ('held.example.com', 'owner-2', 'held'))  # someone else's already
         claims.insert(20, ('mine.example.com', 'owner-1', 'mine'))  # this deployment's own already
         claims.append(('app-3.example.com', 'owner-5', 'app-3'))  # a later deployment of the same name
-        INSERTS.count = 0
+        INSERTS.clear()
 
         lost = await hosts.claim_all(claims)
 
