@@ -8,8 +8,9 @@ interval), with one operator for each 25 deployments (an owner's quota is 50 pod
 it records the time until every POST was answered and until all are Running (seen in the Deployments list's
 counts of running and failed ones: two requests a look, so that the bench's own load does not grow with the
 burst), and the rollout engine's mean tick during the burst (from the app's own Prometheus metrics: since the engine
-became a work queue, the tick is its look, which queues the steps). Prints them, and the ratios large / small
-(goals: the tick within 3x; the burst about as fast).
+became a work queue, the tick is its look, which queues the steps); after each burst, each deployment's time from
+its creation to Running, from its status history. Prints them, and the ratios large / small (goals: the tick
+within 3x; the burst about as fast).
 """
 
 import argparse
@@ -17,6 +18,7 @@ import statistics
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
 from pathlib import Path
 
 import httpx
@@ -73,9 +75,20 @@ class Burst:
         found = self.http.get('/api/deployments', params=params, headers=self.admin)
         return found.json()['total']
 
-    def run(self, count: int) -> tuple[float, float, float]:
-        """Seconds until `count` new deployments are all accepted and all run, and the engine's mean tick meanwhile
-        (ms)."""
+    def each_to_running(self, ids: list[str]) -> list[float]:
+        """Seconds from each deployment's creation to its Running, from its own status history (read once each, after
+        the burst)."""
+        seconds = []
+        for deployment_id in ids:
+            history = self.http.get(f'/api/deployments/{deployment_id}', headers=self.admin).json()['history']
+            created = datetime.fromisoformat(history[0]['at'])
+            running = next(datetime.fromisoformat(c['at']) for c in history if c['status'] == 'running')
+            seconds.append((running - created).total_seconds())
+        return seconds
+
+    def run(self, count: int) -> tuple[float, float, float, list[float]]:
+        """Seconds until `count` new deployments are all accepted and all run, the engine's mean tick meanwhile (ms),
+        and each one's seconds from creation to Running."""
         numbers = range(self.made, self.made + count)
         self.made += count
         for number in numbers:  # accounts first: signing up is not what is measured
@@ -94,7 +107,8 @@ class Burst:
         elapsed = time.perf_counter() - started
         after = _rollout_job(self.app)
         ticks = after[1] - before[1]
-        return accepted, elapsed, (after[0] - before[0]) / ticks * 1000 if ticks else 0.0
+        tick = (after[0] - before[0]) / ticks * 1000 if ticks else 0.0
+        return accepted, elapsed, tick, self.each_to_running(ids)
 
 
 def main() -> None:
@@ -115,12 +129,20 @@ def main() -> None:
     finally:
         stop_app(app)
         sandbox.stop()
-    print(f'{"deploys":>8} {"all accepted":>13} {"to all Running":>15} {"engine tick":>12}')
-    for count, accepted, seconds, tick in rows:
-        print(f'{count:>8} {accepted:>11.1f} s {seconds:>13.1f} s {tick:>9.1f} ms')
+    print(f'{"deploys":>8} {"all accepted":>13} {"to all Running":>15} {"engine tick":>12} {"each, median / max":>19}')
+    for count, accepted, seconds, tick, each in rows:
+        print(
+            f'{count:>8} {accepted:>11.1f} s {seconds:>13.1f} s {tick:>9.1f} ms '
+            f'{statistics.median(each):>8.1f} / {max(each):.1f} s'
+        )
     small_seconds = statistics.mean([rows[0][2], rows[2][2]])
     small_tick = statistics.mean([rows[0][3], rows[2][3]])
     print(f'burst {args.large} / {args.small}: {rows[1][2] / small_seconds:.2f}x to all Running')
+    small_each = statistics.median(rows[0][4] + rows[2][4])
+    print(
+        f'each deploy, creation to Running, median {args.large} / {args.small}: '
+        f'{statistics.median(rows[1][4]) / small_each:.2f}x'
+    )
     tick_ratio = rows[1][3] / small_tick if small_tick else float('inf')
     print(f'engine tick {args.large} / {args.small}: {tick_ratio:.2f}x (goal 3x) {"ok" if tick_ratio <= 3 else "OVER"}')
 
