@@ -60,6 +60,7 @@ class RolloutEngine:
         self._steps: dict[str, asyncio.Task] = {}  # deployment id -> its step, queued or under way in this process
         self._workers = asyncio.Semaphore(CONCURRENT_ADVANCES)
         self._stopped = False
+        self._loop: asyncio.AbstractEventLoop | None = None
         self._look_context: contextvars.Context | None = None
 
     async def app_spec(self, deployment: Deployment, image: str, sealed: dict[str, bytes] | None = None) -> AppSpec:
@@ -92,16 +93,15 @@ class RolloutEngine:
     def _hear_rollouts(self, loop: asyncio.AbstractEventLoop) -> None:
         """A Deployment the watch sees rolled out gets its step now, not at the next look: queued in this look's
         context, so that the step still fences on the lease the look ran under."""
-        self._look_context = contextvars.copy_context()
-
-        def rolled_out(deployment_id: str) -> None:  # in the watch's thread
-            try:
-                loop.call_soon_threadsafe(self._look_context.run, self._step_if_deploying, deployment_id)
-            except RuntimeError:  # the loop is closed: this process is stopping
-                pass
-
-        self._cluster.reads.rollouts.on_rolled_out = rolled_out
+        self._loop, self._look_context = loop, contextvars.copy_context()
+        self._cluster.reads.rollouts.on_rolled_out = self._rolled_out
         self._cluster.reads.rollouts.start()  # (already following, unless this is the first look)
+
+    def _rolled_out(self, deployment_id: str) -> None:  # in the watch's thread
+        try:
+            self._loop.call_soon_threadsafe(self._step_if_deploying, deployment_id, context=self._look_context)
+        except RuntimeError:  # the loop is closed: this process is stopping
+            pass
 
     def _step_if_deploying(self, deployment_id: str) -> None:
         row = self._deployments.index.get(deployment_id)

@@ -109,7 +109,7 @@ async def test_a_rollout_the_watch_sees_ready_gets_its_step_at_once_not_at_the_n
     github: GitHubEmulator, user: User
 ):
     """The look leaves a Deployment's readiness to the watch; once the watch sees it rolled out, its step is queued
-    (in the look's context, fenced like every step), here with no look for the next 60 s."""
+    at once, here with no look for the next 60 s."""
     auth = await linked_operator(user.http_client, github)
     deployment_id = await create(user.http_client, auth, body(name='web', image=NGINX, replicas=2))
     engine = (await started()).deployments.engine
