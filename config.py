@@ -94,6 +94,7 @@ class Settings(BaseSettings):
     login_lockout_minutes: int = Field(default=15, ge=1, le=1440)
     signups_per_address_per_hour: int = Field(default=20, ge=1, le=100_000)
     refreshes_per_address_per_minute: int = Field(default=120, ge=1, le=100_000)
+    api_token_requests_per_minute: int = Field(default=600, ge=1, le=1_000_000)
     enrollments_per_address_per_minute: int = Field(default=600, ge=1, le=1_000_000)
     deployment_operations_per_minute: int = Field(default=60, ge=1, le=100_000)
     github_lookups_per_minute: int = Field(default=120, ge=1, le=100_000)
@@ -154,6 +155,7 @@ class Settings(BaseSettings):
             ('login_address', self.login_failures_per_address, lockout, 'failed log-ins from this address'),
             ('signup', self.signups_per_address_per_hour, hour, 'sign-ups from this address'),
             ('refresh', self.refreshes_per_address_per_minute, minute, 'token refreshes'),
+            ('api_token', self.api_token_requests_per_minute, minute, 'requests with this API token'),
             ('enroll', self.enrollments_per_address_per_minute, minute, 'enrollments from this address'),
             ('deployment_ops', self.deployment_operations_per_minute, minute, 'deployment operations'),
             ('github_lookups', self.github_lookups_per_minute, minute, 'GitHub look-ups'),

@@ -14,6 +14,7 @@ from api import (
     nodes,
     openapi,
     prometheus,
+    tokens,
     users,
     webhooks,
 )
@@ -31,6 +32,7 @@ def register(app: FastAPI) -> None:
         nodes,
         prometheus,
         auth,
+        tokens,
         users,
         github_webhooks,
         github,

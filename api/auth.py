@@ -57,5 +57,7 @@ async def me(user: CurrentUser) -> UserOut:
 @router.post('/password', status_code=status.HTTP_204_NO_CONTENT)
 async def change_password(body: PasswordChangeRequest, user: CurrentUser, services: ServicesDep) -> Response:
     """Change the password; every session of the account ends, so log in again."""
-    await services.auth.change_password(user, body.current_password, body.new_password)
+    await services.auth.change_password(
+        user, body.current_password, body.new_password, revoke_tokens=body.revoke_api_tokens
+    )
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -5,13 +5,19 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from api.token_scopes import scope_needed
 from models.accounts import User
 from models.errors import Forbidden, Unauthorized
+from services.api_tokens import looks_like_api_token
 from services.registry import Services
 from web.client_address import address_of
 
 STILL_STARTING = 'Espaze is still starting or cannot reach its database'
-bearer_scheme = HTTPBearer(auto_error=False, description='An access token from POST /api/auth/login')
+bearer_scheme = HTTPBearer(
+    auto_error=False,
+    description='An access token from POST /api/auth/login, or a personal API token (espat_...) within its scopes',
+)
+TOKEN_SESSION_PREFIX = 'api-token:'
 
 
 async def get_services(request: Request) -> Services:
@@ -28,13 +34,23 @@ ServicesDep = Annotated[Services, Depends(get_services)]
 
 
 async def current_session(
+    request: Request,
     services: ServicesDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
 ) -> tuple[User, str]:
-    """The user and session of the access token in the Authorization header (never the query string)."""
+    """The user and session of the bearer token in the Authorization header (never the query string): an access
+    token, or a personal API token when the route is within its scopes."""
     if credentials is None:
         raise Unauthorized('Missing bearer token')
-    return await services.auth.user_for_access_token(credentials.credentials)
+    if not looks_like_api_token(credentials.credentials):
+        return await services.auth.user_for_access_token(credentials.credentials)
+    user, token = await services.api_tokens.authenticate(credentials.credentials)
+    needed = scope_needed(request)
+    if needed is None:
+        raise Forbidden('API tokens may not do this: sign in as a person')
+    if not token.allows(needed):
+        raise Forbidden(f"This API token lacks the '{needed.value}' scope")
+    return user, TOKEN_SESSION_PREFIX + token.id
 
 
 async def current_user(session: Annotated[tuple[User, str], Depends(current_session)]) -> User:

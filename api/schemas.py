@@ -45,6 +45,7 @@ class RefreshRequest(CamelModel):
 class PasswordChangeRequest(CamelModel):
     current_password: str = Field(max_length=MAX_SECRET_CHARS)
     new_password: str = Field(max_length=MAX_SECRET_CHARS)
+    revoke_api_tokens: bool = Field(default=False, description="also revoke every one of the account's API tokens")
 
 
 class UserOut(CamelModel):

@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from kubernetes import client as k8s
 from pymongo.asynchronous.database import AsyncDatabase
 
+from bootstrap.accounts import account_services
 from bootstrap.espaze import Espaze
 from config import Secrets, Settings
 from jobs import build_scheduler
@@ -32,15 +33,12 @@ from repositories.node_token_revocations import NodeTokenRevocationRepository
 from repositories.nodes import NodeRepository
 from repositories.rate_counters import RateCounterRepository
 from repositories.scope_history import ScopeHistoryRepository
-from repositories.sessions import SessionRepository
 from repositories.users import UserRepository
 from repositories.webhooks import WebhookRepository
 from runtime.embedded_db import EmbeddedMongo
 from sandbox.process import SandboxProcess
-from services.accounts import AccountService
 from services.activity import ActivityService
 from services.audit import AuditLog
-from services.auth import AuthService
 from services.cluster.connect import api_client, cluster_mode
 from services.cluster.gateway import KubeGateway
 from services.cluster.service import ClusterService
@@ -69,7 +67,6 @@ from services.infrastructure.telemetry import Telemetry
 from services.metrics.collector import MetricsCollector
 from services.metrics.service import MetricsService
 from services.notifications import NotificationService
-from services.passwords import PasswordHasher
 from services.registry import HealthService, Services
 from services.tokens import TokenCodec
 
@@ -103,7 +100,7 @@ def build(
     telemetry = Telemetry(
         process_holder(), settings.metrics_token.get_secret_value() if settings.metrics_token else None
     )
-    users, sessions, instance = UserRepository(db), SessionRepository(db), InstanceRepository(db)
+    users, instance = UserRepository(db), InstanceRepository(db)
     audit = AuditLog(AuditRepository(db, timedelta(days=settings.audit_retention_days)))
     limiter = RateLimiter(RateCounterRepository(db))
     secret_box = SecretBox(secrets.encryption_keys)
@@ -127,7 +124,8 @@ def build(
         live_seconds=settings.live_read_seconds,
     )
     github = _github(settings, db, secret_box, audit, limiter, limits)
-    accounts = AccountService(users=users, sessions=sessions, instance=instance, audit=audit)
+    people = account_services(settings, db, tokens=tokens, audit=audit, limiter=limiter, limits=limits)
+    accounts = people.accounts
     deployment_records = DeploymentRepository(db)
     hook_records = GitHubHookRepository(db)
     statuses = CommitStatuses(
@@ -203,17 +201,8 @@ def build(
     )
     pairing = FleetClusterPairing(nodes, cluster.reads)
     services = Services(
-        auth=AuthService(
-            users=users,
-            sessions=sessions,
-            instance=instance,
-            hasher=PasswordHasher(),
-            tokens=tokens,
-            signup_default=settings.allow_signup,
-            audit=audit,
-            limiter=limiter,
-            limits=limits,
-        ),
+        auth=people.auth,
+        api_tokens=people.api_tokens,
         accounts=accounts,
         health=HealthService(lambda: ping(db)),
         nodes=fleet,

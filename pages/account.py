@@ -4,6 +4,7 @@ from nicegui import app, ui
 
 from models.accounts import User
 from models.errors import EspazeError
+from pages.components.api_tokens_panel import ApiTokensPanel
 from pages.components.busy import busy
 from pages.forms import FormErrors, password_input
 from pages.layout import signed_in_page
@@ -26,16 +27,23 @@ def register(services: Services) -> None:
                         current.value or '',
                         new.value or '',
                         keep_session=app.state.page_guard.session_of(ui.context.client),
+                        revoke_tokens=bool(revoke_tokens.value),
                     )
                 except EspazeError as error:
                     errors.show(error)
                     return
             current.value = new.value = ''
+            if revoke_tokens.value:
+                await tokens.load()
             ui.notify('Password changed. Other sessions were logged out.', type='positive')
 
         with ui.card().classes('w-full max-w-md gap-3'):
             ui.label('Change password').classes('text-lg')
             current = password_input('Current password')
             new = password_input('New password', autocomplete='new-password')
+            revoke_tokens = ui.checkbox('Also revoke every API token of this account')
             errors = FormErrors({'currentPassword': current, 'newPassword': new})
             button = ui.button('Change password', on_click=submit)
+
+        tokens = ApiTokensPanel(services, user)
+        await tokens.load()

@@ -6,6 +6,7 @@ from models.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from repositories.instance import InstanceRepository
 from repositories.sessions import SessionRepository
 from repositories.users import UserRepository
+from services.api_tokens import ApiTokenService
 from services.audit import AuditLog
 
 MAX_PAGE_SIZE = 200
@@ -19,8 +20,15 @@ def _require_admin(actor: User) -> None:
 
 class AccountService:
     def __init__(
-        self, *, users: UserRepository, sessions: SessionRepository, instance: InstanceRepository, audit: AuditLog
+        self,
+        *,
+        users: UserRepository,
+        sessions: SessionRepository,
+        instance: InstanceRepository,
+        audit: AuditLog,
+        api_tokens: ApiTokenService,
     ) -> None:
+        self._api_tokens = api_tokens
         self._audit = audit
         self._users = users
         self._sessions = sessions
@@ -78,6 +86,7 @@ class AccountService:
             raise NotFound('No such user')
         if disabled:
             await self._sessions.revoke_all(user_id)
+            await self._api_tokens.revoke_all(actor, user_id, 'account disabled')
         changes = {'role': role.value if role else None, 'disabled': disabled}
         await self._audit.record(
             actor, 'user.update', user_id, name=updated.email, **{k: v for k, v in changes.items() if v is not None}

@@ -10,6 +10,7 @@ from models.limits import Limit
 from repositories.instance import InstanceRepository
 from repositories.sessions import SessionRepository
 from repositories.users import UserRepository
+from services.api_tokens import ApiTokenService
 from services.audit import AuditLog
 from services.credentials import canonical_email, display_name, normalized_password
 from services.infrastructure.rate_limits import RateLimiter
@@ -36,7 +37,9 @@ class AuthService:
         audit: AuditLog,
         limiter: RateLimiter,
         limits: dict[str, Limit],
+        api_tokens: ApiTokenService,
     ) -> None:
+        self._api_tokens = api_tokens
         self._audit = audit
         self._limiter = limiter
         self._limits = limits
@@ -212,9 +215,12 @@ class AuthService:
         if user is not None:
             await self._audit.record(user, 'logout', user.id, name=user.name)
 
-    async def change_password(self, user: User, current: str, new: str, keep_session: str | None = None) -> None:
+    async def change_password(
+        self, user: User, current: str, new: str, keep_session: str | None = None, revoke_tokens: bool = False
+    ) -> None:
         """Replace the password after checking the current one against the account's stored hash (read now, not
-        when `user` was loaded); every session of the user ends, but `keep_session` when given."""
+        when `user` was loaded); every session of the user ends, but `keep_session` when given, and with
+        `revoke_tokens` every API token of the account too."""
         new_secret = normalized_password(new, 'newPassword')
         current_secret = normalized_password(current, 'currentPassword')
         account = await self._users.get(user.id)
@@ -223,6 +229,8 @@ class AuthService:
         await self._users.set_password(account.id, await self._hasher.hash(new_secret))
         await self._sessions.revoke_all(account.id, keep=keep_session)
         await self._audit.record(account, 'user.password_change', account.id, name=account.name)
+        if revoke_tokens:
+            await self._api_tokens.revoke_all(account, account.id, 'password change')
 
     def _refresh_token_for(self, user_id: str, session_id: str) -> str:
         return self._tokens.encode('refresh', user_id, self._tokens.refresh_ttl, sid=session_id)

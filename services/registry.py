@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from services.accounts import AccountService
 from services.activity import ActivityService
+from services.api_tokens import ApiTokenService
 from services.audit import AuditLog
 from services.auth import AuthService
 from services.cluster.service import ClusterService
@@ -54,6 +55,7 @@ class HealthService:
 @dataclass(frozen=True)
 class Services:
     auth: AuthService
+    api_tokens: ApiTokenService
     accounts: AccountService
     health: HealthService
     nodes: NodeService

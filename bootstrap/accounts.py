@@ -1,0 +1,55 @@
+"""The services of accounts and sign-in: logins and sessions, administration, and personal API tokens."""
+
+from dataclasses import dataclass
+
+from pymongo.asynchronous.database import AsyncDatabase
+
+from config import Settings
+from models.limits import Limit
+from repositories.api_tokens import ApiTokenRepository
+from repositories.instance import InstanceRepository
+from repositories.sessions import SessionRepository
+from repositories.users import UserRepository
+from services.accounts import AccountService
+from services.api_tokens import ApiTokenService
+from services.audit import AuditLog
+from services.auth import AuthService
+from services.infrastructure.rate_limits import RateLimiter
+from services.passwords import PasswordHasher
+from services.tokens import TokenCodec
+
+
+@dataclass(frozen=True)
+class AccountParts:
+    auth: AuthService
+    accounts: AccountService
+    api_tokens: ApiTokenService
+
+
+def account_services(
+    settings: Settings,
+    db: AsyncDatabase,
+    *,
+    tokens: TokenCodec,
+    audit: AuditLog,
+    limiter: RateLimiter,
+    limits: dict[str, Limit],
+) -> AccountParts:
+    users, sessions, instance = UserRepository(db), SessionRepository(db), InstanceRepository(db)
+    api_tokens = ApiTokenService(
+        tokens=ApiTokenRepository(db), users=users, audit=audit, limiter=limiter, limit=limits['api_token']
+    )
+    auth = AuthService(
+        users=users,
+        sessions=sessions,
+        instance=instance,
+        hasher=PasswordHasher(),
+        tokens=tokens,
+        signup_default=settings.allow_signup,
+        audit=audit,
+        limiter=limiter,
+        limits=limits,
+        api_tokens=api_tokens,
+    )
+    accounts = AccountService(users=users, sessions=sessions, instance=instance, audit=audit, api_tokens=api_tokens)
+    return AccountParts(auth=auth, accounts=accounts, api_tokens=api_tokens)
