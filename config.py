@@ -92,6 +92,7 @@ class Settings(BaseSettings):
     login_failures_per_account: int = Field(default=10, ge=1, le=10_000)
     login_failures_per_address: int = Field(default=100, ge=1, le=100_000)
     login_lockout_minutes: int = Field(default=15, ge=1, le=1440)
+    second_factor_failures_per_account: int = Field(default=5, ge=1, le=10_000)
     signups_per_address_per_hour: int = Field(default=20, ge=1, le=100_000)
     refreshes_per_address_per_minute: int = Field(default=120, ge=1, le=100_000)
     api_token_requests_per_minute: int = Field(default=600, ge=1, le=1_000_000)
@@ -153,6 +154,7 @@ class Settings(BaseSettings):
         table = (
             ('login_account', self.login_failures_per_account, lockout, 'failed log-ins for this account'),
             ('login_address', self.login_failures_per_address, lockout, 'failed log-ins from this address'),
+            ('second_factor', self.second_factor_failures_per_account, lockout, 'wrong codes for this account'),
             ('signup', self.signups_per_address_per_hour, hour, 'sign-ups from this address'),
             ('refresh', self.refreshes_per_address_per_minute, minute, 'token refreshes'),
             ('api_token', self.api_token_requests_per_minute, minute, 'requests with this API token'),

@@ -6,10 +6,13 @@ from api.deps import ClientAddress, CurrentSession, CurrentUser, ServicesDep
 from api.schemas import (
     LoginRequest,
     PasswordChangeRequest,
+    RecoveryCodes,
     RefreshRequest,
     RegisterRequest,
     SetupRequest,
     TokenResponse,
+    TotpCode,
+    TotpSetup,
     UserOut,
 )
 
@@ -30,9 +33,13 @@ async def register(body: RegisterRequest, services: ServicesDep, client: ClientA
 
 @router.post('/login')
 async def login(body: LoginRequest, services: ServicesDep, client: ClientAddress) -> TokenResponse:
-    """Exchange email and password for an access token (15 minutes) and a refresh token. Too many failures for
-    an account or from an address answer 429 with Retry-After until the window ends."""
-    return TokenResponse.of(await services.auth.login(body.email, body.password, client))
+    """Exchange email and password for an access token (15 minutes) and a refresh token. An account with
+    two-factor also sends `totpCode` or `recoveryCode`; without either it gets 401 with `"secondFactor": "totp"`
+    and no token. Too many failures for an account or from an address answer 429 with Retry-After until the
+    window ends (wrong codes have their own limit)."""
+    return TokenResponse.of(
+        await services.auth.login(body.email, body.password, client, body.totp_code, body.recovery_code)
+    )
 
 
 @router.post('/refresh')
@@ -60,4 +67,24 @@ async def change_password(body: PasswordChangeRequest, user: CurrentUser, servic
     await services.auth.change_password(
         user, body.current_password, body.new_password, revoke_tokens=body.revoke_api_tokens
     )
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post('/totp')
+async def start_two_factor(user: CurrentUser, services: ServicesDep) -> TotpSetup:
+    """Start setting up two-factor sign-in: the secret for an authenticator app, and its otpauth:// URI."""
+    secret, uri = await services.two_factor.start(user)
+    return TotpSetup(secret=secret, otpauth_uri=uri)
+
+
+@router.post('/totp/confirm')
+async def confirm_two_factor(body: TotpCode, user: CurrentUser, services: ServicesDep) -> RecoveryCodes:
+    """Turn two-factor on with the first code the app shows; answers ten recovery codes, shown only now."""
+    return RecoveryCodes(recovery_codes=await services.two_factor.confirm(user, body.code))
+
+
+@router.delete('/totp', status_code=status.HTTP_204_NO_CONTENT)
+async def stop_two_factor(body: TotpCode, user: CurrentUser, services: ServicesDep) -> Response:
+    """Turn two-factor off, with a current code or a recovery code."""
+    await services.two_factor.disable(user, body.code)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

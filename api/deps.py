@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from api.token_scopes import scope_needed
+from api.token_scopes import route_path, scope_needed
 from models.accounts import User
 from models.errors import Forbidden, Unauthorized
 from services.api_tokens import looks_like_api_token
@@ -18,6 +18,7 @@ bearer_scheme = HTTPBearer(
     description='An access token from POST /api/auth/login, or a personal API token (espat_...) within its scopes',
 )
 TOKEN_SESSION_PREFIX = 'api-token:'
+SET_UP_TWO_FACTOR = 'This instance requires two-factor sign-in: set it up first (POST /api/auth/totp)'
 
 
 async def get_services(request: Request) -> Services:
@@ -42,9 +43,17 @@ async def current_session(
     token, or a personal API token when the route is within its scopes."""
     if credentials is None:
         raise Unauthorized('Missing bearer token')
-    if not looks_like_api_token(credentials.credentials):
-        return await services.auth.user_for_access_token(credentials.credentials)
-    user, token = await services.api_tokens.authenticate(credentials.credentials)
+    if looks_like_api_token(credentials.credentials):
+        found = await _api_token_session(request, services, credentials.credentials)
+    else:
+        found = await services.auth.user_for_access_token(credentials.credentials)
+    if await services.two_factor.must_set_up(found[0]) and not route_path(request).startswith('/api/auth/'):
+        raise Forbidden(SET_UP_TWO_FACTOR)
+    return found
+
+
+async def _api_token_session(request: Request, services: Services, secret: str) -> tuple[User, str]:
+    user, token = await services.api_tokens.authenticate(secret)
     needed = scope_needed(request)
     if needed is None:
         raise Forbidden('API tokens may not do this: sign in as a person')

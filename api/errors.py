@@ -17,6 +17,7 @@ from models.errors import (
     Forbidden,
     NotFound,
     RateLimited,
+    SecondFactorNeeded,
     Unauthorized,
     UpstreamFailed,
     ValidationFailed,
@@ -58,6 +59,8 @@ def espaze_error_response(error: EspazeError) -> JSONResponse:
     if isinstance(error, RateLimited):
         retry_after = error.retry_after_seconds(datetime.now(UTC))
         return error_response(str(error), status, {'Retry-After': str(retry_after)}, retryAfterSeconds=retry_after)
+    if isinstance(error, SecondFactorNeeded):
+        return error_response(str(error), status, {'WWW-Authenticate': 'Bearer'}, secondFactor='totp')
     return error_response(str(error), status, {'WWW-Authenticate': 'Bearer'} if status == 401 else None)
 
 

@@ -7,7 +7,7 @@ from fastapi import Query
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
-from models.accounts import Role
+from models.accounts import Role, TwoFactorPolicy
 
 MAX_SECRET_CHARS = 1024
 MAX_PAGE = 1_000_000
@@ -36,6 +36,8 @@ class SetupRequest(RegisterRequest):
 class LoginRequest(CamelModel):
     email: str = Field(max_length=320)
     password: str = Field(max_length=MAX_SECRET_CHARS)
+    totp_code: str | None = Field(default=None, max_length=16, description='when the account has two-factor')
+    recovery_code: str | None = Field(default=None, max_length=64, description='instead of a TOTP code, once each')
 
 
 class RefreshRequest(CamelModel):
@@ -55,6 +57,7 @@ class UserOut(CamelModel):
     role: Role
     disabled: bool
     created_at: datetime
+    two_factor: bool
 
 
 class TokenResponse(CamelModel):
@@ -79,3 +82,22 @@ class UserList(CamelModel):
 
 class InstanceSettings(CamelModel):
     allow_signup: bool
+    two_factor_required: TwoFactorPolicy = Field(description='who must sign in with two factors')
+
+
+class InstanceSettingsPatch(CamelModel):
+    allow_signup: bool | None = None
+    two_factor_required: TwoFactorPolicy | None = Field(default=None, description='off, admins or everyone')
+
+
+class TotpSetup(CamelModel):
+    secret: str
+    otpauth_uri: str
+
+
+class TotpCode(CamelModel):
+    code: str = Field(max_length=64, description='a code from the authenticator app (or, to turn off, a recovery code)')
+
+
+class RecoveryCodes(CamelModel):
+    recovery_codes: list[str]

@@ -124,7 +124,7 @@ def build(
         live_seconds=settings.live_read_seconds,
     )
     github = _github(settings, db, secret_box, audit, limiter, limits)
-    people = account_services(settings, db, tokens=tokens, audit=audit, limiter=limiter, limits=limits)
+    people = account_services(settings, db, tokens=tokens, audit=audit, limiter=limiter, limits=limits, box=secret_box)
     accounts = people.accounts
     deployment_records = DeploymentRepository(db)
     hook_records = GitHubHookRepository(db)
@@ -203,6 +203,7 @@ def build(
     services = Services(
         auth=people.auth,
         api_tokens=people.api_tokens,
+        two_factor=people.two_factor,
         accounts=accounts,
         health=HealthService(lambda: ping(db)),
         nodes=fleet,

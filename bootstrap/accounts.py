@@ -1,4 +1,5 @@
-"""The services of accounts and sign-in: logins and sessions, administration, and personal API tokens."""
+"""The services of accounts and sign-in: logins and sessions, administration, personal API tokens, and the
+second factor."""
 
 from dataclasses import dataclass
 
@@ -8,6 +9,7 @@ from config import Settings
 from models.limits import Limit
 from repositories.api_tokens import ApiTokenRepository
 from repositories.instance import InstanceRepository
+from repositories.second_factors import SecondFactorRepository
 from repositories.sessions import SessionRepository
 from repositories.users import UserRepository
 from services.accounts import AccountService
@@ -15,8 +17,10 @@ from services.api_tokens import ApiTokenService
 from services.audit import AuditLog
 from services.auth import AuthService
 from services.infrastructure.rate_limits import RateLimiter
+from services.infrastructure.secret_box import SecretBox
 from services.passwords import PasswordHasher
 from services.tokens import TokenCodec
+from services.two_factor import TwoFactorService
 
 
 @dataclass(frozen=True)
@@ -24,6 +28,7 @@ class AccountParts:
     auth: AuthService
     accounts: AccountService
     api_tokens: ApiTokenService
+    two_factor: TwoFactorService
 
 
 def account_services(
@@ -34,8 +39,18 @@ def account_services(
     audit: AuditLog,
     limiter: RateLimiter,
     limits: dict[str, Limit],
+    box: SecretBox,
 ) -> AccountParts:
     users, sessions, instance = UserRepository(db), SessionRepository(db), InstanceRepository(db)
+    two_factor = TwoFactorService(
+        factors=SecondFactorRepository(db),
+        users=users,
+        instance=instance,
+        box=box,
+        audit=audit,
+        limiter=limiter,
+        limit=limits['second_factor'],
+    )
     api_tokens = ApiTokenService(
         tokens=ApiTokenRepository(db), users=users, audit=audit, limiter=limiter, limit=limits['api_token']
     )
@@ -50,6 +65,7 @@ def account_services(
         limiter=limiter,
         limits=limits,
         api_tokens=api_tokens,
+        two_factor=two_factor,
     )
     accounts = AccountService(users=users, sessions=sessions, instance=instance, audit=audit, api_tokens=api_tokens)
-    return AccountParts(auth=auth, accounts=accounts, api_tokens=api_tokens)
+    return AccountParts(auth=auth, accounts=accounts, api_tokens=api_tokens, two_factor=two_factor)

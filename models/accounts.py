@@ -17,6 +17,15 @@ class Role(StrEnum):
     VIEWER = 'viewer'
 
 
+class TwoFactorPolicy(StrEnum):
+    OFF = 'off'
+    ADMINS = 'admins'
+    EVERYONE = 'everyone'
+
+    def requires(self, role: Role) -> bool:
+        return self == TwoFactorPolicy.EVERYONE or (self == TwoFactorPolicy.ADMINS and role == Role.ADMIN)
+
+
 @dataclass(frozen=True)
 class User:
     id: str
@@ -27,6 +36,7 @@ class User:
     created_at: datetime
     password_hash: str
     theme: Theme = Theme.AUTO
+    two_factor: bool = False  # signs in with a TOTP code (or a recovery code) after the password
 
     @property
     def is_admin(self) -> bool:

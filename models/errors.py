@@ -50,6 +50,13 @@ class Unauthorized(EspazeError):
     pass
 
 
+class SecondFactorNeeded(Unauthorized):
+    """The password was right; the account also signs in with a code from its authenticator (or a recovery code)."""
+
+    def __init__(self, message: str = 'Enter the code from your authenticator app') -> None:
+        super().__init__(message)
+
+
 class Forbidden(EspazeError):
     pass
 

@@ -6,6 +6,7 @@ from models.accounts import User
 from models.errors import EspazeError
 from pages.components.api_tokens_panel import ApiTokensPanel
 from pages.components.busy import busy
+from pages.components.two_factor_panel import TwoFactorPanel
 from pages.forms import FormErrors, password_input
 from pages.layout import signed_in_page
 from services.registry import Services
@@ -45,5 +46,7 @@ def register(services: Services) -> None:
             errors = FormErrors({'currentPassword': current, 'newPassword': new})
             button = ui.button('Change password', on_click=submit)
 
+        second_factor = TwoFactorPanel(services, user, await services.two_factor.must_set_up(user))
+        await second_factor.show()
         tokens = ApiTokensPanel(services, user)
         await tokens.load()

@@ -5,7 +5,7 @@ from contextlib import contextmanager
 from typing import TypeVar
 
 from fastapi import Request
-from fastapi.responses import PlainTextResponse, Response
+from fastapi.responses import PlainTextResponse, RedirectResponse, Response
 from nicegui import app, ui
 
 from models.accounts import Theme, User
@@ -18,6 +18,7 @@ from services.registry import Services
 from web.client_address import address_of
 from web.login_guard import login_redirect
 
+TWO_FACTOR_SETUP_PAGE = '/account'  # where an account that must set up two-factor is sent
 NAVIGATION = [
     ('Dashboard', 'dashboard', '/'),
     ('Deployments', 'rocket_launch', '/deployments'),
@@ -176,6 +177,8 @@ def signed_in_page(services: Services, path: str, title: str, admin_only: bool =
                 return None
             if user is None:
                 return login_redirect(request.url.path)
+            if path != TWO_FACTOR_SETUP_PAGE and await services.two_factor.must_set_up(user):
+                return RedirectResponse(TWO_FACTOR_SETUP_PAGE, status_code=303)
             with frame(services, user, title):
                 if admin_only and not user.is_admin:
                     ui.label('Only admins can see this page.').classes('text-red-700')
@@ -209,6 +212,8 @@ def object_page(
             return None
         if user is None:
             return login_redirect(request.url.path)
+        if await services.two_factor.must_set_up(user):
+            return RedirectResponse(TWO_FACTOR_SETUP_PAGE, status_code=303)
         try:
             found = await load(user, object_id)
         except NotFound:

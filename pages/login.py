@@ -3,7 +3,7 @@
 from fastapi.responses import RedirectResponse
 from nicegui import ui
 
-from models.errors import EspazeError
+from models.errors import EspazeError, SecondFactorNeeded
 from pages.components.busy import busy
 from pages.forms import FormErrors, auth_card, email_input, password_input
 from pages.layout import anonymous_page_admitted, database_unavailable
@@ -11,6 +11,8 @@ from pages.session import log_in_browser, session_user
 from services.registry import Services
 from web.client_address import address_of
 from web.login_guard import safe_next
+
+RECOVERY_LINK = 'Use a recovery code instead'
 
 
 def register(services: Services) -> None:
@@ -31,22 +33,59 @@ def register(services: Services) -> None:
 
         async def submit() -> None:
             errors.clear()
-            async with busy(button):
+            code_errors.clear()
+            asking_code = code_step.visible
+            async with busy(code_button if asking_code else button):
                 try:
                     client = address_of(ui.context.client.request)
-                    user = await services.auth.authenticate(email.value or '', password.value or '', client)
+                    totp, recovery = (None, code.value or '') if recovery_mode else (code.value or '', None)
+                    user = await services.auth.authenticate(
+                        email.value or '',
+                        password.value or '',
+                        client,
+                        totp_code=totp if asking_code else None,
+                        recovery_code=recovery if asking_code else None,
+                    )
+                except SecondFactorNeeded:
+                    password_step.set_visibility(False)
+                    code_step.set_visibility(True)
+                    code.run_method('focus')
+                    return
                 except EspazeError as error:
-                    errors.show(error)
+                    (code_errors if asking_code else errors).show(error)
+                    code.value = ''
                     return
             await log_in_browser(services, user, target)
 
+        recovery_mode = False
+
+        def switch_code_kind() -> None:
+            nonlocal recovery_mode
+            recovery_mode = not recovery_mode
+            code.value = ''
+            code.props(f'label="{"Recovery code" if recovery_mode else "Authentication code"}"')
+            switch.set_text('Use the authenticator app instead' if recovery_mode else RECOVERY_LINK)
+
         with auth_card('Log in'):
-            email = email_input().on('keydown.enter', submit)
-            password = password_input().on('keydown.enter', submit)
-            errors = FormErrors({'email': email, 'password': password})
-            button = ui.button('Log in', on_click=submit).classes('w-full')
-            if await services.auth.signup_allowed():
-                with ui.row().classes('gap-1 text-sm'):
-                    ui.label('No account yet?')
-                    ui.link('Sign up', '/register')
+            with ui.column().classes('w-full gap-3 p-0') as password_step:
+                email = email_input().on('keydown.enter', submit)
+                password = password_input().on('keydown.enter', submit)
+                errors = FormErrors({'email': email, 'password': password})
+                button = ui.button('Log in', on_click=submit).classes('w-full')
+                if await services.auth.signup_allowed():
+                    with ui.row().classes('gap-1 text-sm'):
+                        ui.label('No account yet?')
+                        ui.link('Sign up', '/register')
+            with ui.column().classes('w-full gap-3 p-0') as code_step:
+                ui.label('Enter the 6-digit code from your authenticator app.').classes('text-sm')
+                code = (
+                    ui.input('Authentication code')
+                    .props('autocomplete=one-time-code outlined')
+                    .classes('w-full')
+                    .on('keydown.enter', submit)
+                )
+                code_errors = FormErrors({'code': code})
+                code_button = ui.button('Verify', on_click=submit).classes('w-full')
+                switch = ui.button(RECOVERY_LINK, on_click=switch_code_kind).props('flat dense no-caps')
+            code_step.set_visibility(False)
         return None

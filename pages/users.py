@@ -1,14 +1,16 @@
-"""The Users admin page: roles, disabling accounts, and whether sign-up is open."""
+"""The Users admin page: roles, disabling accounts, resetting a second factor, whether sign-up is open and who
+must sign in with two factors."""
 
 from nicegui import ui
 
-from models.accounts import Role, User
+from models.accounts import Role, TwoFactorPolicy, User
 from models.errors import EspazeError
 from pages.components.confirm import confirmed
 from pages.layout import signed_in_page
 from services.registry import Services
 
 PAGE_SIZE = 50
+POLICY_WORDS = {TwoFactorPolicy.OFF: 'nobody', TwoFactorPolicy.ADMINS: 'admins', TwoFactorPolicy.EVERYONE: 'everyone'}
 
 
 def register(services: Services) -> None:
@@ -33,12 +35,37 @@ def register(services: Services) -> None:
                 ui.notify(f'{user.email} updated', type='positive')
             user_list.refresh()
 
+        async def reset_second_factor(user: User) -> None:
+            if not await confirmed(
+                f'Reset the second factor of {user.email}? They sign in with a password alone '
+                'until they set up a new one.',
+                'Reset',
+            ):
+                return
+            try:
+                await services.two_factor.reset(admin, user.id)
+            except EspazeError as error:
+                ui.notify(str(error), type='warning')
+            else:
+                ui.notify(f'Second factor of {user.email} reset', type='positive')
+            user_list.refresh()
+
+        async def set_policy(policy: str) -> None:
+            await services.two_factor.set_policy(admin, TwoFactorPolicy(policy))
+            ui.notify(f'Two-factor sign-in required: {POLICY_WORDS[TwoFactorPolicy(policy)]}')
+
         async def go_to(page: int) -> None:
             state['page'] = page
             user_list.refresh()
 
         signup = ui.switch('Allow sign-up', value=await services.auth.signup_allowed())
         signup.on_value_change(lambda e: set_signup(e.value))
+        ui.select(
+            {p.value: POLICY_WORDS[p] for p in TwoFactorPolicy},
+            value=(await services.two_factor.policy()).value,
+            label='Two-factor sign-in required of',
+            on_change=lambda e: set_policy(e.value),
+        ).props('dense outlined').classes('w-64').mark('two-factor policy')
 
         @ui.refreshable
         async def user_list() -> None:
@@ -52,6 +79,10 @@ def register(services: Services) -> None:
                                 ui.label(user.name).classes('font-medium truncate')
                                 ui.label(user.email).classes('text-sm text-slate-600 truncate')
                             with ui.row().classes('items-center gap-2'):
+                                if user.two_factor:
+                                    ui.button('Reset 2FA', on_click=lambda u=user: reset_second_factor(u)).props(
+                                        'flat dense no-caps'
+                                    ).mark(f'reset two-factor {user.email}')
                                 ui.select(
                                     [r.value for r in Role],
                                     value=user.role.value,

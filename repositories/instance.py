@@ -42,6 +42,18 @@ class InstanceRepository:
             {'_id': SETTINGS_ID}, {'$set': {'allow_signup': allowed, 'updated_at': datetime.now(UTC)}}, upsert=True
         )
 
+    async def two_factor_policy(self) -> str:
+        """Who must sign in with a second factor: 'off', 'admins' or 'everyone'."""
+        doc = await self._instance.find_one({'_id': SETTINGS_ID}, {'two_factor_required': 1})
+        return (doc or {}).get('two_factor_required', 'off')
+
+    async def set_two_factor_policy(self, policy: str) -> None:
+        await self._instance.update_one(
+            {'_id': SETTINGS_ID},
+            {'$set': {'two_factor_required': policy, 'updated_at': datetime.now(UTC)}},
+            upsert=True,
+        )
+
     async def store_setup_token(self, token_hash: str) -> None:
         """Add a setup token (only its hash is kept): each replica that starts on an empty instance prints its own
         link, and any of the last few works until one of them is spent."""

@@ -33,6 +33,7 @@ def _to_user(doc: dict[str, Any]) -> User:
         created_at=doc['created_at'],
         password_hash=doc['password_hash'],
         theme=Theme(doc.get('theme', Theme.AUTO)),
+        two_factor=bool((doc.get('totp') or {}).get('enabled')),
     )
 
 

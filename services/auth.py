@@ -5,7 +5,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 from models.accounts import Role, TokenPair, User
-from models.errors import Forbidden, Unauthorized, ValidationFailed
+from models.errors import Forbidden, SecondFactorNeeded, Unauthorized, ValidationFailed
 from models.limits import Limit
 from repositories.instance import InstanceRepository
 from repositories.sessions import SessionRepository
@@ -16,6 +16,7 @@ from services.credentials import canonical_email, display_name, normalized_passw
 from services.infrastructure.rate_limits import RateLimiter
 from services.passwords import PasswordHasher
 from services.tokens import TokenCodec, new_opaque_token, token_hash
+from services.two_factor import TwoFactorService
 
 log = logging.getLogger(__name__)
 
@@ -38,8 +39,10 @@ class AuthService:
         limiter: RateLimiter,
         limits: dict[str, Limit],
         api_tokens: ApiTokenService,
+        two_factor: TwoFactorService,
     ) -> None:
         self._api_tokens = api_tokens
+        self._two_factor = two_factor
         self._audit = audit
         self._limiter = limiter
         self._limits = limits
@@ -114,9 +117,18 @@ class AuthService:
         name = display_name(name, canonical)
         return await self._users.create(canonical, name, role, await self._hasher.hash(secret))
 
-    async def authenticate(self, email: str, password: str, client: str | None = None) -> User:
-        """The account these credentials open; the same Unauthorized for unknown email and wrong password, and
-        the same 429 once an account or an address failed too often (known or not)."""
+    async def authenticate(
+        self,
+        email: str,
+        password: str,
+        client: str | None = None,
+        totp_code: str | None = None,
+        recovery_code: str | None = None,
+    ) -> User:
+        """The account these credentials open (the audit log records how: 'password', 'password+totp' or
+        'password+recovery'). The same Unauthorized for unknown email and wrong password, and the same 429 once an
+        account or an address failed too often (known or not). An account with two-factor also needs a code:
+        without one, SecondFactorNeeded; wrong ones count against their own limit."""
         secret = normalized_password(password)
         try:
             canonical = canonical_email(email)
@@ -133,12 +145,24 @@ class AuthService:
         if user.disabled:
             await self._audit.record(user, 'login.refused', user.id, name=user.name, reason='disabled')
             raise Forbidden('This account is disabled')
-        await self._audit.record(user, 'login', user.id, name=user.name)
+        method = 'password'
+        if user.two_factor:
+            if not totp_code and not recovery_code:
+                raise SecondFactorNeeded
+            method += '+' + await self._two_factor.verify(user, totp_code, recovery_code)
+        await self._audit.record(user, 'login', user.id, name=user.name, method=method, address=client or '-')
         return user
 
-    async def login(self, email: str, password: str, client: str | None = None) -> TokenPair:
+    async def login(
+        self,
+        email: str,
+        password: str,
+        client: str | None = None,
+        totp_code: str | None = None,
+        recovery_code: str | None = None,
+    ) -> TokenPair:
         """Open an API session: an access token and a refresh token."""
-        user = await self.authenticate(email, password, client)
+        user = await self.authenticate(email, password, client, totp_code, recovery_code)
         session_id = uuid.uuid4().hex
         refresh = self._refresh_token_for(user.id, session_id)
         await self._sessions.create(

@@ -25,6 +25,7 @@ from services.github.statuses import CommitStatuses
 from services.infrastructure.telemetry import Telemetry
 from services.metrics.service import MetricsService
 from services.notifications import NotificationService
+from services.two_factor import TwoFactorService
 
 
 class HealthService:
@@ -56,6 +57,7 @@ class HealthService:
 class Services:
     auth: AuthService
     api_tokens: ApiTokenService
+    two_factor: TwoFactorService
     accounts: AccountService
     health: HealthService
     nodes: NodeService

@@ -46,6 +46,7 @@ async def test_login_returns_tokens_and_user_in_camel_case(user: User):
         'role': 'operator',
         'disabled': False,
         'createdAt': tokens['user']['createdAt'],
+        'twoFactor': False,
     }
     me = await user.http_client.get('/api/auth/me', headers=bearer(tokens))
     assert me.status_code == 200 and me.json()['email'] == 'op@example.com'
@@ -112,7 +113,7 @@ async def test_admin_can_close_sign_up(user: User, mongo_url: str):
     forbidden = await user.http_client.patch('/api/settings', json={'allowSignup': False}, headers=bearer(operator))
     assert forbidden.status_code == 403
     closed = await user.http_client.patch('/api/settings', json={'allowSignup': False}, headers=bearer(admin))
-    assert closed.json() == {'allowSignup': False}
+    assert closed.json() == {'allowSignup': False, 'twoFactorRequired': 'off'}
     refused = await user.http_client.post('/api/auth/register', json={'email': 'b@example.com', 'password': PASSWORD})
     assert refused.status_code == 403
     assert len(stored_users(mongo_url)) == 2
