@@ -1,6 +1,6 @@
 """Sign-up, login, token refresh, logout, the current user and password change."""
 
-from fastapi import APIRouter, Response, status
+from fastapi import APIRouter, Request, Response, status
 
 from api.deps import ClientAddress, CurrentSession, CurrentUser, ServicesDep
 from api.schemas import (
@@ -32,13 +32,15 @@ async def register(body: RegisterRequest, services: ServicesDep, client: ClientA
 
 
 @router.post('/login')
-async def login(body: LoginRequest, services: ServicesDep, client: ClientAddress) -> TokenResponse:
+async def login(body: LoginRequest, request: Request, services: ServicesDep, client: ClientAddress) -> TokenResponse:
     """Exchange email and password for an access token (15 minutes) and a refresh token. An account with
     two-factor also sends `totpCode` or `recoveryCode`; without either it gets 401 with `"secondFactor": "totp"`
     and no token. Too many failures for an account or from an address answer 429 with Retry-After until the
     window ends (wrong codes have their own limit)."""
     return TokenResponse.of(
-        await services.auth.login(body.email, body.password, client, body.totp_code, body.recovery_code)
+        await services.auth.login(
+            body.email, body.password, client, body.totp_code, body.recovery_code, request.headers.get('user-agent')
+        )
     )
 
 

@@ -18,7 +18,7 @@ DEPLOY_ROUTES = {
 }
 READ_ONLY_EXCEPTIONS = {('GET', '/api/auth/me')}  # who the token speaks for
 SESSION_ONLY_PREFIXES = ('/api/auth/', '/api/tokens', '/api/sessions', '/api/github/oauth/')
-SESSION_ONLY_SUFFIXES = ('/sessions', '/totp')
+SESSION_ONLY_PARTS = ('/sessions', '/totp')
 
 
 def route_path(request: Request) -> str:
@@ -31,7 +31,7 @@ def scope_needed(request: Request) -> Scope | None:
     path = route_path(request)
     if (request.method, path) in READ_ONLY_EXCEPTIONS:
         return Scope.READ
-    if path.startswith(SESSION_ONLY_PREFIXES) or path.endswith(SESSION_ONLY_SUFFIXES):
+    if path.startswith(SESSION_ONLY_PREFIXES) or any(part in path for part in SESSION_ONLY_PARTS):
         return None
     if request.method in ('GET', 'HEAD'):
         return Scope.READ

@@ -204,6 +204,7 @@ def build(
         auth=people.auth,
         api_tokens=people.api_tokens,
         two_factor=people.two_factor,
+        sessions=people.sessions,
         accounts=accounts,
         health=HealthService(lambda: ping(db)),
         nodes=fleet,

@@ -19,6 +19,7 @@ from services.auth import AuthService
 from services.infrastructure.rate_limits import RateLimiter
 from services.infrastructure.secret_box import SecretBox
 from services.passwords import PasswordHasher
+from services.session_list import SessionDirectory
 from services.tokens import TokenCodec
 from services.two_factor import TwoFactorService
 
@@ -29,6 +30,7 @@ class AccountParts:
     accounts: AccountService
     api_tokens: ApiTokenService
     two_factor: TwoFactorService
+    sessions: SessionDirectory
 
 
 def account_services(
@@ -54,6 +56,7 @@ def account_services(
     api_tokens = ApiTokenService(
         tokens=ApiTokenRepository(db), users=users, audit=audit, limiter=limiter, limit=limits['api_token']
     )
+    directory = SessionDirectory(sessions=sessions, users=users, audit=audit)
     auth = AuthService(
         users=users,
         sessions=sessions,
@@ -66,6 +69,7 @@ def account_services(
         limits=limits,
         api_tokens=api_tokens,
         two_factor=two_factor,
+        directory=directory,
     )
     accounts = AccountService(users=users, sessions=sessions, instance=instance, audit=audit, api_tokens=api_tokens)
-    return AccountParts(auth=auth, accounts=accounts, api_tokens=api_tokens, two_factor=two_factor)
+    return AccountParts(auth=auth, accounts=accounts, api_tokens=api_tokens, two_factor=two_factor, sessions=directory)

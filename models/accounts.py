@@ -74,6 +74,10 @@ class Session:
     kind: str
     revoked: bool
     expires_at: datetime
+    created_at: datetime | None = None
+    last_seen_at: datetime | None = None
+    address: str | None = None
+    device: str | None = None
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""The Account page: who you are, and changing your password."""
+"""The Account page: who you are, your password, two-factor sign-in, API tokens and sessions."""
 
 from nicegui import app, ui
 
@@ -6,6 +6,7 @@ from models.accounts import User
 from models.errors import EspazeError
 from pages.components.api_tokens_panel import ApiTokensPanel
 from pages.components.busy import busy
+from pages.components.sessions_panel import SessionsPanel
 from pages.components.two_factor_panel import TwoFactorPanel
 from pages.forms import FormErrors, password_input
 from pages.layout import signed_in_page
@@ -50,3 +51,7 @@ def register(services: Services) -> None:
         await second_factor.show()
         tokens = ApiTokensPanel(services, user)
         await tokens.load()
+        with ui.card().classes('w-full max-w-3xl gap-3'):
+            ui.label('Sessions').classes('text-lg')
+            sessions = SessionsPanel(services, user, user, app.state.page_guard.session_of(ui.context.client))
+            await sessions.load()

@@ -13,6 +13,7 @@ from web.client_address import address_of
 from web.login_guard import safe_next
 
 RECOVERY_LINK = 'Use a recovery code instead'
+CODE_PROMPT = 'Enter the 6-digit code from your authenticator app.'
 
 
 def register(services: Services) -> None:
@@ -65,6 +66,7 @@ def register(services: Services) -> None:
             code.value = ''
             code.props(f'label="{"Recovery code" if recovery_mode else "Authentication code"}"')
             switch.set_text('Use the authenticator app instead' if recovery_mode else RECOVERY_LINK)
+            prompt.set_text('Enter one of your recovery codes (each works once).' if recovery_mode else CODE_PROMPT)
 
         with auth_card('Log in'):
             with ui.column().classes('w-full gap-3 p-0') as password_step:
@@ -77,7 +79,7 @@ def register(services: Services) -> None:
                         ui.label('No account yet?')
                         ui.link('Sign up', '/register')
             with ui.column().classes('w-full gap-3 p-0') as code_step:
-                ui.label('Enter the 6-digit code from your authenticator app.').classes('text-sm')
+                prompt = ui.label(CODE_PROMPT).classes('text-sm')
                 code = (
                     ui.input('Authentication code')
                     .props('autocomplete=one-time-code outlined')

@@ -14,6 +14,7 @@ from nicegui import app, ui
 
 from models.accounts import User
 from services.registry import Services
+from web.client_address import address_of
 from web.login_guard import SESSION_KEY, safe_next
 
 
@@ -30,7 +31,8 @@ async def session_user(services: Services) -> User | None:
 
 async def log_in_browser(services: Services, user: User, then: str = '/') -> None:
     """Open a session for `user` and send the browser to claim it, which gives it a new session identity."""
-    ticket = await services.auth.start_ui_session(user)
+    request = ui.context.client.request
+    ticket = await services.auth.start_ui_session(user, address_of(request), request.headers.get('user-agent'))
     ui.navigate.to(f'/session/start?{urlencode({"ticket": ticket, "next": safe_next(then)})}')
 
 

@@ -6,6 +6,7 @@ from nicegui import ui
 from models.accounts import Role, TwoFactorPolicy, User
 from models.errors import EspazeError
 from pages.components.confirm import confirmed
+from pages.components.sessions_panel import SessionsPanel
 from pages.layout import signed_in_page
 from services.registry import Services
 
@@ -50,6 +51,14 @@ def register(services: Services) -> None:
                 ui.notify(f'Second factor of {user.email} reset', type='positive')
             user_list.refresh()
 
+        async def show_sessions(user: User) -> None:
+            with ui.dialog() as dialog, ui.card().classes('w-full max-w-3xl gap-3'):
+                ui.label(f'Sessions of {user.email}').classes('text-lg')
+                panel = SessionsPanel(services, admin, user)
+                ui.button('Close', on_click=dialog.close).props('flat')
+            await panel.load()
+            dialog.open()
+
         async def set_policy(policy: str) -> None:
             await services.two_factor.set_policy(admin, TwoFactorPolicy(policy))
             ui.notify(f'Two-factor sign-in required: {POLICY_WORDS[TwoFactorPolicy(policy)]}')
@@ -79,6 +88,9 @@ def register(services: Services) -> None:
                                 ui.label(user.name).classes('font-medium truncate')
                                 ui.label(user.email).classes('text-sm text-slate-600 truncate')
                             with ui.row().classes('items-center gap-2'):
+                                ui.button('Sessions', on_click=lambda u=user: show_sessions(u)).props(
+                                    'flat dense no-caps'
+                                ).mark(f'sessions of {user.email}')
                                 if user.two_factor:
                                     ui.button('Reset 2FA', on_click=lambda u=user: reset_second_factor(u)).props(
                                         'flat dense no-caps'

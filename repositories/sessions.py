@@ -17,6 +17,10 @@ def _to_session(doc: dict[str, Any]) -> Session:
         kind=doc['kind'],
         revoked=doc.get('revoked', False),
         expires_at=doc['expires_at'],
+        created_at=doc.get('created_at'),
+        last_seen_at=doc.get('last_seen_at') or doc.get('created_at'),
+        address=doc.get('address'),
+        device=doc.get('device'),
     )
 
 
@@ -38,16 +42,22 @@ class SessionRepository:
         refresh_hash: str | None,
         expires_at: datetime,
         claim: tuple[str, datetime] | None = None,
+        address: str | None = None,
+        device: str | None = None,
     ):
         """Record a new login; with `claim` (a ticket's hash and its expiry) it counts only once claimed."""
+        now = datetime.now(UTC)
         doc = {
             '_id': session_id,
             'user_id': user_id,
             'kind': kind,
             'refresh_hash': refresh_hash,
             'revoked': False,
-            'created_at': datetime.now(UTC),
+            'created_at': now,
+            'last_seen_at': now,
             'expires_at': expires_at,
+            'address': address,
+            'device': device,
         }
         if claim is not None:
             doc['claim_hash'], doc['claim_expires'] = claim
@@ -103,3 +113,20 @@ class SessionRepository:
         if keep is not None:
             query['_id'] = {'$ne': keep}
         await self._sessions.update_many(query, {'$set': {'revoked': True, 'refresh_hash': None}})
+
+    async def of_user(self, user_id: str, most: int = 100) -> list[Session]:
+        """The user's active, claimed sessions, the most recently seen first."""
+        found = self._sessions.find(
+            {
+                'user_id': user_id,
+                'revoked': False,
+                'expires_at': {'$gt': datetime.now(UTC)},
+                'claim_hash': {'$exists': False},
+            }
+        )
+        sessions = [_to_session(doc) async for doc in found.sort('created_at', -1).limit(most)]
+        return sorted(sessions, key=lambda s: s.last_seen_at or s.expires_at, reverse=True)
+
+    async def seen(self, session_id: str, at: datetime) -> None:
+        """Record that the session was used at `at`."""
+        await self._sessions.update_one({'_id': session_id}, {'$set': {'last_seen_at': at}})

@@ -15,6 +15,7 @@ from services.audit import AuditLog
 from services.credentials import canonical_email, display_name, normalized_password
 from services.infrastructure.rate_limits import RateLimiter
 from services.passwords import PasswordHasher
+from services.session_list import SessionDirectory, device_of
 from services.tokens import TokenCodec, new_opaque_token, token_hash
 from services.two_factor import TwoFactorService
 
@@ -40,7 +41,9 @@ class AuthService:
         limits: dict[str, Limit],
         api_tokens: ApiTokenService,
         two_factor: TwoFactorService,
+        directory: SessionDirectory,
     ) -> None:
+        self._directory = directory
         self._api_tokens = api_tokens
         self._two_factor = two_factor
         self._audit = audit
@@ -160,13 +163,15 @@ class AuthService:
         client: str | None = None,
         totp_code: str | None = None,
         recovery_code: str | None = None,
+        user_agent: str | None = None,
     ) -> TokenPair:
         """Open an API session: an access token and a refresh token."""
         user = await self.authenticate(email, password, client, totp_code, recovery_code)
         session_id = uuid.uuid4().hex
         refresh = self._refresh_token_for(user.id, session_id)
+        expires = datetime.now(UTC) + self._tokens.refresh_ttl
         await self._sessions.create(
-            session_id, user.id, 'api', token_hash(refresh), datetime.now(UTC) + self._tokens.refresh_ttl
+            session_id, user.id, 'api', token_hash(refresh), expires, address=client, device=device_of(user_agent)
         )
         return self._pair(user, session_id, refresh)
 
@@ -200,13 +205,20 @@ class AuthService:
             raise Unauthorized('Session ended: log in again')
         return user, str(claims['sid'])
 
-    async def start_ui_session(self, user: User) -> str:
+    async def start_ui_session(self, user: User, address: str | None = None, user_agent: str | None = None) -> str:
         """Open a browser session that counts only once claimed: the one-time ticket that claims it (short-lived,
         only its hash is stored), spent by the browser's next request, which gets a new session identity."""
         ticket = new_opaque_token()
         now = datetime.now(UTC)
         await self._sessions.create(
-            uuid.uuid4().hex, user.id, 'ui', None, now + UI_SESSION_TTL, (token_hash(ticket), now + LOGIN_TICKET_TTL)
+            uuid.uuid4().hex,
+            user.id,
+            'ui',
+            None,
+            now + UI_SESSION_TTL,
+            (token_hash(ticket), now + LOGIN_TICKET_TTL),
+            address=address,
+            device=device_of(user_agent),
         )
         return ticket
 
@@ -229,7 +241,10 @@ class AuthService:
         if session is None:
             return None
         user = await self._users.get(session.user_id)
-        return None if user is None or user.disabled else user
+        if user is None or user.disabled:
+            return None
+        await self._directory.seen(session_id)
+        return user
 
     async def logout(self, session_id: str) -> None:
         """End one session: its refresh token and access tokens stop working."""

@@ -25,6 +25,7 @@ from services.github.statuses import CommitStatuses
 from services.infrastructure.telemetry import Telemetry
 from services.metrics.service import MetricsService
 from services.notifications import NotificationService
+from services.session_list import SessionDirectory
 from services.two_factor import TwoFactorService
 
 
@@ -58,6 +59,7 @@ class Services:
     auth: AuthService
     api_tokens: ApiTokenService
     two_factor: TwoFactorService
+    sessions: SessionDirectory
     accounts: AccountService
     health: HealthService
     nodes: NodeService

@@ -51,7 +51,7 @@ class ApiTokensPanel:
             with ui.row().classes('w-full items-start gap-2'):
                 self.name = ui.input('Token name', placeholder='GitHub Actions').props('outlined dense stack-label')
                 self.days = ui.number('Expires in (days)', value=DEFAULT_DAYS, min=1, max=MOST_DAYS, precision=0)
-                self.days.props('outlined dense stack-label')
+                self.days.props('outlined dense stack-label').classes('w-40')
             offered = [s for s in Scope if s != Scope.ADMIN or user.is_admin]
             offered = [s for s in offered if s != Scope.DEPLOY or user.can_manage]
             self.scopes = {scope: ui.checkbox(SCOPE_HELP[scope], value=scope == Scope.READ) for scope in offered}
