@@ -2,7 +2,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint chromium bench-tools clean
+.PHONY: run test lint chromium node bench-tools clean
+
+OIDC_PROVIDER := tests/support/oidc-provider
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +31,21 @@ chromium:
 		fi; \
 	fi
 
+## node: the machine's Node.js and npm, for the OpenID provider the single sign-on tests run (installed when missing)
+node:
+	@if ! command -v node >/dev/null || ! command -v npm >/dev/null; then \
+		if [ "$$(id -u)" = 0 ]; then \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm; \
+		else \
+			echo "Node.js is missing: run 'sudo apt-get install -y nodejs npm'"; exit 1; \
+		fi; \
+	fi
+
+## the OpenID provider of the single sign-on tests: panva's oidc-provider, as its lock file pins it
+$(OIDC_PROVIDER)/node_modules/.installed: $(OIDC_PROVIDER)/package-lock.json | node
+	cd $(OIDC_PROVIDER) && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
 ## bench-tools: wrk, the C load generator the heartbeat bench paces its load with (bench/heartbeats.py --paced-by-wrk)
 bench-tools: $(VENV)/.dev-installed
 	@if ! command -v wrk >/dev/null; then \
@@ -45,7 +62,7 @@ lint: $(VENV)/.dev-installed
 	$(BIN)/lint-imports
 
 ## test: the whole suite: lint, unit, API, pages, and real-browser journeys
-test: $(VENV)/.dev-installed chromium lint
+test: $(VENV)/.dev-installed chromium $(OIDC_PROVIDER)/node_modules/.installed lint
 	$(BIN)/python -m pytest
 
 clean:

@@ -11,8 +11,10 @@ from cryptography.fernet import Fernet
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from models.accounts import Role
 from models.cluster import ClusterSettings
 from models.limits import Limit
+from models.single_sign_on import SingleSignOnSettings, parse_role_map
 from services.infrastructure.secret_box import SecretBox
 from web.client_address import trusted_networks
 
@@ -65,6 +67,15 @@ class Settings(BaseSettings):
     github_client_id: str | None = None
     github_client_secret: SecretStr | None = None
     github_timeout_seconds: float = Field(default=10.0, gt=0, le=60)
+    oidc_issuer: str | None = None
+    oidc_client_id: str | None = Field(default=None, max_length=200)
+    oidc_client_secret: SecretStr | None = None
+    oidc_name: str = Field(default='SSO', min_length=1, max_length=40)
+    oidc_scopes: str = Field(default='openid email profile', pattern=r'(^|.* )openid( .*|$)')
+    oidc_role_claim: str = Field(default='groups', min_length=1, max_length=100)
+    oidc_role_map: str = ''
+    oidc_default_role: Literal['viewer', 'operator', 'none'] = 'viewer'
+    password_login: bool = True
     github_cache_seconds: float = Field(default=60.0, ge=0, le=3600)
     cluster: Literal['auto', 'sandbox', 'kubeconfig', 'in-cluster'] = 'auto'
     cluster_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
@@ -127,7 +138,7 @@ class Settings(BaseSettings):
                 raise ValueError(FERNET_KEYS_EXPECTED) from None
         return value
 
-    @field_validator('github_api_url', 'public_url')
+    @field_validator('github_api_url', 'public_url', 'oidc_issuer')
     @classmethod
     def _http_url(cls, value: str | None) -> str | None:
         if value is not None and (not value.startswith(('https://', 'http://')) or any(c in value for c in ' ?#@')):
@@ -138,6 +149,11 @@ class Settings(BaseSettings):
     def _oauth_pair(self) -> 'Settings':
         if (self.github_client_id is None) != (self.github_client_secret is None):
             raise ValueError('ESPAZE_GITHUB_CLIENT_ID and ESPAZE_GITHUB_CLIENT_SECRET must be set together')
+        if len({self.oidc_issuer is None, self.oidc_client_id is None, self.oidc_client_secret is None}) > 1:
+            raise ValueError('ESPAZE_OIDC_ISSUER, ESPAZE_OIDC_CLIENT_ID and ESPAZE_OIDC_CLIENT_SECRET go together')
+        if not self.password_login and self.oidc_issuer is None:
+            raise ValueError('ESPAZE_PASSWORD_LOGIN=false needs single sign-on (ESPAZE_OIDC_ISSUER)')
+        parse_role_map(self.oidc_role_map)
         return self
 
     @field_validator('trusted_proxies')
@@ -190,6 +206,20 @@ class Settings(BaseSettings):
             builder_image=self.builder_image,
             build_deadline_seconds=self.build_deadline_seconds,
             progress_deadline_seconds=self.deploy_deadline_seconds,
+        )
+
+    def single_sign_on(self) -> SingleSignOnSettings | None:
+        if not (self.oidc_issuer and self.oidc_client_id and self.oidc_client_secret):
+            return None
+        return SingleSignOnSettings(
+            issuer=self.oidc_issuer,
+            client_id=self.oidc_client_id,
+            client_secret=self.oidc_client_secret.get_secret_value(),
+            name=self.oidc_name,
+            scopes=self.oidc_scopes,
+            role_claim=self.oidc_role_claim,
+            role_map=parse_role_map(self.oidc_role_map),
+            default_role=None if self.oidc_default_role == 'none' else Role(self.oidc_default_role),
         )
 
     @property

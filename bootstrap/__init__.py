@@ -205,6 +205,7 @@ def build(
         api_tokens=people.api_tokens,
         two_factor=people.two_factor,
         sessions=people.sessions,
+        single_sign_on=people.single_sign_on,
         accounts=accounts,
         health=HealthService(lambda: ping(db)),
         nodes=fleet,

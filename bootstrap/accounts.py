@@ -11,6 +11,7 @@ from repositories.api_tokens import ApiTokenRepository
 from repositories.instance import InstanceRepository
 from repositories.second_factors import SecondFactorRepository
 from repositories.sessions import SessionRepository
+from repositories.sso_links import SingleSignOnLinks
 from repositories.users import UserRepository
 from services.accounts import AccountService
 from services.api_tokens import ApiTokenService
@@ -20,6 +21,7 @@ from services.infrastructure.rate_limits import RateLimiter
 from services.infrastructure.secret_box import SecretBox
 from services.passwords import PasswordHasher
 from services.session_list import SessionDirectory
+from services.single_sign_on import SingleSignOn
 from services.tokens import TokenCodec
 from services.two_factor import TwoFactorService
 
@@ -31,6 +33,7 @@ class AccountParts:
     api_tokens: ApiTokenService
     two_factor: TwoFactorService
     sessions: SessionDirectory
+    single_sign_on: SingleSignOn | None
 
 
 def account_services(
@@ -57,11 +60,27 @@ def account_services(
         tokens=ApiTokenRepository(db), users=users, audit=audit, limiter=limiter, limit=limits['api_token']
     )
     directory = SessionDirectory(sessions=sessions, users=users, audit=audit)
+    hasher = PasswordHasher()
+    sso_settings = settings.single_sign_on()
+    single_sign_on = (
+        SingleSignOn(
+            sso_settings,
+            callback_url=f'{settings.reachable_url}/auth/oidc/callback',
+            users=users,
+            links=SingleSignOnLinks(db),
+            sessions=sessions,
+            hasher=hasher,
+            audit=audit,
+        )
+        if sso_settings
+        else None
+    )
     auth = AuthService(
         users=users,
         sessions=sessions,
         instance=instance,
-        hasher=PasswordHasher(),
+        hasher=hasher,
+        password_login=settings.password_login,
         tokens=tokens,
         signup_default=settings.allow_signup,
         audit=audit,
@@ -72,4 +91,11 @@ def account_services(
         directory=directory,
     )
     accounts = AccountService(users=users, sessions=sessions, instance=instance, audit=audit, api_tokens=api_tokens)
-    return AccountParts(auth=auth, accounts=accounts, api_tokens=api_tokens, two_factor=two_factor, sessions=directory)
+    return AccountParts(
+        auth=auth,
+        accounts=accounts,
+        api_tokens=api_tokens,
+        two_factor=two_factor,
+        sessions=directory,
+        single_sign_on=single_sign_on,
+    )

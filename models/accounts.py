@@ -37,6 +37,7 @@ class User:
     password_hash: str
     theme: Theme = Theme.AUTO
     two_factor: bool = False  # signs in with a TOTP code (or a recovery code) after the password
+    single_sign_on: bool = False  # made by a sign-in through the OpenID provider: no password anyone knows
 
     @property
     def is_admin(self) -> bool:

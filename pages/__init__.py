@@ -20,6 +20,7 @@ from pages import (
 )
 from pages.page_guard import PageGuard
 from pages.session import register_identity_routes
+from pages.single_sign_on import register_single_sign_on_routes
 from services.registry import Services
 
 
@@ -43,5 +44,6 @@ def register_all(services: Services, session_watch_seconds: float, anonymous_pag
     ):
         module.register(services)
     register_identity_routes(services)
+    register_single_sign_on_routes(services)
     guard = app.state.page_guard = PageGuard(services.auth, session_watch_seconds, anonymous_pages_per_address)
     app.on_startup(lambda: background_tasks.create(guard.watch(), name='close pages of ended sessions'))

@@ -1,4 +1,6 @@
-"""The login page."""
+"""The login page: email and password (then a code, for an account with two-factor), and single sign-on."""
+
+from urllib.parse import urlencode
 
 from fastapi.responses import RedirectResponse
 from nicegui import ui
@@ -8,7 +10,9 @@ from pages.components.busy import busy
 from pages.forms import FormErrors, auth_card, email_input, password_input
 from pages.layout import anonymous_page_admitted, database_unavailable
 from pages.session import log_in_browser, session_user
+from pages.single_sign_on import START_PATH
 from services.registry import Services
+from services.single_sign_on import REASONS
 from web.client_address import address_of
 from web.login_guard import safe_next
 
@@ -18,7 +22,7 @@ CODE_PROMPT = 'Enter the 6-digit code from your authenticator app.'
 
 def register(services: Services) -> None:
     @ui.page('/login', title='Log in · Espaze')
-    async def login_page(redirect_to: str = '/'):
+    async def login_page(redirect_to: str = '/', sso_error: str = ''):
         target = safe_next(redirect_to)
         if (refused := anonymous_page_admitted()) is not None:
             return refused
@@ -69,6 +73,16 @@ def register(services: Services) -> None:
             prompt.set_text('Enter one of your recovery codes (each works once).' if recovery_mode else CODE_PROMPT)
 
         with auth_card('Log in'):
+            if sso_error in REASONS:
+                ui.label(REASONS[sso_error]).classes('text-red-700 text-sm').props('role=alert').mark('sso error')
+            if services.single_sign_on is not None:
+                ui.button(
+                    f'Sign in with {services.single_sign_on.name}',
+                    icon='login',
+                    on_click=lambda: ui.navigate.to(f'{START_PATH}?{urlencode({"next": target})}'),
+                ).classes('w-full').props('outline')
+                if services.auth.password_login:
+                    ui.label('or').classes('w-full text-center text-sm text-slate-500')
             with ui.column().classes('w-full gap-3 p-0') as password_step:
                 email = email_input().on('keydown.enter', submit)
                 password = password_input().on('keydown.enter', submit)
@@ -90,4 +104,5 @@ def register(services: Services) -> None:
                 code_button = ui.button('Verify', on_click=submit).classes('w-full')
                 switch = ui.button(RECOVERY_LINK, on_click=switch_code_kind).props('flat dense no-caps')
             code_step.set_visibility(False)
+            password_step.set_visibility(services.auth.password_login)
         return None

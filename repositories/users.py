@@ -23,7 +23,7 @@ def object_id(value: str) -> ObjectId | None:
         return None
 
 
-def _to_user(doc: dict[str, Any]) -> User:
+def user_from_document(doc: dict[str, Any]) -> User:
     return User(
         id=str(doc['_id']),
         email=doc['email'],
@@ -34,6 +34,7 @@ def _to_user(doc: dict[str, Any]) -> User:
         password_hash=doc['password_hash'],
         theme=Theme(doc.get('theme', Theme.AUTO)),
         two_factor=bool((doc.get('totp') or {}).get('enabled')),
+        single_sign_on=bool((doc.get('oidc') or {}).get('only')),
     )
 
 
@@ -61,7 +62,7 @@ class UserRepository:
         except DuplicateKeyError:
             raise Conflict('An account with this email already exists') from None
         doc['_id'] = result.inserted_id
-        return _to_user(doc)
+        return user_from_document(doc)
 
     async def get(self, user_id: str) -> User | None:
         """The user with this id, or None (also for ids that are not ObjectIds)."""
@@ -69,7 +70,7 @@ class UserRepository:
         if oid is None:
             return None
         doc = await self._users.find_one({'_id': oid})
-        return _to_user(doc) if doc else None
+        return user_from_document(doc) if doc else None
 
     async def roles_of_enabled(self, user_ids: list[str]) -> dict[str, Role]:
         """The role of each of these accounts that exists and is enabled (one query)."""
@@ -86,7 +87,7 @@ class UserRepository:
         """Accounts whose email or name contains `text` (any case), at most `limit`."""
         pattern = {'$regex': re.escape(text), '$options': 'i'}
         found = self._users.find({'$or': [{'email': pattern}, {'name': pattern}]}).limit(limit)
-        return [_to_user(doc) async for doc in found]
+        return [user_from_document(doc) async for doc in found]
 
     async def names_of(self, user_ids: list[str]) -> dict[str, str]:
         """The display name of each of these accounts that exists (one query)."""
@@ -97,7 +98,7 @@ class UserRepository:
     async def get_by_email(self, email: str) -> User | None:
         """The user with this canonical email, or None."""
         doc = await self._users.find_one({'email': email})
-        return _to_user(doc) if doc else None
+        return user_from_document(doc) if doc else None
 
     async def count(self) -> int:
         """How many accounts exist."""
@@ -110,7 +111,7 @@ class UserRepository:
     async def page(self, skip: int, limit: int) -> UserPage:
         """One page of users, newest first."""
         cursor = self._users.find({}).sort('created_at', DESCENDING).skip(skip).limit(limit)
-        items = [_to_user(doc) async for doc in cursor]
+        items = [user_from_document(doc) async for doc in cursor]
         return UserPage(items=items, total=await self._users.count_documents({}))
 
     async def update_access(self, user_id: str, role: Role | None, disabled: bool | None) -> User | None:
@@ -128,7 +129,7 @@ class UserRepository:
         doc = await self._users.find_one_and_update(
             {'_id': oid}, {'$set': changes}, return_document=ReturnDocument.AFTER
         )
-        return _to_user(doc) if doc else None
+        return user_from_document(doc) if doc else None
 
     async def set_password(self, user_id: str, password_hash: str) -> None:
         """Store a new password hash."""

@@ -22,6 +22,7 @@ from services.two_factor import TwoFactorService
 log = logging.getLogger(__name__)
 
 INVALID_LOGIN = 'Invalid email or password'
+PASSWORD_LOGIN_OFF = 'Password sign-in is turned off on this instance: sign in with single sign-on'
 UI_SESSION_TTL = timedelta(days=7)
 LOGIN_TICKET_TTL = timedelta(seconds=60)
 
@@ -42,7 +43,9 @@ class AuthService:
         api_tokens: ApiTokenService,
         two_factor: TwoFactorService,
         directory: SessionDirectory,
+        password_login: bool = True,
     ) -> None:
+        self.password_login = password_login
         self._directory = directory
         self._api_tokens = api_tokens
         self._two_factor = two_factor
@@ -108,7 +111,7 @@ class AuthService:
         await self._limiter.take(self._limits['signup'], client)
         if await self.needs_setup():
             raise Forbidden('Espaze is not set up yet: open the setup link printed when it started')
-        if not await self.signup_allowed():
+        if not await self.signup_allowed() or not self.password_login:
             raise Forbidden('Sign-up is turned off on this instance; ask an admin for an account')
         user = await self._create(email, password, name, Role.OPERATOR)
         await self._audit.record(user, 'signup', user.id, name=user.name, address=client or '-')
@@ -132,6 +135,8 @@ class AuthService:
         'password+recovery'). The same Unauthorized for unknown email and wrong password, and the same 429 once an
         account or an address failed too often (known or not). An account with two-factor also needs a code:
         without one, SecondFactorNeeded; wrong ones count against their own limit."""
+        if not self.password_login:
+            raise Forbidden(PASSWORD_LOGIN_OFF)
         secret = normalized_password(password)
         try:
             canonical = canonical_email(email)

@@ -26,6 +26,7 @@ from services.infrastructure.telemetry import Telemetry
 from services.metrics.service import MetricsService
 from services.notifications import NotificationService
 from services.session_list import SessionDirectory
+from services.single_sign_on import SingleSignOn
 from services.two_factor import TwoFactorService
 
 
@@ -60,6 +61,7 @@ class Services:
     api_tokens: ApiTokenService
     two_factor: TwoFactorService
     sessions: SessionDirectory
+    single_sign_on: SingleSignOn | None
     accounts: AccountService
     health: HealthService
     nodes: NodeService

@@ -144,8 +144,9 @@ class TwoFactorService:
         return policy
 
     async def must_set_up(self, user: User) -> bool:
-        """Whether the instance requires two-factor of this account and it has none yet."""
-        return not user.two_factor and (await self.policy()).requires(user.role)
+        """Whether the instance requires two-factor of this account and it has none yet. Accounts made by single
+        sign-on have no password: the provider's own second factor guards them."""
+        return not user.two_factor and not user.single_sign_on and (await self.policy()).requires(user.role)
 
     async def reset(self, actor: User, user_id: str) -> None:
         """An admin turns off another account's second factor (lost phone); recorded in the audit log."""

@@ -20,6 +20,8 @@ PUBLIC_PATHS = {
     '/favicon.ico',
     '/session/start',
     '/session/end',
+    '/auth/oidc/start',
+    '/auth/oidc/callback',
 }
 PUBLIC_PREFIXES = ('/_nicegui', '/api/', '/assets/', '/docs/')
 

@@ -53,7 +53,7 @@ def start_app(
 
     With `verify` (the context that trusts its certificate) the app is expected to serve HTTPS.
     """
-    port = free_port()
+    port = int((extra_env or {}).get('ESPAZE_PORT') or free_port())
     env = {
         k: v
         for k, v in os.environ.items()
