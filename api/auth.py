@@ -15,6 +15,7 @@ from api.schemas import (
     TotpSetup,
     UserOut,
 )
+from models.accounts import SecondFactorCodes
 
 router = APIRouter(prefix='/api/auth', tags=['auth'])
 
@@ -39,7 +40,11 @@ async def login(body: LoginRequest, request: Request, services: ServicesDep, cli
     window ends (wrong codes have their own limit)."""
     return TokenResponse.of(
         await services.auth.login(
-            body.email, body.password, client, body.totp_code, body.recovery_code, request.headers.get('user-agent')
+            body.email,
+            body.password,
+            client,
+            SecondFactorCodes(body.totp_code, body.recovery_code),
+            request.headers.get('user-agent'),
         )
     )
 

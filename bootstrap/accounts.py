@@ -71,6 +71,8 @@ def account_services(
             sessions=sessions,
             hasher=hasher,
             audit=audit,
+            limiter=limiter,
+            failures_limit=limits['login_address'],
         )
         if sso_settings
         else None

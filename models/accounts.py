@@ -82,6 +82,21 @@ class Session:
 
 
 @dataclass(frozen=True)
+class SecondFactorCodes:
+    """What a login gives for the second factor: a code from the authenticator app, or a recovery code."""
+
+    totp: str | None = None
+    recovery: str | None = None
+
+    @property
+    def given(self) -> bool:
+        return bool(self.totp or self.recovery)
+
+
+NO_CODES = SecondFactorCodes()
+
+
+@dataclass(frozen=True)
 class TokenPair:
     access_token: str
     refresh_token: str

@@ -5,6 +5,7 @@ from urllib.parse import urlencode
 from fastapi.responses import RedirectResponse
 from nicegui import ui
 
+from models.accounts import NO_CODES, SecondFactorCodes
 from models.errors import EspazeError, SecondFactorNeeded
 from pages.components.busy import busy
 from pages.forms import FormErrors, auth_card, email_input, password_input
@@ -43,13 +44,10 @@ def register(services: Services) -> None:
             async with busy(code_button if asking_code else button):
                 try:
                     client = address_of(ui.context.client.request)
-                    totp, recovery = (None, code.value or '') if recovery_mode else (code.value or '', None)
+                    given = code.value or ''
+                    codes = SecondFactorCodes(recovery=given) if recovery_mode else SecondFactorCodes(totp=given)
                     user = await services.auth.authenticate(
-                        email.value or '',
-                        password.value or '',
-                        client,
-                        totp_code=totp if asking_code else None,
-                        recovery_code=recovery if asking_code else None,
+                        email.value or '', password.value or '', client, codes if asking_code else NO_CODES
                     )
                 except SecondFactorNeeded:
                     password_step.set_visibility(False)

@@ -5,16 +5,15 @@ from datetime import UTC, datetime
 
 from pymongo import ASCENDING, ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import DuplicateKeyError
 
 from models.accounts import Role, User
-from models.errors import Conflict
 from repositories.database import durable
-from repositories.users import object_id, user_from_document
+from repositories.users import UserRepository, object_id, user_from_document
 
 
 class SingleSignOnLinks:
     def __init__(self, db: AsyncDatabase) -> None:
+        self._db = db
         self._users = durable(db, 'users')
 
     async def ensure_indexes(self) -> None:
@@ -40,18 +39,5 @@ class SingleSignOnLinks:
 
     async def create(self, email: str, name: str, role: Role, unusable_password_hash: str, subject: str) -> User:
         """A new account that signs in through the provider (its password hash opens nothing anyone knows)."""
-        doc = {
-            'email': email,
-            'name': name,
-            'role': role.value,
-            'disabled': False,
-            'created_at': datetime.now(UTC),
-            'password_hash': unusable_password_hash,
-            'oidc': {'subject': subject, 'linked_at': datetime.now(UTC), 'only': True},
-        }
-        try:
-            result = await self._users.insert_one(doc)
-        except DuplicateKeyError:
-            raise Conflict('An account with this email or identity already exists') from None
-        doc['_id'] = result.inserted_id
-        return user_from_document(doc)
+        link = {'oidc': {'subject': subject, 'linked_at': datetime.now(UTC), 'only': True}}
+        return await UserRepository(self._db).create(email, name, role, unusable_password_hash, link)

@@ -47,8 +47,10 @@ class UserRepository:
         await self._users.create_index([('email', ASCENDING)], unique=True, name='email_unique')
         await self._users.create_index([('created_at', DESCENDING)], name='created_at')
 
-    async def create(self, email: str, name: str, role: Role, password_hash: str) -> User:
-        """Insert a user; an email already taken raises Conflict."""
+    async def create(
+        self, email: str, name: str, role: Role, password_hash: str, more: dict[str, Any] | None = None
+    ) -> User:
+        """Insert a user (with `more` fields); an email already taken raises Conflict."""
         doc = {
             'email': email,
             'name': name,
@@ -56,6 +58,7 @@ class UserRepository:
             'disabled': False,
             'created_at': datetime.now(UTC),
             'password_hash': password_hash,
+            **(more or {}),
         }
         try:
             result = await self._users.insert_one(doc)

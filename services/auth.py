@@ -4,7 +4,7 @@ import logging
 import uuid
 from datetime import UTC, datetime, timedelta
 
-from models.accounts import Role, TokenPair, User
+from models.accounts import NO_CODES, Role, SecondFactorCodes, TokenPair, User
 from models.errors import Forbidden, SecondFactorNeeded, Unauthorized, ValidationFailed
 from models.limits import Limit
 from repositories.instance import InstanceRepository
@@ -124,12 +124,7 @@ class AuthService:
         return await self._users.create(canonical, name, role, await self._hasher.hash(secret))
 
     async def authenticate(
-        self,
-        email: str,
-        password: str,
-        client: str | None = None,
-        totp_code: str | None = None,
-        recovery_code: str | None = None,
+        self, email: str, password: str, client: str | None = None, codes: SecondFactorCodes = NO_CODES
     ) -> User:
         """The account these credentials open (the audit log records how: 'password', 'password+totp' or
         'password+recovery'). The same Unauthorized for unknown email and wrong password, and the same 429 once an
@@ -155,9 +150,9 @@ class AuthService:
             raise Forbidden('This account is disabled')
         method = 'password'
         if user.two_factor:
-            if not totp_code and not recovery_code:
+            if not codes.given:
                 raise SecondFactorNeeded
-            method += '+' + await self._two_factor.verify(user, totp_code, recovery_code)
+            method += '+' + await self._two_factor.verify(user, codes.totp, codes.recovery)
         await self._audit.record(user, 'login', user.id, name=user.name, method=method, address=client or '-')
         return user
 
@@ -166,12 +161,11 @@ class AuthService:
         email: str,
         password: str,
         client: str | None = None,
-        totp_code: str | None = None,
-        recovery_code: str | None = None,
+        codes: SecondFactorCodes = NO_CODES,
         user_agent: str | None = None,
     ) -> TokenPair:
         """Open an API session: an access token and a refresh token."""
-        user = await self.authenticate(email, password, client, totp_code, recovery_code)
+        user = await self.authenticate(email, password, client, codes)
         session_id = uuid.uuid4().hex
         refresh = self._refresh_token_for(user.id, session_id)
         expires = datetime.now(UTC) + self._tokens.refresh_ttl

@@ -15,13 +15,15 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse
 
 from models.accounts import Role, User
-from models.errors import Conflict, ValidationFailed
+from models.errors import Conflict, RateLimited, ValidationFailed
+from models.limits import Limit
 from models.single_sign_on import SingleSignOnSettings
 from repositories.sessions import SessionRepository
 from repositories.sso_links import SingleSignOnLinks
 from repositories.users import UserRepository
 from services.audit import AuditLog
 from services.credentials import canonical_email, display_name
+from services.infrastructure.rate_limits import RateLimiter
 from services.passwords import PasswordHasher
 
 log = logging.getLogger(__name__)
@@ -46,6 +48,7 @@ REASONS = {
     'role': 'This account may not use Espaze (it is in none of the groups that may).',
     'disabled': 'This account is disabled.',
     'unavailable': 'The sign-in provider could not be reached: try again later.',
+    'busy': 'Too many failed sign-ins from this address: try again later.',
 }
 
 
@@ -73,8 +76,12 @@ class SingleSignOn:
         sessions: SessionRepository,
         hasher: PasswordHasher,
         audit: AuditLog,
+        limiter: RateLimiter,
+        failures_limit: Limit,
     ) -> None:
         self.settings = settings
+        self._limiter = limiter
+        self._failures_limit = failures_limit
         self._callback_url = callback_url
         self._users = users
         self._links = links
@@ -115,12 +122,17 @@ class SingleSignOn:
     async def finish(self, request: Request, address: str | None) -> User:
         """The account the provider's answer signs in; SignOnRefused (and an audit entry) when it signs in none."""
         try:
+            counted = await self._limiter.take_all([(self._failures_limit, address)])
+        except RateLimited:
+            raise SignOnRefused('busy') from None
+        try:
             claims = await self._verified_claims(request)
             user = await self._account_for(claims)
         except SignOnRefused as refused:
             log.info('single sign-on refused: %s', refused)
             await self._audit.record(None, 'login.failed', None, method='oidc', reason=refused.reason, address=address)
             raise
+        await self._limiter.give_back(counted)  # the limit counts failures only
         await self._audit.record(user, 'login', user.id, name=user.name, method='oidc', address=address or '-')
         return user
 

@@ -52,7 +52,7 @@ def test_the_observatory_shows_the_cluster_with_history(
         phone, phone_errors = open_page(browser, playwright, 'phone')
         log_in(phone, espaze)
         phone.goto(espaze.base_url + '/observatory')
-        expect(phone.locator('.js-plotly-plot .main-svg').first).to_be_visible()
+        expect(phone.locator('.js-plotly-plot .main-svg').first).to_be_visible(timeout=15_000)  # a loaded machine
         phone.wait_for_timeout(1000)
         phone.screenshot(path=screenshot_dir / 'phone-observatory.png', full_page=True)
         no_sideways_scroll(phone, 'the Observatory')

@@ -18,7 +18,7 @@ from runtime.child_process import free_port
 from tests.support.browser_pages import SIZES, no_sideways_scroll, open_page
 from tests.support.openid_provider import OpenIdProvider, account
 from tests.support.rollout_helpers import PASSWORD
-from tests.support.running_app import RunningApp, start_app, stop_app
+from tests.support.running_app import RunningApp, start_app_with_admin, stop_app
 
 ACCOUNTS = {
     'alice': account('alice@example.com', 'espaze-admins', name='Alice'),
@@ -44,10 +44,7 @@ def provider() -> Iterator[OpenIdProvider]:
 @pytest.fixture(scope='module')
 def espaze(provider: OpenIdProvider, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningApp]:
     settings = provider.settings(ESPAZE_PORT=str(provider.app_port), ESPAZE_OIDC_DEFAULT_ROLE='none')
-    running = start_app(tmp_path_factory.mktemp('sso') / 'data', settings)
-    token = running.setup_url().split('token=', 1)[1]
-    body = {'token': token, 'email': 'root@example.com', 'password': PASSWORD, 'name': 'Root'}
-    assert httpx.post(f'{running.base_url}/api/auth/setup', json=body, timeout=10).status_code == 201
+    running = start_app_with_admin(tmp_path_factory.mktemp('sso') / 'data', PASSWORD, settings)
     try:
         yield running
     finally:

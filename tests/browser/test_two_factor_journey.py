@@ -7,7 +7,6 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pyotp
 import pytest
 from playwright.sync_api import Browser, Page, Playwright, expect
@@ -15,7 +14,7 @@ from playwright.sync_api import Browser, Page, Playwright, expect
 from tests.browser.test_live_authority import new_account
 from tests.support.browser_pages import SIZES, no_sideways_scroll, open_page
 from tests.support.rollout_helpers import PASSWORD
-from tests.support.running_app import RunningApp, start_app, stop_app
+from tests.support.running_app import RunningApp, start_app_with_admin, stop_app
 from tests.support.two_factor_helpers import clear_of_a_step_edge
 
 WRONG = 'The code is not correct, or was already used'
@@ -23,12 +22,9 @@ WRONG = 'The code is not correct, or was already used'
 
 @pytest.fixture(scope='module')
 def espaze(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningApp]:
-    running = start_app(
-        tmp_path_factory.mktemp('two-factor') / 'data', {'ESPAZE_SECOND_FACTOR_FAILURES_PER_ACCOUNT': '3'}
+    running = start_app_with_admin(
+        tmp_path_factory.mktemp('two-factor') / 'data', PASSWORD, {'ESPAZE_SECOND_FACTOR_FAILURES_PER_ACCOUNT': '3'}
     )
-    token = running.setup_url().split('token=', 1)[1]
-    body = {'token': token, 'email': 'root@example.com', 'password': PASSWORD, 'name': 'Root'}
-    assert httpx.post(f'{running.base_url}/api/auth/setup', json=body, timeout=10).status_code == 201
     try:
         yield running
     finally:
@@ -46,6 +42,22 @@ def password_step(page: Page, app: RunningApp, email: str) -> None:
 def give_code(page: Page, code: str, label: str = 'Authentication code') -> None:
     page.get_by_label(label, exact=True).fill(code)
     page.get_by_role('button', name='Verify', exact=True).click()
+
+
+def refused(page: Page, code: str, label: str = 'Authentication code', saying: str | re.Pattern = WRONG) -> None:
+    """Give a code and wait for this attempt's answer: the page empties the field when it refuses one."""
+    give_code(page, code, label)
+    expect(page.get_by_label(label, exact=True)).to_have_value('')
+    expect(page.get_by_text(saying)).to_be_visible()
+    assert page.url.split('?')[0].endswith('/login')
+
+
+def recovery_step(browser: Browser, playwright: Playwright, size: str, app: RunningApp, email: str) -> Page:
+    page = fresh_browser(browser, playwright, size)
+    password_step(page, app, email)
+    page.get_by_role('button', name='Use a recovery code instead').click()
+    expect(page.get_by_label('Recovery code', exact=True)).to_be_visible()
+    return page
 
 
 def fresh_browser(browser: Browser, playwright: Playwright, size: str) -> Page:
@@ -85,28 +97,19 @@ def test_two_factor_from_setup_to_lockout(
     page = fresh_browser(browser, playwright, size)
     password_step(page, espaze, email)
     page.screenshot(path=screenshot_dir / f'{size}-login-second-step.png', full_page=True)
-    give_code(page, first)  # the code that turned two-factor on
-    expect(page.get_by_text(WRONG)).to_be_visible()
+    refused(page, first)  # the code that turned two-factor on
     give_code(page, pyotp.TOTP(secret).at(time.time() + 30))
     expect(page).not_to_have_url(re.compile('/login'))
     page.context.close()
 
-    page = fresh_browser(browser, playwright, size)
-    password_step(page, espaze, email)
-    page.get_by_role('button', name='Use a recovery code instead').click()
+    page = recovery_step(browser, playwright, size, espaze, email)
     give_code(page, codes[0], 'Recovery code')
     expect(page).not_to_have_url(re.compile('/login'))
     page.context.close()
 
-    page = fresh_browser(browser, playwright, size)
-    password_step(page, espaze, email)
-    page.get_by_role('button', name='Use a recovery code instead').click()
-    give_code(page, codes[0], 'Recovery code')
-    expect(page.get_by_text(WRONG)).to_be_visible()
-    give_code(page, codes[1].replace('-', '') + 'x', 'Recovery code')
-    expect(page.get_by_text(WRONG)).to_be_visible()
-    give_code(page, codes[1], 'Recovery code')
-    expect(page.get_by_text(re.compile('Too many wrong codes for this account'))).to_be_visible()
-    assert page.url.startswith(espaze.base_url + '/login')
+    page = recovery_step(browser, playwright, size, espaze, email)
+    refused(page, codes[0], 'Recovery code')  # used once already
+    refused(page, codes[1].replace('-', '') + 'x', 'Recovery code')
+    refused(page, codes[1], 'Recovery code', re.compile('Too many wrong codes for this account'))
     page.screenshot(path=screenshot_dir / f'{size}-login-second-step-locked.png', full_page=True)
     assert errors == []

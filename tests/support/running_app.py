@@ -89,3 +89,16 @@ def stop_app(running: RunningApp) -> None:
         except subprocess.TimeoutExpired:
             running.process.kill()
             running.process.wait(10)
+
+
+ROOT_EMAIL = 'root@example.com'
+
+
+def start_app_with_admin(data_dir: Path, password: str, extra_env: dict[str, str] | None = None) -> RunningApp:
+    """The app as `start_app` starts it, its first admin (root@example.com, named Root) made with the setup link."""
+    running = start_app(data_dir, extra_env)
+    token = running.setup_url().split('token=', 1)[1]
+    body = {'token': token, 'email': ROOT_EMAIL, 'password': password, 'name': 'Root'}
+    answer = httpx.post(f'{running.base_url}/api/auth/setup', json=body, timeout=10)
+    assert answer.status_code == 201, answer.text
+    return running

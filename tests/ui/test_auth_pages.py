@@ -3,25 +3,18 @@
 from nicegui.testing import User
 
 from tests.support.api_helpers import ADMIN_EMAIL, PASSWORD, admin_tokens, started
-from tests.support.ui_helpers import press
+from tests.support.ui_helpers import press, submit_password
 
 
 async def test_pages_send_a_browser_without_session_to_login_and_back(user: User):
     await admin_tokens(user.http_client)
-    await user.open('/users')
-    await user.should_see('Log in')
-    user.find('Email').type(ADMIN_EMAIL)
-    user.find('Password').type(PASSWORD)
-    press(user, 'Log in')
+    await submit_password(user, path='/users')
     await user.should_see('Allow sign-up', retries=50)
 
 
 async def test_redirect_after_login_stays_on_this_site(user: User):
     await admin_tokens(user.http_client)
-    await user.open('/login?redirect_to=//evil.example.com/steal')
-    user.find('Email').type(ADMIN_EMAIL)
-    user.find('Password').type(PASSWORD)
-    press(user, 'Log in')
+    await submit_password(user, path='/login?redirect_to=//evil.example.com/steal')
     await user.should_see('Welcome, admin.', retries=30)
 
 

@@ -65,3 +65,17 @@ async def test_a_provider_out_of_reach_is_said_on_the_login_page(password_off: N
     assert answer.status_code == 303 and answer.headers['location'] == '/login?sso_error=unavailable'
     forged = await user.http_client.get('/auth/oidc/callback?code=x&state=y', follow_redirects=False)
     assert forged.status_code == 303 and forged.headers['location'].startswith('/login?sso_error=')
+
+
+@pytest.fixture
+def two_failures_per_address(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv('ESPAZE_LOGIN_FAILURES_PER_ADDRESS', '2')
+
+
+async def test_failed_sign_ins_from_one_address_are_limited(password_off: None, two_failures_per_address, user: User):
+    await (await started()).auth.bootstrap_admin(ADMIN_EMAIL, PASSWORD)
+    answers = [
+        (await user.http_client.get('/auth/oidc/callback?code=x&state=y', follow_redirects=False)).headers['location']
+        for _ in range(3)
+    ]
+    assert answers == ['/login?sso_error=unavailable'] * 2 + ['/login?sso_error=busy']

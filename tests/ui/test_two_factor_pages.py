@@ -6,7 +6,7 @@ from nicegui.testing import User
 
 from tests.support.api_helpers import ADMIN_EMAIL, PASSWORD, admin_tokens, bearer, signup
 from tests.support.two_factor_helpers import clear_of_a_step_edge, code_at, turn_on
-from tests.support.ui_helpers import confirm, log_in, press
+from tests.support.ui_helpers import confirm, log_in, press, submit_password
 
 
 def text_of(user: User, marker: str) -> str:
@@ -14,10 +14,7 @@ def text_of(user: User, marker: str) -> str:
 
 
 async def password_step(user: User, email: str = ADMIN_EMAIL) -> None:
-    await user.open('/login')
-    user.find('Email').type(email)
-    user.find('Password').type(PASSWORD)
-    press(user, 'Log in')
+    await submit_password(user, email)
     await user.should_see('Enter the 6-digit code from your authenticator app.', retries=30)
 
 
@@ -72,10 +69,7 @@ async def test_a_required_second_factor_sends_the_account_to_set_it_up_first(use
     admin = bearer(await admin_tokens(user.http_client))
     await user.http_client.patch('/api/settings', json={'twoFactorRequired': 'everyone'}, headers=admin)
     await signup(user.http_client, 'op@example.com')
-    await user.open('/login')
-    user.find('Email').type('op@example.com')
-    user.find('Password').type(PASSWORD)
-    press(user, 'Log in')
+    await submit_password(user, 'op@example.com')
     await user.should_see('This instance requires two-factor sign-in: set it up to go on.', retries=30)
     await user.open('/deployments')
     await user.should_see('This instance requires two-factor sign-in: set it up to go on.', retries=30)
