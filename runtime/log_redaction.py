@@ -6,7 +6,7 @@ import re
 
 PATTERNS = [
     re.compile(r'\b(gh[pousr]_[A-Za-z0-9]{20,255}|github_pat_[A-Za-z0-9_]{20,255})'),
-    re.compile(r'\b(espe_[A-Za-z0-9_-]{10,})'),
+    re.compile(r'\b(esp(?:e|at)_[A-Za-z0-9_-]{10,})'),
     re.compile(r'\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}'),
     re.compile(r'(?i)\b(bearer|token|basic)\s+[A-Za-z0-9._~+/=-]{8,}'),
     re.compile(r'(?i)("?(?:password|secret|token|ticket|api_key|apikey)"?\s*[:=]\s*)("[^"]*"|\S+)'),

@@ -94,6 +94,7 @@ def test_redaction_covers_the_shapes_of_secrets():
         'ghp_' + 'x' * 36: '[redacted]',
         'github_pat_' + 'y' * 60: '[redacted]',
         'espe_' + 'z' * 30: '[redacted]',
+        'espat_' + 'Q-_9' * 11: '[redacted]',
         'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ1In0.c2lnbmF0dXJlLXBhcnQ': '[redacted]',
         'password=hunter2-is-long': 'password=[redacted]',
         '"token": "abc123456789"': '"token": [redacted]',

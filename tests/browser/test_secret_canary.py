@@ -1,5 +1,6 @@
 """The secret canary: every kind of secret Espaze handles (passwords, access and refresh tokens, the setup,
-enrollment and node tokens, a GitHub token, a deployment's secret variable, a webhook address) is given a
+enrollment and node tokens, a personal API token, a two-factor secret and recovery code, a GitHub token, a
+deployment's secret variable, a webhook address) is given a
 recognisable value, used, and then looked for in the app's whole log at DEBUG, every GET answer of the API,
 every page as Chromium renders it, every MongoDB document and every file of the data directory."""
 
@@ -9,6 +10,7 @@ from pathlib import Path
 
 import bson
 import httpx
+import pyotp
 from playwright.sync_api import Browser, expect
 from pymongo import MongoClient
 
@@ -82,6 +84,19 @@ def test_no_secret_appears_in_logs_answers_pages_documents_or_files(
                 json={'email': operator['email'], 'password': 'wrong-' + secrets['admin password']},
             )
         )
+
+        with_new_password = {'email': operator['email'], 'password': secrets['new operator password']}
+        again = call('POST', '/api/auth/login', json=with_new_password, expected=200)
+        operator_auth = {'Authorization': f'Bearer {again.json()["accessToken"]}'}
+        secrets['TOTP secret'] = call('POST', '/api/auth/totp', operator_auth, 200).json()['secret']
+        first_code = {'code': pyotp.TOTP(secrets['TOTP secret']).now()}
+        recovery = call('POST', '/api/auth/totp/confirm', operator_auth, 200, json=first_code).json()['recoveryCodes']
+        secrets['recovery code'] = recovery[1]
+        kept(call('POST', '/api/auth/login', json={**with_new_password, 'recoveryCode': recovery[0]}, expected=200))
+        secrets['API token'] = call('POST', '/api/tokens', auth, 201, json={'name': 'ci', 'scopes': ['read']}).json()[
+            'token'
+        ]
+        kept(call('GET', '/api/nodes', {'Authorization': f'Bearer {secrets["API token"]}'}, 200))
 
         secrets['GitHub token'] = classic_token()
         github.add_user(secrets['GitHub token'], 'root')
