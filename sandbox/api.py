@@ -13,7 +13,7 @@ from fastapi.responses import JSONResponse, PlainTextResponse, StreamingResponse
 from sandbox.changes import Change, watch_stream
 from sandbox.selectors import matches_fields, matches_labels
 from sandbox.simulation import Cluster
-from sandbox.store import BY_PATH, ApiError, Resource, now_text
+from sandbox.store import BY_PATH, RESOURCES, ApiError, Resource, now_text
 from sandbox.validation import validate
 
 VERSION = {
@@ -105,6 +105,44 @@ def create_app(cluster: Cluster) -> FastAPI:
             'apiVersion': 'metrics.k8s.io/v1beta1',
             'metadata': {},
             'items': cluster.usage.pod_metrics(namespace),
+        }
+
+    @app.get('/apis')
+    @app.get('/apis/')
+    async def api_groups() -> dict:
+        """Discovery: the API groups served (clients look here for Gateway API and cert-manager)."""
+        groups = sorted({(r.group, r.version) for r in RESOURCES if r.group})
+        versions = [{'groupVersion': f'{g}/{v}', 'version': v} for g, v in groups]
+        return {
+            'kind': 'APIGroupList',
+            'apiVersion': 'v1',
+            'groups': [
+                {'name': g, 'versions': [versions[i]], 'preferredVersion': versions[i]}
+                for i, (g, _) in enumerate(groups)
+            ],
+        }
+
+    @app.get('/apis/{group}/{version}')
+    @app.get('/apis/{group}/{version}/')
+    async def api_resources(group: str, version: str) -> dict:
+        served = [r for r in RESOURCES if r.group == group and r.version == version]
+        if not served:
+            raise ApiError(404, 'NotFound', 'the server could not find the requested resource')
+        verbs = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch']
+        return {
+            'kind': 'APIResourceList',
+            'apiVersion': 'v1',
+            'groupVersion': f'{group}/{version}',
+            'resources': [
+                {
+                    'name': r.plural,
+                    'singularName': r.kind.lower(),
+                    'namespaced': r.namespaced,
+                    'kind': r.kind,
+                    'verbs': verbs,
+                }
+                for r in served
+            ],
         }
 
     @app.api_route('/{path:path}', methods=['GET', 'POST', 'PUT', 'PATCH', 'DELETE'])

@@ -9,6 +9,7 @@ import json
 import time
 from collections import defaultdict
 
+from sandbox import edge_controllers
 from sandbox.builds import BuildSimulator
 from sandbox.deployment_status import deployment_status
 from sandbox.kubelet import Kubelet
@@ -56,6 +57,7 @@ class Cluster:
     def tick(self) -> None:
         now = time.monotonic()
         self.builds.tick(now)
+        edge_controllers.reconcile(self.store)
         owned = defaultdict(list)  # (namespace, owner name) -> pods, grouped once a tick
         for pod in self.store.every(PODS):
             for owner in pod['metadata'].get('ownerReferences') or []:

@@ -4,26 +4,13 @@ import copy
 import itertools
 import re
 import uuid
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from sandbox.changes import ChangeLog
+from sandbox.custom_resources import CUSTOM_RESOURCES
+from sandbox.resource import Resource
 from sandbox.selectors import matches_fields, matches_labels
-
-
-@dataclass(frozen=True)
-class Resource:
-    group: str  # '' for core
-    version: str
-    plural: str
-    kind: str
-    namespaced: bool
-
-    @property
-    def api_version(self) -> str:
-        return f'{self.group}/{self.version}' if self.group else self.version
-
 
 RESOURCES = [
     Resource('', 'v1', 'namespaces', 'Namespace', False),
@@ -38,6 +25,7 @@ RESOURCES = [
     Resource('batch', 'v1', 'jobs', 'Job', True),
     Resource('networking.k8s.io', 'v1', 'ingresses', 'Ingress', True),
     Resource('networking.k8s.io', 'v1', 'networkpolicies', 'NetworkPolicy', True),
+    *CUSTOM_RESOURCES,
 ]
 BY_PATH = {(r.group, r.version, r.plural): r for r in RESOURCES}
 BY_KIND = {r.kind: r for r in RESOURCES}

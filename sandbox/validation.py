@@ -2,6 +2,7 @@
 
 import re
 
+from sandbox.custom_resources import schema_causes
 from sandbox.store import Resource, invalid
 
 DNS_LABEL = re.compile(r'^[a-z0-9]([-a-z0-9]*[a-z0-9])?$')
@@ -31,7 +32,7 @@ def validate(resource: Resource, obj: dict) -> None:
     """Raise the API server's 422 for what it would refuse."""
     meta = obj.get('metadata') or {}
     name = meta.get('name', '')
-    causes: list[tuple[str, str]] = []
+    causes: list[tuple[str, str]] = schema_causes(resource, obj)
     for key, value in (meta.get('labels') or {}).items():
         if not isinstance(value, str) or len(value) > 63 or not LABEL_VALUE.match(value):
             causes.append((f'metadata.labels[{key}]', f'"{value}": a valid label must be 63 characters or less'))
