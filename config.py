@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Literal
 
 from cryptography.fernet import Fernet
-from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from models.accounts import Role
@@ -84,9 +84,13 @@ class Settings(BaseSettings):
     build_namespace: str = Field(default='espaze-builds', pattern=DNS_LABEL)
     build_deadline_seconds: int = Field(default=1800, ge=60, le=86_400)
     ingress_domain: str = Field(default='apps.espaze.localhost', pattern=r'^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$')
-    ingress_class: str | None = 'nginx'
+    ingress_class: str | None = Field(default=None, pattern=r'^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$')
     ingress_tls_secret: str | None = Field(default=None, pattern=DNS_LABEL)
-    ingress_controller_namespace: str = Field(default='ingress-nginx', pattern=DNS_LABEL)
+    edge_namespace: str = Field(
+        default='ingress-nginx',
+        pattern=DNS_LABEL,
+        validation_alias=AliasChoices('ESPAZE_EDGE_NAMESPACE', 'ESPAZE_INGRESS_CONTROLLER_NAMESPACE'),
+    )
     pod_security_level: Literal['restricted', 'baseline', 'privileged'] = 'restricted'
     namespace_network_policy: bool = True
     namespace_quota_cpu: str | None = Field(default='8', pattern=QUANTITY)
@@ -196,7 +200,7 @@ class Settings(BaseSettings):
             ingress_domain=self.ingress_domain,
             ingress_class=self.ingress_class,
             ingress_tls_secret=self.ingress_tls_secret,
-            ingress_controller_namespace=self.ingress_controller_namespace,
+            edge_namespace=self.edge_namespace,
             pod_security_level=self.pod_security_level,
             network_policy=self.namespace_network_policy,
             quota_cpu=self.namespace_quota_cpu,

@@ -157,9 +157,9 @@ class PodSample:
 @dataclass(frozen=True)
 class ClusterSettings:
     ingress_domain: str = 'apps.espaze.localhost'
-    ingress_class: str | None = 'nginx'
+    ingress_class: str | None = None  # None: the cluster's default IngressClass
     ingress_tls_secret: str | None = None
-    ingress_controller_namespace: str = 'ingress-nginx'
+    edge_namespace: str = 'ingress-nginx'  # the namespace of the ingress controller or gateway, admitted by policy
     pod_security_level: str = 'restricted'
     network_policy: bool = True
     quota_cpu: str | None = '8'

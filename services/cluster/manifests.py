@@ -65,12 +65,10 @@ def resource_quota(namespace_name: str, settings: ClusterSettings) -> k8s.V1Reso
 
 
 def network_policy(namespace_name: str, settings: ClusterSettings) -> k8s.V1NetworkPolicy | None:
-    """Deny all ingress to the namespace's pods except from the ingress controller's namespace."""
+    """Deny all ingress to the namespace's pods except from the namespace of the ingress controller or gateway."""
     if not settings.network_policy:
         return None
-    controller = k8s.V1LabelSelector(
-        match_labels={'kubernetes.io/metadata.name': settings.ingress_controller_namespace}
-    )
+    controller = k8s.V1LabelSelector(match_labels={'kubernetes.io/metadata.name': settings.edge_namespace})
     return k8s.V1NetworkPolicy(
         api_version='networking.k8s.io/v1',
         kind='NetworkPolicy',

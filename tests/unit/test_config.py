@@ -51,3 +51,15 @@ def test_missing_secrets_are_generated_once_with_mode_0600(app_environment):
 def test_configured_secret_wins_over_generated_file(monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setenv('ESPAZE_JWT_SECRET', 'k' * 40)
     assert resolve_secrets(load_settings()).jwt_secret == 'k' * 40
+
+
+@pytest.mark.parametrize('variable', ['ESPAZE_EDGE_NAMESPACE', 'ESPAZE_INGRESS_CONTROLLER_NAMESPACE'])
+def test_the_edge_namespace_is_read_under_its_name_and_its_old_one(monkeypatch: pytest.MonkeyPatch, variable: str):
+    monkeypatch.setenv(variable, 'envoy-gateway-system')
+    assert load_settings().cluster_settings().edge_namespace == 'envoy-gateway-system'
+
+
+def test_no_ingress_class_is_assumed(monkeypatch: pytest.MonkeyPatch):
+    assert load_settings().cluster_settings().ingress_class is None
+    monkeypatch.setenv('ESPAZE_INGRESS_CLASS', 'traefik')
+    assert load_settings().cluster_settings().ingress_class == 'traefik'

@@ -90,10 +90,14 @@ def test_an_environment_change_rolls_the_pods():
     assert m.deployment(changed).spec.template.metadata.annotations[m.CONFIG_HASH] != before
 
 
-def test_the_ingress_serves_the_name_under_the_domain_with_tls():
-    spec = SERIALIZE(EVERY['ingress'])['spec']
-    assert spec['rules'][0]['host'] == 'web-shop.apps.espaze.localhost' and spec['ingressClassName'] == 'nginx'
+def test_the_ingress_serves_the_name_under_the_domain_with_tls_and_names_no_controller():
+    ingress = SERIALIZE(EVERY['ingress'])
+    spec = ingress['spec']
+    assert spec['rules'][0]['host'] == 'web-shop.apps.espaze.localhost' and 'ingressClassName' not in spec
     assert spec['tls'] == [{'hosts': ['web-shop.apps.espaze.localhost'], 'secretName': 'wildcard-tls'}]
+    assert not ingress['metadata'].get('annotations')  # no controller-specific annotation
+    chosen = SERIALIZE(m.ingress(SPEC, m.ClusterSettings(ingress_class='traefik')))['spec']
+    assert chosen['ingressClassName'] == 'traefik'
 
 
 def test_namespaces_enforce_pod_security_and_admit_only_the_ingress_controller():
