@@ -86,6 +86,9 @@ class Settings(BaseSettings):
     ingress_domain: str = Field(default='apps.espaze.localhost', pattern=r'^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$')
     ingress_class: str | None = Field(default=None, pattern=r'^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$')
     ingress_tls_secret: str | None = Field(default=None, pattern=DNS_LABEL)
+    routing: Literal['auto', 'gateway', 'ingress', 'none'] = 'auto'
+    gateway: str | None = Field(default=None, pattern=r'^[a-z0-9]([-a-z0-9]*[a-z0-9])?/[a-z0-9]([-a-z0-9.]*[a-z0-9])?$')
+    gateway_listener: str | None = Field(default=None, pattern=DNS_LABEL)
     edge_namespace: str = Field(
         default='ingress-nginx',
         pattern=DNS_LABEL,
@@ -155,6 +158,8 @@ class Settings(BaseSettings):
             raise ValueError('ESPAZE_GITHUB_CLIENT_ID and ESPAZE_GITHUB_CLIENT_SECRET must be set together')
         if len({self.oidc_issuer is None, self.oidc_client_id is None, self.oidc_client_secret is None}) > 1:
             raise ValueError('ESPAZE_OIDC_ISSUER, ESPAZE_OIDC_CLIENT_ID and ESPAZE_OIDC_CLIENT_SECRET go together')
+        if self.routing == 'gateway' and self.gateway is None:
+            raise ValueError('ESPAZE_ROUTING=gateway needs ESPAZE_GATEWAY (namespace/name of the Gateway)')
         if not self.password_login and self.oidc_issuer is None:
             raise ValueError('ESPAZE_PASSWORD_LOGIN=false needs single sign-on (ESPAZE_OIDC_ISSUER)')
         parse_role_map(self.oidc_role_map)
@@ -201,6 +206,10 @@ class Settings(BaseSettings):
             ingress_class=self.ingress_class,
             ingress_tls_secret=self.ingress_tls_secret,
             edge_namespace=self.edge_namespace,
+            routing=self.routing,
+            gateway_namespace=self.gateway.split('/')[0] if self.gateway else None,
+            gateway_name=self.gateway.split('/')[1] if self.gateway else None,
+            gateway_listener=self.gateway_listener,
             pod_security_level=self.pod_security_level,
             network_policy=self.namespace_network_policy,
             quota_cpu=self.namespace_quota_cpu,

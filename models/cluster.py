@@ -160,6 +160,10 @@ class ClusterSettings:
     ingress_class: str | None = None  # None: the cluster's default IngressClass
     ingress_tls_secret: str | None = None
     edge_namespace: str = 'ingress-nginx'  # the namespace of the ingress controller or gateway, admitted by policy
+    routing: str = 'ingress'  # auto | gateway | ingress | none
+    gateway_namespace: str | None = None
+    gateway_name: str | None = None
+    gateway_listener: str | None = None  # the sectionName of the Gateway's HTTPS listener
     pod_security_level: str = 'restricted'
     network_policy: bool = True
     quota_cpu: str | None = '8'

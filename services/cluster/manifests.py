@@ -217,6 +217,31 @@ def ingress(spec: AppSpec, settings: ClusterSettings) -> k8s.V1Ingress:
 BUILD_METADATA = '/dev/termination-log'
 
 
+def http_route(spec: AppSpec, settings: ClusterSettings) -> dict:
+    """The HTTPRoute (Gateway API v1) that sends the deployment's host to its Service, through the configured
+    Gateway (and its HTTPS listener, when one is named)."""
+    parent = {'group': 'gateway.networking.k8s.io', 'kind': 'Gateway', 'name': settings.gateway_name}
+    if settings.gateway_namespace:
+        parent['namespace'] = settings.gateway_namespace
+    if settings.gateway_listener:
+        parent['sectionName'] = settings.gateway_listener
+    return {
+        'apiVersion': 'gateway.networking.k8s.io/v1',
+        'kind': 'HTTPRoute',
+        'metadata': {'name': spec.name, 'namespace': spec.namespace, 'labels': app_labels(spec)},
+        'spec': {
+            'parentRefs': [parent],
+            'hostnames': [host(spec, settings)],
+            'rules': [
+                {
+                    'matches': [{'path': {'type': 'PathPrefix', 'value': '/'}}],
+                    'backendRefs': [{'group': '', 'kind': 'Service', 'name': spec.name, 'port': 80}],
+                }
+            ],
+        },
+    }
+
+
 def build_name(build: BuildRequest) -> str:
     return f'build-{build.deployment_id[-12:]}-{build.commit_sha[:10]}'
 

@@ -14,6 +14,7 @@ from models.errors import NotFound
 from services.cluster import manifests
 from services.cluster.gateway import ClusterConflict, KubeGateway
 from services.cluster.reads import ClusterReads
+from services.cluster.routing import EdgeRouting
 
 CONFLICT_ATTEMPTS = 4
 NAMESPACE_APPLIED_FOR = 30.0  # seconds
@@ -46,6 +47,7 @@ class ClusterService:
         self.settings = settings
         self.sandbox = sandbox  # only for the banner that says so
         self.reads = ClusterReads(gateway, sandbox, live_seconds)
+        self.routing = EdgeRouting(gateway, settings, self.apply)
         self._namespace_locks: dict[str, asyncio.Lock] = {}
         self._namespaces_applied: dict[str, float] = {}
         core, apps, batch, net = gateway.core, gateway.apps, gateway.batch, gateway.networking
@@ -164,15 +166,12 @@ class ClusterService:
         return name
 
     async def deploy(self, spec: AppSpec, restarted_at: str | None = None) -> None:
-        """Apply every object of one deployment; without a public address its Ingress is removed."""
+        """Apply every object of one deployment, and route it as the routing mode says (or not, when private)."""
         await self.apply(manifests.config_map(spec))
         await self.apply(manifests.secret(spec))
         await self.apply(manifests.deployment(spec, restarted_at, self.settings.progress_deadline_seconds))
         await self.apply(manifests.service(spec))
-        if spec.public:
-            await self.apply(manifests.ingress(spec, self.settings))
-        else:
-            await self.gateway.optional(self.gateway.networking.delete_namespaced_ingress, spec.name, spec.namespace)
+        await self.routing.route(spec)
 
     async def scale(self, namespace: str, name: str, replicas: int) -> None:
         body = {'spec': {'replicas': replicas}}
@@ -200,7 +199,7 @@ class ClusterService:
             for item in found.items:
                 if await self.gateway.optional(kind.delete, item.metadata.name, namespace) is not None:
                     deleted += 1
-        return deleted
+        return deleted + await self.routing.remove_labelled(namespace, selector)
 
     async def labelled_objects(self) -> list[LabelledObject]:
         """Every object Espaze made for a deployment, in any namespace (its builds included)."""
@@ -214,10 +213,20 @@ class ClusterService:
                 found.append(
                     LabelledObject(kind_name, meta.namespace, meta.name, meta.labels[manifests.DEPLOYMENT_ID], created)
                 )
+        for route in await self.routing.labelled_everywhere(selector):
+            meta = route['metadata']
+            created = datetime.fromisoformat(meta['creationTimestamp'].replace('Z', '+00:00'))
+            found.append(
+                LabelledObject(
+                    'HTTPRoute', meta['namespace'], meta['name'], meta['labels'][manifests.DEPLOYMENT_ID], created
+                )
+            )
         return found
 
     async def remove(self, obj: LabelledObject) -> bool:
         """Delete one object listed by `labelled_objects` (a Job with its pods); False if it was already gone."""
+        if obj.kind == 'HTTPRoute':
+            return await self.routing.remove_route(obj.namespace, obj.name)
         options = k8s.V1DeleteOptions(propagation_policy='Background') if obj.kind == 'Job' else None
         extra = {'body': options} if options else {}
         return await self.gateway.optional(self._kinds[obj.kind].delete, obj.name, obj.namespace, **extra) is not None

@@ -119,8 +119,10 @@ def _calls_of_the_cluster_layer() -> set[tuple[str, str, str]]:
             'deployments/scale' if rest == 'deployment_scale' else rest.replace('_', '') + 's'
         )
         calls.add((GROUPS[api], resource, VERBS[verb]))
-    if 'list_cluster_custom_object' in source or 'list_namespaced_custom_object' in source:
+    if 'list_cluster_custom_object' in source:
         calls |= {('metrics.k8s.io', 'nodes', 'list'), ('metrics.k8s.io', 'pods', 'list')}
+    for verb in re.findall(r'custom\.(\w+?)_namespaced_custom_object, \*_at\(', source):  # HTTPRoutes
+        calls.add(('gateway.networking.k8s.io', 'httproutes', VERBS.get(verb, verb)))
     return calls
 
 

@@ -143,3 +143,19 @@ def test_the_build_job_never_holds_the_token_and_is_bounded():
     assert secret['metadata']['ownerReferences'][0]['uid'] == 'job-uid'
     public = SERIALIZE(EVERY['public build job'])['spec']['template']['spec']['containers'][0]
     assert '--secret' not in public['args'] and [e['name'] for e in public['env']] == ['BUILDKITD_FLAGS']
+
+
+def test_the_http_route_passes_the_gateway_api_schema_with_and_without_a_listener():
+    from sandbox.custom_resources import schema_causes
+    from sandbox.store import BY_KIND
+
+    for listener in ('https', None):
+        settings = m.ClusterSettings(
+            routing='gateway', gateway_namespace='edge-system', gateway_name='edge', gateway_listener=listener
+        )
+        route = m.http_route(SPEC, settings)
+        assert schema_causes(BY_KIND['HTTPRoute'], route) == []
+        assert ('sectionName' in route['spec']['parentRefs'][0]) == (listener is not None)
+    broken = m.http_route(SPEC, m.ClusterSettings(gateway_name='edge'))
+    broken['spec']['hostnames'] = ['*.*']
+    assert [field for field, _ in schema_causes(BY_KIND['HTTPRoute'], broken)] == ['spec.hostnames[0]']
