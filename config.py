@@ -89,6 +89,7 @@ class Settings(BaseSettings):
     routing: Literal['auto', 'gateway', 'ingress', 'none'] = 'auto'
     gateway: str | None = Field(default=None, pattern=r'^[a-z0-9]([-a-z0-9]*[a-z0-9])?/[a-z0-9]([-a-z0-9.]*[a-z0-9])?$')
     gateway_listener: str | None = Field(default=None, pattern=DNS_LABEL)
+    cert_issuer: str | None = Field(default=None, pattern=r'^(ClusterIssuer|Issuer)/[a-z0-9]([-a-z0-9.]*[a-z0-9])?$')
     edge_namespace: str = Field(
         default='ingress-nginx',
         pattern=DNS_LABEL,
@@ -210,6 +211,8 @@ class Settings(BaseSettings):
             gateway_namespace=self.gateway.split('/')[0] if self.gateway else None,
             gateway_name=self.gateway.split('/')[1] if self.gateway else None,
             gateway_listener=self.gateway_listener,
+            cert_issuer_kind=self.cert_issuer.split('/')[0] if self.cert_issuer else 'ClusterIssuer',
+            cert_issuer_name=self.cert_issuer.split('/')[1] if self.cert_issuer else None,
             pod_security_level=self.pod_security_level,
             network_policy=self.namespace_network_policy,
             quota_cpu=self.namespace_quota_cpu,

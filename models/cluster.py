@@ -164,6 +164,8 @@ class ClusterSettings:
     gateway_namespace: str | None = None
     gateway_name: str | None = None
     gateway_listener: str | None = None  # the sectionName of the Gateway's HTTPS listener
+    cert_issuer_kind: str = 'ClusterIssuer'  # or Issuer: cert-manager's issuer of the deployments' certificates
+    cert_issuer_name: str | None = None
     pod_security_level: str = 'restricted'
     network_policy: bool = True
     quota_cpu: str | None = '8'

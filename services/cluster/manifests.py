@@ -13,6 +13,7 @@ from models.cluster import AppSpec, BuildRequest, ClusterSettings
 from models.deployments import public_host
 
 MANAGED_BY = 'app.kubernetes.io/managed-by'
+ISSUER_ANNOTATIONS = {'ClusterIssuer': 'cert-manager.io/cluster-issuer', 'Issuer': 'cert-manager.io/issuer'}
 NAME = 'app.kubernetes.io/name'
 DEPLOYMENT_ID = 'espaze.io/deployment-id'
 OWNER = 'espaze.io/owner'
@@ -201,15 +202,16 @@ def ingress(spec: AppSpec, settings: ClusterSettings) -> k8s.V1Ingress:
         host=host(spec, settings),
         http=k8s.V1HTTPIngressRuleValue(paths=[k8s.V1HTTPIngressPath(path='/', path_type='Prefix', backend=backend)]),
     )
-    tls = (
-        [k8s.V1IngressTLS(hosts=[host(spec, settings)], secret_name=settings.ingress_tls_secret)]
-        if settings.ingress_tls_secret
-        else None
-    )
+    annotations = None
+    secret = settings.ingress_tls_secret
+    if settings.cert_issuer_name:  # cert-manager's ingress-shim issues the certificate into `<name>-tls`
+        annotations = {ISSUER_ANNOTATIONS[settings.cert_issuer_kind]: settings.cert_issuer_name}
+        secret = f'{spec.name}-tls'
+    tls = [k8s.V1IngressTLS(hosts=[host(spec, settings)], secret_name=secret)] if secret else None
     return k8s.V1Ingress(
         api_version='networking.k8s.io/v1',
         kind='Ingress',
-        metadata=_meta(spec.name, spec.namespace, app_labels(spec)),
+        metadata=_meta(spec.name, spec.namespace, app_labels(spec), annotations=annotations),
         spec=k8s.V1IngressSpec(ingress_class_name=settings.ingress_class, rules=[rule], tls=tls),
     )
 

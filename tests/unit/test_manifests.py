@@ -159,3 +159,23 @@ def test_the_http_route_passes_the_gateway_api_schema_with_and_without_a_listene
     broken = m.http_route(SPEC, m.ClusterSettings(gateway_name='edge'))
     broken['spec']['hostnames'] = ['*.*']
     assert [field for field, _ in schema_causes(BY_KIND['HTTPRoute'], broken)] == ['spec.hostnames[0]']
+
+
+def test_with_a_cert_issuer_the_ingress_asks_cert_manager_for_its_host():
+    for kind, annotation in (('ClusterIssuer', 'cert-manager.io/cluster-issuer'), ('Issuer', 'cert-manager.io/issuer')):
+        settings = m.ClusterSettings(cert_issuer_kind=kind, cert_issuer_name='letsencrypt', ingress_tls_secret='x')
+        ingress = SERIALIZE(m.ingress(SPEC, settings))
+        assert ingress['metadata']['annotations'] == {annotation: 'letsencrypt'}
+        assert ingress['spec']['tls'] == [{'hosts': ['web-shop.apps.espaze.localhost'], 'secretName': 'web-shop-tls'}]
+        assert kubernetes_validate.validate(ingress, '1.34', strict=True) == '1.34'
+
+
+def test_the_cert_issuer_setting_names_its_kind(monkeypatch: pytest.MonkeyPatch):
+    from config import Settings
+
+    monkeypatch.setenv('ESPAZE_CERT_ISSUER', 'Issuer/staging')
+    cluster = Settings().cluster_settings()
+    assert (cluster.cert_issuer_kind, cluster.cert_issuer_name) == ('Issuer', 'staging')
+    monkeypatch.setenv('ESPAZE_CERT_ISSUER', 'Certificate/staging')
+    with pytest.raises(ValueError, match='cert_issuer'):
+        Settings()
