@@ -14,6 +14,7 @@ class StoredFactor:
     sealed_secret: bytes | None  # the confirmed secret; None while two-factor is off
     sealed_pending: bytes | None  # a secret whose setup was started and not yet confirmed
     last_step: int
+    recovery_codes_left: int = 0
 
 
 class SecondFactorRepository:
@@ -24,7 +25,8 @@ class SecondFactorRepository:
         doc = await self._users.find_one({'_id': object_id(user_id)}, {'totp': 1}) or {}
         totp = doc.get('totp') or {}
         secret = totp.get('secret') if totp.get('enabled') else None
-        return StoredFactor(secret, totp.get('pending'), int(totp.get('last_step', 0)))
+        left = len(totp.get('recovery') or [])
+        return StoredFactor(secret, totp.get('pending'), int(totp.get('last_step', 0)), left)
 
     async def start(self, user_id: str, sealed_pending: bytes) -> bool:
         """Keep a new secret for setup; False when two-factor is already on."""
@@ -60,10 +62,6 @@ class SecondFactorRepository:
             {'$pull': {'totp.recovery': code_hash}},
         )
         return result.modified_count == 1
-
-    async def recovery_codes_left(self, user_id: str) -> int:
-        doc = await self._users.find_one({'_id': object_id(user_id)}, {'totp.recovery': 1}) or {}
-        return len((doc.get('totp') or {}).get('recovery') or [])
 
     async def clear(self, user_id: str) -> bool:
         """Turn two-factor off; False when it was not on."""

@@ -6,14 +6,18 @@ from datetime import UTC, datetime
 from pymongo import ASCENDING, ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
 
-from models.accounts import Role, User
+from models.accounts import User
 from repositories.database import durable
-from repositories.users import UserRepository, object_id, user_from_document
+from repositories.users import object_id, user_from_document
+
+
+def made_by_sign_on(subject: str) -> dict:
+    """The fields of an account made by a sign-in through the provider (`User.single_sign_on`: no password)."""
+    return {'oidc': {'subject': subject, 'linked_at': datetime.now(UTC), 'only': True}}
 
 
 class SingleSignOnLinks:
     def __init__(self, db: AsyncDatabase) -> None:
-        self._db = db
         self._users = durable(db, 'users')
 
     async def ensure_indexes(self) -> None:
@@ -36,8 +40,3 @@ class SingleSignOnLinks:
             return_document=ReturnDocument.AFTER,
         )
         return user_from_document(doc) if doc else None
-
-    async def create(self, email: str, name: str, role: Role, unusable_password_hash: str, subject: str) -> User:
-        """A new account that signs in through the provider (its password hash opens nothing anyone knows)."""
-        link = {'oidc': {'subject': subject, 'linked_at': datetime.now(UTC), 'only': True}}
-        return await UserRepository(self._db).create(email, name, role, unusable_password_hash, link)

@@ -111,16 +111,12 @@ def create_app(cluster: Cluster) -> FastAPI:
     @app.get('/apis/')
     async def api_groups() -> dict:
         """Discovery: the API groups served (clients look here for Gateway API and cert-manager)."""
-        groups = sorted({(r.group, r.version) for r in RESOURCES if r.group})
-        versions = [{'groupVersion': f'{g}/{v}', 'version': v} for g, v in groups]
-        return {
-            'kind': 'APIGroupList',
-            'apiVersion': 'v1',
-            'groups': [
-                {'name': g, 'versions': [versions[i]], 'preferredVersion': versions[i]}
-                for i, (g, _) in enumerate(groups)
-            ],
-        }
+        served = sorted({(r.group, r.version) for r in RESOURCES if r.group})
+        groups = []
+        for group, version in served:
+            named = {'groupVersion': f'{group}/{version}', 'version': version}
+            groups.append({'name': group, 'versions': [named], 'preferredVersion': named})
+        return {'kind': 'APIGroupList', 'apiVersion': 'v1', 'groups': groups}
 
     @app.get('/apis/{group}/{version}')
     @app.get('/apis/{group}/{version}/')

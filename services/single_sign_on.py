@@ -19,7 +19,7 @@ from models.errors import Conflict, RateLimited, ValidationFailed
 from models.limits import Limit
 from models.single_sign_on import SingleSignOnSettings
 from repositories.sessions import SessionRepository
-from repositories.sso_links import SingleSignOnLinks
+from repositories.sso_links import SingleSignOnLinks, made_by_sign_on
 from repositories.users import UserRepository
 from services.audit import AuditLog
 from services.credentials import canonical_email, display_name
@@ -197,7 +197,7 @@ class SingleSignOn:
         name = display_name(str(claims.get('name') or '')[:200] or None, email)
         unusable = await self._hasher.hash(secrets.token_urlsafe(32).encode())
         try:
-            user = await self._links.create(email, name, role, unusable, subject)
+            user = await self._users.create(email, name, role, unusable, made_by_sign_on(subject))
         except Conflict:
             raise SignOnRefused('token', 'an account with this email appeared meanwhile') from None
         await self._audit.record(user, 'signup', user.id, name=user.name, method='oidc')

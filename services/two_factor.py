@@ -125,8 +125,9 @@ class TwoFactorService:
 
     async def status(self, user: User) -> tuple[bool, int]:
         """Whether the account has two-factor on now, and how many recovery codes it has left."""
-        on = (await self._factors.get(user.id)).sealed_secret is not None
-        return on, await self._factors.recovery_codes_left(user.id) if on else 0
+        stored = await self._factors.get(user.id)
+        on = stored.sealed_secret is not None
+        return on, stored.recovery_codes_left if on else 0
 
     async def policy(self) -> TwoFactorPolicy:
         """Who must sign in with two factors (read at most every few seconds)."""
