@@ -28,6 +28,7 @@ class AppSpec:
     health_check_path: str | None = None
     public: bool = True
     node_selector: dict[str, str] = field(default_factory=dict)
+    domains: tuple[str, ...] = ()  # custom domains verified for it, routed beside its generated host
 
 
 @dataclass(frozen=True)
@@ -178,3 +179,23 @@ class ClusterSettings:
     progress_deadline_seconds: int = 600
     build_cpu_limit: str = '2'
     build_memory_limit: str = '4Gi'
+
+
+@dataclass(frozen=True)
+class CertificateState:
+    """A host's certificate as cert-manager reports it: its `Ready` condition, and the reason when not ready."""
+
+    host: str
+    ready: bool
+    reason: str
+    message: str
+
+    @classmethod
+    def of(cls, host: str, certificate: dict | None) -> 'CertificateState':
+        if certificate is None:
+            return cls(host, False, 'NotFound', 'cert-manager has not made its Certificate yet')
+        conditions = (certificate.get('status') or {}).get('conditions') or []
+        ready = next((c for c in conditions if c.get('type') == 'Ready'), None)
+        if ready is None:
+            return cls(host, False, 'Pending', 'cert-manager has not reported on it yet')
+        return cls(host, ready.get('status') == 'True', str(ready.get('reason') or ''), str(ready.get('message') or ''))

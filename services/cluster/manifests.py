@@ -10,10 +10,8 @@ import json
 from kubernetes import client as k8s
 
 from models.cluster import AppSpec, BuildRequest, ClusterSettings
-from models.deployments import public_host
 
 MANAGED_BY = 'app.kubernetes.io/managed-by'
-ISSUER_ANNOTATIONS = {'ClusterIssuer': 'cert-manager.io/cluster-issuer', 'Issuer': 'cert-manager.io/issuer'}
 NAME = 'app.kubernetes.io/name'
 DEPLOYMENT_ID = 'espaze.io/deployment-id'
 OWNER = 'espaze.io/owner'
@@ -190,58 +188,7 @@ def service(spec: AppSpec) -> k8s.V1Service:
     )
 
 
-def host(spec: AppSpec, settings: ClusterSettings) -> str:
-    return public_host(spec.name, settings.ingress_domain)
-
-
-def ingress(spec: AppSpec, settings: ClusterSettings) -> k8s.V1Ingress:
-    backend = k8s.V1IngressBackend(
-        service=k8s.V1IngressServiceBackend(name=spec.name, port=k8s.V1ServiceBackendPort(number=80))
-    )
-    rule = k8s.V1IngressRule(
-        host=host(spec, settings),
-        http=k8s.V1HTTPIngressRuleValue(paths=[k8s.V1HTTPIngressPath(path='/', path_type='Prefix', backend=backend)]),
-    )
-    annotations = None
-    secret = settings.ingress_tls_secret
-    if settings.cert_issuer_name:  # cert-manager's ingress-shim issues the certificate into `<name>-tls`
-        annotations = {ISSUER_ANNOTATIONS[settings.cert_issuer_kind]: settings.cert_issuer_name}
-        secret = f'{spec.name}-tls'
-    tls = [k8s.V1IngressTLS(hosts=[host(spec, settings)], secret_name=secret)] if secret else None
-    return k8s.V1Ingress(
-        api_version='networking.k8s.io/v1',
-        kind='Ingress',
-        metadata=_meta(spec.name, spec.namespace, app_labels(spec), annotations=annotations),
-        spec=k8s.V1IngressSpec(ingress_class_name=settings.ingress_class, rules=[rule], tls=tls),
-    )
-
-
 BUILD_METADATA = '/dev/termination-log'
-
-
-def http_route(spec: AppSpec, settings: ClusterSettings) -> dict:
-    """The HTTPRoute (Gateway API v1) that sends the deployment's host to its Service, through the configured
-    Gateway (and its HTTPS listener, when one is named)."""
-    parent = {'group': 'gateway.networking.k8s.io', 'kind': 'Gateway', 'name': settings.gateway_name}
-    if settings.gateway_namespace:
-        parent['namespace'] = settings.gateway_namespace
-    if settings.gateway_listener:
-        parent['sectionName'] = settings.gateway_listener
-    return {
-        'apiVersion': 'gateway.networking.k8s.io/v1',
-        'kind': 'HTTPRoute',
-        'metadata': {'name': spec.name, 'namespace': spec.namespace, 'labels': app_labels(spec)},
-        'spec': {
-            'parentRefs': [parent],
-            'hostnames': [host(spec, settings)],
-            'rules': [
-                {
-                    'matches': [{'path': {'type': 'PathPrefix', 'value': '/'}}],
-                    'backendRefs': [{'group': '', 'kind': 'Service', 'name': spec.name, 'port': 80}],
-                }
-            ],
-        },
-    }
 
 
 def build_name(build: BuildRequest) -> str:

@@ -1,37 +1,32 @@
 """How a public deployment is reached: an HTTPRoute on the configured Gateway (Gateway API), an Ingress, or nothing
 (`ESPAZE_ROUTING` gateway | ingress | none; `auto` takes Gateway API when the cluster serves HTTPRoute and a
-Gateway is configured, else Ingress). Whatever the mode does not use is removed, so a mode change leaves nothing
-stale."""
+Gateway is configured, else Ingress). With `ESPAZE_CERT_ISSUER` in gateway mode, each host also gets a cert-manager
+Certificate and an HTTPS listener of its own on the Gateway. Whatever the mode does not use is removed, so a mode
+change leaves nothing stale."""
 
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from models.cluster import AppSpec, ClusterSettings
-from services.cluster import manifests
+from models.cluster import AppSpec, CertificateState, ClusterSettings
+from services.cluster import edge_manifests as edge
+from services.cluster.custom_objects import CERTIFICATES, GATEWAYS, HTTP_ROUTES, REFERENCE_GRANTS, CustomObjects
 from services.cluster.gateway import ClusterConflict, KubeGateway
+from services.cluster.manifests import deployment_selector
 
-ROUTE_GROUP, ROUTE_VERSION, ROUTES = 'gateway.networking.k8s.io', 'v1', 'httproutes'
-
-
-def _at(namespace: str, *name: str) -> tuple[str, ...]:
-    """The custom-object arguments of HTTPRoutes in a namespace (and of one, named)."""
-    return (ROUTE_GROUP, ROUTE_VERSION, namespace, ROUTES, *name)
+MAX_LISTENERS = 64  # Gateway API's bound on one Gateway's listeners
+CONFLICT_ATTEMPTS = 4
 
 
 class EdgeRouting:
     def __init__(self, gateway: KubeGateway, settings: ClusterSettings, apply: Callable[[Any], Awaitable[Any]]) -> None:
         self.gateway = gateway
         self.settings = settings
+        self.custom = CustomObjects(gateway)
         self._apply = apply
-        self._serves_routes: bool | None = None
         self._mode: str | None = None
 
     async def serves_routes(self) -> bool:
-        """Whether the cluster serves Gateway API's HTTPRoute (asked once, through discovery)."""
-        if self._serves_routes is None:
-            found = await self.gateway.optional(self.gateway.custom.get_api_resources, ROUTE_GROUP, ROUTE_VERSION)
-            self._serves_routes = found is not None and any(r.name == ROUTES for r in found.resources or [])
-        return self._serves_routes
+        return await self.custom.serves(HTTP_ROUTES)
 
     async def mode(self) -> str:
         if self._mode is None:
@@ -41,48 +36,126 @@ class EdgeRouting:
             self._mode = mode
         return self._mode
 
+    @property
+    def _issues_certificates(self) -> bool:
+        return self.settings.cert_issuer_name is not None
+
     async def route(self, spec: AppSpec) -> None:
         """Make the deployment reachable as the mode says (when public), and remove what the mode does not use."""
         mode = await self.mode() if spec.public else 'none'
         if mode == 'ingress':
-            await self._apply(manifests.ingress(spec, self.settings))
+            await self._apply(edge.ingress(spec, self.settings))
         else:
             await self.gateway.optional(self.gateway.networking.delete_namespaced_ingress, spec.name, spec.namespace)
-        custom = self.gateway.custom
         if mode == 'gateway':
-            await self._apply_route(manifests.http_route(spec, self.settings))
-        elif await self.serves_routes():
-            await self.gateway.optional(custom.delete_namespaced_custom_object, *_at(spec.namespace, spec.name))
+            wanted = []
+            if self._issues_certificates:
+                wanted = await self._certify(spec)
+            await self._set_listeners(spec.deployment_id, wanted)
+            await self.custom.apply(HTTP_ROUTES, edge.http_route(spec, self.settings))
+        else:
+            await self._unroute(spec.namespace, spec.deployment_id, keep_route=False)
 
-    async def _apply_route(self, body: dict) -> dict:
-        custom, namespace, name = self.gateway.custom, body['metadata']['namespace'], body['metadata']['name']
-        try:
-            return await self.gateway.call(custom.create_namespaced_custom_object, *_at(namespace), body)
-        except ClusterConflict as conflict:
-            if conflict.reason != 'AlreadyExists':
-                raise
-        current = await self.gateway.call(custom.get_namespaced_custom_object, *_at(namespace, name))
-        body['metadata']['resourceVersion'] = current['metadata']['resourceVersion']
-        return await self.gateway.call(custom.replace_namespaced_custom_object, *_at(namespace, name), body)
+    async def _certify(self, spec: AppSpec) -> list[dict]:
+        """A Certificate per host (those of hosts gone removed), the grant that lets the Gateway read their
+        Secrets; returns the host's listeners."""
+        await self.custom.apply(REFERENCE_GRANTS, edge.reference_grant(spec.namespace, self.settings))
+        names = set()
+        for host in edge.hosts(spec, self.settings):
+            names.add(
+                (await self.custom.apply(CERTIFICATES, edge.certificate(spec, host, self.settings)))['metadata']['name']
+            )
+        for item in await self.custom.labelled(CERTIFICATES, spec.namespace, deployment_selector(spec.deployment_id)):
+            if item['metadata']['name'] not in names:
+                await self.custom.delete(CERTIFICATES, spec.namespace, item['metadata']['name'])
+        return [edge.gateway_listener(spec, host, self.settings) for host in edge.hosts(spec, self.settings)]
 
-    async def remove_labelled(self, namespace: str, selector: str) -> int:
-        """Delete the HTTPRoutes matching `selector` in the namespace; how many."""
+    async def _unroute(self, namespace: str, deployment_id: str, keep_route: bool) -> int:
+        """Remove the deployment's HTTPRoute (unless kept), Certificates and Gateway listeners; how many objects."""
+        removed = 0
         if not await self.serves_routes():
-            return 0
-        custom = self.gateway.custom
-        found = await self.gateway.call(custom.list_namespaced_custom_object, *_at(namespace), label_selector=selector)
-        return sum([await self.remove_route(namespace, item['metadata']['name']) for item in found.get('items') or []])
+            return removed
+        selector = deployment_selector(deployment_id)
+        if not keep_route:
+            for item in await self.custom.labelled(HTTP_ROUTES, namespace, selector):
+                removed += await self.custom.delete(HTTP_ROUTES, namespace, item['metadata']['name'])
+        if self._issues_certificates and await self.custom.serves(CERTIFICATES):
+            for item in await self.custom.labelled(CERTIFICATES, namespace, selector):
+                removed += await self.custom.delete(CERTIFICATES, namespace, item['metadata']['name'])
+        if self._issues_certificates and self.settings.gateway_name:
+            await self._set_listeners(deployment_id, [])
+        return removed
 
-    async def labelled_everywhere(self, selector: str) -> list[dict]:
-        """The HTTPRoutes matching `selector` in every namespace (none when the cluster serves no HTTPRoute)."""
-        if not await self.serves_routes():
+    async def _set_listeners(self, deployment_id: str, wanted: list[dict]) -> None:
+        """The Gateway's listeners for this deployment become `wanted` (others' kept); a read and, when something
+        changes, a replace that fails on a concurrent change, then tried again on a fresh read."""
+        if self.settings.gateway_name is None or (not wanted and not self._issues_certificates):
+            return
+        prefix = edge.listener_prefix(deployment_id)
+        for _ in range(CONFLICT_ATTEMPTS):
+            found = await self.custom.read_optional(
+                GATEWAYS, self.settings.gateway_namespace, self.settings.gateway_name
+            )
+            if found is None:
+                if wanted:
+                    raise ClusterConflict('NotFound', f'Gateway {self._gateway_named} does not exist')
+                return
+            listeners = found['spec']['listeners']
+            updated = [item for item in listeners if not item['name'].startswith(prefix)] + wanted
+            if updated == listeners:
+                return
+            if len(updated) > MAX_LISTENERS:
+                raise ClusterConflict(
+                    'GatewayFull',
+                    f'Gateway {self._gateway_named} would hold {len(updated)} listeners, more than the '
+                    f'{MAX_LISTENERS} Gateway API allows: give it a wildcard certificate on its HTTPS listener '
+                    f'(ESPAZE_GATEWAY_LISTENER) and unset ESPAZE_CERT_ISSUER, or use another Gateway',
+                )
+            found['spec']['listeners'] = updated
+            try:
+                await self.custom.replace(GATEWAYS, found)
+                return
+            except ClusterConflict as conflict:
+                if conflict.reason != 'Conflict':
+                    raise
+        raise ClusterConflict('Conflict', f'Gateway {self._gateway_named} kept changing; try again')
+
+    @property
+    def _gateway_named(self) -> str:
+        return f'{self.settings.gateway_namespace}/{self.settings.gateway_name}'
+
+    async def remove_deployment(self, namespace: str, deployment_id: str) -> int:
+        """Delete the deployment's routes, certificates and listeners; how many objects went."""
+        return await self._unroute(namespace, deployment_id, keep_route=False)
+
+    async def labelled_everywhere(self, selector: str) -> list[tuple[str, dict]]:
+        """(kind, object) of each HTTPRoute and Certificate matching `selector`, in every namespace."""
+        found = []
+        for kind_name, kind in (('HTTPRoute', HTTP_ROUTES), ('Certificate', CERTIFICATES)):
+            if await self.custom.serves(kind):
+                found += [(kind_name, item) for item in await self.custom.labelled_everywhere(kind, selector)]
+        return found
+
+    async def remove(self, kind_name: str, namespace: str, name: str, deployment_id: str) -> bool:
+        """Delete one object `labelled_everywhere` listed (a route's Gateway listeners with it); False if gone."""
+        if kind_name == 'HTTPRoute':
+            await self._set_listeners(deployment_id, [])
+            return await self.custom.delete(HTTP_ROUTES, namespace, name)
+        return await self.custom.delete(CERTIFICATES, namespace, name)
+
+    async def certificates(self, spec: AppSpec) -> list[CertificateState]:
+        """Each host's certificate as cert-manager reports it (Ready, or why not); none without an issuer."""
+        if not self._issues_certificates or not spec.public or await self.mode() == 'none':
             return []
-        found = await self.gateway.call(
-            self.gateway.custom.list_cluster_custom_object, ROUTE_GROUP, ROUTE_VERSION, ROUTES, label_selector=selector
-        )
-        return found.get('items') or []
-
-    async def remove_route(self, namespace: str, name: str) -> bool:
-        """Delete one HTTPRoute; False when it was already gone."""
-        custom = self.gateway.custom
-        return await self.gateway.optional(custom.delete_namespaced_custom_object, *_at(namespace, name)) is not None
+        if not await self.custom.serves(CERTIFICATES):
+            return [
+                CertificateState(h, False, 'NotServed', 'cert-manager is not installed')
+                for h in edge.hosts(spec, self.settings)
+            ]
+        states = []
+        for host in edge.hosts(spec, self.settings):
+            found = await self.custom.read_optional(
+                CERTIFICATES, spec.namespace, edge.tls_secret(spec, host, self.settings)
+            )
+            states.append(CertificateState.of(host, found))
+        return states

@@ -199,7 +199,7 @@ class ClusterService:
             for item in found.items:
                 if await self.gateway.optional(kind.delete, item.metadata.name, namespace) is not None:
                     deleted += 1
-        return deleted + await self.routing.remove_labelled(namespace, selector)
+        return deleted + await self.routing.remove_deployment(namespace, deployment_id)
 
     async def labelled_objects(self) -> list[LabelledObject]:
         """Every object Espaze made for a deployment, in any namespace (its builds included)."""
@@ -213,20 +213,20 @@ class ClusterService:
                 found.append(
                     LabelledObject(kind_name, meta.namespace, meta.name, meta.labels[manifests.DEPLOYMENT_ID], created)
                 )
-        for route in await self.routing.labelled_everywhere(selector):
-            meta = route['metadata']
+        for kind_name, item in await self.routing.labelled_everywhere(selector):
+            meta = item['metadata']
             created = datetime.fromisoformat(meta['creationTimestamp'].replace('Z', '+00:00'))
             found.append(
                 LabelledObject(
-                    'HTTPRoute', meta['namespace'], meta['name'], meta['labels'][manifests.DEPLOYMENT_ID], created
+                    kind_name, meta['namespace'], meta['name'], meta['labels'][manifests.DEPLOYMENT_ID], created
                 )
             )
         return found
 
     async def remove(self, obj: LabelledObject) -> bool:
         """Delete one object listed by `labelled_objects` (a Job with its pods); False if it was already gone."""
-        if obj.kind == 'HTTPRoute':
-            return await self.routing.remove_route(obj.namespace, obj.name)
+        if obj.kind in ('HTTPRoute', 'Certificate'):
+            return await self.routing.remove(obj.kind, obj.namespace, obj.name, obj.deployment_id)
         options = k8s.V1DeleteOptions(propagation_policy='Background') if obj.kind == 'Job' else None
         extra = {'body': options} if options else {}
         return await self.gateway.optional(self._kinds[obj.kind].delete, obj.name, obj.namespace, **extra) is not None

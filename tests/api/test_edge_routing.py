@@ -8,10 +8,10 @@ import uuid
 import pytest
 
 from models.cluster import ClusterSettings
-from services.cluster.routing import ROUTE_GROUP, ROUTE_VERSION, ROUTES
+from services.cluster.custom_objects import HTTP_ROUTES
 from services.cluster.service import ClusterService
 from tests.conftest import SandboxCluster
-from tests.support.cluster_helpers import app_spec, cluster_service, eventually
+from tests.support.cluster_helpers import app_spec, cluster_service, eventually, gateway_exists
 
 GATEWAY = ClusterSettings(
     routing='gateway', gateway_namespace='edge-system', gateway_name='edge', gateway_listener='https'
@@ -25,29 +25,12 @@ def kubeconfig(sandbox_cluster: SandboxCluster) -> str:
 
 async def routes(cluster: ClusterService, namespace: str) -> list[dict]:
     custom = cluster.gateway.custom
-    found = await cluster.gateway.call(
-        custom.list_namespaced_custom_object, ROUTE_GROUP, ROUTE_VERSION, namespace, ROUTES
-    )
+    found = await cluster.gateway.call(custom.list_namespaced_custom_object, *HTTP_ROUTES.at(namespace))
     return found['items']
 
 
 async def ingresses(cluster: ClusterService, namespace: str) -> list:
     return (await cluster.gateway.call(cluster.gateway.networking.list_namespaced_ingress, namespace)).items
-
-
-async def gateway_exists(cluster: ClusterService) -> None:
-    core, custom = cluster.gateway.core, cluster.gateway.custom
-    await cluster.gateway.optional(core.create_namespace, {'metadata': {'name': 'edge-system'}})
-    listener = {'name': 'https', 'protocol': 'HTTPS', 'port': 443, 'hostname': '*.apps.espaze.localhost'}
-    body = {
-        'apiVersion': 'gateway.networking.k8s.io/v1',
-        'kind': 'Gateway',
-        'metadata': {'name': 'edge'},
-        'spec': {'gatewayClassName': 'sandbox', 'listeners': [listener]},
-    }
-    await cluster.gateway.optional(
-        custom.create_namespaced_custom_object, ROUTE_GROUP, ROUTE_VERSION, 'edge-system', 'gateways', body
-    )
 
 
 async def test_gateway_mode_routes_through_the_gateway_and_the_route_is_accepted(kubeconfig: str):

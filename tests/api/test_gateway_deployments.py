@@ -4,7 +4,7 @@ the Gateway accepts, and made private, the route goes."""
 import pytest
 from nicegui.testing import User
 
-from services.cluster.routing import ROUTE_GROUP, ROUTE_VERSION, ROUTES
+from services.cluster.custom_objects import GATEWAYS, HTTP_ROUTES
 from tests.support.api_helpers import started
 from tests.support.cluster_helpers import eventually
 from tests.support.deployment_helpers import NGINX, body, create, linked_operator, until
@@ -25,20 +25,21 @@ async def a_gateway() -> None:
         'apiVersion': 'gateway.networking.k8s.io/v1',
         'kind': 'Gateway',
         'metadata': {'name': 'public'},
-        'spec': {'gatewayClassName': 'sandbox', 'listeners': [{'name': 'http', 'protocol': 'HTTP', 'port': 80}]},
+        'spec': {
+            'gatewayClassName': 'sandbox',
+            'listeners': [
+                {'name': 'http', 'protocol': 'HTTP', 'port': 80, 'allowedRoutes': {'namespaces': {'from': 'All'}}}
+            ],
+        },
     }
     custom = cluster.gateway.custom
-    await cluster.gateway.optional(
-        custom.create_namespaced_custom_object, ROUTE_GROUP, ROUTE_VERSION, 'espaze-edge', 'gateways', body_
-    )
+    await cluster.gateway.optional(custom.create_namespaced_custom_object, *GATEWAYS.at('espaze-edge'), body_)
 
 
 async def routes_in(namespace: str) -> list[dict]:
     cluster = (await started()).cluster
     custom = cluster.gateway.custom
-    found = await cluster.gateway.call(
-        custom.list_namespaced_custom_object, ROUTE_GROUP, ROUTE_VERSION, namespace, ROUTES
-    )
+    found = await cluster.gateway.call(custom.list_namespaced_custom_object, *HTTP_ROUTES.at(namespace))
     return found['items']
 
 

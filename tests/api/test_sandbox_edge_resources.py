@@ -147,7 +147,7 @@ def test_a_certificate_becomes_ready_with_its_secret(api: client.ApiClient, name
     objects.create_namespaced_custom_object(*CERT_MANAGER, namespace, 'certificates', body)
     found = until(
         lambda: objects.get_namespaced_custom_object(*CERT_MANAGER, namespace, 'certificates', 'shop-tls'),
-        lambda c: 'Ready' in conditions(c.get('status') or {}),
+        lambda c: conditions(c.get('status') or {}).get('Ready', ('', ''))[0] == 'True',  # after `Issuing`
     )
     assert conditions(found['status']) == {'Ready': ('True', 'Ready')} and found['status']['notAfter']
     secret = client.CoreV1Api(api).read_namespaced_secret('shop-tls', namespace)

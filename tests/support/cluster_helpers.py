@@ -9,7 +9,8 @@ from typing import TypeVar
 from models.cluster import AppSpec, ClusterSettings
 from models.errors import UpstreamFailed
 from services.cluster.connect import api_client
-from services.cluster.gateway import KubeGateway
+from services.cluster.custom_objects import GATEWAYS
+from services.cluster.gateway import ClusterConflict, KubeGateway
 from services.cluster.service import ClusterService
 
 T = TypeVar('T')
@@ -54,3 +55,26 @@ async def watched(reads, namespace: str, name: str, deployment_id: str) -> tuple
         return reads.informed(namespace, name, deployment_id)
     except UpstreamFailed:
         return None, []
+
+
+async def gateway_exists(cluster: ClusterService) -> None:
+    """The Gateway `edge-system/edge` with one wildcard HTTPS listener, as an operator would have made it."""
+    core, custom = cluster.gateway.core, cluster.gateway.custom
+    await _made(cluster.gateway.call(core.create_namespace, {'metadata': {'name': 'edge-system'}}))
+    listener = {'name': 'https', 'protocol': 'HTTPS', 'port': 443, 'hostname': '*.apps.espaze.localhost'}
+    listener['allowedRoutes'] = {'namespaces': {'from': 'All'}}
+    body = {
+        'apiVersion': 'gateway.networking.k8s.io/v1',
+        'kind': 'Gateway',
+        'metadata': {'name': 'edge'},
+        'spec': {'gatewayClassName': 'sandbox', 'listeners': [listener]},
+    }
+    await _made(cluster.gateway.call(custom.create_namespaced_custom_object, *GATEWAYS.at('edge-system'), body))
+
+
+async def _made(creating: Awaitable) -> None:
+    """Create, unless an earlier test did."""
+    try:
+        await creating
+    except ClusterConflict:
+        pass

@@ -7,6 +7,7 @@ import pytest
 from kubernetes import client as k8s
 
 from models.cluster import AppSpec, BuildRequest, Resources
+from services.cluster import edge_manifests as edge
 from services.cluster import manifests as m
 
 SETTINGS = m.ClusterSettings(ingress_tls_secret='wildcard-tls')
@@ -36,7 +37,7 @@ EVERY = {
     'secret': m.secret(SPEC),
     'deployment': m.deployment(SPEC, '2026-11-27T10:00:00Z'),
     'service': m.service(SPEC),
-    'ingress': m.ingress(SPEC, SETTINGS),
+    'ingress': edge.ingress(SPEC, SETTINGS),
     'build namespace': m.build_namespace(SETTINGS),
     'build job': m.build_job(BUILD, SETTINGS),
     'build secret': m.build_secret(BUILD, SETTINGS, 'job-uid'),
@@ -96,7 +97,7 @@ def test_the_ingress_serves_the_name_under_the_domain_with_tls_and_names_no_cont
     assert spec['rules'][0]['host'] == 'web-shop.apps.espaze.localhost' and 'ingressClassName' not in spec
     assert spec['tls'] == [{'hosts': ['web-shop.apps.espaze.localhost'], 'secretName': 'wildcard-tls'}]
     assert not ingress['metadata'].get('annotations')  # no controller-specific annotation
-    chosen = SERIALIZE(m.ingress(SPEC, m.ClusterSettings(ingress_class='traefik')))['spec']
+    chosen = SERIALIZE(edge.ingress(SPEC, m.ClusterSettings(ingress_class='traefik')))['spec']
     assert chosen['ingressClassName'] == 'traefik'
 
 
@@ -143,31 +144,6 @@ def test_the_build_job_never_holds_the_token_and_is_bounded():
     assert secret['metadata']['ownerReferences'][0]['uid'] == 'job-uid'
     public = SERIALIZE(EVERY['public build job'])['spec']['template']['spec']['containers'][0]
     assert '--secret' not in public['args'] and [e['name'] for e in public['env']] == ['BUILDKITD_FLAGS']
-
-
-def test_the_http_route_passes_the_gateway_api_schema_with_and_without_a_listener():
-    from sandbox.custom_resources import schema_causes
-    from sandbox.store import BY_KIND
-
-    for listener in ('https', None):
-        settings = m.ClusterSettings(
-            routing='gateway', gateway_namespace='edge-system', gateway_name='edge', gateway_listener=listener
-        )
-        route = m.http_route(SPEC, settings)
-        assert schema_causes(BY_KIND['HTTPRoute'], route) == []
-        assert ('sectionName' in route['spec']['parentRefs'][0]) == (listener is not None)
-    broken = m.http_route(SPEC, m.ClusterSettings(gateway_name='edge'))
-    broken['spec']['hostnames'] = ['*.*']
-    assert [field for field, _ in schema_causes(BY_KIND['HTTPRoute'], broken)] == ['spec.hostnames[0]']
-
-
-def test_with_a_cert_issuer_the_ingress_asks_cert_manager_for_its_host():
-    for kind, annotation in (('ClusterIssuer', 'cert-manager.io/cluster-issuer'), ('Issuer', 'cert-manager.io/issuer')):
-        settings = m.ClusterSettings(cert_issuer_kind=kind, cert_issuer_name='letsencrypt', ingress_tls_secret='x')
-        ingress = SERIALIZE(m.ingress(SPEC, settings))
-        assert ingress['metadata']['annotations'] == {annotation: 'letsencrypt'}
-        assert ingress['spec']['tls'] == [{'hosts': ['web-shop.apps.espaze.localhost'], 'secretName': 'web-shop-tls'}]
-        assert kubernetes_validate.validate(ingress, '1.34', strict=True) == '1.34'
 
 
 def test_the_cert_issuer_setting_names_its_kind(monkeypatch: pytest.MonkeyPatch):
