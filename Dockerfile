@@ -18,7 +18,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     ESPAZE_LOG_FORMAT=json
 COPY --from=dependencies /venv /venv
 WORKDIR /app
-COPY app.py agent.py backup.py config.py jobs.py ./
+COPY app.py agent.py backup.py config.py config_cluster.py jobs.py ./
 COPY bootstrap ./bootstrap
 COPY api ./api
 COPY models ./models

@@ -8,19 +8,17 @@ from pathlib import Path
 from typing import Literal
 
 from cryptography.fernet import Fernet
-from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import SettingsConfigDict
 
+from config_cluster import ClusterConfig
 from models.accounts import Role
-from models.cluster import ClusterSettings
 from models.limits import Limit
 from models.single_sign_on import SingleSignOnSettings, parse_role_map
 from services.infrastructure.secret_box import SecretBox
 from web.client_address import trusted_networks
 
 MIN_SECRET_BYTES = 32
-DNS_LABEL = r'^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$'
-QUANTITY = r'^[0-9]+(\.[0-9]+)?(m|k|M|G|T|Ki|Mi|Gi|Ti)?$'
 FERNET_KEYS_EXPECTED = 'must be comma-separated Fernet keys (32 url-safe base64 bytes each), newest first'
 
 
@@ -28,7 +26,7 @@ class ConfigurationError(Exception):
     """The environment holds a value Espaze refuses to start with; the message never echoes it."""
 
 
-class Settings(BaseSettings):
+class Settings(ClusterConfig):
     model_config = SettingsConfigDict(env_prefix='ESPAZE_', extra='ignore')
 
     host: str = '127.0.0.1'
@@ -77,29 +75,6 @@ class Settings(BaseSettings):
     oidc_default_role: Literal['viewer', 'operator', 'none'] = 'viewer'
     password_login: bool = True
     github_cache_seconds: float = Field(default=60.0, ge=0, le=3600)
-    cluster: Literal['auto', 'sandbox', 'kubeconfig', 'in-cluster'] = 'auto'
-    cluster_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
-    registry: str = Field(default='registry.espaze.localhost:5000', pattern=r'^[a-z0-9.-]+(:[0-9]+)?(/[a-z0-9._/-]+)?$')
-    builder_image: str = Field(default='moby/buildkit:v0.26.2-rootless', max_length=255)
-    build_namespace: str = Field(default='espaze-builds', pattern=DNS_LABEL)
-    build_deadline_seconds: int = Field(default=1800, ge=60, le=86_400)
-    ingress_domain: str = Field(default='apps.espaze.localhost', pattern=r'^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$')
-    ingress_class: str | None = Field(default=None, pattern=r'^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$')
-    ingress_tls_secret: str | None = Field(default=None, pattern=DNS_LABEL)
-    routing: Literal['auto', 'gateway', 'ingress', 'none'] = 'auto'
-    gateway: str | None = Field(default=None, pattern=r'^[a-z0-9]([-a-z0-9]*[a-z0-9])?/[a-z0-9]([-a-z0-9.]*[a-z0-9])?$')
-    gateway_listener: str | None = Field(default=None, pattern=DNS_LABEL)
-    cert_issuer: str | None = Field(default=None, pattern=r'^(ClusterIssuer|Issuer)/[a-z0-9]([-a-z0-9.]*[a-z0-9])?$')
-    edge_namespace: str = Field(
-        default='ingress-nginx',
-        pattern=DNS_LABEL,
-        validation_alias=AliasChoices('ESPAZE_EDGE_NAMESPACE', 'ESPAZE_INGRESS_CONTROLLER_NAMESPACE'),
-    )
-    pod_security_level: Literal['restricted', 'baseline', 'privileged'] = 'restricted'
-    namespace_network_policy: bool = True
-    namespace_quota_cpu: str | None = Field(default='8', pattern=QUANTITY)
-    namespace_quota_memory: str | None = Field(default='16Gi', pattern=QUANTITY)
-    namespace_quota_pods: int | None = Field(default=50, ge=1, le=10_000)
     max_replicas: int = Field(default=10, ge=1, le=1000)
     rollout_interval_seconds: float = Field(default=3.0, gt=0, le=60)
     max_previews: int = Field(default=5, ge=1, le=100)
@@ -159,8 +134,6 @@ class Settings(BaseSettings):
             raise ValueError('ESPAZE_GITHUB_CLIENT_ID and ESPAZE_GITHUB_CLIENT_SECRET must be set together')
         if len({self.oidc_issuer is None, self.oidc_client_id is None, self.oidc_client_secret is None}) > 1:
             raise ValueError('ESPAZE_OIDC_ISSUER, ESPAZE_OIDC_CLIENT_ID and ESPAZE_OIDC_CLIENT_SECRET go together')
-        if self.routing == 'gateway' and self.gateway is None:
-            raise ValueError('ESPAZE_ROUTING=gateway needs ESPAZE_GATEWAY (namespace/name of the Gateway)')
         if not self.password_login and self.oidc_issuer is None:
             raise ValueError('ESPAZE_PASSWORD_LOGIN=false needs single sign-on (ESPAZE_OIDC_ISSUER)')
         parse_role_map(self.oidc_role_map)
@@ -200,29 +173,6 @@ class Settings(BaseSettings):
             'minute': timedelta(days=self.metrics_minute_retention_days),
             'hour': timedelta(days=self.metrics_hour_retention_days),
         }
-
-    def cluster_settings(self) -> ClusterSettings:
-        return ClusterSettings(
-            ingress_domain=self.ingress_domain,
-            ingress_class=self.ingress_class,
-            ingress_tls_secret=self.ingress_tls_secret,
-            edge_namespace=self.edge_namespace,
-            routing=self.routing,
-            gateway_namespace=self.gateway.split('/')[0] if self.gateway else None,
-            gateway_name=self.gateway.split('/')[1] if self.gateway else None,
-            gateway_listener=self.gateway_listener,
-            cert_issuer_kind=self.cert_issuer.split('/')[0] if self.cert_issuer else 'ClusterIssuer',
-            cert_issuer_name=self.cert_issuer.split('/')[1] if self.cert_issuer else None,
-            pod_security_level=self.pod_security_level,
-            network_policy=self.namespace_network_policy,
-            quota_cpu=self.namespace_quota_cpu,
-            quota_memory=self.namespace_quota_memory,
-            quota_pods=self.namespace_quota_pods,
-            build_namespace=self.build_namespace,
-            builder_image=self.builder_image,
-            build_deadline_seconds=self.build_deadline_seconds,
-            progress_deadline_seconds=self.deploy_deadline_seconds,
-        )
 
     def single_sign_on(self) -> SingleSignOnSettings | None:
         if not (self.oidc_issuer and self.oidc_client_id and self.oidc_client_secret):

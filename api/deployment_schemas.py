@@ -1,11 +1,15 @@
 """Bodies of the deployments API."""
 
 from datetime import datetime
+from typing import Annotated
 
 from pydantic import Field
 
 from api.schemas import CamelModel
 from models.deployments import Status
+
+DomainName = Annotated[str, Field(max_length=300)]
+DOMAINS = 'custom domains (at most 10), each claimed across all owners and routed once verified through DNS'
 
 
 class ResourcesIn(CamelModel):
@@ -33,6 +37,7 @@ class ConfigurationIn(CamelModel):
     previews: bool = Field(default=False, description='a pull request against the branch gets its own deployment')
     preview_secrets: bool = Field(default=False, description='previews get the secret variables (never from forks)')
     preview_forks: bool = Field(default=False, description='pull requests from forks are built too, without secrets')
+    domains: list[DomainName] = Field(default_factory=list, max_length=50, description=DOMAINS)
 
 
 class DeploymentIn(CamelModel):
@@ -56,6 +61,7 @@ class ConfigurationPatch(CamelModel):
     previews: bool | None = None
     preview_secrets: bool | None = None
     preview_forks: bool | None = None
+    domains: list[DomainName] | None = Field(default=None, max_length=50, description=DOMAINS)
 
 
 class ScaleIn(CamelModel):
@@ -94,6 +100,7 @@ class ConfigurationOut(CamelModel):
     previews: bool
     preview_secrets: bool
     preview_forks: bool
+    domains: list[str]
 
 
 class StatusChangeOut(CamelModel):

@@ -26,12 +26,13 @@ from api.deps import CurrentUser, ServicesDep
 from api.schemas import PageNumber
 from models.cluster import Resources
 from models.deployments import Configuration, Deployment, DeploymentRequest, Release, Status
+from services.deployments.domain_rules import normal_domains
 
 router = APIRouter(prefix='/api/deployments', tags=['deployments'])
 
 
 def _configuration(configuration: Configuration) -> ConfigurationOut:
-    lists = ('secret_env_names', 'watch_paths')
+    lists = ('secret_env_names', 'watch_paths', 'domains')
     return ConfigurationOut(
         **{k: v for k, v in vars(configuration).items() if k not in (*lists, 'resources')},
         **{k: list(getattr(configuration, k)) for k in lists},
@@ -109,6 +110,7 @@ async def create_deployment(body: DeploymentIn, user: CurrentUser, services: Ser
         previews=config.previews,
         preview_secrets=config.preview_secrets,
         preview_forks=config.preview_forks,
+        domains=normal_domains(config.domains),
     )
     created = await services.deployments.create(user, request)
     return CreatedOut(id=created.id, status=created.status)
@@ -131,6 +133,8 @@ async def change_deployment(
         changes['resources'] = Resources(**body.resources.model_dump())
     if body.watch_paths is not None:
         changes['watch_paths'] = tuple(body.watch_paths)
+    if body.domains is not None:
+        changes['domains'] = normal_domains(body.domains)
     changes = {k: v for k, v in changes.items() if v is not None}
     found = await services.operations.reconfigure(user, deployment_id, changes, body.secret_env)
     return deployment_out(found, services.cluster.settings.ingress_domain)

@@ -15,6 +15,7 @@ DEPLOY_ROUTES = {
     ('POST', '/api/deployments/{deployment_id}/restart'),
     ('POST', '/api/deployments/{deployment_id}/rollback'),
     ('POST', '/api/deployments/{deployment_id}/cancel'),
+    ('POST', '/api/deployments/{deployment_id}/domains/{domain}/check'),
 }
 READ_ONLY_EXCEPTIONS = {('GET', '/api/auth/me')}  # who the token speaks for
 SESSION_ONLY_PREFIXES = ('/api/auth/', '/api/tokens', '/api/sessions', '/api/github/oauth/')

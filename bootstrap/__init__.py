@@ -42,6 +42,8 @@ from services.audit import AuditLog
 from services.cluster.connect import api_client, cluster_mode
 from services.cluster.gateway import KubeGateway
 from services.cluster.service import ClusterService
+from services.deployments.domain_dns import TxtLookup
+from services.deployments.domains import CustomDomains
 from services.deployments.engine import RolloutEngine
 from services.deployments.hosts import HostClaims
 from services.deployments.operations import DeploymentOperations
@@ -134,8 +136,10 @@ def build(
     hooks = RepositoryHooks(
         hooks=hook_records, github=github, accounts=accounts, box=secret_box, public_url=settings.reachable_url
     )
+    hosts = HostClaims(HostRepository(db), settings.ingress_domain)
     engine = RolloutEngine(
         deployments=deployment_records,
+        hosts=hosts,
         cluster=cluster,
         github=github,
         accounts=accounts,
@@ -144,7 +148,6 @@ def build(
         deploy_deadline_seconds=settings.deploy_deadline_seconds,
         statuses=statuses,
     )
-    hosts = HostClaims(HostRepository(db), settings.ingress_domain)
     deployments = DeploymentService(
         deployments=deployment_records,
         engine=engine,
@@ -236,6 +239,14 @@ def build(
         hooks=hooks,
         pushes=pushes,
         previews=previews,
+        domains=CustomDomains(
+            service=deployments,
+            hosts=hosts,
+            cluster=cluster,
+            lookup=TxtLookup(settings.dns_server_addresses(), settings.dns_timeout_seconds),
+            audit=audit,
+            edge_address=settings.edge_address,
+        ),
         statuses=statuses,
         metrics=MetricsService(
             collector=MetricsCollector(cluster.reads, nodes, liveness, settings.metrics_interval_seconds),

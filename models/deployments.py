@@ -53,10 +53,11 @@ class Configuration:
     previews: bool = False  # a pull request against the branch gets a deployment of its own
     preview_secrets: bool = False  # previews get the secret variables (never those from forks)
     preview_forks: bool = False  # pull requests from forks are built too (without secrets)
+    domains: tuple[str, ...] = ()  # custom domains, claimed across owners, routed once verified
 
     def keeping_github_settings_of(self, current: 'Configuration') -> 'Configuration':
-        """This configuration (an older release's) with the deploy-from-GitHub settings in force now: going back
-        to an older build does not turn push to deploy or previews off."""
+        """This configuration (an older release's) with the deploy-from-GitHub settings and custom domains in force
+        now: going back to an older build does not turn push to deploy or previews off, nor move domains."""
         return replace(current, **{name: getattr(self, name) for name in _BUILD_SETTINGS})
 
     @property
@@ -219,6 +220,7 @@ _SETTINGS_SHOWN = (
     'previews',
     'preview_secrets',
     'preview_forks',
+    'domains',
 )
 
 
@@ -281,6 +283,7 @@ class DeploymentRequest:
     previews: bool = False
     preview_secrets: bool = False
     preview_forks: bool = False
+    domains: tuple[str, ...] = ()
 
     def configuration(self) -> Configuration:
         """The configuration it asks for; secret values are sealed apart, only their names kept here."""
@@ -288,7 +291,7 @@ class DeploymentRequest:
         return Configuration(**shared, secret_env_names=tuple(sorted(self.secret_env)))
 
 
-_GITHUB_SETTINGS = ('auto_deploy', 'watch_paths', 'previews', 'preview_secrets', 'preview_forks')
+_GITHUB_SETTINGS = ('auto_deploy', 'watch_paths', 'previews', 'preview_secrets', 'preview_forks', 'domains')
 _BUILD_SETTINGS = tuple(f.name for f in fields(Configuration) if f.name not in _GITHUB_SETTINGS)
 
 # what a request and a configuration both hold, under the same names (secret values only in the request)

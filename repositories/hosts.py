@@ -1,8 +1,11 @@
-"""`hosts`: which deployment each public hostname belongs to, across all owners. The hostname is the document's
-`_id`, so a claim is one insert that MongoDB's unique `_id` makes atomic: of two claimants, one gets it."""
+"""`hosts`: which deployment each public hostname belongs to, across all owners: generated hosts and custom domains
+alike. The hostname is the document's `_id`, so a claim is one insert that MongoDB's unique `_id` makes atomic: of
+two claimants, one gets it. A custom domain's document also holds its verification: the token its TXT record must
+carry, when and how it was verified, and what the last DNS check found."""
 
 from datetime import UTC, datetime
 
+from pymongo import ASCENDING, ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
@@ -16,14 +19,19 @@ class HostRepository:
     def __init__(self, db: AsyncDatabase) -> None:
         self._hosts = durable(db, 'hosts')
 
+    async def ensure_indexes(self) -> None:
+        await self._hosts.create_index([('owner_id', ASCENDING), ('name', ASCENDING)], name='owner_name')
+
     async def is_empty(self) -> bool:
         return await self._hosts.find_one({}, {'_id': 1}) is None
 
-    async def claim(self, host: str, owner_id: str, name: str) -> bool | None:
+    async def claim(self, host: str, owner_id: str, name: str, **fields) -> bool | None:
         """True when this call claimed `host`, False when the same owner's deployment `name` already held it,
         None when someone else holds it."""
         try:
-            await self._hosts.insert_one({'_id': host, 'owner_id': owner_id, 'name': name, 'at': datetime.now(UTC)})
+            await self._hosts.insert_one(
+                {'_id': host, 'owner_id': owner_id, 'name': name, 'at': datetime.now(UTC), **fields}
+            )
             return True
         except DuplicateKeyError:
             return False if await self._held_by(host, owner_id, name) else None
@@ -58,3 +66,22 @@ class HostRepository:
     async def taken_among(self, hosts: list[str]) -> set[str]:
         found = self._hosts.find({'_id': {'$in': hosts}}, {'_id': 1})
         return {doc['_id'] async for doc in found}
+
+    async def domains_of(self, owner_id: str, name: str) -> list[dict]:
+        """The custom domains one deployment holds, each with its verification."""
+        found = self._hosts.find({'owner_id': owner_id, 'name': name, 'token': {'$exists': True}})
+        return [doc async for doc in found]
+
+    async def verified_domains(self, owner_id: str, name: str) -> tuple[str, ...]:
+        found = self._hosts.find(
+            {'owner_id': owner_id, 'name': name, 'token': {'$exists': True}, 'verified_at': {'$ne': None}}, {'_id': 1}
+        )
+        return tuple(sorted([doc['_id'] async for doc in found]))
+
+    async def domain_checked(self, domain: str, owner_id: str, name: str, changes: dict) -> dict | None:
+        """Record a check's outcome on the deployment's domain (verified or what was found); the document after."""
+        return await self._hosts.find_one_and_update(
+            {'_id': domain, 'owner_id': owner_id, 'name': name, 'token': {'$exists': True}},
+            {'$set': changes},
+            return_document=ReturnDocument.AFTER,
+        )

@@ -10,6 +10,7 @@ from services.api_tokens import ApiTokenService
 from services.audit import AuditLog
 from services.auth import AuthService
 from services.cluster.service import ClusterService
+from services.deployments.domains import CustomDomains
 from services.deployments.operations import DeploymentOperations
 from services.deployments.orphans import OrphanReconciler
 from services.deployments.previews import Previews
@@ -74,6 +75,7 @@ class Services:
     hooks: RepositoryHooks
     pushes: PushDeploys
     previews: Previews
+    domains: CustomDomains
     statuses: CommitStatuses
     metrics: MetricsService
     pairing: FleetClusterPairing

@@ -11,6 +11,7 @@ import pytest
 
 from runtime.embedded_db import EmbeddedMongo
 from sandbox.process import SandboxProcess
+from tests.support.dns_server import LoopbackDnsServer
 from tests.support.github_emulator import GitHubEmulator
 
 pytest_plugins = ['nicegui.testing.user_plugin']
@@ -35,9 +36,14 @@ def mongo_url(mongo_server: EmbeddedMongo) -> str:
 
 @pytest.fixture(autouse=True)
 def app_environment(
-    monkeypatch: pytest.MonkeyPatch, mongo_url: str, tmp_path: Path, sandbox_cluster: 'SandboxCluster'
+    monkeypatch: pytest.MonkeyPatch,
+    mongo_url: str,
+    tmp_path: Path,
+    sandbox_cluster: 'SandboxCluster',
+    dns_server: LoopbackDnsServer,
 ) -> Path:
-    """Point app.py at this test's database, data dir and the session's sandbox cluster, nothing from the shell."""
+    """Point app.py at this test's database, data dir, the session's sandbox cluster and DNS server, nothing from
+    the shell."""
     for name in list(os.environ):
         if name.startswith('ESPAZE_') or name in ('MONGO_URL', 'GITHUB_API_URL', 'KUBECONFIG'):
             monkeypatch.delenv(name)
@@ -45,7 +51,15 @@ def app_environment(
     data_dir = tmp_path / 'data'
     monkeypatch.setenv('MONGO_URL', mongo_url)
     monkeypatch.setenv('ESPAZE_DATA_DIR', str(data_dir))
+    monkeypatch.setenv('ESPAZE_DNS_SERVERS', dns_server.address)
     return data_dir
+
+
+@pytest.fixture(scope='session')
+def dns_server() -> Iterator[LoopbackDnsServer]:
+    server = LoopbackDnsServer().start()
+    yield server
+    server.stop()
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from repositories.read_model import Row
 from services.accounts import AccountService
 from services.cluster.service import ClusterService
 from services.deployments.diagnosis import SCHEDULING_PATIENCE_SECONDS, Verdict, diagnose
+from services.deployments.hosts import HostClaims
 from services.github.service import GitHubService
 from services.github.statuses import CommitStatuses
 from services.infrastructure.leases import LeaseLost, fence
@@ -39,6 +40,7 @@ class RolloutEngine:
         self,
         *,
         deployments: DeploymentRepository,
+        hosts: HostClaims,
         cluster: ClusterService,
         github: GitHubService,
         accounts: AccountService,
@@ -49,6 +51,7 @@ class RolloutEngine:
     ) -> None:
         self._statuses = statuses
         self._deployments = deployments
+        self._hosts = hosts
         self._cluster = cluster
         self._github = github
         self._accounts = accounts
@@ -79,7 +82,15 @@ class RolloutEngine:
             health_check_path=config.health_check_path,
             public=config.public,
             node_selector=dict(config.node_selector),
+            domains=await self._verified_domains(deployment),
         )
+
+    async def _verified_domains(self, deployment: Deployment) -> tuple[str, ...]:
+        """The deployment's custom domains that are verified (the others are not routed)."""
+        if not deployment.configuration.domains:
+            return ()
+        verified = await self._hosts.verified_domains(deployment.owner_id, deployment.name)
+        return tuple(d for d in deployment.configuration.domains if d in verified)
 
     async def look(self) -> int:
         """The scheduled pass: a step queued for each in-flight deployment with something to do, unless it is taking

@@ -1,9 +1,14 @@
 """Public hostnames (`<name>.<domain>`) belong to one deployment across all owners: a deployment claims its host
-before any cluster object is written, and gives it back when it is deleted or stops being public."""
+before any cluster object is written, and gives it back when it is deleted or stops being public. Custom domains
+are claimed the same way (across all owners, with the token their DNS check looks for) when added, and given back
+when removed or when their deployment is deleted."""
+
+import secrets
 
 from models.deployments import public_host
-from models.errors import Conflict
+from models.errors import Conflict, ValidationFailed
 from repositories.hosts import HostRepository
+from services.deployments.domain_rules import FIELD, apps_domain_problem
 
 MAX_LABEL = 63
 SUGGESTIONS = 20
@@ -13,6 +18,10 @@ class HostClaims:
     def __init__(self, hosts: HostRepository, domain: str) -> None:
         self._hosts = hosts
         self._domain = domain
+
+    @property
+    def apps_domain(self) -> str:
+        return self._domain
 
     def host_of(self, name: str) -> str:
         return public_host(name, self._domain)
@@ -27,6 +36,39 @@ class HostClaims:
 
     async def release(self, owner_id: str, name: str) -> None:
         await self._hosts.release(self.host_of(name), owner_id, name)
+
+    async def claim_domains(self, owner_id: str, name: str, domains: set[str]) -> list[str]:
+        """Claim each new custom domain of deployment `name` (unverified, with a fresh token); returns those this
+        call claimed. Refused, with nothing kept, when one is Espaze's own or another deployment holds it (409)."""
+        problems = [p for d in sorted(domains) if (p := apps_domain_problem(d, self.host_of(name), self._domain))]
+        if problems:
+            raise ValidationFailed(FIELD, '; '.join(problems))
+        claimed = []
+        for domain in sorted(domains):
+            token = secrets.token_urlsafe(24)
+            outcome = await self._hosts.claim(domain, owner_id, name, token=token, verified_at=None, verified_by=None)
+            if outcome is None:
+                await self.release_domains(owner_id, name, set(claimed))
+                raise Conflict(f'{domain} is claimed by another deployment')
+            if outcome:
+                claimed.append(domain)
+        return claimed
+
+    async def release_domains(self, owner_id: str, name: str, domains: set[str]) -> None:
+        for domain in domains:
+            await self._hosts.release(domain, owner_id, name)
+
+    async def domains_of(self, owner_id: str, name: str) -> list[dict]:
+        return await self._hosts.domains_of(owner_id, name)
+
+    async def verified_domains(self, owner_id: str, name: str) -> tuple[str, ...]:
+        return await self._hosts.verified_domains(owner_id, name)
+
+    async def domain_checked(self, domain: str, owner_id: str, name: str, changes: dict) -> dict | None:
+        return await self._hosts.domain_checked(domain, owner_id, name, changes)
+
+    async def ensure_indexes(self) -> None:
+        await self._hosts.ensure_indexes()
 
     async def is_unclaimed(self) -> bool:
         """True before any host was claimed (deployments made before claims existed get theirs on startup)."""

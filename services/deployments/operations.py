@@ -94,16 +94,19 @@ class DeploymentOperations:
                 sealed.pop(name, None)
         new_values = {name: value for name, value in (secret_env or {}).items() if value is not None}
         names = sorted(set(sealed) | set(new_values))
-        checked_request(
-            found.asking_for(configuration, dict.fromkeys(names, '') | new_values), self._service.max_replicas
-        )
+        asked = found.asking_for(configuration, dict.fromkeys(names, '') | new_values)
+        checked_request(asked, self._service.max_replicas, self._hosts.apps_domain)
         sealed |= {name: self._box.seal(value) for name, value in new_values.items()}
         configuration = dataclasses.replace(configuration, secret_env_names=tuple(names))
         hooked = configuration.hears_github and not found.configuration.hears_github
         claimed = configuration.public and not found.configuration.public
         if claimed:
             await self._hosts.claim(found.owner_id, found.name)
+        added, removed = [], set()
         try:
+            new_domains = set(configuration.domains) - set(found.configuration.domains)
+            added = await self._hosts.claim_domains(found.owner_id, found.name, new_domains)
+            removed = set(found.configuration.domains) - set(configuration.domains)
             if hooked:
                 await self._hooks.ensure(user, found.github_repo)
             intent = self._intent(user, found, 'configuration', 'Configuration changed', configuration, sealed)
@@ -114,11 +117,13 @@ class DeploymentOperations:
         except Exception:  # nothing changed: what was taken for the change is given back
             if claimed:
                 await self._hosts.release(found.owner_id, found.name)
+            await self._hosts.release_domains(found.owner_id, found.name, set(added))
             if hooked:
                 await self._service.unhook_if_unused(found.github_repo)
             raise
         if found.configuration.public and not configuration.public:
             await self._hosts.release(found.owner_id, found.name)
+        await self._hosts.release_domains(found.owner_id, found.name, removed)
         if found.configuration.hears_github and not configuration.hears_github:
             await self._service.unhook_if_unused(found.github_repo)
         return moved

@@ -84,6 +84,7 @@ class Previews:
             previews=False,
             preview_secrets=False,
             preview_forks=False,
+            domains=(),
         )
         request = dataclasses.replace(
             parent.asking_for(configuration, dict.fromkeys(sealed, '')), name=preview_name(parent.name, event.number)

@@ -5,6 +5,7 @@ import re
 from models.cluster import Resources
 from models.deployments import DeploymentRequest
 from models.errors import FieldChecks, ValidationFailed
+from services.deployments.domain_rules import checked_domains
 from services.fleet.node_rules import checked_labels
 from services.github.names import branch_name, file_path, repository_name
 
@@ -55,8 +56,9 @@ def checked_resources(resources: Resources) -> Resources:
     return resources
 
 
-def checked_request(request: DeploymentRequest, max_replicas: int) -> DeploymentRequest:
-    """The request if every field is acceptable; one ValidationFailed naming every field that is not."""
+def checked_request(request: DeploymentRequest, max_replicas: int, apps_domain: str = '') -> DeploymentRequest:
+    """The request if every field is acceptable; one ValidationFailed naming every field that is not. With
+    `apps_domain`, custom domains may not be Espaze's own names under it."""
     with FieldChecks() as checks:
         if not NAME.fullmatch(request.name):
             checks.refuse('name', 'must be lowercase letters, digits and -, at most 40, not starting or ending with -')
@@ -76,6 +78,7 @@ def checked_request(request: DeploymentRequest, max_replicas: int) -> Deployment
             checks.refuse('configuration.healthCheckPath', 'must be a path such as /healthz')
         checks.check(checked_labels, request.node_selector, 'configuration.nodeSelector')
         checks.check(checked_watch_paths, request.watch_paths)
+        checks.check(checked_domains, request.domains, f'{request.name}.{apps_domain}', apps_domain)
     return request
 
 

@@ -83,7 +83,7 @@ class DeploymentService:
         """Check everything, then record it as `pending` with release #1; the engine does the rest."""
         if not user.can_manage:
             raise Forbidden('Viewers cannot deploy')
-        checked_request(request, self.max_replicas)
+        checked_request(request, self.max_replicas, self._hosts.apps_domain)
         check_registry_space(self.engine.registry, user.id, request.image)
         commit_sha = None
         if request.image is None:
@@ -119,14 +119,17 @@ class DeploymentService:
     ) -> Deployment:
         """Record a checked request as `pending` with release #1 (its host claimed); the engine does the rest."""
         claimed = await self._hosts.claim(user.id, request.name) if request.public else False
+        domains = []
         try:
+            domains = await self._hosts.claim_domains(user.id, request.name, set(request.domains))
             new = Deployment.new(user.id, request, commit_sha, datetime.now(UTC))
             new = dataclasses.replace(new, preview_of=preview_of.id if preview_of else None, pull_request=pull_request)
             first = Intent(kind, note, commit_sha, request.image, new.configuration, sealed, user.email)
             deployment = await self._deployments.create(new, first)
-        except Conflict:
+        except (Conflict, ValidationFailed):
             if claimed:
                 await self._hosts.release(user.id, request.name)
+            await self._hosts.release_domains(user.id, request.name, set(domains))
             raise
         await self._audit.record(user, f'deployment.{kind}', deployment.id, name=deployment.name, note=note)
         return deployment
@@ -165,6 +168,7 @@ class DeploymentService:
         await self._cluster.delete_deployment(found.namespace, found.id)
         await self._deployments.transition(found.id, found.status, Status.DELETED, 'Deleted', deleted=True)
         await self._hosts.release(found.owner_id, found.name)
+        await self._hosts.release_domains(found.owner_id, found.name, set(found.configuration.domains))
         await self._audit.record(actor, 'deployment.delete', found.id, name=found.name)
         if found.configuration.hears_github:
             await self.unhook_if_unused(found.github_repo)

@@ -59,7 +59,9 @@ def start_app(
         for k, v in os.environ.items()
         if not k.startswith(('ESPAZE_', 'NICEGUI_', 'PYTEST_')) and k not in ('MONGO_URL', 'KUBECONFIG')
     }
-    env.update({'ESPAZE_PORT': str(port), 'ESPAZE_DATA_DIR': str(data_dir), **(extra_env or {})})
+    dns = os.environ.get('ESPAZE_DNS_SERVERS', '127.0.0.1:9')  # the tests' DNS server: never beyond loopback
+    env.update({'ESPAZE_PORT': str(port), 'ESPAZE_DATA_DIR': str(data_dir), 'ESPAZE_DNS_SERVERS': dns})
+    env.update(extra_env or {})
     process = subprocess.Popen(
         [sys.executable, 'app.py'], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
     )

@@ -1,0 +1,188 @@
+"""Custom domains: each one's state and the DNS records its owner creates, the DNS check that verifies it, an
+admin's verification by hand, and the route refreshed once one is verified.
+
+A domain is `unverified` until a TXT record `_espaze-challenge.<domain>` holds its token (or an admin verifies it);
+`verified` while it is not routed yet (the deployment is private, not running yet, or routing is off); then
+`certificate pending` until cert-manager's certificate for it is Ready, and `ready` (at once without an issuer)."""
+
+import ipaddress
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from models.accounts import User
+from models.cluster import AppSpec, CertificateState
+from models.deployments import Deployment, Status
+from models.errors import EspazeError, Forbidden, NotFound
+from services.audit import AuditLog
+from services.cluster.service import ClusterService
+from services.deployments.domain_dns import DnsProblem, TxtLookup
+from services.deployments.domain_rules import normal_domain
+from services.deployments.hosts import HostClaims
+from services.deployments.service import DeploymentService
+
+log = logging.getLogger(__name__)
+CHALLENGE = '_espaze-challenge'
+TOKEN_PREFIX = 'espaze-verification='
+
+
+@dataclass(frozen=True)
+class DnsRecord:
+    kind: str
+    name: str
+    value: str
+
+
+@dataclass(frozen=True)
+class DomainView:
+    domain: str
+    state: str  # unverified | verified | certificate pending | ready
+    verified_by: str | None  # dns | admin
+    checked_at: datetime | None
+    problem: str | None  # what the last DNS check found, when it did not verify
+    records: list[DnsRecord]
+    certificate: CertificateState | None
+
+
+class CustomDomains:
+    def __init__(
+        self,
+        service: DeploymentService,
+        hosts: HostClaims,
+        cluster: ClusterService,
+        lookup: TxtLookup,
+        audit: AuditLog,
+        edge_address: str | None,
+    ) -> None:
+        self._service = service
+        self._hosts = hosts
+        self._cluster = cluster
+        self.lookup = lookup  # replaceable: tests point it at a DNS server of their own
+        self._audit = audit
+        self._edge_address = edge_address
+
+    async def views(
+        self, user: User, deployment_id: str
+    ) -> tuple[Deployment, list[CertificateState], list[DomainView]]:
+        """The deployment, its hosts' certificates (the generated host's first) and its domains, each with state."""
+        found = await self._service.readable(user, deployment_id)
+        documents = await self._hosts.domains_of(found.owner_id, found.name)
+        certificates = await self._certificates(found, documents)
+        by_host = {c.host: c for c in certificates}
+        order = {d: n for n, d in enumerate(found.configuration.domains)}
+        documents.sort(key=lambda d: order.get(d['_id'], len(order)))
+        return found, certificates, [self._view(found, d, by_host.get(d['_id'])) for d in documents]
+
+    async def check(self, user: User, deployment_id: str, domain: str) -> DomainView:
+        """Look the domain's TXT record up now: verified (and routed) when it holds the token."""
+        found, document = await self._domain(await self._service.changeable(user, deployment_id), domain)
+        if document.get('verified_at'):
+            return await self._one(user, found, document['_id'])
+        name = f'{CHALLENGE}.{document["_id"]}'
+        try:
+            values = await self.lookup.txt(name)
+        except DnsProblem as problem:
+            return await self._record(user, found, document, {'problem': str(problem)})
+        if TOKEN_PREFIX + document['token'] in values:
+            return await self._verify(user, found, document, 'dns')
+        problem = (
+            f'no TXT record at {name} holds the token yet'
+            if not values
+            else f'the TXT record at {name} holds another value'
+        )
+        return await self._record(user, found, document, {'problem': problem})
+
+    async def mark_verified(self, user: User, deployment_id: str, domain: str) -> DomainView:
+        """An admin vouches for the domain without DNS (a domain whose DNS Espaze cannot see, say)."""
+        if not user.is_admin:
+            raise Forbidden('Only an admin can mark a domain verified')
+        found, document = await self._domain(await self._service.changeable(user, deployment_id), domain)
+        if document.get('verified_at'):
+            return await self._one(user, found, document['_id'])
+        return await self._verify(user, found, document, 'admin')
+
+    async def _domain(self, found: Deployment, domain: str) -> tuple[Deployment, dict]:
+        domain = normal_domain(domain)
+        document = next(
+            (d for d in await self._hosts.domains_of(found.owner_id, found.name) if d['_id'] == domain), None
+        )
+        if document is None or domain not in found.configuration.domains:
+            raise NotFound(f'{domain} is not a domain of this deployment')
+        return found, document
+
+    async def _verify(self, user: User, found: Deployment, document: dict, how: str) -> DomainView:
+        changes = {'verified_at': datetime.now(UTC), 'verified_by': how}
+        view = await self._record(user, found, document, changes)
+        await self._audit.record(user, 'domain.verify', found.id, domain=document['_id'], method=how)
+        if self._routed(found):
+            try:
+                await self._cluster.routing.route(await self.edge_spec(found))
+            except EspazeError as error:  # verified all the same: the next rollout routes it
+                log.warning('routing %s after its verification failed: %s', document['_id'], error)
+            return await self._one(user, found, document['_id'])
+        return view
+
+    async def _record(self, user: User, found: Deployment, document: dict, changes: dict) -> DomainView:
+        changes = {'checked_at': datetime.now(UTC), 'problem': None} | changes
+        await self._hosts.domain_checked(document['_id'], found.owner_id, found.name, changes)
+        return await self._one(user, found, document['_id'])
+
+    async def _one(self, user: User, found: Deployment, domain: str) -> DomainView:
+        _, _, views = await self.views(user, found.id)
+        return next(v for v in views if v.domain == domain)
+
+    async def edge_spec(self, found: Deployment) -> AppSpec:
+        """What routing needs of a deployment: its names, whether it is public, and its verified domains."""
+        verified = await self._hosts.verified_domains(found.owner_id, found.name)
+        return AppSpec(
+            deployment_id=found.id,
+            namespace=found.namespace,
+            name=found.name,
+            image=found.image or '',
+            public=found.configuration.public,
+            domains=tuple(d for d in found.configuration.domains if d in verified),
+        )
+
+    @staticmethod
+    def _routed(found: Deployment) -> bool:
+        return found.configuration.public and found.status != Status.DELETED and found.running_release is not None
+
+    async def _certificates(self, found: Deployment, documents: list[dict]) -> list[CertificateState]:
+        if not self._routed(found):
+            return []
+        try:
+            return await self._cluster.routing.certificates(await self.edge_spec(found))
+        except EspazeError as error:
+            log.warning('reading the certificates of %s failed: %s', found.name, error)
+            return []
+
+    def _view(self, found: Deployment, document: dict, certificate: CertificateState | None) -> DomainView:
+        verified = document.get('verified_at') is not None
+        state = 'unverified'
+        if verified and (not self._routed(found) or self._cluster.settings.routing == 'none'):
+            state = 'verified'
+        elif verified and self._cluster.settings.cert_issuer_name and not (certificate and certificate.ready):
+            state = 'certificate pending'
+        elif verified:
+            state = 'ready'
+        return DomainView(
+            domain=document['_id'],
+            state=state,
+            verified_by=document.get('verified_by'),
+            checked_at=document.get('checked_at'),
+            problem=None if verified else document.get('problem'),
+            records=self.records(found, document),
+            certificate=certificate,
+        )
+
+    def records(self, found: Deployment, document: dict) -> list[DnsRecord]:
+        """The TXT record that proves the domain is the owner's, and the record that sends its traffic to Espaze's
+        edge: an A or AAAA record for an address, else a CNAME (to the edge's name, or to the generated host)."""
+        domain = document['_id']
+        proof = DnsRecord('TXT', f'{CHALLENGE}.{domain}', TOKEN_PREFIX + document['token'])
+        target = self._edge_address or self._hosts.host_of(found.name)
+        try:
+            address = ipaddress.ip_address(target)
+            return [proof, DnsRecord('A' if address.version == 4 else 'AAAA', domain, target)]
+        except ValueError:
+            return [proof, DnsRecord('CNAME', domain, target)]
