@@ -11,6 +11,7 @@ from models.errors import EspazeError, NotFound
 from pages.components.busy import busy
 from pages.components.configuration_form import ConfigurationForm
 from pages.components.confirm import confirmed
+from pages.components.custom_domains import CustomDomainsPanel
 from pages.components.deployment_history import DeliveriesPanel, ReleasesPanel, previews_panel
 from pages.components.deployment_logs import AppLogPanel, BuildLogPanel
 from pages.components.deployment_pods import PodsPanel
@@ -205,8 +206,10 @@ class DeploymentView:
         """The configuration, editable by those who may change the deployment: saving rolls it out as a release."""
         form = ConfigurationForm(self.services, self.deployment.configuration)
         await form.build()
+        domains = CustomDomainsPanel(self.services, lambda: self.user, lambda: self.deployment, self.may_change)
         if not self.may_change or self.deployment.status == Status.DELETED:
             form.disable()
+            await domains.show()
             return
         errors = FormErrors(form.fields)
 
@@ -224,6 +227,7 @@ class DeploymentView:
             await self.refresh()
 
         button = ui.button('Save and roll out', icon='save', on_click=save)
+        await domains.show()
 
     def pods_panel(self) -> PodsPanel:
         deployments, d = self.services.deployments, self.deployment

@@ -7,8 +7,12 @@ import shutil
 import subprocess
 
 import kubernetes_validate
+import pytest
 import yaml
 
+from config import Settings
+from sandbox.custom_resources import schema_causes
+from sandbox.store import BY_KIND
 from tests.conftest import ROOT
 
 DEPLOY = ROOT / 'deploy'
@@ -19,29 +23,38 @@ VERBS = {'create': 'create', 'read': 'get', 'replace': 'update', 'delete': 'dele
 PLURALS = {'ingress': 'ingresses', 'network_policy': 'networkpolicies', 'pod_log': 'pods/log'}
 
 
-def _kustomization() -> dict:
-    return yaml.safe_load((DEPLOY / 'kustomization.yaml').read_text())
+VARIANTS = {
+    'ingress': DEPLOY,
+    'gateway': DEPLOY / 'overlays' / 'gateway',
+    'ingress-nginx': DEPLOY / 'overlays' / 'ingress-nginx',
+}
+CLUSTER_SCOPED = ('Namespace', 'ClusterRole', 'ClusterRoleBinding')
 
 
-def rendered() -> list[dict]:
-    """`kubectl kustomize deploy/` where kubectl exists; else the same resources read here with its namespace
-    and image applied (what this kustomization asks of kustomize)."""
+def rendered(variant: str = 'ingress') -> list[dict]:
+    """`kubectl kustomize` of the variant where kubectl exists; else the same resources read here (directories
+    followed) with each kustomization's namespace and image applied, which is all these kustomizations ask."""
     if shutil.which('kubectl'):
         output = subprocess.run(
-            ['kubectl', 'kustomize', str(DEPLOY)], capture_output=True, text=True, check=True, timeout=60
+            ['kubectl', 'kustomize', str(VARIANTS[variant])], capture_output=True, text=True, check=True, timeout=60
         ).stdout
         return [doc for doc in yaml.safe_load_all(output) if doc]
-    kustomization = _kustomization()
-    image = kustomization['images'][0]
+    return _read(VARIANTS[variant])
+
+
+def _read(directory) -> list[dict]:
+    kustomization = yaml.safe_load((directory / 'kustomization.yaml').read_text())
     docs = []
     for resource in kustomization['resources']:
-        for doc in yaml.safe_load_all((DEPLOY / resource).read_text()):
-            if doc['kind'] not in ('Namespace', 'ClusterRole', 'ClusterRoleBinding'):
-                doc['metadata']['namespace'] = kustomization['namespace']
+        path = directory / resource
+        docs += _read(path) if path.is_dir() else [d for d in yaml.safe_load_all(path.read_text()) if d]
+    for doc in docs:
+        if doc['kind'] not in CLUSTER_SCOPED:
+            doc['metadata']['namespace'] = kustomization['namespace']
+        for image in kustomization.get('images') or []:
             for container in doc.get('spec', {}).get('template', {}).get('spec', {}).get('containers', []):
                 if container['image'] == image['name']:
                     container['image'] = f'{image["newName"]}:{image["newTag"]}'
-            docs.append(doc)
     return docs
 
 
@@ -49,13 +62,22 @@ def _one(docs: list[dict], kind: str, name: str) -> dict:
     return next(d for d in docs if d['kind'] == kind and d['metadata']['name'] == name)
 
 
-def test_every_rendered_object_is_valid_for_kubernetes():
-    docs = rendered()
-    assert len(docs) >= 14
+@pytest.mark.parametrize('variant', list(VARIANTS))
+def test_every_rendered_object_is_valid_for_kubernetes_or_its_crd(variant: str):
+    docs = rendered(variant)
+    assert len(docs) >= 15
     for doc in docs:
-        assert kubernetes_validate.validate(doc, VERSION, strict=True) == VERSION, doc['metadata']['name']
-        if doc['kind'] not in ('Namespace', 'ClusterRole', 'ClusterRoleBinding'):
+        if doc['kind'] == 'HTTPRoute':
+            assert schema_causes(BY_KIND['HTTPRoute'], doc) == []
+        else:
+            assert kubernetes_validate.validate(doc, VERSION, strict=True) == VERSION, doc['metadata']['name']
+        if doc['kind'] not in CLUSTER_SCOPED:
             assert doc['metadata']['namespace'] == 'espaze'
+    routing = _one(docs, 'ConfigMap', 'espaze-routing')['data']
+    assert (
+        Settings(**{k.removeprefix('ESPAZE_').lower(): v for k, v in routing.items()}).routing
+        == routing['ESPAZE_ROUTING']
+    )
 
 
 def test_espaze_runs_three_hardened_replicas_with_probes_limits_and_spread():
@@ -74,16 +96,55 @@ def test_espaze_runs_three_hardened_replicas_with_probes_limits_and_spread():
     assert pod['topologySpreadConstraints'][0]['topologyKey'] == 'kubernetes.io/hostname'
     assert container['image'] == 'registry.example.com/espaze:1.0.0'
     assert {e['name']: e['value'] for e in container['env']}['ESPAZE_CLUSTER'] == 'in-cluster'
-    assert container['envFrom'] == [{'secretRef': {'name': 'espaze-keys'}}]
+    assert container['envFrom'] == [
+        {'secretRef': {'name': 'espaze-keys'}},
+        {'configMapRef': {'name': 'espaze-routing'}},
+    ]
     assert pod['serviceAccountName'] == 'espaze'
 
 
-def test_the_ingress_serves_tls_and_keeps_a_browser_on_one_replica():
+@pytest.mark.parametrize('variant', list(VARIANTS))
+def test_the_fallback_reading_renders_what_kustomize_does(variant: str):
+    # (where kubectl is missing, `rendered` is this reading itself)
+    key = lambda doc: (doc['kind'], doc['metadata']['name'])  # noqa: E731
+    assert sorted(_read(VARIANTS[variant]), key=key) == sorted(rendered(variant), key=key)
+
+
+def test_the_default_ingress_names_no_controller_and_asks_cert_manager_for_tls():
     docs = rendered()
     ingress = _one(docs, 'Ingress', 'espaze')
-    assert ingress['spec']['tls'][0]['secretName'] == 'espaze-tls'
-    assert ingress['metadata']['annotations']['nginx.ingress.kubernetes.io/affinity'] == 'cookie'
+    assert ingress['spec']['tls'][0]['secretName'] == 'espaze-tls' and 'ingressClassName' not in ingress['spec']
+    assert ingress['metadata']['annotations'] == {'cert-manager.io/cluster-issuer': 'letsencrypt'}
     assert _one(docs, 'Service', 'espaze')['spec']['sessionAffinity'] == 'ClientIP'
+    assert not any(d['kind'] == 'HTTPRoute' for d in docs)
+
+
+def test_the_ingress_nginx_variant_keeps_a_browser_on_one_replica():
+    docs = rendered('ingress-nginx')
+    ingress = _one(docs, 'Ingress', 'espaze')
+    assert ingress['spec']['ingressClassName'] == 'nginx'
+    assert ingress['metadata']['annotations']['nginx.ingress.kubernetes.io/affinity'] == 'cookie'
+    assert 'retired' in (VARIANTS['ingress-nginx'] / 'kustomization.yaml').read_text()
+    assert _one(docs, 'ConfigMap', 'espaze-routing')['data']['ESPAZE_INGRESS_CLASS'] == 'nginx'
+
+
+def test_the_gateway_variant_routes_espaze_through_an_httproute_and_its_deployments_too():
+    docs = rendered('gateway')
+    route = _one(docs, 'HTTPRoute', 'espaze')
+    assert route['spec']['hostnames'] == ['espaze.example.com']
+    assert route['spec']['parentRefs'][0] | {} == {
+        'group': 'gateway.networking.k8s.io',
+        'kind': 'Gateway',
+        'namespace': 'edge-system',
+        'name': 'edge',
+        'sectionName': 'https',
+    }
+    assert route['spec']['rules'][0]['backendRefs'][0]['name'] == 'espaze'
+    assert not any(d['kind'] == 'Ingress' for d in docs)
+    routing = _one(docs, 'ConfigMap', 'espaze-routing')['data']
+    assert (routing['ESPAZE_ROUTING'], routing['ESPAZE_GATEWAY']) == ('gateway', 'edge-system/edge')
+    broken = {**route, 'spec': {**route['spec'], 'hostnames': ['*.*']}}
+    assert [f for f, _ in schema_causes(BY_KIND['HTTPRoute'], broken)] == ['spec.hostnames[0]']
 
 
 def test_the_secret_holds_every_key_and_placeholders_espaze_refuses():
