@@ -8,7 +8,7 @@ from nicegui import ui
 from models.accounts import User
 from models.deployments import IN_FLIGHT, Deployment, Status
 from models.errors import EspazeError, NotFound
-from pages.components.busy import busy
+from pages.components.busy import attempted, busy
 from pages.components.configuration_form import ConfigurationForm
 from pages.components.confirm import confirmed
 from pages.components.custom_domains import CustomDomainsPanel
@@ -44,13 +44,8 @@ class DeploymentView:
         page = ui.context.client
         if question is not None and not await confirmed(question, button.text):
             return
-        async with busy(button):
-            try:
-                await action()
-            except EspazeError as error:
-                with page:
-                    ui.notify(str(error), type='negative', multi_line=True)
-                return
+        if not (await attempted(button, action))[0]:
+            return
         with page:
             ui.notify(success, type='positive')
         await self.refresh()

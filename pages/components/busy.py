@@ -1,9 +1,14 @@
 """A call in progress shows it: a spinner on the element that started it, which cannot be used twice meanwhile."""
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from typing import TypeVar
 
 from nicegui import ui
+
+from models.errors import EspazeError
+
+T = TypeVar('T')
 
 
 @asynccontextmanager
@@ -19,3 +24,16 @@ async def busy(element: ui.element, *, disable: bool = True) -> AsyncIterator[No
         element.props(remove='loading')
         if disable:
             element.enable()
+
+
+async def attempted(button: ui.element, action: Callable[[], Awaitable[T]]) -> tuple[bool, T | None]:
+    """Run `action` with a spinner on its button; Espaze's refusal is told to the page (not to the button's row,
+    which a live page may redraw meanwhile). (True, its value), or (False, None) when it was refused."""
+    page = ui.context.client
+    async with busy(button):
+        try:
+            return True, await action()
+        except EspazeError as error:
+            with page:
+                ui.notify(str(error), type='negative', multi_line=True)
+            return False, None

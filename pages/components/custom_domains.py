@@ -9,8 +9,7 @@ from nicegui import ui
 from models.accounts import User
 from models.cluster import CertificateState
 from models.deployments import Deployment, Status
-from models.errors import EspazeError
-from pages.components.busy import busy
+from pages.components.busy import attempted
 from services.deployments.domain_rules import MAX_DOMAINS, normal_domain
 from services.deployments.domains import DomainView
 from services.registry import Services
@@ -128,13 +127,9 @@ class CustomDomainsPanel:
 
     async def _act(self, button: ui.button, action, *args) -> None:
         page = ui.context.client
-        async with busy(button):
-            try:
-                message = await action(*args)
-            except EspazeError as error:
-                with page:
-                    ui.notify(str(error), type='negative', multi_line=True)
-                return
+        done, message = await attempted(button, lambda: action(*args))
+        if not done:
+            return
         with page:
             ui.notify(message, type='positive')
         await self.show.refresh()

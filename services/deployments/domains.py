@@ -86,7 +86,7 @@ class CustomDomains:
         if TOKEN_PREFIX + document['token'] in values:
             return await self._verify(user, found, document, 'dns')
         problem = (
-            f'no TXT record at {name} holds the token yet'
+            f'no TXT record at {name} yet'
             if not values
             else f'the TXT record at {name} holds another value'
         )

@@ -8,7 +8,7 @@ from nicegui.testing import User
 
 from services.cluster.custom_objects import CERTIFICATES, HTTP_ROUTES
 from tests.support.api_helpers import admin_tokens, bearer, started
-from tests.support.cluster_helpers import eventually, gateway_exists
+from tests.support.cluster_helpers import eventually, gateway_exists, gateway_mode_with_certificates
 from tests.support.deployment_helpers import NGINX, body, create, linked_operator, until
 from tests.support.dns_server import LoopbackDnsServer
 from tests.support.github_emulator import GitHubEmulator
@@ -16,11 +16,7 @@ from tests.support.github_emulator import GitHubEmulator
 
 @pytest.fixture(autouse=True)
 def gateway_with_certificates(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv('ESPAZE_ROUTING', 'gateway')
-    monkeypatch.setenv('ESPAZE_GATEWAY', 'edge-system/edge')
-    monkeypatch.setenv('ESPAZE_CERT_ISSUER', 'ClusterIssuer/letsencrypt')
-    monkeypatch.setenv('ESPAZE_DNS_TIMEOUT_SECONDS', '1')
-    monkeypatch.setenv('ESPAZE_ROLLOUT_INTERVAL_SECONDS', '60')
+    gateway_mode_with_certificates(monkeypatch, ESPAZE_DNS_TIMEOUT_SECONDS='1')
 
 
 async def listed(kind, namespace: str) -> list[dict]:

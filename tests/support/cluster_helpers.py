@@ -78,3 +78,16 @@ async def _made(creating: Awaitable) -> None:
         await creating
     except ClusterConflict:
         pass
+
+
+def gateway_mode_with_certificates(monkeypatch, **more: str) -> None:
+    """The app routes through the Gateway `edge-system/edge` (see `gateway_exists`) with cert-manager's
+    `letsencrypt` ClusterIssuer, and its engine is driven by the test."""
+    settings = {
+        'ESPAZE_ROUTING': 'gateway',
+        'ESPAZE_GATEWAY': 'edge-system/edge',
+        'ESPAZE_CERT_ISSUER': 'ClusterIssuer/letsencrypt',
+        'ESPAZE_ROLLOUT_INTERVAL_SECONDS': '60',
+    }
+    for name, value in (settings | more).items():
+        monkeypatch.setenv(name, value)
