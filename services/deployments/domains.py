@@ -85,11 +85,7 @@ class CustomDomains:
             return await self._record(user, found, document, {'problem': str(problem)})
         if TOKEN_PREFIX + document['token'] in values:
             return await self._verify(user, found, document, 'dns')
-        problem = (
-            f'no TXT record at {name} yet'
-            if not values
-            else f'the TXT record at {name} holds another value'
-        )
+        problem = f'no TXT record at {name} yet' if not values else f'the TXT record at {name} holds another value'
         return await self._record(user, found, document, {'problem': problem})
 
     async def mark_verified(self, user: User, deployment_id: str, domain: str) -> DomainView:
