@@ -45,6 +45,7 @@ class ClusterConfig(BaseSettings):
     edge_address: str | None = Field(default=None, max_length=253)
     dns_servers: str = ''
     dns_timeout_seconds: float = Field(default=5.0, gt=0, le=60)
+    domain_check_seconds: float = Field(default=30.0, ge=1, le=3600)
 
     @field_validator('edge_address')
     @classmethod

@@ -36,6 +36,7 @@ def build_scheduler(
         ('metrics', services.metrics.collect, settings.metrics_interval_seconds),
         ('metrics-scopes', services.metrics.collect_scopes, settings.metrics_scopes_seconds),
         ('notifications', services.notifications.tick, settings.notification_interval_seconds),
+        ('domain-checks', services.domains.check_due, settings.domain_check_seconds),
     ):
         scheduler.add_job(leases.leased(name, job, seconds), id=name, seconds=seconds, **every)
     return scheduler

@@ -241,6 +241,7 @@ def build(
         previews=previews,
         domains=CustomDomains(
             service=deployments,
+            deployments=deployment_records,
             hosts=hosts,
             cluster=cluster,
             lookup=TxtLookup(settings.dns_server_addresses(), settings.dns_timeout_seconds),

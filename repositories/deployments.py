@@ -64,6 +64,11 @@ class DeploymentRepository:
         ).sort('created_at', ASCENDING)
         return [(doc['owner_id'], doc['name']) async for doc in found]
 
+    async def live_named(self, owner_id: str, name: str) -> Deployment | None:
+        """The owner's deployment of that name that is not deleted (the `owner_name` index)."""
+        doc = await self._deployments.find_one({'owner_id': owner_id, 'name': name, 'deleted_at': None})
+        return documents.deployment(doc) if doc else None
+
     async def get(self, deployment_id: str) -> Deployment | None:
         oid = object_id(deployment_id)
         doc = await self._deployments.find_one({'_id': oid}) if oid else None

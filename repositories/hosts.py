@@ -5,7 +5,7 @@ carry, when and how it was verified, and what the last DNS check found."""
 
 from datetime import UTC, datetime
 
-from pymongo import ASCENDING, ReturnDocument
+from pymongo import ASCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
@@ -21,6 +21,7 @@ class HostRepository:
 
     async def ensure_indexes(self) -> None:
         await self._hosts.create_index([('owner_id', ASCENDING), ('name', ASCENDING)], name='owner_name')
+        await self._hosts.create_index([('due_at', ASCENDING)], name='domain_checks_due')
 
     async def is_empty(self) -> bool:
         return await self._hosts.find_one({}, {'_id': 1}) is None
@@ -78,10 +79,14 @@ class HostRepository:
         )
         return tuple(sorted([doc['_id'] async for doc in found]))
 
-    async def domain_checked(self, domain: str, owner_id: str, name: str, changes: dict) -> dict | None:
-        """Record a check's outcome on the deployment's domain (verified or what was found); the document after."""
-        return await self._hosts.find_one_and_update(
-            {'_id': domain, 'owner_id': owner_id, 'name': name, 'token': {'$exists': True}},
-            {'$set': changes},
-            return_document=ReturnDocument.AFTER,
+    async def domain_checked(self, domain: str, owner_id: str, name: str, changes: dict, unset: tuple = ()) -> None:
+        """Record a check's outcome on the deployment's domain: verified, or what was found and when to look again."""
+        update = {'$set': changes} | ({'$unset': dict.fromkeys(unset, '')} if unset else {})
+        await self._hosts.update_one(
+            {'_id': domain, 'owner_id': owner_id, 'name': name, 'token': {'$exists': True}}, update
         )
+
+    async def due_domains(self, now: datetime, limit: int) -> list[dict]:
+        """Unverified domains whose next DNS check is due, longest waiting first (verified ones have no `due_at`)."""
+        found = self._hosts.find({'due_at': {'$lte': now}}).sort('due_at', ASCENDING).limit(limit)
+        return [doc async for doc in found]

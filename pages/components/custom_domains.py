@@ -10,10 +10,12 @@ from models.accounts import User
 from models.cluster import CertificateState
 from models.deployments import Deployment, Status
 from pages.components.busy import attempted
+from pages.components.confirm import confirmed
 from services.deployments.domain_rules import MAX_DOMAINS, normal_domain
 from services.deployments.domains import DomainView
 from services.registry import Services
 
+UNSETTLED_SECONDS = 10
 STATE_COLORS = {'unverified': 'orange-8', 'verified': 'blue-7', 'certificate pending': 'amber-8', 'ready': 'positive'}
 RECORD_COLUMNS = [
     {'name': 'type', 'label': 'Type', 'field': 'type', 'align': 'left'},
@@ -30,24 +32,38 @@ class CustomDomainsPanel:
         self.user = user
         self.deployment = deployment
         self.may_change = may_change
+        self._unsettled = False
 
-    @ui.refreshable_method
     async def show(self) -> None:
-        found, certificates, views = await self.services.domains.views(self.user(), self.deployment().id)
-        changeable = self.may_change and found.status != Status.DELETED
+        """The card, its listing kept live while something is still to settle (a domain not ready yet, a
+        certificate not issued yet): the job may verify a domain, cert-manager may issue, meanwhile."""
+        found = self.deployment()
         with ui.card().classes('w-full gap-2').mark('hosts'):
             ui.label('Hosts and certificates').classes('text-lg')
-            self._certificates(found, certificates)
-            ui.label('Custom domains').classes('text-base font-medium mt-2')
-            ui.label(
-                f'Up to {MAX_DOMAINS}. A domain is routed once verified: create the TXT record shown, then check it.'
-            ).classes('text-sm text-slate-600')
-            if not views:
-                ui.label('No custom domain yet.').classes('text-slate-600')
-            for view in views:
-                self._domain(view, changeable)
-            if changeable and len(views) < MAX_DOMAINS:
-                self._adder(found)
+            await self.listing()
+            if self.may_change and found.status != Status.DELETED:
+                self._adder()
+        ui.timer(UNSETTLED_SECONDS, self._refresh_unsettled)
+
+    @ui.refreshable_method
+    async def listing(self) -> None:
+        found, certificates, views = await self.services.domains.views(self.user(), self.deployment().id)
+        self._unsettled = any(v.state != 'ready' for v in views) or any(not c.ready for c in certificates)
+        changeable = self.may_change and found.status != Status.DELETED
+        self._certificates(found, certificates)
+        ui.label('Custom domains').classes('text-base font-medium mt-2')
+        ui.label(
+            f'Up to {MAX_DOMAINS}. A domain is routed once verified: create the TXT record shown; Espaze looks for '
+            'it by itself, or check it now.'
+        ).classes('text-sm text-slate-600')
+        if not views:
+            ui.label('No custom domain yet.').classes('text-slate-600')
+        for view in views:
+            self._domain(view, changeable)
+
+    async def _refresh_unsettled(self) -> None:
+        if self._unsettled:
+            await self.listing.refresh()
 
     def _certificates(self, found: Deployment, certificates: list[CertificateState]) -> None:
         if not certificates:
@@ -81,7 +97,7 @@ class CustomDomainsPanel:
                         mark.on_click(lambda b=mark, d=view.domain: self._act(b, self._mark, d))
                 if changeable:
                     remove = ui.button('Remove', icon='delete').props('flat dense color=negative')
-                    remove.on_click(lambda b=remove, d=view.domain: self._act(b, self._remove, d))
+                    remove.on_click(lambda b=remove, d=view.domain: self._ask_to_remove(b, d))
             if view.problem:
                 ui.label(f'Last check: {view.problem}').classes('text-sm text-orange-800').mark(
                     f'problem {view.domain}'
@@ -89,7 +105,7 @@ class CustomDomainsPanel:
             rows = [{'type': r.kind, 'name': r.name, 'value': r.value} for r in view.records]
             ui.table(columns=RECORD_COLUMNS, rows=rows).props('dense flat wrap-cells').classes('w-full')
 
-    def _adder(self, found: Deployment) -> None:
+    def _adder(self) -> None:
         with ui.row().classes('w-full items-start gap-2'):
             field = ui.input('Add a domain', placeholder='www.example.com').props('outlined dense')
             field.classes('grow min-w-[14rem]').mark('new domain')
@@ -97,7 +113,8 @@ class CustomDomainsPanel:
             async def add() -> None:
                 domain = normal_domain(field.value or '')
                 current = await self._current_domains()
-                await self._reconfigure(add_button, (*current, domain), f'{domain} added: create its DNS records')
+                if await self._reconfigure(add_button, (*current, domain), f'{domain} added: create its DNS records'):
+                    field.value = ''
 
             add_button = ui.button('Add domain', icon='add', on_click=add)
 
@@ -114,22 +131,28 @@ class CustomDomainsPanel:
         await self.services.operations.reconfigure(self.user(), self.deployment().id, {'domains': remaining}, None)
         return f'{domain} removed'
 
+    async def _ask_to_remove(self, button: ui.button, domain: str) -> None:
+        question = f'Remove {domain}? It stops being routed here and is free for any deployment to claim.'
+        if await confirmed(question, 'Remove'):
+            await self._act(button, self._remove, domain)
+
     async def _current_domains(self) -> tuple[str, ...]:
         found = await self.services.deployments.readable(self.user(), self.deployment().id)
         return found.configuration.domains
 
-    async def _reconfigure(self, button: ui.button, domains: tuple[str, ...], success: str) -> None:
+    async def _reconfigure(self, button: ui.button, domains: tuple[str, ...], success: str) -> bool:
         async def change() -> str:
             await self.services.operations.reconfigure(self.user(), self.deployment().id, {'domains': domains}, None)
             return success
 
-        await self._act(button, change)
+        return await self._act(button, change)
 
-    async def _act(self, button: ui.button, action, *args) -> None:
+    async def _act(self, button: ui.button, action, *args) -> bool:
         page = ui.context.client
         done, message = await attempted(button, lambda: action(*args))
         if not done:
-            return
+            return False
         with page:
             ui.notify(message, type='positive')
-        await self.show.refresh()
+        await self.listing.refresh()
+        return True

@@ -8,12 +8,13 @@ A domain is `unverified` until a TXT record `_espaze-challenge.<domain>` holds i
 import ipaddress
 import logging
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from models.accounts import User
 from models.cluster import AppSpec, CertificateState
 from models.deployments import Deployment, Status
 from models.errors import EspazeError, Forbidden, NotFound
+from repositories.deployments import DeploymentRepository
 from services.audit import AuditLog
 from services.cluster.service import ClusterService
 from services.deployments.domain_dns import DnsProblem, TxtLookup
@@ -23,6 +24,10 @@ from services.deployments.service import DeploymentService
 
 log = logging.getLogger(__name__)
 CHALLENGE = '_espaze-challenge'
+DUE_BATCH = 20
+FIRST_CHECK_INTERVAL = timedelta(seconds=30)
+MAX_CHECK_INTERVAL = timedelta(hours=1)
+UNSETTLED_CLAIM_WAIT = timedelta(minutes=5)  # a claim whose deployment is being made, or one left behind
 TOKEN_PREFIX = 'espaze-verification='
 
 
@@ -48,6 +53,7 @@ class CustomDomains:
     def __init__(
         self,
         service: DeploymentService,
+        deployments: DeploymentRepository,
         hosts: HostClaims,
         cluster: ClusterService,
         lookup: TxtLookup,
@@ -55,6 +61,7 @@ class CustomDomains:
         edge_address: str | None,
     ) -> None:
         self._service = service
+        self._deployments = deployments
         self._hosts = hosts
         self._cluster = cluster
         self.lookup = lookup  # replaceable: tests point it at a DNS server of their own
@@ -76,26 +83,31 @@ class CustomDomains:
     async def check(self, user: User, deployment_id: str, domain: str) -> DomainView:
         """Look the domain's TXT record up now: verified (and routed) when it holds the token."""
         found, document = await self._domain(await self._service.changeable(user, deployment_id), domain)
-        if document.get('verified_at'):
-            return await self._one(user, found, document['_id'])
-        name = f'{CHALLENGE}.{document["_id"]}'
-        try:
-            values = await self.lookup.txt(name)
-        except DnsProblem as problem:
-            return await self._record(user, found, document, {'problem': str(problem)})
-        if TOKEN_PREFIX + document['token'] in values:
-            return await self._verify(user, found, document, 'dns')
-        problem = f'no TXT record at {name} yet' if not values else f'the TXT record at {name} holds another value'
-        return await self._record(user, found, document, {'problem': problem})
+        if not document.get('verified_at'):
+            await self._look_up(user, found, document)
+        return await self._one(user, found, document['_id'])
+
+    async def check_due(self) -> int:
+        """The job: look up the unverified domains whose next check is due (at most DUE_BATCH a run, each looked at
+        again later and later, up to hourly), so that a domain verifies itself once its record exists."""
+        due = await self._hosts.due_domains(datetime.now(UTC), DUE_BATCH)
+        for document in due:
+            found = await self._deployments.live_named(document['owner_id'], document['name'])
+            if found is None or document['_id'] not in found.configuration.domains:  # a claim being made or given up
+                later = {'due_at': datetime.now(UTC) + UNSETTLED_CLAIM_WAIT}
+                await self._hosts.domain_checked(document['_id'], document['owner_id'], document['name'], later)
+                continue
+            await self._look_up(None, found, document)
+        return len(due)
 
     async def mark_verified(self, user: User, deployment_id: str, domain: str) -> DomainView:
         """An admin vouches for the domain without DNS (a domain whose DNS Espaze cannot see, say)."""
         if not user.is_admin:
             raise Forbidden('Only an admin can mark a domain verified')
         found, document = await self._domain(await self._service.changeable(user, deployment_id), domain)
-        if document.get('verified_at'):
-            return await self._one(user, found, document['_id'])
-        return await self._verify(user, found, document, 'admin')
+        if not document.get('verified_at'):
+            await self._verify(user, found, document, 'admin')
+        return await self._one(user, found, document['_id'])
 
     async def _domain(self, found: Deployment, domain: str) -> tuple[Deployment, dict]:
         domain = normal_domain(domain)
@@ -106,22 +118,34 @@ class CustomDomains:
             raise NotFound(f'{domain} is not a domain of this deployment')
         return found, document
 
-    async def _verify(self, user: User, found: Deployment, document: dict, how: str) -> DomainView:
-        changes = {'verified_at': datetime.now(UTC), 'verified_by': how}
-        view = await self._record(user, found, document, changes)
-        await self._audit.record(user, 'domain.verify', found.id, domain=document['_id'], method=how)
+    async def _look_up(self, actor: User | None, found: Deployment, document: dict) -> None:
+        """The DNS check: verified when a TXT record holds the token, else what was found and when to look again."""
+        name = f'{CHALLENGE}.{document["_id"]}'
+        try:
+            values = await self.lookup.txt(name)
+        except DnsProblem as problem:
+            return await self._not_yet(found, document, str(problem))
+        if TOKEN_PREFIX + document['token'] in values:
+            return await self._verify(actor, found, document, 'dns')
+        problem = f'no TXT record at {name} yet' if not values else f'the TXT record at {name} holds another value'
+        return await self._not_yet(found, document, problem)
+
+    async def _not_yet(self, found: Deployment, document: dict, problem: str) -> None:
+        checks = document.get('checks', 0) + 1
+        now = datetime.now(UTC)
+        wait = min(MAX_CHECK_INTERVAL, FIRST_CHECK_INTERVAL * 2 ** min(checks, 10))
+        changes = {'checked_at': now, 'problem': problem, 'checks': checks, 'due_at': now + wait}
+        await self._hosts.domain_checked(document['_id'], found.owner_id, found.name, changes)
+
+    async def _verify(self, actor: User | None, found: Deployment, document: dict, how: str) -> None:
+        changes = {'verified_at': datetime.now(UTC), 'verified_by': how, 'checked_at': datetime.now(UTC)}
+        await self._hosts.domain_checked(document['_id'], found.owner_id, found.name, changes, ('due_at', 'problem'))
+        await self._audit.record(actor, 'domain.verify', found.id, domain=document['_id'], method=how)
         if self._routed(found):
             try:
                 await self._cluster.routing.route(await self.edge_spec(found))
             except EspazeError as error:  # verified all the same: the next rollout routes it
                 log.warning('routing %s after its verification failed: %s', document['_id'], error)
-            return await self._one(user, found, document['_id'])
-        return view
-
-    async def _record(self, user: User, found: Deployment, document: dict, changes: dict) -> DomainView:
-        changes = {'checked_at': datetime.now(UTC), 'problem': None} | changes
-        await self._hosts.domain_checked(document['_id'], found.owner_id, found.name, changes)
-        return await self._one(user, found, document['_id'])
 
     async def _one(self, user: User, found: Deployment, domain: str) -> DomainView:
         _, _, views = await self.views(user, found.id)

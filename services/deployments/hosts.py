@@ -4,6 +4,7 @@ are claimed the same way (across all owners, with the token their DNS check look
 when removed or when their deployment is deleted."""
 
 import secrets
+from datetime import UTC, datetime
 
 from models.deployments import public_host
 from models.errors import Conflict, ValidationFailed
@@ -46,7 +47,9 @@ class HostClaims:
         claimed = []
         for domain in sorted(domains):
             token = secrets.token_urlsafe(24)
-            outcome = await self._hosts.claim(domain, owner_id, name, token=token, verified_at=None, verified_by=None)
+            outcome = await self._hosts.claim(
+                domain, owner_id, name, token=token, verified_at=None, verified_by=None, due_at=datetime.now(UTC)
+            )
             if outcome is None:
                 await self.release_domains(owner_id, name, set(claimed))
                 raise Conflict(f'{domain} is claimed by another deployment')
@@ -64,8 +67,11 @@ class HostClaims:
     async def verified_domains(self, owner_id: str, name: str) -> tuple[str, ...]:
         return await self._hosts.verified_domains(owner_id, name)
 
-    async def domain_checked(self, domain: str, owner_id: str, name: str, changes: dict) -> dict | None:
-        return await self._hosts.domain_checked(domain, owner_id, name, changes)
+    async def domain_checked(self, domain: str, owner_id: str, name: str, changes: dict, unset: tuple = ()) -> None:
+        await self._hosts.domain_checked(domain, owner_id, name, changes, unset)
+
+    async def due_domains(self, now: datetime, limit: int) -> list[dict]:
+        return await self._hosts.due_domains(now, limit)
 
     async def ensure_indexes(self) -> None:
         await self._hosts.ensure_indexes()

@@ -172,3 +172,26 @@ async def test_admins_verify_by_hand_and_others_may_not(
     assert slow.json()['problem'] == 'the DNS did not answer within 1 s'
     audit = (await client.get('/api/audit?action=domain.verify', headers=viewer)).json()
     assert any(e.get('details', {}).get('method') == 'admin' for e in audit['items']), audit
+
+
+async def test_the_job_verifies_a_domain_once_its_record_exists_and_backs_off_while_it_does_not(
+    github: GitHubEmulator, user: User, dns_server: LoopbackDnsServer
+):
+    client = user.http_client
+    auth, deployment_id, found = await running_shop(client, github, domains=['auto.example.com', 'later.example.com'])
+    records = {d['domain']: d['records'][0] for d in (await domains(client, auth, deployment_id))['domains']}
+    dns_server.txt[records['auto.example.com']['name']] = [records['auto.example.com']['value']]
+    job = (await started()).domains
+    asked = len(dns_server.questions)
+    assert await job.check_due() == 2
+    assert len(dns_server.questions) == asked + 2
+    states = {d['domain']: d for d in (await domains(client, auth, deployment_id))['domains']}
+    assert states['auto.example.com']['verifiedBy'] == 'dns' and states['auto.example.com']['state'] != 'unverified'
+    assert (
+        states['later.example.com']['state'] == 'unverified'
+        and 'no TXT record' in states['later.example.com']['problem']
+    )
+    (route,) = await listed(HTTP_ROUTES, found['namespace'])
+    assert 'auto.example.com' in route['spec']['hostnames'] and 'later.example.com' not in route['spec']['hostnames']
+    assert await job.check_due() == 0  # the miss waits before it is looked up again; the verified one is done
+    assert len(dns_server.questions) == asked + 2
