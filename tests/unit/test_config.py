@@ -63,3 +63,22 @@ def test_no_ingress_class_is_assumed(monkeypatch: pytest.MonkeyPatch):
     assert load_settings().cluster_settings().ingress_class is None
     monkeypatch.setenv('ESPAZE_INGRESS_CLASS', 'traefik')
     assert load_settings().cluster_settings().ingress_class == 'traefik'
+
+
+def test_dns_servers_and_the_edge_address_are_checked(monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv('ESPAZE_DNS_SERVERS', '127.0.0.1:5353, ::1, 10.0.0.2')
+    monkeypatch.setenv('ESPAZE_EDGE_ADDRESS', '2001:db8::7')
+    settings = load_settings()
+    assert settings.dns_server_addresses() == [('127.0.0.1', 5353), ('::1', 53), ('10.0.0.2', 53)]
+    monkeypatch.setenv('ESPAZE_EDGE_ADDRESS', 'edge.example.com')
+    assert load_settings().edge_address == 'edge.example.com'
+    for variable, bad in (
+        ('ESPAZE_DNS_SERVERS', 'dns.example.com'),
+        ('ESPAZE_DNS_SERVERS', '127.0.0.1:0'),
+        ('ESPAZE_EDGE_ADDRESS', 'https://edge.example.com'),
+    ):
+        monkeypatch.setenv(variable, bad)
+        with pytest.raises(ConfigurationError, match=variable) as refused:
+            load_settings()
+        assert bad not in str(refused.value)
+        monkeypatch.delenv(variable)
