@@ -7,8 +7,9 @@ cluster:
   `sectionName` names only when the Gateway has it and admits the route's namespace (else `NoMatchingParent` or
   `NotAllowedByListeners`); ResolvedRefs is true when every backend Service exists (else `BackendNotFound`);
 - cert-manager's ingress-shim makes a Certificate for each `tls` block of an Ingress carrying its issuer
-  annotation (owned by the Ingress); a Certificate reports `Issuing` first and is Ready with its Secret at the next
-  pass, except for a name under `.invalid` (RFC 2606), which fails as an ACME order for it would."""
+  annotation (owned by the Ingress, with its labels), and deletes those no block names any more;
+- a Certificate reports `Issuing` first and is Ready with its Secret at the next pass, except for a name under
+  `.invalid` (RFC 2606), which fails as an ACME order for it would."""
 
 from datetime import UTC, datetime, timedelta
 
@@ -193,11 +194,16 @@ def _ingress_shim(store: Store, ingress: dict) -> None:
     if issuer is None:
         return
     owner = {'apiVersion': 'networking.k8s.io/v1', 'kind': 'Ingress', 'name': meta['name'], 'uid': meta['uid']}
-    for block in (ingress.get('spec') or {}).get('tls') or []:
-        if not block.get('secretName') or store.find(CERTIFICATES, meta['namespace'], block['secretName']):
+    blocks = [b for b in (ingress.get('spec') or {}).get('tls') or [] if b.get('secretName')]
+    for block in blocks:
+        if store.find(CERTIFICATES, meta['namespace'], block['secretName']):
             continue
         certificate = {
-            'metadata': {'name': block['secretName'], 'ownerReferences': [owner]},
+            'metadata': {
+                'name': block['secretName'],
+                'labels': dict(meta.get('labels') or {}),  # the shim copies the Ingress's labels
+                'ownerReferences': [owner],
+            },
             'spec': {
                 'secretName': block['secretName'],
                 'dnsNames': list(block.get('hosts') or []),
@@ -205,6 +211,11 @@ def _ingress_shim(store: Store, ingress: dict) -> None:
             },
         }
         store.create(CERTIFICATES, meta['namespace'], certificate)
+    wanted = {b['secretName'] for b in blocks}
+    for certificate in store.every(CERTIFICATES, meta['namespace']):  # and prunes those no block asks for any more
+        owners = certificate['metadata'].get('ownerReferences') or []
+        if any(o.get('uid') == meta['uid'] for o in owners) and certificate['metadata']['name'] not in wanted:
+            store.delete(CERTIFICATES, meta['namespace'], certificate['metadata']['name'])
 
 
 def _certificate_status(store: Store, certificate: dict) -> None:

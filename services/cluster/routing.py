@@ -65,7 +65,7 @@ class EdgeRouting:
             names.add(
                 (await self.custom.apply(CERTIFICATES, edge.certificate(spec, host, self.settings)))['metadata']['name']
             )
-        for item in await self.custom.labelled(CERTIFICATES, spec.namespace, deployment_selector(spec.deployment_id)):
+        for item in await self._own_certificates(spec.namespace, deployment_selector(spec.deployment_id)):
             if item['metadata']['name'] not in names:
                 await self.custom.delete(CERTIFICATES, spec.namespace, item['metadata']['name'])
         return [edge.gateway_listener(spec, host, self.settings) for host in edge.hosts(spec, self.settings)]
@@ -80,11 +80,16 @@ class EdgeRouting:
             for item in await self.custom.labelled(HTTP_ROUTES, namespace, selector):
                 removed += await self.custom.delete(HTTP_ROUTES, namespace, item['metadata']['name'])
         if self._issues_certificates and await self.custom.serves(CERTIFICATES):
-            for item in await self.custom.labelled(CERTIFICATES, namespace, selector):
+            for item in await self._own_certificates(namespace, selector):
                 removed += await self.custom.delete(CERTIFICATES, namespace, item['metadata']['name'])
         if self._issues_certificates and self.settings.gateway_name:
             await self._set_listeners(deployment_id, [])
         return removed
+
+    async def _own_certificates(self, namespace: str, selector: str) -> list[dict]:
+        """The Certificates Espaze made (gateway mode), not those cert-manager's ingress-shim made for an Ingress:
+        the shim copies the Ingress's labels onto them, and owns and prunes them itself."""
+        return [item for item in await self.custom.labelled(CERTIFICATES, namespace, selector) if not _shim_made(item)]
 
     async def _set_listeners(self, deployment_id: str, wanted: list[dict]) -> None:
         """The Gateway's listeners for this deployment become `wanted` (others' kept); a read and, when something
@@ -133,7 +138,8 @@ class EdgeRouting:
         found = []
         for kind_name, kind in (('HTTPRoute', HTTP_ROUTES), ('Certificate', CERTIFICATES)):
             if await self.custom.serves(kind):
-                found += [(kind_name, item) for item in await self.custom.labelled_everywhere(kind, selector)]
+                items = await self.custom.labelled_everywhere(kind, selector)
+                found += [(kind_name, item) for item in items if not _shim_made(item)]
         return found
 
     async def remove(self, kind_name: str, namespace: str, name: str, deployment_id: str) -> bool:
@@ -159,3 +165,7 @@ class EdgeRouting:
             )
             states.append(CertificateState.of(host, found))
         return states
+
+
+def _shim_made(item: dict) -> bool:
+    return any(ref.get('kind') == 'Ingress' for ref in item['metadata'].get('ownerReferences') or [])

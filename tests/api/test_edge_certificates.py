@@ -125,13 +125,25 @@ async def test_a_certificate_that_fails_says_why(kubeconfig: str):
     await cluster.delete_deployment(spec.namespace, spec.deployment_id)
 
 
-async def test_ingress_mode_gets_the_shims_certificate_per_host(kubeconfig: str):
+async def test_ingress_mode_gets_the_shims_certificate_per_host_and_leaves_it_to_the_shim(kubeconfig: str):
     settings = dataclasses.replace(ISSUED, routing='ingress')
     cluster = cluster_service(kubeconfig, settings)
     spec = app_spec(await cluster.ensure_namespace(uuid.uuid4().hex[:24]), domains=('shop.example.com',))
     await cluster.deploy(spec)
     states = await eventually(lambda: cluster.routing.certificates(spec), lambda s: all(c.ready for c in s))
     assert [c.host for c in states] == ['web.apps.espaze.localhost', 'shop.example.com']
+    made = {c['metadata']['name']: c for c in await listed(cluster, CERTIFICATES, spec.namespace)}
+    assert all(c['metadata']['labels']['espaze.io/deployment-id'] == spec.deployment_id for c in made.values())
+    await cluster.deploy(spec)  # deploying again leaves the shim's Certificates alone (no re-issuing)
+    again = {c['metadata']['name']: c['metadata']['uid'] for c in await listed(cluster, CERTIFICATES, spec.namespace)}
+    assert again == {name: c['metadata']['uid'] for name, c in made.items()}
+    assert not [
+        o for o in await cluster.labelled_objects() if o.kind == 'Certificate' and o.namespace == spec.namespace
+    ]
+
+    await cluster.deploy(dataclasses.replace(spec, domains=()))  # the shim prunes the one no tls block names
+    remaining = await eventually(lambda: listed(cluster, CERTIFICATES, spec.namespace), lambda items: len(items) == 1)
+    assert remaining[0]['spec']['dnsNames'] == ['web.apps.espaze.localhost']
     await cluster.delete_deployment(spec.namespace, spec.deployment_id)
     assert await eventually(lambda: listed(cluster, CERTIFICATES, spec.namespace), lambda items: items == []) == []
 
