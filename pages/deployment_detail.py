@@ -44,7 +44,7 @@ class DeploymentView:
         page = ui.context.client
         if question is not None and not await confirmed(question, button.text):
             return
-        if not (await attempted(button, action))[0]:
+        if not (await attempted(button, action, page))[0]:
             return
         with page:
             ui.notify(success, type='positive')

@@ -4,7 +4,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import TypeVar
 
-from nicegui import ui
+from nicegui import Client, ui
 
 from models.errors import EspazeError
 
@@ -26,10 +26,13 @@ async def busy(element: ui.element, *, disable: bool = True) -> AsyncIterator[No
             element.enable()
 
 
-async def attempted(button: ui.element, action: Callable[[], Awaitable[T]]) -> tuple[bool, T | None]:
+async def attempted(
+    button: ui.element, action: Callable[[], Awaitable[T]], page: Client | None = None
+) -> tuple[bool, T | None]:
     """Run `action` with a spinner on its button; Espaze's refusal is told to the page (not to the button's row,
-    which a live page may redraw meanwhile). (True, its value), or (False, None) when it was refused."""
-    page = ui.context.client
+    which a live page may redraw meanwhile: pass the page when it was taken before waiting on something, such as
+    a question). (True, its value), or (False, None) when it was refused."""
+    page = page or ui.context.client
     async with busy(button):
         try:
             return True, await action()

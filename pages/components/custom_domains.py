@@ -4,7 +4,7 @@ action is taken as the session's user at that moment, and checked again by the s
 
 from collections.abc import Callable
 
-from nicegui import ui
+from nicegui import Client, ui
 
 from models.accounts import User
 from models.cluster import CertificateState
@@ -40,14 +40,17 @@ class CustomDomainsPanel:
         found = self.deployment()
         with ui.card().classes('w-full gap-2').mark('hosts'):
             ui.label('Hosts and certificates').classes('text-lg')
-            await self.listing()
+            self.listing(*await self.services.domains.views(self.user(), found.id))
             if self.may_change and found.status != Status.DELETED:
                 self._adder()
         ui.timer(UNSETTLED_SECONDS, self._refresh_unsettled)
 
+    async def reload(self) -> None:
+        """Read first, then redraw at once: the listing never stands empty while the read is under way."""
+        self.listing.refresh(*await self.services.domains.views(self.user(), self.deployment().id))
+
     @ui.refreshable_method
-    async def listing(self) -> None:
-        found, certificates, views = await self.services.domains.views(self.user(), self.deployment().id)
+    def listing(self, found: Deployment, certificates: list[CertificateState], views: list[DomainView]) -> None:
         self._unsettled = any(v.state != 'ready' for v in views) or any(not c.ready for c in certificates)
         changeable = self.may_change and found.status != Status.DELETED
         self._certificates(found, certificates)
@@ -63,7 +66,7 @@ class CustomDomainsPanel:
 
     async def _refresh_unsettled(self) -> None:
         if self._unsettled:
-            await self.listing.refresh()
+            await self.reload()
 
     def _certificates(self, found: Deployment, certificates: list[CertificateState]) -> None:
         if not certificates:
@@ -132,9 +135,10 @@ class CustomDomainsPanel:
         return f'{domain} removed'
 
     async def _ask_to_remove(self, button: ui.button, domain: str) -> None:
+        page = ui.context.client
         question = f'Remove {domain}? It stops being routed here and is free for any deployment to claim.'
         if await confirmed(question, 'Remove'):
-            await self._act(button, self._remove, domain)
+            await self._act(button, self._remove, domain, page=page)
 
     async def _current_domains(self) -> tuple[str, ...]:
         found = await self.services.deployments.readable(self.user(), self.deployment().id)
@@ -147,12 +151,12 @@ class CustomDomainsPanel:
 
         return await self._act(button, change)
 
-    async def _act(self, button: ui.button, action, *args) -> bool:
-        page = ui.context.client
-        done, message = await attempted(button, lambda: action(*args))
+    async def _act(self, button: ui.button, action, *args, page: Client | None = None) -> bool:
+        page = page or ui.context.client
+        done, message = await attempted(button, lambda: action(*args), page)
         if not done:
             return False
         with page:
             ui.notify(message, type='positive')
-        await self.listing.refresh()
+        await self.reload()
         return True
