@@ -151,9 +151,11 @@ class CustomDomains:
         _, _, views = await self.views(user, found.id)
         return next(v for v in views if v.domain == domain)
 
-    async def edge_spec(self, found: Deployment) -> AppSpec:
-        """What routing needs of a deployment: its names, whether it is public, and its verified domains."""
-        verified = await self._hosts.verified_domains(found.owner_id, found.name)
+    async def edge_spec(self, found: Deployment, verified: tuple[str, ...] | None = None) -> AppSpec:
+        """What routing needs of a deployment: its names, whether it is public, and its verified domains (read
+        unless given)."""
+        if verified is None:
+            verified = await self._hosts.verified_domains(found.owner_id, found.name)
         return AppSpec(
             deployment_id=found.id,
             namespace=found.namespace,
@@ -171,7 +173,8 @@ class CustomDomains:
         if not self._routed(found):
             return []
         try:
-            return await self._cluster.routing.certificates(await self.edge_spec(found))
+            verified = tuple(d['_id'] for d in documents if d.get('verified_at'))
+            return await self._cluster.routing.certificates(await self.edge_spec(found, verified))
         except EspazeError as error:
             log.warning('reading the certificates of %s failed: %s', found.name, error)
             return []
