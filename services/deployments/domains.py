@@ -102,9 +102,10 @@ class CustomDomains:
 
     async def mark_verified(self, user: User, deployment_id: str, domain: str) -> DomainView:
         """An admin vouches for the domain without DNS (a domain whose DNS Espaze cannot see, say)."""
+        found = await self._service.changeable(user, deployment_id)  # another owner's deployment: 404 first
         if not user.is_admin:
             raise Forbidden('Only an admin can mark a domain verified')
-        found, document = await self._domain(await self._service.changeable(user, deployment_id), domain)
+        found, document = await self._domain(found, domain)
         if not document.get('verified_at'):
             await self._verify(user, found, document, 'admin')
         return await self._one(user, found, document['_id'])

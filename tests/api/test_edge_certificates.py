@@ -11,6 +11,7 @@ import pytest
 
 from models.cluster import ClusterSettings
 from services.cluster.custom_objects import CERTIFICATES, GATEWAYS, HTTP_ROUTES, REFERENCE_GRANTS
+from services.cluster.gateway import ClusterConflict
 from services.cluster.service import ClusterService
 from tests.conftest import SandboxCluster
 from tests.support.cluster_helpers import app_spec, cluster_service, eventually, gateway_exists
@@ -156,3 +157,26 @@ async def test_without_an_issuer_no_certificate_is_asked_for(kubeconfig: str):
     assert await listed(cluster, CERTIFICATES, spec.namespace) == []
     assert listeners_of(await gateway(cluster), spec.deployment_id) == []
     assert await cluster.routing.certificates(spec) == []
+
+
+async def test_a_gateway_without_room_for_the_listeners_says_what_to_do(kubeconfig: str):
+    cluster = cluster_service(kubeconfig, dataclasses.replace(ISSUED, gateway_name='full'))
+    await gateway_exists(cluster)  # its namespace
+    listeners = [{'name': f'l{n}', 'protocol': 'HTTP', 'port': 80, 'hostname': f'h{n}.example.com'} for n in range(63)]
+    body = {
+        'apiVersion': 'gateway.networking.k8s.io/v1',
+        'kind': 'Gateway',
+        'metadata': {'name': 'full'},
+        'spec': {'gatewayClassName': 'sandbox', 'listeners': listeners},
+    }
+    await cluster.gateway.call(
+        cluster.gateway.custom.create_namespaced_custom_object, *GATEWAYS.at('edge-system'), body
+    )
+    spec = app_spec(await cluster.ensure_namespace(uuid.uuid4().hex[:24]), domains=('shop.example.com',))
+    with pytest.raises(ClusterConflict, match='more than the 64 Gateway API allows') as refused:
+        await cluster.deploy(spec)
+    assert 'ESPAZE_GATEWAY_LISTENER' in str(refused.value)
+    assert len((await cluster.routing.custom.read(GATEWAYS, 'edge-system', 'full'))['spec']['listeners']) == 63
+    await cluster.deploy(dataclasses.replace(spec, domains=()))  # one host still fits
+    found = await cluster.routing.custom.read(GATEWAYS, 'edge-system', 'full')
+    assert len(found['spec']['listeners']) == 64
