@@ -108,10 +108,9 @@ def _is_address(text: str) -> bool:
 def _server_addresses(text: str) -> list[tuple[str, int]]:
     servers = []
     for item in filter(None, (part.strip() for part in text.split(','))):
-        host, _, port = item.rpartition(':') if item.count(':') == 1 else (item, '', '')
-        host = host or item
+        host, port = item.split(':') if item.count(':') == 1 else (item, str(DNS_PORT))  # an IPv6 address: no port
         ipaddress.ip_address(host)
-        number = int(port) if port else DNS_PORT
+        number = int(port)
         if not 1 <= number <= 65535:
             raise ValueError(item)
         servers.append((host, number))

@@ -73,11 +73,11 @@ class HostRepository:
         found = self._hosts.find({'owner_id': owner_id, 'name': name, 'token': {'$exists': True}})
         return [doc async for doc in found]
 
-    async def verified_domains(self, owner_id: str, name: str) -> tuple[str, ...]:
+    async def verified_domains(self, owner_id: str, name: str) -> set[str]:
         found = self._hosts.find(
             {'owner_id': owner_id, 'name': name, 'token': {'$exists': True}, 'verified_at': {'$ne': None}}, {'_id': 1}
         )
-        return tuple(sorted([doc['_id'] async for doc in found]))
+        return {doc['_id'] async for doc in found}
 
     async def domain_checked(self, domain: str, owner_id: str, name: str, changes: dict, unset: tuple = ()) -> None:
         """Record a check's outcome on the deployment's domain: verified, or what was found and when to look again."""

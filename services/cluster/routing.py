@@ -48,42 +48,38 @@ class EdgeRouting:
         else:
             await self.gateway.optional(self.gateway.networking.delete_namespaced_ingress, spec.name, spec.namespace)
         if mode == 'gateway':
-            wanted = []
             if self._issues_certificates:
-                wanted = await self._certify(spec)
-            await self._set_listeners(spec.deployment_id, wanted)
+                await self._set_listeners(spec.deployment_id, await self._certify(spec))
             await self.custom.apply(HTTP_ROUTES, edge.http_route(spec, self.settings))
         else:
-            await self._unroute(spec.namespace, spec.deployment_id, keep_route=False)
+            await self.remove_deployment(spec.namespace, spec.deployment_id)
 
     async def _certify(self, spec: AppSpec) -> list[dict]:
         """A Certificate per host (those of hosts gone removed), the grant that lets the Gateway read their
-        Secrets; returns the host's listeners."""
+        Secrets; returns the hosts' listeners."""
         await self.custom.apply(REFERENCE_GRANTS, edge.reference_grant(spec.namespace, self.settings))
-        names = set()
-        for host in edge.hosts(spec, self.settings):
-            names.add(
-                (await self.custom.apply(CERTIFICATES, edge.certificate(spec, host, self.settings)))['metadata']['name']
-            )
+        certificates = [edge.certificate(spec, host, self.settings) for host in edge.hosts(spec, self.settings)]
+        for certificate in certificates:
+            await self.custom.apply(CERTIFICATES, certificate)
+        names = {certificate['metadata']['name'] for certificate in certificates}
         for item in await self._own_certificates(spec.namespace, deployment_selector(spec.deployment_id)):
             if item['metadata']['name'] not in names:
                 await self.custom.delete(CERTIFICATES, spec.namespace, item['metadata']['name'])
         return [edge.gateway_listener(spec, host, self.settings) for host in edge.hosts(spec, self.settings)]
 
-    async def _unroute(self, namespace: str, deployment_id: str, keep_route: bool) -> int:
-        """Remove the deployment's HTTPRoute (unless kept), Certificates and Gateway listeners; how many objects."""
+    async def remove_deployment(self, namespace: str, deployment_id: str) -> int:
+        """Delete the deployment's HTTPRoutes, the Certificates Espaze made for it and its Gateway listeners; how
+        many objects went."""
         removed = 0
         if not await self.serves_routes():
             return removed
         selector = deployment_selector(deployment_id)
-        if not keep_route:
-            for item in await self.custom.labelled(HTTP_ROUTES, namespace, selector):
-                removed += await self.custom.delete(HTTP_ROUTES, namespace, item['metadata']['name'])
+        for item in await self.custom.labelled(HTTP_ROUTES, namespace, selector):
+            removed += await self.custom.delete(HTTP_ROUTES, namespace, item['metadata']['name'])
         if self._issues_certificates and await self.custom.serves(CERTIFICATES):
             for item in await self._own_certificates(namespace, selector):
                 removed += await self.custom.delete(CERTIFICATES, namespace, item['metadata']['name'])
-        if self._issues_certificates and self.settings.gateway_name:
-            await self._set_listeners(deployment_id, [])
+        await self._set_listeners(deployment_id, [])
         return removed
 
     async def _own_certificates(self, namespace: str, selector: str) -> list[dict]:
@@ -93,8 +89,9 @@ class EdgeRouting:
 
     async def _set_listeners(self, deployment_id: str, wanted: list[dict]) -> None:
         """The Gateway's listeners for this deployment become `wanted` (others' kept); a read and, when something
-        changes, a replace that fails on a concurrent change, then tried again on a fresh read."""
-        if self.settings.gateway_name is None or (not wanted and not self._issues_certificates):
+        changes, a replace that fails on a concurrent change, then tried again on a fresh read (only with an
+        issuer: without one, Espaze adds no listener)."""
+        if self.settings.gateway_name is None or not self._issues_certificates:
             return
         prefix = edge.listener_prefix(deployment_id)
         for _ in range(CONFLICT_ATTEMPTS):
@@ -128,10 +125,6 @@ class EdgeRouting:
     @property
     def _gateway_named(self) -> str:
         return f'{self.settings.gateway_namespace}/{self.settings.gateway_name}'
-
-    async def remove_deployment(self, namespace: str, deployment_id: str) -> int:
-        """Delete the deployment's routes, certificates and listeners; how many objects went."""
-        return await self._unroute(namespace, deployment_id, keep_route=False)
 
     async def labelled_everywhere(self, selector: str) -> list[tuple[str, dict]]:
         """(kind, object) of each HTTPRoute and Certificate matching `selector`, in every namespace."""

@@ -73,19 +73,23 @@ class CustomDomains:
     ) -> tuple[Deployment, list[CertificateState], list[DomainView]]:
         """The deployment, its hosts' certificates (the generated host's first) and its domains, each with state."""
         found = await self._service.readable(user, deployment_id)
+        return (found, *await self._views(found))
+
+    async def _views(self, found: Deployment) -> tuple[list[CertificateState], list[DomainView]]:
         documents = await self._hosts.domains_of(found.owner_id, found.name)
-        certificates = await self._certificates(found, documents)
+        verified = {d['_id'] for d in documents if d.get('verified_at')}
+        certificates = await self._certificates(found, verified)
         by_host = {c.host: c for c in certificates}
         order = {d: n for n, d in enumerate(found.configuration.domains)}
         documents.sort(key=lambda d: order.get(d['_id'], len(order)))
-        return found, certificates, [self._view(found, d, by_host.get(d['_id'])) for d in documents]
+        return certificates, [self._view(found, d, by_host.get(d['_id'])) for d in documents]
 
     async def check(self, user: User, deployment_id: str, domain: str) -> DomainView:
         """Look the domain's TXT record up now: verified (and routed) when it holds the token."""
         found, document = await self._domain(await self._service.changeable(user, deployment_id), domain)
         if not document.get('verified_at'):
             await self._look_up(user, found, document)
-        return await self._one(user, found, document['_id'])
+        return await self._one(found, document['_id'])
 
     async def check_due(self) -> int:
         """The job: look up the unverified domains whose next check is due (at most DUE_BATCH a run, each looked at
@@ -108,7 +112,7 @@ class CustomDomains:
         found, document = await self._domain(found, domain)
         if not document.get('verified_at'):
             await self._verify(user, found, document, 'admin')
-        return await self._one(user, found, document['_id'])
+        return await self._one(found, document['_id'])
 
     async def _domain(self, found: Deployment, domain: str) -> tuple[Deployment, dict]:
         domain = normal_domain(domain)
@@ -148,33 +152,34 @@ class CustomDomains:
             except EspazeError as error:  # verified all the same: the next rollout routes it
                 log.warning('routing %s after its verification failed: %s', document['_id'], error)
 
-    async def _one(self, user: User, found: Deployment, domain: str) -> DomainView:
-        _, _, views = await self.views(user, found.id)
+    async def _one(self, found: Deployment, domain: str) -> DomainView:
+        _, views = await self._views(found)
         return next(v for v in views if v.domain == domain)
 
-    async def edge_spec(self, found: Deployment, verified: tuple[str, ...] | None = None) -> AppSpec:
+    async def edge_spec(self, found: Deployment, verified: set[str] | None = None) -> AppSpec:
         """What routing needs of a deployment: its names, whether it is public, and its verified domains (read
         unless given)."""
         if verified is None:
-            verified = await self._hosts.verified_domains(found.owner_id, found.name)
+            domains = await self._hosts.routed_domains(found)
+        else:
+            domains = tuple(d for d in found.configuration.domains if d in verified)
         return AppSpec(
             deployment_id=found.id,
             namespace=found.namespace,
             name=found.name,
             image=found.image or '',
             public=found.configuration.public,
-            domains=tuple(d for d in found.configuration.domains if d in verified),
+            domains=domains,
         )
 
     @staticmethod
     def _routed(found: Deployment) -> bool:
         return found.configuration.public and found.status != Status.DELETED and found.running_release is not None
 
-    async def _certificates(self, found: Deployment, documents: list[dict]) -> list[CertificateState]:
+    async def _certificates(self, found: Deployment, verified: set[str]) -> list[CertificateState]:
         if not self._routed(found):
             return []
         try:
-            verified = tuple(d['_id'] for d in documents if d.get('verified_at'))
             return await self._cluster.routing.certificates(await self.edge_spec(found, verified))
         except EspazeError as error:
             log.warning('reading the certificates of %s failed: %s', found.name, error)

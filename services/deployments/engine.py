@@ -82,15 +82,8 @@ class RolloutEngine:
             health_check_path=config.health_check_path,
             public=config.public,
             node_selector=dict(config.node_selector),
-            domains=await self._verified_domains(deployment),
+            domains=await self._hosts.routed_domains(deployment),
         )
-
-    async def _verified_domains(self, deployment: Deployment) -> tuple[str, ...]:
-        """The deployment's custom domains that are verified (the others are not routed)."""
-        if not deployment.configuration.domains:
-            return ()
-        verified = await self._hosts.verified_domains(deployment.owner_id, deployment.name)
-        return tuple(d for d in deployment.configuration.domains if d in verified)
 
     async def look(self) -> int:
         """The scheduled pass: a step queued for each in-flight deployment with something to do, unless it is taking

@@ -6,10 +6,9 @@ when removed or when their deployment is deleted."""
 import secrets
 from datetime import UTC, datetime
 
-from models.deployments import public_host
-from models.errors import Conflict, ValidationFailed
+from models.deployments import Deployment, public_host
+from models.errors import Conflict
 from repositories.hosts import HostRepository
-from services.deployments.domain_rules import FIELD, apps_domain_problem
 
 MAX_LABEL = 63
 SUGGESTIONS = 20
@@ -40,10 +39,8 @@ class HostClaims:
 
     async def claim_domains(self, owner_id: str, name: str, domains: set[str]) -> list[str]:
         """Claim each new custom domain of deployment `name` (unverified, with a fresh token); returns those this
-        call claimed. Refused, with nothing kept, when one is Espaze's own or another deployment holds it (409)."""
-        problems = [p for d in sorted(domains) if (p := apps_domain_problem(d, self.host_of(name), self._domain))]
-        if problems:
-            raise ValidationFailed(FIELD, '; '.join(problems))
+        call claimed. Refused, with nothing kept, when another deployment holds one (409). The names were checked
+        before (`rules.checked_request`, Espaze's own names included)."""
         claimed = []
         for domain in sorted(domains):
             token = secrets.token_urlsafe(24)
@@ -64,8 +61,13 @@ class HostClaims:
     async def domains_of(self, owner_id: str, name: str) -> list[dict]:
         return await self._hosts.domains_of(owner_id, name)
 
-    async def verified_domains(self, owner_id: str, name: str) -> tuple[str, ...]:
-        return await self._hosts.verified_domains(owner_id, name)
+    async def routed_domains(self, deployment: Deployment) -> tuple[str, ...]:
+        """The deployment's custom domains that are verified, in its configuration's order (only those are routed);
+        no read when it has none."""
+        if not deployment.configuration.domains:
+            return ()
+        verified = await self._hosts.verified_domains(deployment.owner_id, deployment.name)
+        return tuple(d for d in deployment.configuration.domains if d in verified)
 
     async def domain_checked(self, domain: str, owner_id: str, name: str, changes: dict, unset: tuple = ()) -> None:
         await self._hosts.domain_checked(domain, owner_id, name, changes, unset)

@@ -126,7 +126,7 @@ class DeploymentService:
             new = dataclasses.replace(new, preview_of=preview_of.id if preview_of else None, pull_request=pull_request)
             first = Intent(kind, note, commit_sha, request.image, new.configuration, sealed, user.email)
             deployment = await self._deployments.create(new, first)
-        except (Conflict, ValidationFailed):
+        except Conflict:
             if claimed:
                 await self._hosts.release(user.id, request.name)
             await self._hosts.release_domains(user.id, request.name, set(domains))
